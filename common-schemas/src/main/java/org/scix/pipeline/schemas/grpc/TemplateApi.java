@@ -1,0 +1,33 @@
+package org.scix.pipeline.schemas.grpc;
+
+import io.grpc.MethodDescriptor;
+import io.grpc.MethodDescriptor.Marshaller;
+
+/**
+ * The gRPC method names of the original pipeline (package {@code templateaapi}, double a), plus
+ * the cancel method this project adds. Method descriptors are built here so server and clients
+ * agree on names and kinds; each side picks its marshallers.
+ */
+public final class TemplateApi {
+  public static final String INIT_SERVICE = "templateaapi.TemplateInit";
+  public static final String MONITOR_SERVICE = "templateaapi.TemplateMonitor";
+  public static final String CANCEL_SERVICE = "templateaapi.TemplateCancel";
+
+  public static final String INIT_METHOD = MethodDescriptor.generateFullMethodName(INIT_SERVICE, "initTemplate");
+  public static final String MONITOR_METHOD = MethodDescriptor.generateFullMethodName(MONITOR_SERVICE, "monitorTemplate");
+  public static final String CANCEL_METHOD = MethodDescriptor.generateFullMethodName(CANCEL_SERVICE, "cancelTemplate");
+
+  /** gRPC metadata key a client may set so that a retried submission maps to the same job. */
+  public static final String IDEMPOTENCY_KEY_HEADER = "idempotency-key";
+
+  private TemplateApi() {}
+
+  public static <Q, R> MethodDescriptor<Q, R> serverStreaming(String fullName, Marshaller<Q> request, Marshaller<R> response) {
+    return MethodDescriptor.<Q, R>newBuilder()
+        .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
+        .setFullMethodName(fullName)
+        .setRequestMarshaller(request)
+        .setResponseMarshaller(response)
+        .build();
+  }
+}

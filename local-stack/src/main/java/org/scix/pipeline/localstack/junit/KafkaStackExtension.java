@@ -1,0 +1,69 @@
+package org.scix.pipeline.localstack.junit;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+import org.scix.pipeline.localstack.ExternalStack;
+import org.scix.pipeline.localstack.KafkaStack;
+import org.scix.pipeline.localstack.LocalStack;
+import org.scix.pipeline.localstack.TestcontainersStack;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Hands integration tests a running Kafka broker and schema registry, one per test JVM, shared by
+ * every test class in it and stopped when the JVM's tests are done. In order of preference:
+ * <ol>
+ *   <li>an existing cluster when {@code KAFKA_BOOTSTRAP_SERVERS} and {@code SCHEMA_REGISTRY_URL} are set;</li>
+ *   <li>Testcontainers when a Docker engine is available;</li>
+ *   <li>the local stack: real broker and registry as child JVMs, logs under {@code target/local-stack}.</li>
+ * </ol>
+ * Use it with {@code @ExtendWith(KafkaStackExtension.class)} and a {@link KafkaStack} parameter.
+ */
+public final class KafkaStackExtension implements ParameterResolver {
+  private static final Logger log = LoggerFactory.getLogger(KafkaStackExtension.class);
+  private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(KafkaStackExtension.class);
+
+  @Override
+  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+    return parameter.getParameter().getType() == KafkaStack.class;
+  }
+
+  @Override
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    return context.getRoot().getStore(NAMESPACE)
+        .getOrComputeIfAbsent("stack", key -> new StoredStack(startStack()), StoredStack.class).stack;
+  }
+
+  /** The same choice, outside JUnit (benchmarks, tools). */
+  public static KafkaStack startStack() {
+    String bootstrap = System.getenv("KAFKA_BOOTSTRAP_SERVERS");
+    String registry = System.getenv("SCHEMA_REGISTRY_URL");
+    try {
+      KafkaStack stack;
+      if (bootstrap != null && !bootstrap.isBlank() && registry != null && !registry.isBlank()) {
+        stack = new ExternalStack(bootstrap, registry);
+      } else if (!"false".equalsIgnoreCase(System.getenv("USE_TESTCONTAINERS")) && TestcontainersStack.isDockerAvailable()) {
+        stack = TestcontainersStack.start();
+      } else {
+        LocalStack local = LocalStack.start(Path.of("target", "local-stack", "run-" + ProcessHandle.current().pid()), 0, 0);
+        log.info("local stack: broker ready in {} ms, registry ready in {} ms",
+            local.brokerStartTime().toMillis(), local.registryStartTime().toMillis());
+        stack = local;
+      }
+      log.info("integration tests run against {}", stack.description());
+      return stack;
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot obtain a Kafka broker and schema registry for the tests: " + e.getMessage(), e);
+    }
+  }
+
+  /** Closed by JUnit when the root context closes, i.e. after the last test of the JVM. */
+  private record StoredStack(KafkaStack stack) implements ExtensionContext.Store.CloseableResource {
+    @Override
+    public void close() {
+      stack.close();
+    }
+  }
+}
