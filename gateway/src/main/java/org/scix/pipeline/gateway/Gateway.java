@@ -1,0 +1,202 @@
+package org.scix.pipeline.gateway;
+
+import io.grpc.Grpc;
+import io.grpc.InsecureServerCredentials;
+import io.grpc.Server;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptors;
+import io.grpc.TlsServerCredentials;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.apache.avro.Schema;
+import org.scix.pipeline.core.kafka.PipelineSerdes;
+import org.scix.pipeline.core.kafka.TopicAdmin;
+import org.scix.pipeline.core.ops.Metrics;
+import org.scix.pipeline.core.ops.OpsHttpServer;
+import org.scix.pipeline.gateway.api.CallMetadata;
+import org.scix.pipeline.gateway.api.RpcMetrics;
+import org.scix.pipeline.gateway.api.TemplateHandlers;
+import org.scix.pipeline.gateway.api.TemplateServices;
+import org.scix.pipeline.gateway.status.StatusView;
+import org.scix.pipeline.gateway.status.StatusViewLoader;
+import org.scix.pipeline.gateway.submit.JobSubmitter;
+import org.scix.pipeline.schemas.SeedSchemas;
+import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
+import org.scix.pipeline.schemas.input.TemplateInput;
+import org.scix.pipeline.schemas.registry.RegisteredSchema;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Owns the gateway's lifecycle: registry and topics at start, the submitter, the status view,
+ * the gRPC server and health, and the order they stop in. Health moves NOT_SERVING -> SERVING
+ * (view caught up and Kafka reachable) -> NOT_SERVING (shutdown begins).
+ */
+public final class Gateway implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+
+  private final GatewayConfig config;
+  private final PrometheusMeterRegistry metrics = Metrics.newRegistry("gateway");
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final StatusView view = new StatusView();
+  private final ScheduledExecutorService healthUpdater = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "gateway-health");
+    t.setDaemon(true);
+    return t;
+  });
+  private PipelineSerdes serdes;
+  private JobSubmitter submitter;
+  private StatusViewLoader loader;
+  private TemplateHandlers handlers;
+  private Server server;
+  private OpsHttpServer ops;
+  private volatile boolean stopping;
+
+  public Gateway(GatewayConfig config) {
+    this.config = config;
+  }
+
+  public Gateway start() throws IOException {
+    health.setStatus("", ServingStatus.NOT_SERVING);
+    serdes = new PipelineSerdes(config.kafka());
+    SchemalessAvroCodec<TemplateInput> codec = requestCodec();
+    TopicAdmin.ensureTopics(config.kafka(), config.topics(), Duration.ofSeconds(30));
+
+    submitter = new JobSubmitter(config.kafka(), config.topics(), serdes, config.instanceId(), config.submitTimeout(), metrics);
+    submitter.start();
+    loader = new StatusViewLoader(view, config.kafka(), config.topics().status(), serdes, "scix-gateway-view-" + config.instanceId(), metrics);
+    loader.start();
+    handlers = new TemplateHandlers(codec, submitter, view, loader::isCaughtUp, config.submitTimeout());
+    metrics.gauge("pipeline.streams.open", handlers, TemplateHandlers::openStreams);
+
+    server = Grpc.newServerBuilderForPort(config.grpcPort(), credentials())
+        .addService(ServerInterceptors.intercept(TemplateServices.init(handlers), new CallMetadata(), new RpcMetrics(metrics)))
+        .addService(ServerInterceptors.intercept(TemplateServices.monitor(handlers), new CallMetadata(), new RpcMetrics(metrics)))
+        .addService(health.getHealthService())
+        .maxInboundMessageSize(config.maxInboundMessageBytes())
+        .build()
+        .start();
+    if (config.opsPort() > 0) {
+      ops = new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !stopping, this::isServing);
+    }
+    healthUpdater.scheduleWithFixedDelay(this::updateHealth, 0, 200, TimeUnit.MILLISECONDS);
+    log.info("gateway {} listening on port {} ({}), input topic {}, status topic {}", config.instanceId(), port(),
+        config.tlsCertFile().isPresent() ? (config.tlsClientCaFile().isPresent() ? "mutual TLS" : "TLS") : "plaintext",
+        config.topics().input(), config.topics().status());
+    return this;
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  public boolean isServing() {
+    return !stopping && loader.isCaughtUp() && submitter.isKafkaReachable();
+  }
+
+  public boolean awaitServing(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (isServing()) {
+        return true;
+      }
+      Thread.sleep(50);
+    }
+    return false;
+  }
+
+  public StatusView view() {
+    return view;
+  }
+
+  public StatusViewLoader viewLoader() {
+    return loader;
+  }
+
+  public PrometheusMeterRegistry metrics() {
+    return metrics;
+  }
+
+  public int opsPort() {
+    return ops == null ? -1 : ops.port();
+  }
+
+  private void updateHealth() {
+    ServingStatus status = isServing() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    health.setStatus("", status);
+    health.setStatus(org.scix.pipeline.schemas.grpc.TemplateApi.INIT_SERVICE, status);
+    health.setStatus(org.scix.pipeline.schemas.grpc.TemplateApi.MONITOR_SERVICE, status);
+  }
+
+  /**
+   * Registers the request schema under the subject clients fetch and decodes with whatever is
+   * latest there (clients encode with the latest version).
+   */
+  private SchemalessAvroCodec<TemplateInput> requestCodec() {
+    Schema seed = SeedSchemas.templateInput();
+    serdes.registry().register(SeedSchemas.TEMPLATE_INPUT_SUBJECT, seed);
+    RegisteredSchema latest = serdes.registry().getLatest(SeedSchemas.TEMPLATE_INPUT_SUBJECT);
+    try {
+      SchemalessAvroCodec<TemplateInput> codec = SchemalessAvroCodec.of(TemplateInput.class, latest.schema());
+      log.info("request schema: subject {} version {} (id {})", latest.subject(), latest.version(), latest.id());
+      return codec;
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("latest schema of subject " + SeedSchemas.TEMPLATE_INPUT_SUBJECT
+          + " (version " + latest.version() + ") cannot be read into TemplateInput: " + e.getMessage(), e);
+    }
+  }
+
+  private ServerCredentials credentials() throws IOException {
+    if (config.tlsCertFile().isEmpty()) {
+      return InsecureServerCredentials.create();
+    }
+    TlsServerCredentials.Builder tls = TlsServerCredentials.newBuilder()
+        .keyManager(config.tlsCertFile().get().toFile(), config.tlsKeyFile().get().toFile());
+    if (config.tlsClientCaFile().isPresent()) {
+      tls.trustManager(config.tlsClientCaFile().get().toFile()).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+    }
+    return tls.build();
+  }
+
+  /**
+   * Graceful stop: NOT_SERVING first (load balancers drain), no new calls, open streams ended with
+   * UNAVAILABLE so clients re-monitor elsewhere, in-flight submissions finished, then Kafka clients closed.
+   */
+  @Override
+  public void close() {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    health.enterTerminalState();
+    healthUpdater.shutdownNow();
+    if (server != null) {
+      server.shutdown();
+      handlers.closeOpenStreams();
+      try {
+        if (!server.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+          server.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
+        }
+      } catch (InterruptedException e) {
+        server.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (submitter != null) {
+      submitter.close();
+    }
+    if (loader != null) {
+      loader.close();
+    }
+    if (ops != null) {
+      ops.close();
+    }
+    log.info("gateway {} stopped", config.instanceId());
+  }
+}

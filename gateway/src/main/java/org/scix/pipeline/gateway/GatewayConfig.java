@@ -1,0 +1,84 @@
+package org.scix.pipeline.gateway;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.scix.pipeline.core.config.ConfigException;
+import org.scix.pipeline.core.config.KafkaSettings;
+import org.scix.pipeline.core.config.Settings;
+import org.scix.pipeline.core.config.TopicSettings;
+
+/**
+ * Everything the gateway reads at start, validated there.
+ *
+ * @param instanceId stable per replica; names the transactional producer so a restart fences its predecessor
+ */
+public record GatewayConfig(
+    KafkaSettings kafka,
+    TopicSettings topics,
+    String grpcHost,
+    int grpcPort,
+    int maxInboundMessageBytes,
+    int maxConcurrentCallsPerConnection,
+    Duration submitTimeout,
+    Duration idempotencyWindow,
+    String instanceId,
+    int opsPort,
+    Optional<Path> tlsCertFile,
+    Optional<Path> tlsKeyFile,
+    Optional<Path> tlsClientCaFile,
+    Duration shutdownGrace) {
+
+  public static final String GRPC_HOST = "GRPC_HOST";
+  public static final String GRPC_PORT = "GRPC_PORT";
+  public static final String MAX_MESSAGE_BYTES = "GRPC_MAX_MESSAGE_BYTES";
+  public static final String MAX_CONCURRENT_CALLS = "GRPC_MAX_CONCURRENT_CALLS_PER_CONNECTION";
+  public static final String SUBMIT_TIMEOUT = "SUBMIT_TIMEOUT_MS";
+  public static final String IDEMPOTENCY_WINDOW = "IDEMPOTENCY_WINDOW_MS";
+  public static final String INSTANCE_ID = "GATEWAY_INSTANCE_ID";
+  public static final String OPS_PORT = "GATEWAY_OPS_PORT";
+  public static final String TLS_CERT = "GRPC_TLS_CERT_FILE";
+  public static final String TLS_KEY = "GRPC_TLS_KEY_FILE";
+  public static final String TLS_CLIENT_CA = "GRPC_TLS_CLIENT_CA_FILE";
+  public static final String SHUTDOWN_GRACE = "GATEWAY_SHUTDOWN_GRACE_MS";
+
+  public static GatewayConfig from(Settings s) {
+    int port = s.integer(GRPC_PORT, 50051, 0, 65535);
+    Optional<Path> cert = s.existingFile(TLS_CERT);
+    Optional<Path> key = s.existingFile(TLS_KEY);
+    if (cert.isPresent() != key.isPresent()) {
+      throw new ConfigException(cert.isPresent() ? TLS_KEY : TLS_CERT, "TLS needs both " + TLS_CERT + " and " + TLS_KEY);
+    }
+    Optional<Path> clientCa = s.existingFile(TLS_CLIENT_CA);
+    if (clientCa.isPresent() && cert.isEmpty()) {
+      throw new ConfigException(TLS_CLIENT_CA, "mutual TLS needs " + TLS_CERT + " and " + TLS_KEY + " too");
+    }
+    String instanceId = s.string(INSTANCE_ID, hostName() + "-" + port);
+    if (!instanceId.matches("[A-Za-z0-9._-]{1,200}")) {
+      throw new ConfigException(INSTANCE_ID, "use letters, digits, '.', '_' and '-' only, got '" + instanceId + "'");
+    }
+    return new GatewayConfig(
+        KafkaSettings.from(s),
+        TopicSettings.from(s),
+        s.string(GRPC_HOST, "0.0.0.0"),
+        port,
+        s.integer(MAX_MESSAGE_BYTES, 1 << 20, 64, 64 << 20),
+        s.integer(MAX_CONCURRENT_CALLS, 1000, 1, 1_000_000),
+        s.duration(SUBMIT_TIMEOUT, Duration.ofSeconds(10), Duration.ofMillis(100)),
+        s.duration(IDEMPOTENCY_WINDOW, Duration.ofHours(24), Duration.ofSeconds(1)),
+        instanceId,
+        s.integer(OPS_PORT, 9464, 0, 65535),
+        cert, key, clientCa,
+        s.duration(SHUTDOWN_GRACE, Duration.ofSeconds(10), Duration.ZERO));
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
+    } catch (UnknownHostException e) {
+      return "gateway";
+    }
+  }
+}

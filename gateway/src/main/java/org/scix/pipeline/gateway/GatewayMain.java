@@ -1,0 +1,32 @@
+package org.scix.pipeline.gateway;
+
+import org.scix.pipeline.core.config.Settings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs one gateway until SIGTERM/SIGINT. Configuration from the environment (see README). */
+public final class GatewayMain {
+  private static final Logger log = LoggerFactory.getLogger(GatewayMain.class);
+
+  private GatewayMain() {}
+
+  public static void main(String[] args) throws Exception {
+    run(Settings.fromEnvironment());
+  }
+
+  public static void run(Settings settings) throws Exception {
+    GatewayConfig config = GatewayConfig.from(settings);
+    Gateway gateway = new Gateway(config).start();
+    Thread main = Thread.currentThread();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("shutdown requested");
+      gateway.close();
+    }, "gateway-shutdown"));
+    if (!gateway.awaitServing(java.time.Duration.ofMinutes(5))) {
+      log.warn("gateway not serving after 5 minutes (status view or Kafka not ready)");
+    } else {
+      log.info("gateway ready: serving on port {}", gateway.port());
+    }
+    main.join(); // the shutdown hook ends the process
+  }
+}

@@ -1,0 +1,30 @@
+package org.scix.pipeline.gateway.api;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import org.scix.pipeline.schemas.grpc.TemplateApi;
+
+/**
+ * Carries the request headers the handlers care about into the gRPC {@link Context}: the
+ * idempotency key (the request schema is fixed by existing clients, so it travels as metadata)
+ * and the W3C {@code traceparent}.
+ */
+public final class CallMetadata implements ServerInterceptor {
+  static final Metadata.Key<String> IDEMPOTENCY_KEY_HEADER =
+      Metadata.Key.of(TemplateApi.IDEMPOTENCY_KEY_HEADER, Metadata.ASCII_STRING_MARSHALLER);
+  static final Metadata.Key<String> TRACEPARENT_HEADER = Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
+  static final Context.Key<String> IDEMPOTENCY_KEY = Context.key("idempotency-key");
+  static final Context.Key<String> TRACEPARENT = Context.key("traceparent");
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    Context context = Context.current()
+        .withValue(IDEMPOTENCY_KEY, headers.get(IDEMPOTENCY_KEY_HEADER))
+        .withValue(TRACEPARENT, headers.get(TRACEPARENT_HEADER));
+    return Contexts.interceptCall(context, call, headers, next);
+  }
+}

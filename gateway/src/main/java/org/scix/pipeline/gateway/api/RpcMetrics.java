@@ -1,0 +1,44 @@
+package org.scix.pipeline.gateway.api;
+
+import io.grpc.ForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** Counts RPCs by method and status code with latency histograms, and gauges open calls. */
+public final class RpcMetrics implements ServerInterceptor {
+  private final MeterRegistry registry;
+  private final AtomicInteger openCalls = new AtomicInteger();
+
+  public RpcMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    registry.gauge("grpc.server.calls.open", openCalls);
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+    long start = System.nanoTime();
+    String method = call.getMethodDescriptor().getFullMethodName();
+    openCalls.incrementAndGet();
+    ServerCall<Q, R> timed = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+      @Override
+      public void close(Status status, Metadata trailers) {
+        openCalls.decrementAndGet();
+        Timer.builder("grpc.server.calls")
+            .description("Server RPCs by method and status code")
+            .tag("method", method)
+            .tag("code", status.getCode().name())
+            .publishPercentileHistogram()
+            .register(registry)
+            .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        super.close(status, trailers);
+      }
+    };
+    return next.startCall(timed, headers);
+  }
+}

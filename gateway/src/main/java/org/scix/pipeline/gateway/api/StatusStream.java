@@ -1,0 +1,109 @@
+package org.scix.pipeline.gateway.api;
+
+import io.grpc.stub.ServerCallStreamObserver;
+import java.util.function.Function;
+import org.scix.pipeline.core.job.JobStates;
+import org.scix.pipeline.gateway.status.StatusListener;
+import org.scix.pipeline.gateway.status.StatusView;
+import org.scix.pipeline.schemas.status.JobState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One server stream following one job, with gRPC flow control: it holds at most one unsent
+ * status (the newest; older unsent ones are coalesced away) and writes only while the transport
+ * is ready, so a slow reader costs a constant amount of memory. Statuses only move forward; the
+ * terminal one is always delivered, then the call completes.
+ */
+final class StatusStream implements StatusListener {
+  private static final Logger log = LoggerFactory.getLogger(StatusStream.class);
+
+  private final ServerCallStreamObserver<byte[]> call;
+  private final Function<JobState, byte[]> render;
+  private final String jobId;
+  private final java.util.function.Consumer<StatusStream> onDone;
+  private StatusView.Subscription subscription;
+  private JobState lastSent;
+  private JobState unsent;
+  private boolean done;
+
+  StatusStream(ServerCallStreamObserver<byte[]> call, String jobId, JobState alreadySent, Function<JobState, byte[]> render,
+      java.util.function.Consumer<StatusStream> onDone) {
+    this.call = call;
+    this.onDone = onDone;
+    this.jobId = jobId;
+    this.lastSent = alreadySent;
+    this.render = render;
+    call.setOnReadyHandler(this::drain);
+    call.setOnCancelHandler(this::cancelled);
+  }
+
+  /** Starts following; must be called once, after construction. */
+  void follow(StatusView view) {
+    StatusView.Subscription s = view.subscribe(jobId, this);
+    synchronized (this) {
+      subscription = s;
+      if (done) {
+        s.close();
+      }
+    }
+  }
+
+  @Override
+  public void onStatus(JobState state) {
+    synchronized (this) {
+      if (done || !JobStates.canMove(unsent != null ? unsent : lastSent, state)) {
+        return;
+      }
+      unsent = state;
+    }
+    drain();
+  }
+
+  private synchronized void drain() {
+    if (done || unsent == null || !call.isReady()) {
+      return;
+    }
+    JobState state = unsent;
+    unsent = null;
+    try {
+      call.onNext(render.apply(state));
+      lastSent = state;
+      if (JobStates.isTerminal(state)) {
+        finish();
+        call.onCompleted();
+      }
+    } catch (RuntimeException e) {
+      // The call was cancelled between isReady and onNext.
+      log.debug("stream for job {} ended while writing: {}", jobId, e.toString());
+      finish();
+    }
+  }
+
+  private synchronized void cancelled() {
+    finish();
+  }
+
+  /** Ends the stream from the server side (gateway shutdown). */
+  synchronized void abort(io.grpc.Status status) {
+    if (!done) {
+      finish();
+      try {
+        call.onError(status.asRuntimeException());
+      } catch (RuntimeException alreadyClosed) {
+        // nothing left to tell
+      }
+    }
+  }
+
+  private void finish() {
+    if (done) {
+      return;
+    }
+    done = true;
+    if (subscription != null) {
+      subscription.close();
+    }
+    onDone.accept(this);
+  }
+}

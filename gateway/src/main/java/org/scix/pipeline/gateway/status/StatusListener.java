@@ -1,0 +1,9 @@
+package org.scix.pipeline.gateway.status;
+
+import org.scix.pipeline.schemas.status.JobState;
+
+/** Told every status a job reaches, in order, from the view's reader thread; must not block. */
+@FunctionalInterface
+public interface StatusListener {
+  void onStatus(JobState state);
+}

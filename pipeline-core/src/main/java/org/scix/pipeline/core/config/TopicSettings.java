@@ -1,0 +1,32 @@
+package org.scix.pipeline.core.config;
+
+/**
+ * The pipeline's topics. Names and partition count are configurable; defaults match the original.
+ */
+public record TopicSettings(String input, String status, String output, String deadLetter, int partitions,
+    short replicationFactor) {
+  public static final String INPUT = "INPUT_TOPIC";
+  public static final String STATUS = "STATUS_TOPIC";
+  public static final String OUTPUT = "OUTPUT_TOPIC";
+  public static final String DEAD_LETTER = "DEAD_LETTER_TOPIC";
+  public static final String PARTITIONS = "TOPIC_PARTITIONS";
+  public static final String REPLICATION_FACTOR = "TOPIC_REPLICATION_FACTOR";
+
+  public static TopicSettings from(Settings settings) {
+    String input = topicName(settings, INPUT, "TEMPLATEInput");
+    return new TopicSettings(input,
+        topicName(settings, STATUS, "TEMPLATEStatus"),
+        topicName(settings, OUTPUT, "TEMPLATEOutput"),
+        topicName(settings, DEAD_LETTER, input + ".DLT"),
+        settings.integer(PARTITIONS, 8, 1, 10_000),
+        (short) settings.integer(REPLICATION_FACTOR, 1, 1, 32));
+  }
+
+  private static String topicName(Settings settings, String key, String defaultValue) {
+    String name = settings.string(key, defaultValue);
+    if (!name.matches("[a-zA-Z0-9._-]{1,249}")) {
+      throw new ConfigException(key, "not a legal Kafka topic name: '" + name + "'");
+    }
+    return name;
+  }
+}

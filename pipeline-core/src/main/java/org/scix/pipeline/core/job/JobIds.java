@@ -1,0 +1,37 @@
+package org.scix.pipeline.core.job;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+
+/** Job ids: 64 lowercase hex characters, as the original clients expect. */
+public final class JobIds {
+  private static final Pattern SHAPE = Pattern.compile("[0-9a-f]{64}");
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private JobIds() {}
+
+  /** A fresh, unguessable job id. */
+  public static String random() {
+    byte[] bytes = new byte[32];
+    RANDOM.nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  /** The job id an idempotency key maps to: the same key gives the same job on every gateway replica. */
+  public static String forIdempotencyKey(String key) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      return HexFormat.of().formatHex(sha.digest(("idempotency-key:" + key).getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  public static boolean isValid(String id) {
+    return id != null && SHAPE.matcher(id).matches();
+  }
+}

@@ -1,0 +1,70 @@
+package org.scix.pipeline.core.kafka;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.scix.pipeline.core.config.KafkaSettings;
+import org.scix.pipeline.core.config.TopicSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Creates the pipeline's topics when they are absent; existing topics are left as they are. */
+public final class TopicAdmin {
+  private static final Logger log = LoggerFactory.getLogger(TopicAdmin.class);
+
+  private TopicAdmin() {}
+
+  public static void ensureTopics(KafkaSettings kafka, TopicSettings topics, Duration timeout) {
+    try (Admin admin = Admin.create(kafka.clientConfig())) {
+      Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      List<NewTopic> missing = new ArrayList<>();
+      for (NewTopic topic : wanted(topics)) {
+        if (!existing.contains(topic.name())) {
+          missing.add(topic);
+        }
+      }
+      if (missing.isEmpty()) {
+        return;
+      }
+      for (NewTopic topic : missing) {
+        try {
+          admin.createTopics(List.of(topic)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+          log.info("created topic {} ({} partitions, config {})", topic.name(), topic.numPartitions(), topic.configs());
+        } catch (ExecutionException e) {
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw e; // another process creating it at the same time is fine
+          }
+        }
+      }
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("cannot create the pipeline's topics on " + kafka.bootstrapServers() + ": "
+          + e.getCause().getMessage(), e.getCause());
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("Kafka at " + kafka.bootstrapServers() + " did not answer within " + timeout
+          + " while checking topics", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    }
+  }
+
+  static List<NewTopic> wanted(TopicSettings t) {
+    return List.of(
+        new NewTopic(t.input(), t.partitions(), t.replicationFactor()),
+        // Compacted and keyed by job id: the latest status of every job, kept forever.
+        new NewTopic(t.status(), t.partitions(), t.replicationFactor()).configs(Map.of(
+            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+            TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "60000")),
+        new NewTopic(t.output(), t.partitions(), t.replicationFactor()),
+        new NewTopic(t.deadLetter(), t.partitions(), t.replicationFactor()));
+  }
+}

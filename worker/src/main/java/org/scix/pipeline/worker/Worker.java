@@ -1,0 +1,136 @@
+package org.scix.pipeline.worker;
+
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.scix.pipeline.core.kafka.PipelineSerdes;
+import org.scix.pipeline.core.kafka.TopicAdmin;
+import org.scix.pipeline.core.ops.Metrics;
+import org.scix.pipeline.core.ops.OpsHttpServer;
+import org.scix.pipeline.schemas.input.TemplateInput;
+import org.scix.pipeline.worker.runner.RecordValueSerializer;
+import org.scix.pipeline.worker.runner.TaskExecutorSettings;
+import org.scix.pipeline.worker.runner.WorkerRunner;
+import org.scix.pipeline.worker.task.TaskRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Owns one worker process's lifecycle: topics, Kafka clients, the runner thread, ops endpoint. */
+public final class Worker implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Worker.class);
+
+  private final WorkerConfig config;
+  private final PrometheusMeterRegistry metrics = Metrics.newRegistry("worker");
+  private WorkerRunner runner;
+  private Thread thread;
+  private OpsHttpServer ops;
+
+  public Worker(WorkerConfig config) {
+    this.config = config;
+  }
+
+  public Worker start() throws IOException {
+    TopicAdmin.ensureTopics(config.kafka(), config.topics(), Duration.ofSeconds(30));
+    PipelineSerdes serdes = new PipelineSerdes(config.kafka());
+    KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig(), new StringDeserializer(), new ByteArrayDeserializer());
+    new KafkaClientMetrics(consumer).bindTo(metrics);
+    AtomicInteger threads = new AtomicInteger();
+    ExecutorService pool = Executors.newFixedThreadPool(config.concurrency(), r -> {
+      Thread t = new Thread(r, "task-" + threads.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    TaskExecutorSettings settings = new TaskExecutorSettings(
+        TaskRegistry.of(config.taskBindings(), config.simulatedTaskDuration()), config.concurrency(), config.maxAttempts(),
+        config.retryBackoff(), config.drainTimeout(), "worker-" + config.instanceId());
+    runner = new WorkerRunner(config.topics(), consumer, () -> newProducer(serdes), serdes.deserializer(TemplateInput.class),
+        settings, pool, metrics);
+    thread = new Thread(runner, "worker-poll");
+    thread.start();
+    if (config.opsPort() > 0) {
+      ops = new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !runner.isStopped(), runner::isReady);
+    }
+    log.info("worker {} started: group {}, tasks {}, concurrency {}", config.instanceId(), config.groupId(),
+        config.taskBindings(), config.concurrency());
+    return this;
+  }
+
+  public boolean isReady() {
+    return runner != null && runner.isReady();
+  }
+
+  public boolean isStopped() {
+    return runner != null && runner.isStopped();
+  }
+
+  public PrometheusMeterRegistry metrics() {
+    return metrics;
+  }
+
+  public int opsPort() {
+    return ops == null ? -1 : ops.port();
+  }
+
+  /** Blocks until the runner stops (after {@link #close()} or a fatal error). */
+  public void awaitStopped() throws InterruptedException {
+    thread.join();
+  }
+
+  /** Graceful: stop taking jobs, finish in-flight ones up to the drain timeout, commit, leave the group. */
+  @Override
+  public void close() {
+    if (runner == null) {
+      return;
+    }
+    runner.stop();
+    try {
+      thread.join(config.drainTimeout().plusSeconds(15).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (ops != null) {
+      ops.close();
+    }
+  }
+
+  private Map<String, Object> consumerConfig() {
+    Map<String, Object> c = config.kafka().clientConfig();
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "scix-worker-" + config.instanceId());
+    c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(1, config.concurrency()));
+    c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+    c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
+    return c;
+  }
+
+  private Producer<String, Object> newProducer(PipelineSerdes serdes) {
+    Map<String, Object> c = config.kafka().clientConfig();
+    c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "scix-worker-" + config.instanceId());
+    c.put(ProducerConfig.CLIENT_ID_CONFIG, "scix-worker-" + config.instanceId());
+    c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    c.put(ProducerConfig.ACKS_CONFIG, "all");
+    c.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+    // A worker killed mid-transaction blocks read_committed readers of its partitions until this expires.
+    c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
+    return new KafkaProducer<>(c, new StringSerializer(), new RecordValueSerializer(serdes.serializer()));
+  }
+}

@@ -1,0 +1,77 @@
+package org.scix.pipeline.worker;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import org.scix.pipeline.core.config.KafkaSettings;
+import org.scix.pipeline.core.config.Settings;
+import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.schemas.input.taskenum;
+import org.scix.pipeline.worker.task.DateRangeExpansionTask;
+import org.scix.pipeline.worker.task.SimulatedTask;
+
+/**
+ * Everything a worker reads at start, validated there.
+ *
+ * @param concurrency jobs one process runs at once (across and within its partitions)
+ * @param simulateMs when set (CLI {@code --simulate-ms}), every task is bound to the simulated task
+ */
+public record WorkerConfig(
+    KafkaSettings kafka,
+    TopicSettings topics,
+    String groupId,
+    String instanceId,
+    int concurrency,
+    Map<taskenum, String> taskBindings,
+    Duration simulatedTaskDuration,
+    int maxAttempts,
+    Duration retryBackoff,
+    Duration drainTimeout,
+    int opsPort) {
+
+  public static final String GROUP_ID = "WORKER_GROUP_ID";
+  public static final String INSTANCE_ID = "WORKER_INSTANCE_ID";
+  public static final String CONCURRENCY = "WORKER_CONCURRENCY";
+  public static final String TASK_PREFIX = "TASK_";
+  public static final String SIMULATED_TASK_MS = "SIMULATED_TASK_MS";
+  public static final String SIMULATE_ALL_MS = "WORKER_SIMULATE_MS";
+  public static final String MAX_ATTEMPTS = "TASK_MAX_ATTEMPTS";
+  public static final String RETRY_BACKOFF = "TASK_RETRY_BACKOFF_MS";
+  public static final String DRAIN_TIMEOUT = "WORKER_DRAIN_TIMEOUT_MS";
+  public static final String OPS_PORT = "WORKER_OPS_PORT";
+
+  public static WorkerConfig from(Settings s) {
+    Map<taskenum, String> bindings = new EnumMap<>(taskenum.class);
+    Duration simulated = s.duration(SIMULATED_TASK_MS, Duration.ofMillis(200), Duration.ZERO);
+    boolean simulateAll = s.optional(SIMULATE_ALL_MS).isPresent();
+    if (simulateAll) {
+      simulated = s.duration(SIMULATE_ALL_MS, simulated, Duration.ZERO);
+    }
+    for (taskenum task : new taskenum[] {taskenum.SYMBOL1, taskenum.SYMBOL2, taskenum.SYMBOL3}) {
+      String fallback = task == taskenum.SYMBOL3 ? SimulatedTask.NAME : DateRangeExpansionTask.NAME;
+      bindings.put(task, simulateAll ? SimulatedTask.NAME : s.string(TASK_PREFIX + task.name(), fallback));
+    }
+    return new WorkerConfig(
+        KafkaSettings.from(s),
+        TopicSettings.from(s),
+        s.string(GROUP_ID, "scix-pipeline-workers"),
+        s.string(INSTANCE_ID, hostName() + "-" + ProcessHandle.current().pid()),
+        s.integer(CONCURRENCY, 16, 1, 4096),
+        bindings,
+        simulated,
+        s.integer(MAX_ATTEMPTS, 3, 1, 100),
+        s.duration(RETRY_BACKOFF, Duration.ofMillis(200), Duration.ZERO),
+        s.duration(DRAIN_TIMEOUT, Duration.ofSeconds(30), Duration.ZERO),
+        s.integer(OPS_PORT, 0, 0, 65535));
+  }
+
+  private static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
+    } catch (UnknownHostException e) {
+      return "worker";
+    }
+  }
+}

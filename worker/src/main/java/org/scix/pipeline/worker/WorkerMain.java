@@ -1,0 +1,25 @@
+package org.scix.pipeline.worker;
+
+import org.scix.pipeline.core.config.Settings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Runs one worker until SIGTERM/SIGINT, then drains gracefully. Configuration from the environment. */
+public final class WorkerMain {
+  private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
+
+  private WorkerMain() {}
+
+  public static void main(String[] args) throws Exception {
+    run(Settings.fromEnvironment());
+  }
+
+  public static void run(Settings settings) throws Exception {
+    Worker worker = new Worker(WorkerConfig.from(settings)).start();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("shutdown requested; draining");
+      worker.close();
+    }, "worker-shutdown"));
+    worker.awaitStopped();
+  }
+}

@@ -1,0 +1,70 @@
+package org.scix.pipeline.worker.runner;
+
+import java.time.Duration;
+import org.scix.pipeline.worker.runner.JobExecution.Outcome;
+import org.scix.pipeline.worker.task.PipelineTask;
+import org.scix.pipeline.worker.task.RetryableTaskException;
+import org.scix.pipeline.worker.task.TaskContext;
+import org.scix.pipeline.worker.task.TaskRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one job's task on a worker thread: attempts with exponential backoff for retryable
+ * failures, classification of the rest. Reports the outcome on the execution; never throws.
+ */
+final class TaskExecutor {
+  private static final Logger log = LoggerFactory.getLogger(TaskExecutor.class);
+
+  private final TaskRegistry tasks;
+  private final int maxAttempts;
+  private final Duration backoff;
+
+  TaskExecutor(TaskRegistry tasks, int maxAttempts, Duration backoff) {
+    this.tasks = tasks;
+    this.maxAttempts = maxAttempts;
+    this.backoff = backoff;
+  }
+
+  Outcome execute(JobExecution execution) {
+    PipelineTask task = tasks.forTask(execution.job.getTask()).orElse(null);
+    if (task == null) {
+      return Outcome.error("no pipeline task is bound to " + execution.job.getTask(), 1);
+    }
+    for (int attempt = 1; ; attempt++) {
+      if (attempt > 1) {
+        execution.attemptsStarted.add(attempt);
+      }
+      TaskContext context = new TaskContext(execution.jobId, execution.job, attempt, () -> execution.abandoned);
+      try {
+        task.run(context);
+        return Outcome.success(attempt, context.outputs());
+      } catch (RetryableTaskException e) {
+        if (attempt >= maxAttempts) {
+          return Outcome.deadLetter("gave up after " + attempt + " attempt(s): " + e.getMessage(), attempt);
+        }
+        long wait = backoff.toMillis() << Math.min(attempt - 1, 20);
+        log.info("job {} attempt {} failed ({}); retrying in {} ms", execution.jobId, attempt, e.getMessage(), wait);
+        if (!sleep(wait)) {
+          return Outcome.error("interrupted while waiting to retry", attempt);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return Outcome.error("interrupted", attempt);
+      } catch (Exception | LinkageError | StackOverflowError e) {
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return Outcome.error(reason, attempt);
+      }
+    }
+  }
+
+  private static boolean sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+}

@@ -1,0 +1,29 @@
+package org.scix.pipeline.worker.task;
+
+import java.time.Duration;
+
+/**
+ * Sleeps for a configured time, standing in for I/O-bound work in tests and benchmarks; stops
+ * early when cancelled. Emits one output record saying how long it slept.
+ */
+public final class SimulatedTask implements PipelineTask {
+  public static final String NAME = "simulated";
+  private final Duration duration;
+
+  public SimulatedTask(Duration duration) {
+    this.duration = duration;
+  }
+
+  @Override
+  public void run(TaskContext context) throws InterruptedException {
+    long deadline = System.nanoTime() + duration.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (context.isCancelled()) {
+        return;
+      }
+      long left = deadline - System.nanoTime();
+      Thread.sleep(Math.max(0, Math.min(50, left / 1_000_000)), (int) Math.max(0, Math.min(999_999, left % 1_000_000)));
+    }
+    context.emit(context.jobId(), "{\"simulated_ms\":" + duration.toMillis() + "}");
+  }
+}
