@@ -75,9 +75,11 @@ public final class Gateway implements AutoCloseable {
     handlers = new TemplateHandlers(codec, submitter, view, loader::isCaughtUp, config.submitTimeout());
     metrics.gauge("pipeline.streams.open", handlers, TemplateHandlers::openStreams);
 
+    RpcMetrics rpcMetrics = new RpcMetrics(metrics);
+    CallMetadata callMetadata = new CallMetadata();
     server = Grpc.newServerBuilderForPort(config.grpcPort(), credentials())
-        .addService(ServerInterceptors.intercept(TemplateServices.init(handlers), new CallMetadata(), new RpcMetrics(metrics)))
-        .addService(ServerInterceptors.intercept(TemplateServices.monitor(handlers), new CallMetadata(), new RpcMetrics(metrics)))
+        .addService(ServerInterceptors.intercept(TemplateServices.init(handlers), callMetadata, rpcMetrics))
+        .addService(ServerInterceptors.intercept(TemplateServices.monitor(handlers), callMetadata, rpcMetrics))
         .addService(health.getHealthService())
         .maxInboundMessageSize(config.maxInboundMessageBytes())
         .build()

@@ -37,6 +37,12 @@ public final class ChildProcess implements AutoCloseable {
    */
   public static ChildProcess startJava(String name, List<String> jvmOptions, String classpath, String mainClass,
       List<String> args, Path workDir, Path logFile) throws IOException {
+    return startJava(name, jvmOptions, classpath, mainClass, args, java.util.Map.of(), workDir, logFile);
+  }
+
+  /** As above, with extra environment variables for the child. */
+  public static ChildProcess startJava(String name, List<String> jvmOptions, String classpath, String mainClass,
+      List<String> args, java.util.Map<String, String> env, Path workDir, Path logFile) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
@@ -47,13 +53,16 @@ public final class ChildProcess implements AutoCloseable {
     command.add(Long.toString(ProcessHandle.current().pid()));
     command.add(mainClass);
     command.addAll(args);
-    return start(name, command, workDir, logFile);
+    return start(name, command, env, workDir, logFile);
   }
 
   /** Starts any command; used for one-shot tools (storage formatting) too. */
-  public static ChildProcess start(String name, List<String> command, Path workDir, Path logFile) throws IOException {
+  public static ChildProcess start(String name, List<String> command, java.util.Map<String, String> env, Path workDir,
+      Path logFile) throws IOException {
     logFile.getParent().toFile().mkdirs();
-    ProcessBuilder builder = new ProcessBuilder(command)
+    ProcessBuilder builder = new ProcessBuilder(command);
+    builder.environment().putAll(env);
+    builder
         .directory(workDir.toFile())
         .redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
@@ -98,6 +107,11 @@ public final class ChildProcess implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    removeHook();
+  }
+
+  /** For owners that stop their children in a particular order from their own shutdown hook. */
+  public void unregisterShutdownHook() {
     removeHook();
   }
 

@@ -1,0 +1,71 @@
+package org.scix.pipeline.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.scix.pipeline.core.job.JobStates;
+import org.scix.pipeline.schemas.registry.SchemaRegistryClient;
+import org.scix.pipeline.schemas.serde.ConfluentAvroDeserializer;
+import org.scix.pipeline.schemas.status.JobState;
+import org.scix.pipeline.schemas.status.JobStatus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "jobs", description = "List jobs and their latest status, read from the status topic.")
+final class JobsCommand implements Callable<Integer> {
+  @Option(names = "--status", description = "Only jobs in this status (Pending, Processing, Error, Success).")
+  JobState status;
+
+  @Option(names = "--limit", defaultValue = "100")
+  int limit;
+
+  @Override
+  public Integer call() {
+    KafkaTarget target = new KafkaTarget();
+    ConfluentAvroDeserializer<JobStatus> statuses =
+        new ConfluentAvroDeserializer<>(new SchemaRegistryClient(target.kafka.registry()), JobStatus.class);
+    Map<String, JobStatus> latest = new LinkedHashMap<>();
+    Map<String, Integer> terminalEvents = new LinkedHashMap<>();
+    TopicReader.read(target.kafka, target.topics.status(), null, true, false, record -> {
+      if (record.value() == null) {
+        latest.remove(record.key());
+        return;
+      }
+      try {
+        JobStatus event = statuses.deserialize(record.topic(), record.value());
+        if (JobStates.isTerminal(event.getStatus())) {
+          terminalEvents.merge(event.getJobId(), 1, Integer::sum);
+        }
+        JobStatus current = latest.get(event.getJobId());
+        if (current == null || JobStates.canMove(current.getStatus(), event.getStatus())) {
+          latest.put(event.getJobId(), event);
+        }
+      } catch (RuntimeException e) {
+        System.err.println("skipping undecodable status event at offset " + record.offset() + ": " + e.getMessage());
+      }
+    }, () -> false);
+    ObjectMapper json = new ObjectMapper();
+    int shown = 0;
+    for (JobStatus job : latest.values()) {
+      if (status != null && job.getStatus() != status) {
+        continue;
+      }
+      if (shown++ >= limit) {
+        break;
+      }
+      ObjectNode line = json.createObjectNode()
+          .put("job_id", job.getJobId()).put("status", job.getStatus().name()).put("task", job.getTask())
+          .put("attempt", job.getAttempt()).put("time", job.getTime().toString()).put("worker", job.getWorker())
+          .put("error_reason", job.getErrorReason())
+          .put("terminal_events", terminalEvents.getOrDefault(job.getJobId(), 0));
+      System.out.println(line);
+    }
+    Map<JobState, Integer> counts = new java.util.EnumMap<>(JobState.class);
+    latest.values().forEach(j -> counts.merge(j.getStatus(), 1, Integer::sum));
+    long multiTerminal = terminalEvents.values().stream().filter(n -> n > 1).count();
+    System.err.println(latest.size() + " job(s): " + counts + "; jobs with more than one terminal event: " + multiTerminal);
+    return 0;
+  }
+}

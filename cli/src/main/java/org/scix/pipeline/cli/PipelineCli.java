@@ -1,0 +1,29 @@
+package org.scix.pipeline.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code ./pipeline}: one entry point for running, using and inspecting the pipeline. */
+@Command(name = "pipeline", mixinStandardHelpOptions = true, version = "scix-pipeline 0.1.0",
+    description = "SciX pipeline: gRPC gateway, Kafka, workers.",
+    subcommands = {UpCommand.class, GatewayCommand.class, WorkerCommand.class, SubmitCommand.class,
+        MonitorCommand.class, InspectCommand.class, JobsCommand.class})
+public final class PipelineCli implements Runnable {
+  @Override
+  public void run() {
+    new CommandLine(this).usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  public static int execute(String... args) {
+    CommandLine cli = new CommandLine(new PipelineCli());
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      commandLine.getErr().println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+      return e instanceof org.scix.pipeline.core.config.ConfigException ? 2 : 1;
+    });
+    return cli.execute(args);
+  }
+}

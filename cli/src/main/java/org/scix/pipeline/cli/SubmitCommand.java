@@ -1,0 +1,96 @@
+package org.scix.pipeline.cli;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.scix.pipeline.client.JobRequest;
+import org.scix.pipeline.client.JobUpdate;
+import org.scix.pipeline.client.PipelineClient;
+import org.scix.pipeline.client.PipelineClientException;
+import org.scix.pipeline.schemas.input.statusenum;
+import org.scix.pipeline.schemas.input.taskenum;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "submit", description = "Submit a job; print its id (and, with --follow, each status).")
+final class SubmitCommand implements Callable<Integer> {
+  @Mixin GatewayTarget gateway;
+
+  @Option(names = "--task", required = true, description = "SYMBOL1, SYMBOL2 or SYMBOL3.")
+  taskenum task;
+
+  @Option(names = "--ingest", arity = "1", description = "true or false.")
+  Boolean ingest;
+
+  @Option(names = "--ingest-type")
+  String ingestType;
+
+  @Option(names = "--daterange", description = "YYYY-MM-DD or YYYY-MM-DD:YYYY-MM-DD (default today).")
+  String daterange;
+
+  @Option(names = "--follow", description = "Print each status until Success (exit 0) or Error (exit 1).")
+  boolean follow;
+
+  @Option(names = "--count", defaultValue = "1", description = "Submit this many jobs concurrently and print a summary.")
+  int count;
+
+  @Option(names = "--idempotency-key", description = "Resubmitting with the same key returns the same job.")
+  String idempotencyKey;
+
+  @Override
+  public Integer call() throws Exception {
+    JobRequest request = new JobRequest(task, ingest, ingestType, daterange != null ? daterange : java.time.LocalDate.now().toString());
+    try (PipelineClient client = PipelineClient.connect(gateway.target)) {
+      if (count <= 1) {
+        return single(client, request);
+      }
+      return many(client, request);
+    }
+  }
+
+  private int single(PipelineClient client, JobRequest request) {
+    try {
+      if (!follow) {
+        System.out.println(client.submit(request, idempotencyKey).jobId());
+        return 0;
+      }
+      JobUpdate last = client.submitAndFollow(request, idempotencyKey, u -> System.out.println(u.jobId() + " " + u.status()));
+      return last.status() == statusenum.Success ? 0 : 1;
+    } catch (PipelineClientException e) {
+      System.err.println("error: " + e.getMessage());
+      return 3;
+    }
+  }
+
+  private int many(PipelineClient client, JobRequest request) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(count, 64));
+    long start = System.nanoTime();
+    List<Future<JobUpdate>> results = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String key = idempotencyKey == null ? null : idempotencyKey + "-" + i;
+      results.add(pool.submit(() -> follow ? client.submitAndFollow(request, key, u -> { }) : client.submit(request, key)));
+    }
+    Map<statusenum, Integer> byStatus = new EnumMap<>(statusenum.class);
+    int failedCalls = 0;
+    for (Future<JobUpdate> result : results) {
+      try {
+        JobUpdate update = result.get();
+        System.out.println(update.jobId() + " " + update.status());
+        byStatus.merge(update.status(), 1, Integer::sum);
+      } catch (java.util.concurrent.ExecutionException e) {
+        failedCalls++;
+        System.err.println("error: " + e.getCause().getMessage());
+      }
+    }
+    pool.shutdown();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    System.out.printf("submitted %d job(s) in %.2f s: %s, %d call(s) failed%n", count, seconds, byStatus, failedCalls);
+    return failedCalls == 0 && (!follow || byStatus.getOrDefault(statusenum.Error, 0) == 0) ? 0 : 1;
+  }
+}

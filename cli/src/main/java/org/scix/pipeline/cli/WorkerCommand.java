@@ -1,0 +1,32 @@
+package org.scix.pipeline.cli;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.scix.pipeline.core.config.Settings;
+import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.WorkerMain;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "worker", description = "Run one worker process (configuration from the environment; see README).")
+final class WorkerCommand implements Callable<Integer> {
+  @Option(names = "--simulate-ms", description = "Bind every task to the simulated task sleeping this long.")
+  Integer simulateMs;
+
+  @Option(names = "--concurrency", description = "Jobs this process runs at once (default 16).")
+  Integer concurrency;
+
+  @Override
+  public Integer call() throws Exception {
+    Map<String, String> overrides = new HashMap<>();
+    if (simulateMs != null) {
+      overrides.put(WorkerConfig.SIMULATE_ALL_MS, simulateMs.toString());
+    }
+    if (concurrency != null) {
+      overrides.put(WorkerConfig.CONCURRENCY, concurrency.toString());
+    }
+    WorkerMain.run(Settings.load(System.getenv(), overrides));
+    return 0;
+  }
+}
