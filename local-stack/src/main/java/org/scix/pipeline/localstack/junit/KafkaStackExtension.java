@@ -60,7 +60,7 @@ public final class KafkaStackExtension implements ParameterResolver {
   }
 
   /** Closed by JUnit when the root context closes, i.e. after the last test of the JVM. */
-  private record StoredStack(KafkaStack stack) implements ExtensionContext.Store.CloseableResource {
+  private record StoredStack(KafkaStack stack) implements ExtensionContext.Store.CloseableResource, AutoCloseable {
     @Override
     public void close() {
       stack.close();

@@ -1,0 +1,111 @@
+package org.scix.pipeline.system;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.scix.pipeline.core.config.Settings;
+import org.scix.pipeline.gateway.Gateway;
+import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.localstack.ChildProcess;
+import org.scix.pipeline.localstack.KafkaStack;
+import org.scix.pipeline.schemas.registry.RegistryConfig;
+import org.scix.pipeline.schemas.registry.SchemaRegistryClient;
+import org.scix.pipeline.schemas.serde.ConfluentAvroDeserializer;
+import org.scix.pipeline.schemas.status.JobStatus;
+import org.scix.pipeline.worker.Worker;
+import org.scix.pipeline.worker.WorkerConfig;
+
+/** A pipeline on the test JVM's broker and registry, with its own topics so test classes do not interfere. */
+final class Pipeline implements AutoCloseable {
+  final KafkaStack stack;
+  final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8) + ".";
+  final Map<String, String> settings = new HashMap<>();
+  private final List<AutoCloseable> started = new ArrayList<>();
+
+  Pipeline(KafkaStack stack) {
+    this.stack = stack;
+    settings.put("KAFKA_BOOTSTRAP_SERVERS", stack.bootstrapServers());
+    settings.put("SCHEMA_REGISTRY_URL", stack.schemaRegistryUrl());
+    settings.put("INPUT_TOPIC", prefix + "TEMPLATEInput");
+    settings.put("STATUS_TOPIC", prefix + "TEMPLATEStatus");
+    settings.put("OUTPUT_TOPIC", prefix + "TEMPLATEOutput");
+    settings.put("TOPIC_PARTITIONS", "4");
+    settings.put("WORKER_GROUP_ID", prefix + "workers");
+    settings.put(GatewayConfig.GRPC_PORT, "0");
+    settings.put(GatewayConfig.OPS_PORT, "0");
+    settings.put(WorkerConfig.RETRY_BACKOFF, "10");
+  }
+
+  Gateway startGateway(String instanceId) throws Exception {
+    Map<String, String> s = new HashMap<>(settings);
+    s.put(GatewayConfig.INSTANCE_ID, instanceId);
+    Gateway gateway = new Gateway(GatewayConfig.from(Settings.of(s))).start();
+    started.add(gateway);
+    if (!gateway.awaitServing(Duration.ofSeconds(60))) {
+      throw new IllegalStateException("gateway " + instanceId + " not serving");
+    }
+    return gateway;
+  }
+
+  Worker startWorker(String instanceId, Map<String, String> extra) throws Exception {
+    Map<String, String> s = new HashMap<>(settings);
+    s.put(WorkerConfig.INSTANCE_ID, instanceId);
+    s.putAll(extra);
+    Worker worker = new Worker(WorkerConfig.from(Settings.of(s))).start();
+    started.add(worker);
+    return worker;
+  }
+
+  /** A worker as its own OS process, as in production. */
+  ChildProcess startWorkerProcess(String instanceId, Map<String, String> extra) throws Exception {
+    Map<String, String> env = new HashMap<>(settings);
+    env.put(WorkerConfig.INSTANCE_ID, instanceId);
+    env.putAll(extra);
+    Path log = Path.of("target", "worker-processes", prefix + instanceId + ".log").toAbsolutePath();
+    ChildProcess process = ChildProcess.startJava(instanceId, List.of("-Xmx256m"), System.getProperty("java.class.path"),
+        "org.scix.pipeline.cli.PipelineCli", List.of("worker"), env, log.getParent(), log);
+    started.add(process);
+    return process;
+  }
+
+  /** Every committed event on the status topic so far. */
+  List<JobStatus> statusEvents() {
+    ConfluentAvroDeserializer<JobStatus> deserializer = new ConfluentAvroDeserializer<>(
+        new SchemaRegistryClient(RegistryConfig.of(stack.schemaRegistryUrl())), JobStatus.class);
+    List<JobStatus> events = new ArrayList<>();
+    Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(settings.get("STATUS_TOPIC")).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions));
+      end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+      while (!end.isEmpty()) {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+          events.add(deserializer.deserialize(record.topic(), record.value()));
+        }
+        end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+      }
+    }
+    return events;
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (int i = started.size() - 1; i >= 0; i--) {
+      started.get(i).close();
+    }
+  }
+}
