@@ -122,7 +122,12 @@ public final class JobSubmitter implements AutoCloseable {
     try {
       producer.beginTransaction();
       for (Submission s : batch) {
-        producer.send(new ProducerRecord<>(topics.input(), s.jobId(), s.job()));
+        ProducerRecord<String, Object> job = new ProducerRecord<>(topics.input(), s.jobId(), s.job());
+        if (s.pending().getTraceparent() != null) {
+          // W3C trace context travels with the job to the worker, which copies it into its status events.
+          job.headers().add("traceparent", s.pending().getTraceparent().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        producer.send(job);
         producer.send(new ProducerRecord<>(topics.status(), s.jobId(), s.pending()));
       }
       producer.commitTransaction();
