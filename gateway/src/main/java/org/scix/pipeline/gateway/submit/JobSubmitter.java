@@ -21,6 +21,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
+import org.scix.pipeline.core.kafka.TransactionalProducers;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
@@ -134,9 +135,9 @@ public final class JobSubmitter implements AutoCloseable {
     } catch (RuntimeException e) {
       kafkaReachable = false;
       log.warn("submit transaction of {} job(s) failed, nothing of it is visible: {}", batch.size(), e.toString());
-      recover();
       KafkaUnavailableException failure = new KafkaUnavailableException("Kafka did not take the job: " + e.getMessage(), e);
       batch.forEach(s -> s.acknowledged().completeExceptionally(failure));
+      producer = TransactionalProducers.recover(producer, producerFactory, () -> running);
       return;
     }
     kafkaReachable = true;
@@ -148,52 +149,11 @@ public final class JobSubmitter implements AutoCloseable {
     }
   }
 
-  /**
-   * After a failed transaction: abort it if the producer allows, else replace the producer (the
-   * new one's initTransactions aborts whatever the old one left open).
-   */
-  private void recover() {
-    try {
-      producer.abortTransaction();
-      return;
-    } catch (RuntimeException abortFailed) {
-      log.info("abort failed ({}); replacing the transactional producer", abortFailed.toString());
-    }
-    try {
-      producer.close(Duration.ZERO);
-    } catch (RuntimeException ignored) {
-      // already broken
-    }
-    while (running) {
-      try {
-        producer = producerFactory.get();
-        producer.initTransactions();
-        return;
-      } catch (RuntimeException e) {
-        log.warn("cannot initialise a transactional producer yet: {}", e.toString());
-        try {
-          producer.close(Duration.ZERO);
-        } catch (RuntimeException ignored) {
-          // nothing to do
-        }
-        sleep(1000);
-      }
-    }
-  }
-
   private void failAll(String reason) {
     KafkaUnavailableException failure = new KafkaUnavailableException(reason, null);
     Submission s;
     while ((s = queue.poll()) != null) {
       s.acknowledged().completeExceptionally(failure);
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 

@@ -33,6 +33,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.core.kafka.TransactionalProducers;
 import org.scix.pipeline.schemas.avro.InvalidAvroException;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.output.TemplateOutput;
@@ -284,7 +285,7 @@ public final class WorkerRunner implements Runnable {
       throw new IllegalStateException("fatal Kafka producer error: " + fatal, fatal);
     } catch (RuntimeException e) {
       log.warn("transaction failed, will retry: {}", e.toString());
-      recoverProducer();
+      producer = TransactionalProducers.recover(producer, producerFactory, () -> running);
       return false;
     }
   }
@@ -357,43 +358,6 @@ public final class WorkerRunner implements Runnable {
     } else if (!full && paused) {
       consumer.resume(consumer.paused());
       paused = false;
-    }
-  }
-
-  private void recoverProducer() {
-    try {
-      producer.abortTransaction();
-      return;
-    } catch (RuntimeException abortFailed) {
-      log.info("abort failed ({}); replacing the transactional producer", abortFailed.toString());
-    }
-    try {
-      producer.close(Duration.ZERO);
-    } catch (RuntimeException ignored) {
-      // already broken
-    }
-    while (true) {
-      try {
-        producer = producerFactory.get();
-        producer.initTransactions();
-        return;
-      } catch (ProducerFencedException fatal) {
-        throw fatal;
-      } catch (RuntimeException e) {
-        log.warn("cannot initialise a transactional producer yet: {}", e.toString());
-        try {
-          producer.close(Duration.ZERO);
-          Thread.sleep(1000);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          throw new IllegalStateException("interrupted while recovering the producer", interrupted);
-        } catch (RuntimeException ignored) {
-          // keep trying
-        }
-        if (!running) {
-          throw new IllegalStateException("stopped while Kafka was unreachable");
-        }
-      }
     }
   }
 
