@@ -44,6 +44,15 @@ class WorkerCrashIT {
       Set<String> submitted = ConcurrentHashMap.newKeySet();
       try {
         PipelineClient client = new PipelineClient(channel, 60);
+        // Warm up until both processes have taken jobs, so the victim holds partitions when it dies.
+        await().atMost(Duration.ofSeconds(90)).until(() -> {
+          for (int i = 0; i < 16; i++) {
+            client.submit(new JobRequest(taskenum.SYMBOL3, null, null, null), null);
+          }
+          Thread.sleep(1000);
+          return pipeline.statusEvents().stream().map(JobStatus::getWorker).collect(Collectors.toSet())
+              .containsAll(Set.of("worker-crash-a", "worker-crash-b"));
+        });
         ExecutorService pool = Executors.newFixedThreadPool(32);
         for (int i = 0; i < JOBS; i++) {
           pool.execute(() -> submitted.add(client.submit(new JobRequest(taskenum.SYMBOL3, null, null, null), null).jobId()));
@@ -54,7 +63,8 @@ class WorkerCrashIT {
 
         // Kill the victim once it is busy: some of its jobs are Processing, uncommitted.
         await().atMost(Duration.ofSeconds(60)).until(() -> pipeline.statusEvents().stream()
-            .anyMatch(e -> e.getStatus() == JobState.Processing && "worker-crash-a".equals(e.getWorker())));
+            .anyMatch(e -> e.getStatus() == JobState.Processing && "worker-crash-a".equals(e.getWorker())
+                && submitted.contains(e.getJobId())));
         victim.kill();
 
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(2)).until(() ->
@@ -70,7 +80,7 @@ class WorkerCrashIT {
       Set<String> reprocessed = new HashSet<>(events.stream().filter(e -> e.getStatus() == JobState.Processing)
           .collect(Collectors.groupingBy(JobStatus::getJobId, Collectors.counting())).entrySet().stream()
           .filter(e -> e.getValue() > 1).map(Map.Entry::getKey).toList());
-      System.out.printf("worker crash: %d jobs, %d terminal events, %d jobs ran twice (Processing twice), all Success once%n",
+      System.out.printf("worker crash: %d jobs (plus warm-up), %d terminal events, %d jobs ran twice (Processing twice), all Success once%n",
           JOBS, terminals.values().stream().mapToLong(Long::longValue).sum(), reprocessed.size());
     }
   }
