@@ -87,11 +87,6 @@ public class ConfluentAvroDeserializer<T> implements Deserializer<T> {
     }
   }
 
-  /** The writer schema id of a framed record, for diagnostics. */
-  public Schema writerSchema(int id) {
-    return registry.getById(id);
-  }
-
   private Reader<T> newReader(int id) {
     Schema writer = registry.getById(id);
     DatumReader<T> datumReader = readerSchema == null

@@ -30,6 +30,8 @@ public class ConfluentAvroSerializer<T extends GenericContainer> implements Seri
 
   public static final String AUTO_REGISTER_CONFIG = "auto.register.schemas";
 
+  private final java.util.Map<SubjectSchema, Integer> idsBySubject = new java.util.concurrent.ConcurrentHashMap<>();
+  private final java.util.Map<Schema, SpecificDatumWriter<T>> writers = new java.util.concurrent.ConcurrentHashMap<>();
   private SchemaRegistryClient registry;
   private SubjectNameStrategy subjects = SubjectNameStrategy.TOPIC_NAME;
   private boolean autoRegister = true;
@@ -63,7 +65,9 @@ public class ConfluentAvroSerializer<T extends GenericContainer> implements Seri
     String subject = subjects.subject(topic, isKey);
     int id;
     try {
-      id = autoRegister ? registry.register(subject, schema) : registry.lookUpId(subject, schema);
+      // Hot path: one map lookup per record; the registry client is asked once per subject and schema.
+      id = idsBySubject.computeIfAbsent(new SubjectSchema(subject, schema),
+          key -> autoRegister ? registry.register(subject, schema) : registry.lookUpId(subject, schema));
     } catch (SchemaRegistryException e) {
       throw new SerializationException("cannot serialize to topic '" + topic + "': " + e.getMessage(), e);
     }
@@ -72,11 +76,14 @@ public class ConfluentAvroSerializer<T extends GenericContainer> implements Seri
     out.writeBytes(ByteBuffer.allocate(4).putInt(id).array());
     BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
     try {
-      new SpecificDatumWriter<T>(schema).write(data, encoder);
+      writers.computeIfAbsent(schema, SpecificDatumWriter::new).write(data, encoder);
       encoder.flush();
     } catch (IOException | RuntimeException e) {
       throw new SerializationException("cannot encode " + schema.getFullName() + " for topic '" + topic + "'", e);
     }
     return out.toByteArray();
   }
+
+  /** Schema caches its hash code and compares by identity first, so this key is cheap on a hit. */
+  private record SubjectSchema(String subject, Schema schema) {}
 }

@@ -10,7 +10,6 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -418,16 +417,7 @@ public final class WorkerRunner implements Runnable {
 
   private boolean hasUnfinished(TopicPartition partition) {
     ArrayDeque<JobExecution> queue = inFlight.get(partition);
-    if (queue == null) {
-      return false;
-    }
-    for (Iterator<JobExecution> it = queue.iterator(); it.hasNext(); ) {
-      JobExecution execution = it.next();
-      if (execution.outcome == null) {
-        return true;
-      }
-    }
-    return false;
+    return queue != null && queue.stream().anyMatch(execution -> execution.outcome == null);
   }
 
   private static byte[] utf8(String value) {
