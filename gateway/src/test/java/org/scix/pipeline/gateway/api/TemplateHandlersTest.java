@@ -103,6 +103,9 @@ class TemplateHandlersTest {
     var responses = ClientCalls.blockingServerStreamingCall(channel, method(TemplateApi.INIT_METHOD),
         CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), INIT_PERSISTENT);
     String jobId = codec.decode(responses.next()).getHash();
+    // The stream follows the job right after sending Pending; statuses applied before that are
+    // coalesced (latest wins), so wait for the subscription to see each one.
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> view.subscriptionCount() == 1);
     view.apply(jobId, JobState.Pending);
     view.apply(jobId, JobState.Processing);
     view.apply(jobId, JobState.Pending); // late duplicate: ignored
