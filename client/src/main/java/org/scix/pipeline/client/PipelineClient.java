@@ -28,11 +28,13 @@ import org.scix.pipeline.schemas.input.taskenum;
 public final class PipelineClient implements AutoCloseable {
   private static final MethodDescriptor<TemplateInput, TemplateInput> INIT;
   private static final MethodDescriptor<TemplateInput, TemplateInput> MONITOR;
+  private static final MethodDescriptor<TemplateInput, TemplateInput> CANCEL;
 
   static {
     AvroMarshaller<TemplateInput> marshaller = new AvroMarshaller<>(SchemalessAvroCodec.of(TemplateInput.class));
     INIT = TemplateApi.serverStreaming(TemplateApi.INIT_METHOD, marshaller, marshaller);
     MONITOR = TemplateApi.serverStreaming(TemplateApi.MONITOR_METHOD, marshaller, marshaller);
+    CANCEL = TemplateApi.unary(TemplateApi.CANCEL_METHOD, marshaller, marshaller);
   }
 
   private final Channel channel;
@@ -78,6 +80,24 @@ public final class PipelineClient implements AutoCloseable {
     return followAll(call(MONITOR, monitorRequest(jobId, true), null), onUpdate);
   }
 
+  /**
+   * Cancels a job that has not finished. Returns the job's status after the gateway waited for it
+   * to end: Error (cancelled), the terminal status if it finished first, or Pending/Processing if
+   * no worker acted on the cancel yet (it still will).
+   */
+  public JobUpdate cancel(String jobId) {
+    try {
+      TemplateInput answer = ClientCalls.blockingUnaryCall(channel, CANCEL, options(), monitorRequest(jobId, false));
+      return new JobUpdate(answer.getHash(), answer.getStatus());
+    } catch (StatusRuntimeException e) {
+      throw PipelineClientException.from(e);
+    }
+  }
+
+  private CallOptions options() {
+    return deadlineSeconds > 0 ? CallOptions.DEFAULT.withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS) : CallOptions.DEFAULT;
+  }
+
   private Iterator<TemplateInput> call(MethodDescriptor<TemplateInput, TemplateInput> method, TemplateInput request,
       String idempotencyKey) {
     Channel target = channel;
@@ -86,8 +106,7 @@ public final class PipelineClient implements AutoCloseable {
       headers.put(Metadata.Key.of(TemplateApi.IDEMPOTENCY_KEY_HEADER, Metadata.ASCII_STRING_MARSHALLER), idempotencyKey);
       target = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
     }
-    CallOptions options = deadlineSeconds > 0 ? CallOptions.DEFAULT.withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS) : CallOptions.DEFAULT;
-    return ClientCalls.blockingServerStreamingCall(target, method, options, request);
+    return ClientCalls.blockingServerStreamingCall(target, method, options(), request);
   }
 
   private static JobUpdate first(Iterator<TemplateInput> answers) {

@@ -1,6 +1,6 @@
 package org.scix.pipeline.gateway;
 
-import io.grpc.Grpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
@@ -10,6 +10,8 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,6 +22,7 @@ import org.scix.pipeline.core.kafka.TopicAdmin;
 import org.scix.pipeline.core.ops.Metrics;
 import org.scix.pipeline.core.ops.OpsHttpServer;
 import org.scix.pipeline.gateway.api.CallMetadata;
+import org.scix.pipeline.gateway.api.ConnectionCallLimit;
 import org.scix.pipeline.gateway.api.RpcMetrics;
 import org.scix.pipeline.gateway.api.TemplateHandlers;
 import org.scix.pipeline.gateway.api.TemplateServices;
@@ -72,14 +75,17 @@ public final class Gateway implements AutoCloseable {
     submitter.start();
     loader = new StatusViewLoader(view, config.kafka(), config.topics().status(), serdes, "scix-gateway-view-" + config.instanceId(), metrics);
     loader.start();
-    handlers = new TemplateHandlers(codec, submitter, view, loader::isCaughtUp, config.submitTimeout());
+    handlers = new TemplateHandlers(codec, submitter, view, loader, config.api(), Clock.systemUTC());
     metrics.gauge("pipeline.streams.open", handlers, TemplateHandlers::openStreams);
 
     RpcMetrics rpcMetrics = new RpcMetrics(metrics);
     CallMetadata callMetadata = new CallMetadata();
-    server = Grpc.newServerBuilderForPort(config.grpcPort(), credentials())
-        .addService(ServerInterceptors.intercept(TemplateServices.init(handlers), callMetadata, rpcMetrics))
-        .addService(ServerInterceptors.intercept(TemplateServices.monitor(handlers), callMetadata, rpcMetrics))
+    // Interceptors run last-listed first: the connection limit answers before anything else runs.
+    ConnectionCallLimit callLimit = new ConnectionCallLimit(config.maxConcurrentCallsPerConnection());
+    server = NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort()), credentials())
+        .addService(ServerInterceptors.intercept(TemplateServices.init(handlers), callMetadata, rpcMetrics, callLimit))
+        .addService(ServerInterceptors.intercept(TemplateServices.monitor(handlers), callMetadata, rpcMetrics, callLimit))
+        .addService(ServerInterceptors.intercept(TemplateServices.cancel(handlers), callMetadata, rpcMetrics, callLimit))
         .addService(health.getHealthService())
         .maxInboundMessageSize(config.maxInboundMessageBytes())
         .build()
@@ -134,6 +140,7 @@ public final class Gateway implements AutoCloseable {
     health.setStatus("", status);
     health.setStatus(org.scix.pipeline.schemas.grpc.TemplateApi.INIT_SERVICE, status);
     health.setStatus(org.scix.pipeline.schemas.grpc.TemplateApi.MONITOR_SERVICE, status);
+    health.setStatus(org.scix.pipeline.schemas.grpc.TemplateApi.CANCEL_SERVICE, status);
   }
 
   /**

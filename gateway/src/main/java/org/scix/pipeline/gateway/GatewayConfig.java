@@ -9,6 +9,7 @@ import org.scix.pipeline.core.config.ConfigException;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.gateway.api.ApiSettings;
 
 /**
  * Everything the gateway reads at start, validated there.
@@ -24,6 +25,8 @@ public record GatewayConfig(
     int maxConcurrentCallsPerConnection,
     Duration submitTimeout,
     Duration idempotencyWindow,
+    Duration statusSyncTimeout,
+    Duration cancelWait,
     String instanceId,
     int opsPort,
     Optional<Path> tlsCertFile,
@@ -37,6 +40,8 @@ public record GatewayConfig(
   public static final String MAX_CONCURRENT_CALLS = "GRPC_MAX_CONCURRENT_CALLS_PER_CONNECTION";
   public static final String SUBMIT_TIMEOUT = "SUBMIT_TIMEOUT_MS";
   public static final String IDEMPOTENCY_WINDOW = "IDEMPOTENCY_WINDOW_MS";
+  public static final String STATUS_SYNC_TIMEOUT = "STATUS_SYNC_TIMEOUT_MS";
+  public static final String CANCEL_WAIT = "CANCEL_WAIT_MS";
   public static final String INSTANCE_ID = "GATEWAY_INSTANCE_ID";
   public static final String OPS_PORT = "GATEWAY_OPS_PORT";
   public static final String TLS_CERT = "GRPC_TLS_CERT_FILE";
@@ -68,10 +73,16 @@ public record GatewayConfig(
         s.integer(MAX_CONCURRENT_CALLS, 1000, 1, 1_000_000),
         s.duration(SUBMIT_TIMEOUT, Duration.ofSeconds(10), Duration.ofMillis(100)),
         s.duration(IDEMPOTENCY_WINDOW, Duration.ofHours(24), Duration.ofSeconds(1)),
+        s.duration(STATUS_SYNC_TIMEOUT, Duration.ofSeconds(5), Duration.ofMillis(100)),
+        s.duration(CANCEL_WAIT, Duration.ofSeconds(10), Duration.ZERO),
         instanceId,
         s.integer(OPS_PORT, 9464, 0, 65535),
         cert, key, clientCa,
         s.duration(SHUTDOWN_GRACE, Duration.ofSeconds(10), Duration.ZERO));
+  }
+
+  public ApiSettings api() {
+    return new ApiSettings(submitTimeout, idempotencyWindow, statusSyncTimeout, cancelWait);
   }
 
   private static String hostName() {

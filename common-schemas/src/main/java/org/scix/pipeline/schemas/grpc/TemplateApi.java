@@ -22,6 +22,16 @@ public final class TemplateApi {
 
   private TemplateApi() {}
 
+  /** cancelTemplate: one TemplateInput (hash = job id) in, one TemplateInput (the job's status) out. */
+  public static <Q, R> MethodDescriptor<Q, R> unary(String fullName, Marshaller<Q> request, Marshaller<R> response) {
+    return MethodDescriptor.<Q, R>newBuilder()
+        .setType(MethodDescriptor.MethodType.UNARY)
+        .setFullMethodName(fullName)
+        .setRequestMarshaller(request)
+        .setResponseMarshaller(response)
+        .build();
+  }
+
   public static <Q, R> MethodDescriptor<Q, R> serverStreaming(String fullName, Marshaller<Q> request, Marshaller<R> response) {
     return MethodDescriptor.<Q, R>newBuilder()
         .setType(MethodDescriptor.MethodType.SERVER_STREAMING)

@@ -27,15 +27,63 @@ final class StatusStream implements StatusListener {
   private JobState unsent;
   private boolean done;
 
-  StatusStream(ServerCallStreamObserver<byte[]> call, String jobId, JobState alreadySent, Function<JobState, byte[]> render,
-      java.util.function.Consumer<StatusStream> onDone) {
+  StatusStream(ServerCallStreamObserver<byte[]> call, Hooks hooks, String jobId, JobState alreadySent,
+      Function<JobState, byte[]> render, java.util.function.Consumer<StatusStream> onDone) {
     this.call = call;
     this.onDone = onDone;
     this.jobId = jobId;
     this.lastSent = alreadySent;
     this.render = render;
-    call.setOnReadyHandler(this::drain);
-    call.setOnCancelHandler(this::cancelled);
+    hooks.attach(this);
+  }
+
+  /**
+   * The call's ready and cancel handlers. gRPC accepts them only while the handler method runs,
+   * but a stream may start later (after a Kafka commit or a status-topic read), so they are
+   * installed at entry and forward to the stream once it exists.
+   */
+  static final class Hooks {
+    private StatusStream stream;
+    private boolean cancelled;
+
+    static Hooks install(ServerCallStreamObserver<byte[]> call) {
+      Hooks hooks = new Hooks();
+      call.setOnReadyHandler(hooks::ready);
+      call.setOnCancelHandler(hooks::cancel);
+      return hooks;
+    }
+
+    private void attach(StatusStream attached) {
+      boolean alreadyCancelled;
+      synchronized (this) {
+        stream = attached;
+        alreadyCancelled = cancelled;
+      }
+      if (alreadyCancelled) {
+        attached.cancelled();
+      }
+    }
+
+    private void ready() {
+      StatusStream current;
+      synchronized (this) {
+        current = stream;
+      }
+      if (current != null) {
+        current.drain();
+      }
+    }
+
+    private void cancel() {
+      StatusStream current;
+      synchronized (this) {
+        cancelled = true;
+        current = stream;
+      }
+      if (current != null) {
+        current.cancelled();
+      }
+    }
   }
 
   /** Starts following; must be called once, after construction. */

@@ -16,6 +16,13 @@ public final class TemplateServices {
         .build();
   }
 
+  public static ServerServiceDefinition cancel(TemplateHandlers handlers) {
+    return ServerServiceDefinition.builder(TemplateApi.CANCEL_SERVICE)
+        .addMethod(TemplateApi.unary(TemplateApi.CANCEL_METHOD, RawBytesMarshaller.INSTANCE, RawBytesMarshaller.INSTANCE),
+            ServerCalls.asyncUnaryCall(handlers::cancelTemplate))
+        .build();
+  }
+
   public static ServerServiceDefinition monitor(TemplateHandlers handlers) {
     return ServerServiceDefinition.builder(TemplateApi.MONITOR_SERVICE)
         .addMethod(TemplateApi.serverStreaming(TemplateApi.MONITOR_METHOD, RawBytesMarshaller.INSTANCE, RawBytesMarshaller.INSTANCE),

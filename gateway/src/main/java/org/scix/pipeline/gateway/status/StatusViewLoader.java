@@ -3,9 +3,13 @@ package org.scix.pipeline.gateway.status;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -28,8 +32,12 @@ import org.slf4j.LoggerFactory;
  * {@code read_committed}, no consumer group (each gateway replica holds the full view). It is
  * caught up once it has read to the end offsets present when it started; until then the gateway
  * reports NOT_SERVING. Undecodable events are logged and skipped: a view must not stop on one.
+ *
+ * <p>{@link #sync()} is a read barrier: requests are collected by the reader thread (which owns
+ * the consumer), one end-offsets lookup serves every request waiting at that moment, and each
+ * completes once the reader's position has reached those offsets.
  */
-public final class StatusViewLoader implements AutoCloseable {
+public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatusViewLoader.class);
 
   private final StatusView view;
@@ -41,6 +49,12 @@ public final class StatusViewLoader implements AutoCloseable {
   private volatile boolean running = true;
   private volatile long startNanos;
   private volatile Duration catchUpTime;
+  private final Queue<CompletableFuture<Void>> syncRequests = new ConcurrentLinkedQueue<>();
+  private final List<Barrier> barriers = new ArrayList<>(); // reader thread only
+  private volatile boolean reading; // in the main loop, where a wakeup is expected
+
+  /** End offsets to reach, and who is waiting for them. */
+  private record Barrier(Map<TopicPartition, Long> targets, List<CompletableFuture<Void>> waiters) {}
 
   public StatusViewLoader(StatusView view, KafkaSettings kafka, String topic, PipelineSerdes serdes, String clientId,
       MeterRegistry metrics) {
@@ -71,6 +85,20 @@ public final class StatusViewLoader implements AutoCloseable {
     return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
+  @Override
+  public CompletableFuture<Void> sync() {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (!running) {
+      done.completeExceptionally(new IllegalStateException("status view reader stopped"));
+      return done;
+    }
+    syncRequests.add(done);
+    if (reading) {
+      consumer.wakeup(); // do not let it sit out a poll
+    }
+    return done;
+  }
+
   /** How long the initial catch-up took, once it has. */
   public Duration catchUpTime() {
     return catchUpTime;
@@ -81,26 +109,62 @@ public final class StatusViewLoader implements AutoCloseable {
       List<TopicPartition> partitions = awaitPartitions();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> targets = new HashMap<>(consumer.endOffsets(partitions, Duration.ofSeconds(60)));
+      Map<TopicPartition, Long> targets = new HashMap<>(startOffsets(partitions));
       log.info("status view: reading {} partition(s) of {} up to {}", partitions.size(), topic, targets.values());
       checkCaughtUp(targets);
+      reading = true;
       while (running) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          apply(record);
-        }
-        if (!targets.isEmpty()) {
-          checkCaughtUp(targets);
+        try {
+          for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+            apply(record);
+          }
+          if (!targets.isEmpty()) {
+            checkCaughtUp(targets);
+          }
+          serveSyncRequests(partitions);
+        } catch (WakeupException e) {
+          // from sync() (served next turn) or close() (ends the loop)
         }
       }
     } catch (WakeupException e) {
       if (running) {
-        throw e;
+        log.error("status view reader stopped by an unexpected wakeup", e);
       }
     } catch (RuntimeException e) {
       log.error("status view reader stopped: {}", e.toString(), e);
     } finally {
+      running = false;
+      reading = false;
+      IllegalStateException stopped = new IllegalStateException("status view reader stopped");
+      barriers.forEach(b -> b.waiters().forEach(w -> w.completeExceptionally(stopped)));
+      syncRequests.forEach(w -> w.completeExceptionally(stopped));
       consumer.close(Duration.ofSeconds(2));
     }
+  }
+
+  private void serveSyncRequests(List<TopicPartition> partitions) {
+    if (!syncRequests.isEmpty()) {
+      List<CompletableFuture<Void>> waiters = new ArrayList<>();
+      CompletableFuture<Void> waiter;
+      while ((waiter = syncRequests.poll()) != null) {
+        waiters.add(waiter);
+      }
+      try {
+        barriers.add(new Barrier(new HashMap<>(consumer.endOffsets(partitions, Duration.ofSeconds(5))), waiters));
+      } catch (WakeupException e) {
+        syncRequests.addAll(waiters); // another request arrived meanwhile; serve them together next turn
+      } catch (RuntimeException e) {
+        waiters.forEach(w -> w.completeExceptionally(e));
+      }
+    }
+    barriers.removeIf(barrier -> {
+      barrier.targets().entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
+      if (barrier.targets().isEmpty()) {
+        barrier.waiters().forEach(w -> w.complete(null));
+        return true;
+      }
+      return false;
+    });
   }
 
   private List<TopicPartition> awaitPartitions() {
@@ -114,7 +178,18 @@ public final class StatusViewLoader implements AutoCloseable {
         log.warn("status topic {} not reachable yet: {}", topic, e.getMessage());
       }
     }
-    throw new WakeupException();
+    throw new WakeupException(); // closed before the topic was found
+  }
+
+  /** The end offsets present at start; waits for a broker that is not there yet. */
+  private Map<TopicPartition, Long> startOffsets(List<TopicPartition> partitions) {
+    while (true) {
+      try {
+        return consumer.endOffsets(partitions, Duration.ofSeconds(10));
+      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        log.warn("end offsets of {} not available yet: {}", topic, e.getMessage());
+      }
+    }
   }
 
   private void checkCaughtUp(Map<TopicPartition, Long> targets) {

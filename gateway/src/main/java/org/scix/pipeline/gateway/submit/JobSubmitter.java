@@ -20,6 +20,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.core.kafka.ControlRecords;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
 import org.scix.pipeline.core.kafka.TransactionalProducers;
 import org.scix.pipeline.schemas.input.TemplateInput;
@@ -88,12 +89,30 @@ public final class JobSubmitter implements AutoCloseable {
     JobStatus pending = JobStatus.newBuilder()
         .setJobId(jobId).setStatus(JobState.Pending).setTask(job.getTask().name())
         .setTime(Instant.now()).setAttempt(0).setWorker("gateway-" + instanceId).setTraceparent(traceparent).build();
-    Submission submission = new Submission(jobId, job, pending, new CompletableFuture<>());
+    ProducerRecord<String, Object> jobRecord = new ProducerRecord<>(topics.input(), jobId, job);
+    // W3C trace context travels with the job to the worker, which copies it into its status events.
+    ControlRecords.addTraceparent(jobRecord.headers(), traceparent);
+    return enqueue(new Submission(jobId, "submitted (task " + job.getTask() + ")",
+        List.of(jobRecord, new ProducerRecord<>(topics.status(), jobId, pending)), new CompletableFuture<>()), true);
+  }
+
+  /**
+   * Queues a cancel request for a job: a control record on the input topic, keyed by the job id so
+   * it lands on the job's partition, after the job, where the worker that owns the job sees it.
+   */
+  public CompletableFuture<Void> cancel(String jobId, String traceparent) {
+    return enqueue(new Submission(jobId, "cancel requested", List.of(ControlRecords.cancel(topics.input(), jobId, traceparent)),
+        new CompletableFuture<>()), false);
+  }
+
+  private CompletableFuture<Void> enqueue(Submission submission, boolean countsAsJob) {
     if (!running) {
       submission.acknowledged().completeExceptionally(new KafkaUnavailableException("gateway is shutting down", null));
     } else if (!queue.offer(submission)) {
       submission.acknowledged().completeExceptionally(
           new KafkaUnavailableException("submit queue full: Kafka is not keeping up", null));
+    } else if (countsAsJob) {
+      submission.acknowledged().thenRun(submitted::increment);
     }
     return submission.acknowledged();
   }
@@ -123,13 +142,7 @@ public final class JobSubmitter implements AutoCloseable {
     try {
       producer.beginTransaction();
       for (Submission s : batch) {
-        ProducerRecord<String, Object> job = new ProducerRecord<>(topics.input(), s.jobId(), s.job());
-        if (s.pending().getTraceparent() != null) {
-          // W3C trace context travels with the job to the worker, which copies it into its status events.
-          job.headers().add("traceparent", s.pending().getTraceparent().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        }
-        producer.send(job);
-        producer.send(new ProducerRecord<>(topics.status(), s.jobId(), s.pending()));
+        s.records().forEach(producer::send);
       }
       producer.commitTransaction();
     } catch (RuntimeException e) {
@@ -141,10 +154,9 @@ public final class JobSubmitter implements AutoCloseable {
       return;
     }
     kafkaReachable = true;
-    submitted.increment(batch.size());
     batchSizes.record(batch.size());
     for (Submission s : batch) {
-      log.info("job {} submitted (task {})", s.jobId(), s.job().getTask());
+      log.info("job {} {}", s.jobId(), s.what());
       s.acknowledged().complete(null);
     }
   }

@@ -1,8 +1,11 @@
 package org.scix.pipeline.gateway.submit;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.scix.pipeline.schemas.input.TemplateInput;
-import org.scix.pipeline.schemas.status.JobStatus;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
-/** One job on its way to Kafka; {@link #acknowledged} completes once the transaction holding it committed. */
-record Submission(String jobId, TemplateInput job, JobStatus pending, CompletableFuture<Void> acknowledged) {}
+/**
+ * Records that must reach Kafka together (a job and its Pending, or a cancel request);
+ * {@link #acknowledged} completes once the transaction holding them committed.
+ */
+record Submission(String jobId, String what, List<ProducerRecord<String, Object>> records, CompletableFuture<Void> acknowledged) {}

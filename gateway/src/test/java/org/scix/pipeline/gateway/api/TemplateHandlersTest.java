@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.gateway.status.StatusView;
+import org.scix.pipeline.gateway.status.StatusViewSync;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
 import org.scix.pipeline.gateway.submit.TestSubmitters;
 import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
@@ -47,6 +48,10 @@ class TemplateHandlersTest {
   private Server server;
   private ManagedChannel channel;
 
+  private final java.util.concurrent.atomic.AtomicLong clockMillis = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+  private StatusViewSync viewSync = StatusViewSync.alwaysCurrent();
+  private int maxCallsPerConnection = 100;
+
   private void start(boolean autoComplete, boolean failCommits) throws Exception {
     Serializer<Object> noop = (topic, data) -> new byte[0];
     producer = new MockProducer<>(autoComplete, null, new StringSerializer(), noop);
@@ -55,11 +60,30 @@ class TemplateHandlersTest {
     }
     submitter = TestSubmitters.create(TopicSettings.from(Settings.of(java.util.Map.of())), () -> (Producer<String, Object>) producer);
     submitter.start();
-    TemplateHandlers handlers = new TemplateHandlers(codec, submitter, view, () -> true, Duration.ofSeconds(2));
+    java.time.Clock clock = new java.time.Clock() {
+      @Override
+      public java.time.ZoneId getZone() {
+        return java.time.ZoneOffset.UTC;
+      }
+
+      @Override
+      public java.time.Clock withZone(java.time.ZoneId zone) {
+        return this;
+      }
+
+      @Override
+      public java.time.Instant instant() {
+        return java.time.Instant.ofEpochMilli(clockMillis.get());
+      }
+    };
+    TemplateHandlers handlers = new TemplateHandlers(codec, submitter, view, viewSync,
+        new ApiSettings(Duration.ofSeconds(2), Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofMillis(300)), clock);
     String name = InProcessServerBuilder.generateName();
+    ConnectionCallLimit limit = new ConnectionCallLimit(maxCallsPerConnection);
     server = InProcessServerBuilder.forName(name).directExecutor()
-        .addService(ServerInterceptors.intercept(TemplateServices.init(handlers), new CallMetadata(), new RpcMetrics(new SimpleMeterRegistry())))
-        .addService(TemplateServices.monitor(handlers))
+        .addService(ServerInterceptors.intercept(TemplateServices.init(handlers), new CallMetadata(), new RpcMetrics(new SimpleMeterRegistry()), limit))
+        .addService(ServerInterceptors.intercept(TemplateServices.monitor(handlers), limit))
+        .addService(ServerInterceptors.intercept(TemplateServices.cancel(handlers), new CallMetadata()))
         .build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
   }
@@ -140,23 +164,193 @@ class TemplateHandlersTest {
         });
   }
 
+  /**
+   * A seeded mutator over the PROTOCOL.md vectors (byte flips, truncation, appended and wholly
+   * random bytes) through the Init and Monitor handlers: 100,000 calls, every answer OK or a
+   * precise client error, never INTERNAL or UNKNOWN, and the gateway still serves afterwards.
+   */
   @Test
-  void fuzzedInitRequestsNeverCauseInternalOrUnknown() throws Exception {
+  void fuzzedRequestsAreAnsweredWithClientErrorsNeverInternalOrUnknown() throws Exception {
     start(true, false);
+    view.apply("a".repeat(64), JobState.Processing);
+    List<byte[]> seeds = List.of(INIT, INIT_PERSISTENT, monitorRequest("a".repeat(64), false), monitorRequest("a".repeat(64), true));
     java.util.Random random = new java.util.Random(7);
-    for (int i = 0; i < 2_000; i++) {
-      byte[] input = INIT.clone();
-      input[random.nextInt(input.length)] = (byte) random.nextInt(256);
-      if (random.nextBoolean()) {
-        input = java.util.Arrays.copyOf(input, random.nextInt(input.length + 4));
+    java.util.Map<Status.Code, Integer> codes = new java.util.EnumMap<>(Status.Code.class);
+    for (int i = 0; i < 100_000; i++) {
+      byte[] input = mutate(seeds.get(random.nextInt(seeds.size())), random);
+      String method = random.nextBoolean() ? TemplateApi.INIT_METHOD : TemplateApi.MONITOR_METHOD;
+      Status.Code code = firstAnswerCode(method, input);
+      codes.merge(code, 1, Integer::sum);
+      assertThat(code).as("%s %s", method, HexFormat.of().formatHex(input))
+          .isIn(Status.Code.OK, Status.Code.INVALID_ARGUMENT, Status.Code.NOT_FOUND);
+    }
+    assertThat(codes).containsKeys(Status.Code.OK, Status.Code.INVALID_ARGUMENT); // the mutator reaches both sides
+    assertThat(call(TemplateApi.INIT_METHOD, INIT)).hasSize(1);
+  }
+
+  private static byte[] mutate(byte[] seed, java.util.Random random) {
+    byte[] input = seed.clone();
+    switch (random.nextInt(5)) {
+      case 0, 1 -> {
+        for (int flips = 1 + random.nextInt(3); flips > 0; flips--) {
+          input[random.nextInt(input.length)] = (byte) random.nextInt(256);
+        }
       }
-      try {
-        call(TemplateApi.INIT_METHOD, input);
-      } catch (StatusRuntimeException e) {
-        assertThat(e.getStatus().getCode()).as("input %s", HexFormat.of().formatHex(input))
-            .isIn(Status.Code.INVALID_ARGUMENT);
+      case 2 -> input = java.util.Arrays.copyOf(input, random.nextInt(input.length));
+      case 3 -> {
+        input = java.util.Arrays.copyOf(input, input.length + 1 + random.nextInt(8));
+        input[input.length - 1] = (byte) random.nextInt(256);
+      }
+      default -> {
+        input = new byte[random.nextInt(64)];
+        random.nextBytes(input);
       }
     }
+    return input;
+  }
+
+  /** The code of a call, reading only its first answer (a persistent call would otherwise stay open). */
+  private Status.Code firstAnswerCode(String method, byte[] request) {
+    io.grpc.Context.CancellableContext context = io.grpc.Context.current().withCancellation();
+    try {
+      return context.call(() -> {
+        var answers = ClientCalls.blockingServerStreamingCall(channel, method(method),
+            CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), request);
+        try {
+          answers.hasNext();
+          return Status.Code.OK;
+        } catch (StatusRuntimeException e) {
+          return e.getStatus().getCode();
+        }
+      });
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    } finally {
+      context.cancel(null);
+    }
+  }
+
+  @Test
+  void monitorOfAJobThisReplicaHasNotReadYetWaitsForTheStatusTopicInsteadOfNotFound() throws Exception {
+    String jobId = "b".repeat(64);
+    // Another replica accepted the job; this one learns of it only by reading to the topic's end.
+    viewSync = new StatusViewSync() {
+      @Override
+      public boolean isCaughtUp() {
+        return true;
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<Void> sync() {
+        return java.util.concurrent.CompletableFuture.runAsync(() -> view.apply(jobId, JobState.Processing));
+      }
+    };
+    start(true, false);
+
+    List<byte[]> answers = call(TemplateApi.MONITOR_METHOD, monitorRequest(jobId, false));
+
+    assertThat(answers).singleElement().satisfies(a -> assertThat(codec.decode(a).getStatus().name()).isEqualTo("Processing"));
+  }
+
+  @Test
+  void aRepeatedIdempotencyKeyWithinTheWindowReturnsTheSameJobAndEnqueuesNothing() throws Exception {
+    start(true, false);
+    String first = codec.decode(callWithKey(INIT, "order-42").get(0)).getHash();
+    view.apply(first, JobState.Pending); // what the view reads back from the status topic
+    clockMillis.addAndGet(Duration.ofSeconds(59).toMillis()); // into the next window, within one window length
+
+    String repeat = codec.decode(callWithKey(INIT, "order-42").get(0)).getHash();
+    String otherKey = codec.decode(callWithKey(INIT, "order-43").get(0)).getHash();
+
+    assertThat(repeat).isEqualTo(first);
+    assertThat(otherKey).isNotEqualTo(first);
+    assertThat(producer.history()).hasSize(4); // job + Pending for order-42 and for order-43 only
+  }
+
+  @Test
+  void anIdempotencyKeyAfterTwoWindowsMakesANewJob() throws Exception {
+    start(true, false);
+    String first = codec.decode(callWithKey(INIT, "order-42").get(0)).getHash();
+    view.apply(first, JobState.Success);
+    clockMillis.addAndGet(Duration.ofMinutes(2).toMillis());
+
+    assertThat(codec.decode(callWithKey(INIT, "order-42").get(0)).getHash()).isNotEqualTo(first);
+    assertThatThrownBy(() -> callWithKey(INIT, "k".repeat(300)))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+  }
+
+  @Test
+  void cancelOfARunningJobRequestsItOnTheJobsPartitionAndAnswersTheTerminalStatus() throws Exception {
+    start(true, false);
+    String jobId = "c".repeat(64);
+    view.apply(jobId, JobState.Processing);
+    var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> unary(TemplateApi.CANCEL_METHOD, monitorRequest(jobId, false)));
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 1);
+    view.apply(jobId, JobState.Error); // the worker's Error (cancelled), read back from the status topic
+
+    assertThat(codec.decode(answer.get(5, TimeUnit.SECONDS)).getStatus().name()).isEqualTo("Error");
+    var cancel = producer.history().get(0);
+    assertThat(cancel.topic()).isEqualTo("TEMPLATEInput");
+    assertThat(cancel.key()).isEqualTo(jobId);
+    assertThat(new String(cancel.headers().lastHeader("pipeline.control").value())).isEqualTo("cancel");
+  }
+
+  @Test
+  void cancelOfAFinishedJobChangesNothingAndOfAnUnknownJobIsNotFound() throws Exception {
+    start(true, false);
+    String done = "d".repeat(64);
+    view.apply(done, JobState.Success);
+
+    assertThat(codec.decode(unary(TemplateApi.CANCEL_METHOD, monitorRequest(done, false))).getStatus().name()).isEqualTo("Success");
+    assertThat(producer.history()).isEmpty();
+    assertThatThrownBy(() -> unary(TemplateApi.CANCEL_METHOD, monitorRequest("e".repeat(64), false)))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+    assertThatThrownBy(() -> unary(TemplateApi.CANCEL_METHOD, new byte[0]))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
+  }
+
+  @Test
+  void callsOverTheConnectionLimitAreResourceExhaustedAndOthersKeepWorking() throws Exception {
+    maxCallsPerConnection = 2;
+    start(true, false);
+    String jobId = "f".repeat(64);
+    view.apply(jobId, JobState.Processing);
+    var open = new ArrayList<java.util.Iterator<byte[]>>();
+    for (int i = 0; i < 2; i++) {
+      var stream = ClientCalls.blockingServerStreamingCall(channel, method(TemplateApi.MONITOR_METHOD),
+          CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), monitorRequest(jobId, true));
+      stream.next(); // the current status: the stream is open
+      open.add(stream);
+    }
+
+    assertThatThrownBy(() -> call(TemplateApi.MONITOR_METHOD, monitorRequest(jobId, false)))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+    view.apply(jobId, JobState.Success); // both streams end
+    open.forEach(stream -> stream.forEachRemaining(bytes -> { }));
+    assertThat(call(TemplateApi.MONITOR_METHOD, monitorRequest(jobId, false))).hasSize(1);
+  }
+
+  private byte[] monitorRequest(String jobId, boolean persistence) {
+    TemplateInput request = codec.decode(INIT);
+    request.setHash(jobId);
+    request.setTask(org.scix.pipeline.schemas.input.taskenum.MONITOR);
+    request.getTaskArgs().setPersistence(persistence);
+    return codec.encode(request);
+  }
+
+  private List<byte[]> callWithKey(byte[] request, String idempotencyKey) {
+    io.grpc.Metadata headers = new io.grpc.Metadata();
+    headers.put(io.grpc.Metadata.Key.of("idempotency-key", io.grpc.Metadata.ASCII_STRING_MARSHALLER), idempotencyKey);
+    io.grpc.Channel keyed = io.grpc.ClientInterceptors.intercept(channel, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+    List<byte[]> answers = new ArrayList<>();
+    ClientCalls.blockingServerStreamingCall(keyed, method(TemplateApi.INIT_METHOD), CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), request)
+        .forEachRemaining(answers::add);
+    return answers;
+  }
+
+  private byte[] unary(String method, byte[] request) {
+    return ClientCalls.blockingUnaryCall(channel, TemplateApi.unary(method, RawBytesMarshaller.INSTANCE, RawBytesMarshaller.INSTANCE),
+        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), request);
   }
 
   private List<byte[]> call(String method, byte[] request) {

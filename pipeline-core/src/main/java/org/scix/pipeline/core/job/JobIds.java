@@ -21,11 +21,16 @@ public final class JobIds {
     return HexFormat.of().formatHex(bytes);
   }
 
-  /** The job id an idempotency key maps to: the same key gives the same job on every gateway replica. */
-  public static String forIdempotencyKey(String key) {
+  /**
+   * The job id an idempotency key maps to in one window of time ({@code epochMillis / windowMillis}):
+   * the same key gives the same job on every gateway replica, without shared state. A gateway
+   * looks in the current and the previous window, so a repeat within one window length always
+   * finds the job, and a repeat after two window lengths always makes a new one.
+   */
+  public static String forIdempotencyKey(String key, long window) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(sha.digest(("idempotency-key:" + key).getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of().formatHex(sha.digest(("idempotency-key:" + window + ":" + key).getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

@@ -2,8 +2,10 @@ package org.scix.pipeline.worker.runner;
 
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.scix.pipeline.core.kafka.ControlRecords;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.output.TemplateOutput;
 
@@ -12,6 +14,7 @@ import org.scix.pipeline.schemas.output.TemplateOutput;
  * the task thread reports through {@link #outcome} and {@link #attemptsStarted}.
  */
 final class JobExecution {
+  static final String CANCELLED = ControlRecords.CANCELLED_REASON;
   final TopicPartition partition;
   final long offset;
   final ConsumerRecord<String, byte[]> record;
@@ -22,9 +25,12 @@ final class JobExecution {
   final ConcurrentLinkedQueue<Integer> attemptsStarted = new ConcurrentLinkedQueue<>();
   volatile Outcome outcome;
   volatile boolean abandoned;
+  volatile boolean cancelled;
 
   // Poll-thread state.
   boolean processingWritten;
+  Future<?> running;
+  private boolean control;
 
   private JobExecution(ConsumerRecord<String, byte[]> record, String jobId, TemplateInput job, String undecodableReason) {
     this.partition = new TopicPartition(record.topic(), record.partition());
@@ -42,12 +48,47 @@ final class JobExecution {
     return new JobExecution(record, job.getHash() != null ? job.getHash() : record.key(), job, null);
   }
 
+  /** A control record (see {@code ControlRecords}): nothing to run or write, only its offset to commit in order. */
+  static JobExecution control(ConsumerRecord<String, byte[]> record) {
+    JobExecution execution = new JobExecution(record, record.key(), null, null);
+    execution.control = true;
+    execution.outcome = Outcome.nothing();
+    return execution;
+  }
+
   static JobExecution undecodable(ConsumerRecord<String, byte[]> record, String reason) {
     return new JobExecution(record, record.key(), null, reason);
   }
 
   boolean isPoison() {
     return undecodableReason != null;
+  }
+
+  boolean isControl() {
+    return control;
+  }
+
+  /** True while this job still needs its task run or finished (not done, not a poison or control record). */
+  boolean isUnfinishedJob() {
+    return outcome == null;
+  }
+
+  /** Handed back (revoked partition, drain timeout): the task should stop; its result will not be written. */
+  void abandon() {
+    abandoned = true;
+    if (running != null) {
+      running.cancel(true);
+    }
+  }
+
+  /** The task should stop or not start; a job not yet started ends here and now. */
+  void cancel() {
+    cancelled = true;
+    if (!processingWritten) {
+      outcome = Outcome.error(CANCELLED, 0);
+    } else if (running != null) {
+      running.cancel(true); // interrupts a task blocked in I/O or sleep
+    }
   }
 
   /** How a job ended. {@code deadLetter} means: copy the input record to the dead-letter topic. */
@@ -62,6 +103,11 @@ final class JobExecution {
 
     static Outcome deadLetter(String reason, int attempts) {
       return new Outcome(false, reason, true, attempts, List.of());
+    }
+
+    /** A control record's outcome: it writes nothing. */
+    static Outcome nothing() {
+      return new Outcome(false, null, false, 0, List.of());
     }
   }
 }

@@ -35,27 +35,37 @@ final class TaskExecutor {
       if (attempt > 1) {
         execution.attemptsStarted.add(attempt);
       }
-      TaskContext context = new TaskContext(execution.jobId, execution.job, attempt, () -> execution.abandoned);
+      TaskContext context = new TaskContext(execution.jobId, execution.job, attempt, () -> execution.abandoned || execution.cancelled);
       try {
         task.run(context);
-        return Outcome.success(attempt, context.outputs());
+        return execution.cancelled ? cancelled(attempt) : Outcome.success(attempt, context.outputs());
       } catch (RetryableTaskException e) {
+        if (execution.cancelled) {
+          return cancelled(attempt);
+        }
         if (attempt >= maxAttempts) {
           return Outcome.deadLetter("gave up after " + attempt + " attempt(s): " + e.getMessage(), attempt);
         }
         long wait = backoff.toMillis() << Math.min(attempt - 1, 20);
         log.info("job {} attempt {} failed ({}); retrying in {} ms", execution.jobId, attempt, e.getMessage(), wait);
-        if (!sleep(wait)) {
-          return Outcome.error("interrupted while waiting to retry", attempt);
+        if (!sleep(wait) || execution.cancelled) {
+          return execution.cancelled ? cancelled(attempt) : Outcome.error("interrupted while waiting to retry", attempt);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return Outcome.error("interrupted", attempt);
+        return execution.cancelled ? cancelled(attempt) : Outcome.error("interrupted", attempt);
       } catch (Exception | LinkageError | StackOverflowError e) {
+        if (execution.cancelled) {
+          return cancelled(attempt);
+        }
         String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return Outcome.error(reason, attempt);
       }
     }
+  }
+
+  private static Outcome cancelled(int attempt) {
+    return Outcome.error(JobExecution.CANCELLED, attempt);
   }
 
   private static boolean sleep(long millis) {

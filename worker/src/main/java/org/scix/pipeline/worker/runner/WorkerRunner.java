@@ -32,6 +32,7 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.core.kafka.ControlRecords;
 import org.scix.pipeline.core.kafka.TransactionalProducers;
 import org.scix.pipeline.schemas.avro.InvalidAvroException;
 import org.scix.pipeline.schemas.input.TemplateInput;
@@ -81,6 +82,7 @@ public final class WorkerRunner implements Runnable {
   private final Counter failed;
   private final Counter retried;
   private final Counter deadLettered;
+  private final Counter cancelled;
   private final Timer duration;
   private Producer<String, Object> producer;
   private volatile boolean running = true;
@@ -103,6 +105,7 @@ public final class WorkerRunner implements Runnable {
     this.failed = Counter.builder("pipeline.jobs.failed").register(metrics);
     this.retried = Counter.builder("pipeline.jobs.retried").register(metrics);
     this.deadLettered = Counter.builder("pipeline.jobs.dead_lettered").register(metrics);
+    this.cancelled = Counter.builder("pipeline.jobs.cancelled").register(metrics);
     this.duration = Timer.builder("pipeline.job.duration").description("Receive to terminal commit").publishPercentileHistogram()
         .register(metrics);
     metrics.gauge("pipeline.jobs.in_flight", inFlightCount);
@@ -184,12 +187,40 @@ public final class WorkerRunner implements Runnable {
   private void receive(Iterable<ConsumerRecord<String, byte[]>> records) {
     for (ConsumerRecord<String, byte[]> record : records) {
       JobExecution execution = decode(record);
-      inFlight.computeIfAbsent(execution.partition, p -> new ArrayDeque<>()).addLast(execution);
+      ArrayDeque<JobExecution> queue = inFlight.computeIfAbsent(execution.partition, p -> new ArrayDeque<>());
+      if (execution.isControl()) {
+        applyCancel(queue, execution);
+      }
+      queue.addLast(execution);
       inFlightCount.incrementAndGet();
     }
   }
 
+  /**
+   * A cancel request follows its job on the same partition, so the job is either in this queue
+   * (queued or running here) or already committed with its terminal status (then nothing to do).
+   */
+  private void applyCancel(ArrayDeque<JobExecution> queue, JobExecution cancel) {
+    boolean found = false;
+    for (JobExecution execution : queue) {
+      if (execution.isUnfinishedJob() && execution.jobId != null && execution.jobId.equals(cancel.jobId)) {
+        found = true;
+        log.info("job {} cancelled {}", execution.jobId, execution.processingWritten ? "while running" : "before it started");
+        execution.cancel();
+      }
+    }
+    if (!found) {
+      log.info("cancel of job {} ignored: it already finished", cancel.jobId);
+    }
+  }
+
   private JobExecution decode(ConsumerRecord<String, byte[]> record) {
+    String instruction = ControlRecords.instruction(record.headers());
+    if (instruction != null) {
+      return ControlRecords.CANCEL.equals(instruction)
+          ? JobExecution.control(record)
+          : JobExecution.undecodable(record, "unknown control instruction '" + instruction + "'");
+    }
     try {
       TemplateInput job = jobs.deserialize(record.topic(), record.value());
       if (job == null) {
@@ -212,18 +243,24 @@ public final class WorkerRunner implements Runnable {
    * attempted again next turn.
    */
   private void writeTransaction() {
+    writeTransaction(true);
+  }
+
+  private void writeTransaction(boolean startNew) {
     List<JobExecution> toStart = new ArrayList<>();
     Map<TopicPartition, List<JobExecution>> toFinish = new HashMap<>();
     List<JobStatus> retryEvents = new ArrayList<>();
     for (Map.Entry<TopicPartition, ArrayDeque<JobExecution>> entry : inFlight.entrySet()) {
       boolean head = true;
       for (JobExecution execution : entry.getValue()) {
-        if (head && execution.outcome != null && (execution.processingWritten || execution.isPoison())) {
+        // An outcome before Processing was written means there is nothing to run: a poison or
+        // control record, or a job cancelled before it started.
+        if (head && execution.outcome != null) {
           toFinish.computeIfAbsent(entry.getKey(), p -> new ArrayList<>()).add(execution);
         } else {
           head = false;
         }
-        if (!execution.processingWritten && !execution.isPoison()) {
+        if (startNew && !execution.processingWritten && execution.outcome == null) {
           toStart.add(execution);
         }
         Integer attempt;
@@ -240,11 +277,20 @@ public final class WorkerRunner implements Runnable {
       return;
     }
     for (JobExecution execution : toStart) {
+      if (execution.outcome != null) {
+        continue; // cancelled while its Processing was being committed: finished next turn
+      }
       execution.processingWritten = true;
       log.info("job {} processing (task {}, {}-{}@{})", execution.jobId, execution.job.getTask(),
           execution.partition.topic(), execution.partition.partition(), execution.offset);
-      pool.execute(() -> {
-        execution.outcome = executor.execute(execution);
+      execution.running = pool.submit(() -> {
+        Outcome outcome;
+        try {
+          outcome = executor.execute(execution);
+        } catch (Throwable unexpected) { // never leave a job without an outcome
+          outcome = Outcome.error("worker error: " + unexpected, 1);
+        }
+        execution.outcome = outcome;
         consumer.wakeup();
       });
     }
@@ -290,6 +336,9 @@ public final class WorkerRunner implements Runnable {
   }
 
   private void sendResult(JobExecution execution) {
+    if (execution.isControl()) {
+      return;
+    }
     Outcome outcome = execution.outcome;
     if (outcome.deadLetter()) {
       RecordHeaders headers = new RecordHeaders(execution.record.headers().toArray());
@@ -313,6 +362,9 @@ public final class WorkerRunner implements Runnable {
   }
 
   private void record(JobExecution execution) {
+    if (execution.isControl()) {
+      return;
+    }
     Outcome outcome = execution.outcome;
     duration.record(System.nanoTime() - execution.receivedNanos, TimeUnit.NANOSECONDS);
     if (outcome.deadLetter()) {
@@ -321,6 +373,9 @@ public final class WorkerRunner implements Runnable {
     if (outcome.success()) {
       succeeded.increment();
       log.info("job {} succeeded after {} attempt(s), {} output record(s)", execution.jobId, outcome.attempts(), outcome.outputs().size());
+    } else if (JobExecution.CANCELLED.equals(outcome.errorReason())) {
+      cancelled.increment();
+      log.info("job {} ended cancelled", execution.jobId);
     } else {
       failed.increment();
       log.info("job {} failed: {}{}", execution.jobId, outcome.errorReason(), outcome.deadLetter() ? " (dead-lettered)" : "");
@@ -361,7 +416,7 @@ public final class WorkerRunner implements Runnable {
   }
 
   private void abandonAll() {
-    inFlight.values().forEach(queue -> queue.forEach(execution -> execution.abandoned = true));
+    inFlight.values().forEach(queue -> queue.forEach(JobExecution::abandon));
     inFlight.clear();
     inFlightCount.set(0);
   }
@@ -370,7 +425,7 @@ public final class WorkerRunner implements Runnable {
     for (TopicPartition partition : partitions) {
       ArrayDeque<JobExecution> queue = inFlight.remove(partition);
       if (queue != null) {
-        queue.forEach(execution -> execution.abandoned = true);
+        queue.forEach(JobExecution::abandon);
         inFlightCount.addAndGet(-queue.size());
       }
     }
@@ -390,7 +445,7 @@ public final class WorkerRunner implements Runnable {
           break;
         }
       }
-      writeTransaction();
+      writeTransaction(false); // commit what finished; start nothing new on partitions being handed back
       int abandoned = partitions.stream().mapToInt(p -> inFlight.getOrDefault(p, new ArrayDeque<>()).size()).sum();
       if (abandoned > 0) {
         log.info("partitions {} revoked; handing back {} unfinished job(s)", partitions, abandoned);
@@ -417,7 +472,7 @@ public final class WorkerRunner implements Runnable {
 
   private boolean hasUnfinished(TopicPartition partition) {
     ArrayDeque<JobExecution> queue = inFlight.get(partition);
-    return queue != null && queue.stream().anyMatch(execution -> execution.outcome == null);
+    return queue != null && queue.stream().anyMatch(execution -> execution.processingWritten && execution.outcome == null);
   }
 
   private static byte[] utf8(String value) {
