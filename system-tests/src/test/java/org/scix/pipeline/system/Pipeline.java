@@ -82,11 +82,21 @@ final class Pipeline implements AutoCloseable {
   List<JobStatus> statusEvents() {
     ConfluentAvroDeserializer<JobStatus> deserializer = new ConfluentAvroDeserializer<>(
         new SchemaRegistryClient(RegistryConfig.of(stack.schemaRegistryUrl())), JobStatus.class);
-    List<JobStatus> events = new ArrayList<>();
+    return records(settings.get("STATUS_TOPIC")).stream().map(r -> deserializer.deserialize(r.topic(), r.value())).toList();
+  }
+
+  /** The status events of one job, in topic order. */
+  List<JobStatus> statusEvents(String jobId) {
+    return statusEvents().stream().filter(e -> e.getJobId().equals(jobId)).toList();
+  }
+
+  /** Every committed record of a topic so far (up to the end offsets present now). */
+  List<ConsumerRecord<String, byte[]>> records(String topic) {
+    List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
     Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(settings.get("STATUS_TOPIC")).stream()
+      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
           .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
@@ -94,12 +104,16 @@ final class Pipeline implements AutoCloseable {
       end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
       while (!end.isEmpty()) {
         for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          events.add(deserializer.deserialize(record.topic(), record.value()));
+          records.add(record);
         }
         end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
       }
     }
-    return events;
+    return records;
+  }
+
+  String topic(String name) {
+    return settings.get(name);
   }
 
   @Override

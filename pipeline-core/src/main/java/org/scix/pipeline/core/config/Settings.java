@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -54,14 +55,16 @@ public final class Settings {
         }
       }
     }
-    env.forEach((key, value) -> {
-      if (key.startsWith(ENV_CLIENT_PREFIX)) {
-        client.put(key.substring(ENV_CLIENT_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
-      } else {
-        values.put(key, value);
-      }
-    });
-    values.putAll(overrides);
+    // Environment, then overrides (CLI options, tests), both in environment-variable style.
+    for (Map<String, String> layer : List.of(env, overrides)) {
+      layer.forEach((key, value) -> {
+        if (key.startsWith(ENV_CLIENT_PREFIX)) {
+          client.put(key.substring(ENV_CLIENT_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.'), value);
+        } else {
+          values.put(key, value);
+        }
+      });
+    }
     return new Settings(values, client);
   }
 

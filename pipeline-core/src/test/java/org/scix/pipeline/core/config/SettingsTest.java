@@ -37,4 +37,12 @@ class SettingsTest {
     assertThat(kafka.clientConfig()).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.jaas.config", "secret-jaas");
     assertThat(kafka.toString()).doesNotContain("secret-jaas");
   }
+
+  @Test
+  void overridesGivenInEnvironmentStyleAlsoPassKafkaClientPropertiesThrough() {
+    Settings settings = Settings.load(Map.of("KAFKA_CLIENT_MAX_POLL_INTERVAL_MS", "600000"),
+        Map.of("KAFKA_CLIENT_MAX_POLL_INTERVAL_MS", "3000"));
+
+    assertThat(KafkaSettings.from(settings).clientConfig()).containsEntry("max.poll.interval.ms", "3000");
+  }
 }

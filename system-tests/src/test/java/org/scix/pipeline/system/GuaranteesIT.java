@@ -1,0 +1,200 @@
+package org.scix.pipeline.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.scix.pipeline.client.JobRequest;
+import org.scix.pipeline.client.JobUpdate;
+import org.scix.pipeline.client.PipelineClient;
+import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.core.job.JobStates;
+import org.scix.pipeline.gateway.Gateway;
+import org.scix.pipeline.localstack.KafkaStack;
+import org.scix.pipeline.localstack.junit.KafkaStackExtension;
+import org.scix.pipeline.schemas.input.statusenum;
+import org.scix.pipeline.schemas.input.taskenum;
+import org.scix.pipeline.schemas.status.JobState;
+import org.scix.pipeline.schemas.status.JobStatus;
+import org.scix.pipeline.worker.Worker;
+import org.scix.pipeline.worker.WorkerConfig;
+
+/**
+ * Delivery guarantees on the real broker and registry: retries with attempt numbers, dead
+ * letters, poison records, cancellation, idempotent submission across replicas, long jobs, and a
+ * graceful worker drain. Each test has its own topics.
+ */
+@ExtendWith(KafkaStackExtension.class)
+class GuaranteesIT {
+  private static final JobRequest SYMBOL1 = new JobRequest(taskenum.SYMBOL1, null, null, "2024-01-01");
+  private static final JobRequest SYMBOL2 = new JobRequest(taskenum.SYMBOL2, null, null, "2024-01-01");
+  private static final JobRequest SYMBOL3 = new JobRequest(taskenum.SYMBOL3, null, null, null);
+
+  private final List<AutoCloseable> resources = new ArrayList<>();
+  private Pipeline pipeline;
+
+  @AfterEach
+  void stop() throws Exception {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      resources.get(i).close();
+    }
+  }
+
+  private PipelineClient gateway(String instanceId) throws Exception {
+    Gateway gateway = pipeline.startGateway(instanceId);
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
+    resources.add(channel::shutdownNow);
+    return new PipelineClient(channel, 60);
+  }
+
+  private Pipeline pipeline(KafkaStack stack) {
+    pipeline = new Pipeline(stack);
+    resources.add(pipeline);
+    return pipeline;
+  }
+
+  @Test
+  void retryableFailuresAreRetriedWithTheirAttemptNumberThenErrorAndDeadLetter(KafkaStack stack) throws Exception {
+    pipeline(stack).startWorker("retry", Map.of("TASK_SYMBOL2", "flaky", WorkerConfig.MAX_ATTEMPTS, "3"));
+    PipelineClient client = gateway("retry-gw");
+
+    JobUpdate last = client.submitAndFollow(SYMBOL2, null, u -> { });
+
+    assertThat(last.status()).isEqualTo(statusenum.Error);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      List<JobStatus> events = pipeline.statusEvents(last.jobId());
+      assertThat(events).extracting(JobStatus::getStatus, JobStatus::getAttempt).containsExactly(
+          org.assertj.core.groups.Tuple.tuple(JobState.Pending, 0),
+          org.assertj.core.groups.Tuple.tuple(JobState.Processing, 1),
+          org.assertj.core.groups.Tuple.tuple(JobState.Processing, 2),
+          org.assertj.core.groups.Tuple.tuple(JobState.Processing, 3),
+          org.assertj.core.groups.Tuple.tuple(JobState.Error, 3));
+      assertThat(events.get(4).getErrorReason()).startsWith("gave up after 3 attempt(s)");
+    });
+    List<ConsumerRecord<String, byte[]>> deadLetters = pipeline.records(pipeline.topic("INPUT_TOPIC") + ".DLT");
+    assertThat(deadLetters).singleElement().satisfies(r -> {
+      assertThat(r.key()).isEqualTo(last.jobId());
+      assertThat(header(r, "dlt.reason")).startsWith("gave up after 3 attempt(s)");
+      assertThat(header(r, "dlt.original.topic")).isEqualTo(pipeline.topic("INPUT_TOPIC"));
+    });
+  }
+
+  @Test
+  void aPoisonRecordIsDeadLetteredAndThePartitionKeepsMoving(KafkaStack stack) throws Exception {
+    pipeline(stack).startWorker("poison", Map.of());
+    PipelineClient client = gateway("poison-gw");
+    String poisonKey = JobIds.random();
+    try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()),
+        new StringSerializer(), new ByteArraySerializer())) {
+      // Every partition gets garbage ahead of the next jobs: not the Confluent wire format at all.
+      for (int partition = 0; partition < 4; partition++) {
+        raw.send(new ProducerRecord<>(pipeline.topic("INPUT_TOPIC"), partition, poisonKey, "not avro".getBytes(StandardCharsets.UTF_8))).get();
+      }
+    }
+
+    List<JobUpdate> after = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      after.add(client.submitAndFollow(SYMBOL1, null, u -> { }));
+    }
+
+    assertThat(after).extracting(JobUpdate::status).containsOnly(statusenum.Success);
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+        assertThat(pipeline.records(pipeline.topic("INPUT_TOPIC") + ".DLT")).hasSize(4).allSatisfy(r -> {
+          assertThat(r.key()).isEqualTo(poisonKey);
+          assertThat(new String(r.value(), StandardCharsets.UTF_8)).isEqualTo("not avro");
+          assertThat(header(r, "dlt.reason")).isNotBlank();
+        }));
+  }
+
+  @Test
+  void cancellingARunningJobStopsItsTaskAndEndsItInErrorCancelledOnce(KafkaStack stack) throws Exception {
+    pipeline(stack).startWorker("cancel", Map.of(WorkerConfig.SIMULATE_ALL_MS, "60000"));
+    PipelineClient client = gateway("cancel-gw");
+    String jobId = client.submit(SYMBOL3, null).jobId();
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.monitor(jobId).status() == statusenum.Processing);
+
+    long start = System.nanoTime();
+    JobUpdate afterCancel = client.cancel(jobId);
+
+    assertThat(afterCancel.status()).isEqualTo(statusenum.Error);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(30)); // not the task's 60 s
+    assertThat(client.cancel(jobId).status()).as("cancel of a finished job changes nothing").isEqualTo(statusenum.Error);
+    List<JobStatus> events = pipeline.statusEvents(jobId);
+    assertThat(events).extracting(JobStatus::getStatus).containsExactly(JobState.Pending, JobState.Processing, JobState.Error);
+    assertThat(events.get(2).getErrorReason()).isEqualTo("cancelled");
+    assertThat(pipeline.records(pipeline.topic("OUTPUT_TOPIC"))).isEmpty();
+  }
+
+  @Test
+  void aRepeatedIdempotencyKeyOnAnotherReplicaReturnsTheSameJobAndEnqueuesNothing(KafkaStack stack) throws Exception {
+    pipeline(stack).startWorker("idem", Map.of());
+    PipelineClient first = gateway("idem-gw-1");
+    PipelineClient second = gateway("idem-gw-2");
+
+    JobUpdate original = first.submitAndFollow(SYMBOL1, "order-1001", u -> { });
+    JobUpdate repeat = second.submit(SYMBOL1, "order-1001");
+    JobUpdate other = second.submit(SYMBOL1, "order-1002");
+
+    assertThat(repeat.jobId()).isEqualTo(original.jobId());
+    assertThat(repeat.status()).isEqualTo(statusenum.Success); // the job's status, not a new Pending
+    assertThat(other.jobId()).isNotEqualTo(original.jobId());
+    assertThat(pipeline.records(pipeline.topic("INPUT_TOPIC"))).filteredOn(r -> r.key().equals(original.jobId())).hasSize(1);
+  }
+
+  @Test
+  void aJobLongerThanMaxPollIntervalRunsOnceWithoutARebalance(KafkaStack stack) throws Exception {
+    // max.poll.interval.ms of 3 s and a 9 s task: a worker that ran tasks on its poll thread
+    // would be thrown out of the group and the job would run again elsewhere.
+    pipeline(stack).startWorker("long-a", Map.of(WorkerConfig.SIMULATE_ALL_MS, "9000", "KAFKA_CLIENT_MAX_POLL_INTERVAL_MS", "3000"));
+    pipeline.startWorker("long-b", Map.of(WorkerConfig.SIMULATE_ALL_MS, "9000", "KAFKA_CLIENT_MAX_POLL_INTERVAL_MS", "3000"));
+    PipelineClient client = gateway("long-gw");
+
+    JobUpdate last = client.submitAndFollow(SYMBOL3, null, u -> { });
+
+    assertThat(last.status()).isEqualTo(statusenum.Success);
+    assertThat(pipeline.statusEvents(last.jobId())).extracting(JobStatus::getStatus)
+        .containsExactly(JobState.Pending, JobState.Processing, JobState.Success);
+    assertThat(pipeline.records(pipeline.topic("OUTPUT_TOPIC"))).filteredOn(r -> r.key().equals(last.jobId())).hasSize(1);
+  }
+
+  @Test
+  void stoppingAWorkerFinishesItsInFlightJobsBeforeItLeaves(KafkaStack stack) throws Exception {
+    Worker worker = pipeline(stack).startWorker("drain", Map.of(WorkerConfig.SIMULATE_ALL_MS, "2000"));
+    PipelineClient client = gateway("drain-gw");
+    List<String> jobs = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      jobs.add(client.submit(SYMBOL3, null).jobId());
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() ->
+        jobs.stream().allMatch(id -> client.monitor(id).status() == statusenum.Processing));
+
+    worker.close(); // what SIGTERM does: stop taking jobs, finish in-flight ones, commit, leave
+
+    for (String id : jobs) {
+      assertThat(client.monitor(id).status()).isEqualTo(statusenum.Success);
+      assertThat(pipeline.statusEvents(id)).extracting(JobStatus::getStatus)
+          .containsExactly(JobState.Pending, JobState.Processing, JobState.Success);
+    }
+    assertThat(pipeline.statusEvents()).filteredOn(e -> JobStates.isTerminal(e.getStatus())).hasSize(jobs.size());
+  }
+
+  private static String header(ConsumerRecord<String, byte[]> record, String name) {
+    var header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+}
