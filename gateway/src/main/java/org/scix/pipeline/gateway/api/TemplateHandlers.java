@@ -3,6 +3,7 @@ package org.scix.pipeline.gateway.api;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.opentelemetry.api.trace.SpanKind;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
@@ -13,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStates;
+import org.scix.pipeline.core.trace.Tracing;
 import org.scix.pipeline.gateway.api.GrpcErrors.InvalidRequestException;
 import org.scix.pipeline.gateway.api.GrpcErrors.JobNotFoundException;
 import org.scix.pipeline.gateway.api.GrpcErrors.NotReadyException;
@@ -99,9 +101,11 @@ public final class TemplateHandlers {
     TemplateInput job = Requests.job(request, jobId);
     Function<JobState, byte[]> render = renderer(job);
     StatusStream stream = Requests.persistent(request) ? track(new StatusStream(call, hooks, jobId, JobState.Pending, render, openStreams::remove)) : null;
-    submitter.submit(jobId, job, traceparent)
+    Tracing.JobSpan span = Tracing.start("submit job", SpanKind.PRODUCER, traceparent, jobId);
+    submitter.submit(jobId, job, span.traceparent())
         .orTimeout(settings.submitTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .whenComplete((ok, error) -> {
+          span.end(error == null ? null : error.toString());
           if (error != null) {
             fail(call, stream, error);
             return;
@@ -198,8 +202,10 @@ public final class TemplateHandlers {
               return CompletableFuture.completedFuture(current);
             }
             log.info("job {} cancel requested (status {})", jobId, current);
-            return submitter.cancel(jobId, traceparent)
+            Tracing.JobSpan span = Tracing.start("cancel job", SpanKind.PRODUCER, traceparent, jobId);
+            return submitter.cancel(jobId, span.traceparent())
                 .orTimeout(settings.submitTimeout().toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((ok, error) -> span.end(error == null ? null : error.toString()))
                 .thenCompose(ok -> terminalStatus(jobId));
           })
           .whenComplete((state, error) -> {

@@ -5,7 +5,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import io.opentelemetry.api.trace.SpanKind;
 import org.scix.pipeline.core.kafka.ControlRecords;
+import org.scix.pipeline.core.trace.Tracing;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.output.TemplateOutput;
 
@@ -30,6 +32,7 @@ final class JobExecution {
   // Poll-thread state.
   boolean processingWritten;
   Future<?> running;
+  Tracing.JobSpan span; // a job's span, from receipt to its terminal commit
   private boolean control;
 
   private JobExecution(ConsumerRecord<String, byte[]> record, String jobId, TemplateInput job, String undecodableReason) {
@@ -45,7 +48,27 @@ final class JobExecution {
   }
 
   static JobExecution decoded(ConsumerRecord<String, byte[]> record, TemplateInput job) {
-    return new JobExecution(record, job.getHash() != null ? job.getHash() : record.key(), job, null);
+    JobExecution execution = new JobExecution(record, job.getHash() != null ? job.getHash() : record.key(), job, null);
+    var parent = record.headers().lastHeader(Tracing.TRACEPARENT);
+    execution.span = Tracing.start("run job", SpanKind.CONSUMER,
+        parent == null ? null : new String(parent.value(), java.nio.charset.StandardCharsets.US_ASCII), execution.jobId);
+    return execution;
+  }
+
+  /** The traceparent for this job's status events: the job's span, or whatever the record carried. */
+  String traceparent() {
+    if (span != null) {
+      return span.traceparent();
+    }
+    var header = record.headers().lastHeader(Tracing.TRACEPARENT);
+    return header == null ? null : new String(header.value(), java.nio.charset.StandardCharsets.US_ASCII);
+  }
+
+  void endSpan(String errorReason) {
+    if (span != null) {
+      span.end(errorReason);
+      span = null;
+    }
   }
 
   /** A control record (see {@code ControlRecords}): nothing to run or write, only its offset to commit in order. */
@@ -76,6 +99,7 @@ final class JobExecution {
   /** Handed back (revoked partition, drain timeout): the task should stop; its result will not be written. */
   void abandon() {
     abandoned = true;
+    endSpan("handed back to the group");
     if (running != null) {
       running.cancel(true);
     }

@@ -366,6 +366,7 @@ public final class WorkerRunner implements Runnable {
       return;
     }
     Outcome outcome = execution.outcome;
+    execution.endSpan(outcome.errorReason());
     duration.record(System.nanoTime() - execution.receivedNanos, TimeUnit.NANOSECONDS);
     if (outcome.deadLetter()) {
       deadLettered.increment();
@@ -391,14 +392,10 @@ public final class WorkerRunner implements Runnable {
         .setAttempt(attempt)
         .setWorker(workerName)
         .setErrorReason(reason)
-        .setTraceparent(header(execution, "traceparent"))
+        .setTraceparent(execution.traceparent())
         .build();
   }
 
-  private static String header(JobExecution execution, String name) {
-    var header = execution.record.headers().lastHeader(name);
-    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
-  }
 
   /** Pause every partition while the pool is full; resume when there is room. */
   private void applyFlowControl() {
