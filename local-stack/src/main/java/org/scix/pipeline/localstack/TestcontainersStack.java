@@ -14,8 +14,8 @@ import org.testcontainers.utility.DockerImageName;
  * Docker engine. Not exercised on machines without Docker (our CI); kept behind {@link #isDockerAvailable()}.
  */
 public final class TestcontainersStack implements KafkaStack {
-  static final DockerImageName KAFKA_IMAGE = DockerImageName.parse("apache/kafka:4.1.0");
-  static final DockerImageName REGISTRY_IMAGE = DockerImageName.parse("apicurio/apicurio-registry-mem:2.6.13.Final");
+  public static final DockerImageName KAFKA_IMAGE = DockerImageName.parse("apache/kafka:4.1.0");
+  public static final DockerImageName REGISTRY_IMAGE = DockerImageName.parse("apicurio/apicurio-registry-mem:2.6.13.Final");
 
   private final Network network = Network.newNetwork();
   private final KafkaContainer kafka = new KafkaContainer(KAFKA_IMAGE).withNetwork(network);
