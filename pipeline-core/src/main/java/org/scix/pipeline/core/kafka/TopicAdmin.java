@@ -24,6 +24,7 @@ public final class TopicAdmin {
   private TopicAdmin() {}
 
   public static void ensureTopics(KafkaSettings kafka, TopicSettings topics, Duration timeout) {
+    log.info("checking topics on Kafka at {} (waiting up to {} s)", kafka.bootstrapServers(), timeout.toSeconds());
     try (Admin admin = Admin.create(kafka.clientConfig())) {
       Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       List<NewTopic> missing = new ArrayList<>();
