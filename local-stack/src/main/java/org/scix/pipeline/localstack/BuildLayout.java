@@ -8,10 +8,10 @@ import java.nio.file.Path;
 import java.util.Properties;
 
 /** Where this module's build put the broker classpath and the unpacked registry. */
-final class BuildLayout {
+public final class BuildLayout {
   private final Properties properties = new Properties();
 
-  BuildLayout() {
+  public BuildLayout() {
     try (InputStream in = BuildLayout.class.getResourceAsStream("local-stack.properties")) {
       properties.load(in);
     } catch (IOException e) {
@@ -19,7 +19,8 @@ final class BuildLayout {
     }
   }
 
-  String brokerClasspath() {
+  /** The classpath of kafka_2.13 and its tools (ProducerPerformance, EndToEndLatency). */
+  public String brokerClasspath() {
     Path file = Path.of(properties.getProperty("broker.classpath.file"));
     try {
       return Files.readString(file).trim();

@@ -70,6 +70,8 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
     this.thread = new Thread(this::run, "status-view-loader");
     Gauge.builder("pipeline.status_view.jobs", view, StatusView::size).description("Jobs held in the status view").register(metrics);
     Gauge.builder("pipeline.status_view.caught_up", this, l -> l.isCaughtUp() ? 1 : 0).register(metrics);
+    Gauge.builder("pipeline.status_view.catch_up", this, l -> l.catchUpTime == null ? Double.NaN : l.catchUpTime.toNanos() / 1e9)
+        .baseUnit("seconds").description("How long reading the status topic at start took").register(metrics);
   }
 
   public void start() {

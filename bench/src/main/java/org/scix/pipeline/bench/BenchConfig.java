@@ -1,0 +1,38 @@
+package org.scix.pipeline.bench;
+
+import java.time.Duration;
+
+/**
+ * How much load each benchmark puts on: {@link #full()} for the figures in docs/benchmarks.md,
+ * {@link #quick()} for a look in under 3 minutes, {@link #tiny()} for the harness test.
+ */
+public record BenchConfig(
+    String name,
+    Duration submitWarmup,
+    Duration submitMeasure,
+    int submitConcurrency,
+    int producerRecords,
+    int e2eRatePerSecond,
+    Duration e2eDuration,
+    int kafkaLatencyRecords,
+    int sequentialJobs,
+    int oneProcessJobs,
+    int twoProcessJobs,
+    int fanoutStreams,
+    int statusViewJobs) {
+
+  public static BenchConfig full() {
+    return new BenchConfig("full", Duration.ofSeconds(5), Duration.ofSeconds(15), 256, 500_000,
+        200, Duration.ofSeconds(20), 5_000, 150, 4_000, 8_000, 5_000, 1_000_000);
+  }
+
+  public static BenchConfig quick() {
+    return new BenchConfig("quick", Duration.ofSeconds(2), Duration.ofSeconds(5), 128, 100_000,
+        100, Duration.ofSeconds(5), 1_000, 40, 800, 1_600, 1_000, 100_000);
+  }
+
+  public static BenchConfig tiny() {
+    return new BenchConfig("tiny", Duration.ofMillis(500), Duration.ofSeconds(1), 8, 2_000,
+        20, Duration.ofSeconds(2), 100, 5, 40, 80, 20, 2_000);
+  }
+}

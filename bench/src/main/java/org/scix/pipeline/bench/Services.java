@@ -1,0 +1,161 @@
+package org.scix.pipeline.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.scix.pipeline.core.config.KafkaSettings;
+import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.localstack.ChildProcess;
+import org.scix.pipeline.localstack.KafkaStack;
+import org.scix.pipeline.localstack.Ports;
+import org.scix.pipeline.worker.WorkerConfig;
+
+/**
+ * Gateways, workers and the no-op server as child JVMs, as in production: the load generator
+ * (this JVM) never shares a process with what it measures. Stops everything it started.
+ */
+final class Services implements AutoCloseable {
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private final KafkaStack stack;
+  private final Path logDir;
+  private final List<ChildProcess> started = new ArrayList<>();
+
+  Services(KafkaStack stack, Path logDir) {
+    this.stack = stack;
+    this.logDir = logDir;
+  }
+
+  /** A running child service: its process, gRPC port (gateway, no-op server) and ops port (metrics, health). */
+  record Service(ChildProcess process, int grpcPort, int opsPort) {
+    long pid() {
+      return process.pid();
+    }
+  }
+
+  /** Topic names of one scenario, so scenarios do not see each other's jobs. */
+  static Map<String, String> topics(String prefix, int partitions) {
+    Map<String, String> env = new HashMap<>();
+    env.put(TopicSettings.INPUT, prefix + ".TEMPLATEInput");
+    env.put(TopicSettings.STATUS, prefix + ".TEMPLATEStatus");
+    env.put(TopicSettings.OUTPUT, prefix + ".TEMPLATEOutput");
+    env.put(TopicSettings.PARTITIONS, Integer.toString(partitions));
+    return env;
+  }
+
+  Service gateway(String name, Map<String, String> extraEnv, String heap) throws Exception {
+    int grpcPort = Ports.free();
+    int opsPort = Ports.free();
+    Map<String, String> env = baseEnv();
+    env.put(GatewayConfig.GRPC_PORT, Integer.toString(grpcPort));
+    env.put(GatewayConfig.OPS_PORT, Integer.toString(opsPort));
+    env.put(GatewayConfig.INSTANCE_ID, name);
+    env.put(GatewayConfig.MAX_CONCURRENT_CALLS, "100000");
+    env.putAll(extraEnv);
+    Service gateway = new Service(start(name, "org.scix.pipeline.gateway.GatewayMain", List.of("-Xmx" + heap), env), grpcPort, opsPort);
+    awaitHttp200(gateway, "/health/ready", Duration.ofMinutes(3));
+    return gateway;
+  }
+
+  Service worker(String name, Map<String, String> extraEnv) throws Exception {
+    int opsPort = Ports.free();
+    Map<String, String> env = baseEnv();
+    env.put(WorkerConfig.INSTANCE_ID, name);
+    env.put(WorkerConfig.OPS_PORT, Integer.toString(opsPort));
+    env.putAll(extraEnv);
+    Service worker = new Service(start(name, "org.scix.pipeline.worker.WorkerMain", List.of("-Xmx512m"), env), 0, opsPort);
+    awaitHttp200(worker, "/health/ready", Duration.ofMinutes(2));
+    return worker;
+  }
+
+  Service noopServer() throws Exception {
+    int port = Ports.free();
+    ChildProcess process = start("grpc-noop", NoopServerMain.class.getName(), List.of("-Xmx512m"), Map.of(), List.of(Integer.toString(port)));
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    while (!Ports.isListening(port)) {
+      if (System.nanoTime() > deadline || !process.isAlive()) {
+        throw new IllegalStateException("no-op gRPC server did not start; see " + process.logFile());
+      }
+      Thread.sleep(50);
+    }
+    return new Service(process, port, 0);
+  }
+
+  /** Runs a main class to completion (Kafka's tools) and returns its output. */
+  String runTool(String name, String classpath, String mainClass, List<String> args, Duration timeout) throws Exception {
+    Path log = logDir.resolve(name + ".log");
+    ChildProcess process = ChildProcess.startJava(name, List.of("-Xmx512m"), classpath, mainClass, args, Map.of(), logDir, log);
+    int exit = process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    String output = java.nio.file.Files.readString(log);
+    if (exit != 0) {
+      throw new IllegalStateException(name + " exited with " + exit + ":\n" + output);
+    }
+    return output;
+  }
+
+  void stop(Service service) {
+    service.process().stop();
+    started.remove(service.process());
+  }
+
+  String get(Service service, String path) throws IOException, InterruptedException {
+    return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.opsPort() + path)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString()).body();
+  }
+
+  private void awaitHttp200(Service service, String path, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!service.process().isAlive()) {
+        throw new IllegalStateException(service.process().logFile() + ": process exited during start");
+      }
+      try {
+        int code = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.opsPort() + path)).timeout(Duration.ofSeconds(2)).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode();
+        if (code == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // starting
+      }
+      Thread.sleep(100);
+    }
+    throw new IllegalStateException("not ready in " + timeout + "; see " + service.process().logFile());
+  }
+
+  private Map<String, String> baseEnv() {
+    Map<String, String> env = new HashMap<>();
+    env.put(KafkaSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+    env.put(KafkaSettings.REGISTRY_URL, stack.schemaRegistryUrl());
+    env.put("LOG_LEVEL", "WARN"); // a line per job would cost the figures being measured
+    return env;
+  }
+
+  private ChildProcess start(String name, String mainClass, List<String> jvm, Map<String, String> env) throws IOException {
+    return start(name, mainClass, jvm, env, List.of());
+  }
+
+  private ChildProcess start(String name, String mainClass, List<String> jvm, Map<String, String> env, List<String> args) throws IOException {
+    ChildProcess process = ChildProcess.startJava(name, jvm, System.getProperty("java.class.path"), mainClass, args, env, logDir,
+        logDir.resolve(name + ".log"));
+    started.add(process);
+    return process;
+  }
+
+  @Override
+  public void close() {
+    for (int i = started.size() - 1; i >= 0; i--) {
+      started.get(i).stop();
+    }
+    started.clear();
+  }
+}

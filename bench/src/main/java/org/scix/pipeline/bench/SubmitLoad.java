@@ -1,0 +1,80 @@
+package org.scix.pipeline.bench;
+
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.scix.pipeline.schemas.grpc.RawBytesMarshaller;
+import org.scix.pipeline.schemas.grpc.TemplateApi;
+
+/**
+ * Saturating Init load from this JVM: requests are sent as fast as the window of outstanding
+ * calls allows (no think time, no waiting for a schedule), over several connections, and the calls
+ * completed inside the measuring window are counted. Non-persistent requests: one Pending each.
+ */
+final class SubmitLoad {
+  /** initTemplate, SYMBOL1, persistence false: the first vector of PROTOCOL.md. */
+  static final byte[] INIT = HexFormat.of().parseHex("02020000020102106d657461646174610214323032332d30342d32360000");
+  private static final MethodDescriptor<byte[], byte[]> METHOD =
+      TemplateApi.serverStreaming(TemplateApi.INIT_METHOD, RawBytesMarshaller.INSTANCE, RawBytesMarshaller.INSTANCE);
+
+  record Outcome(double callsPerSecond, long failed) {}
+
+  private SubmitLoad() {}
+
+  static Outcome run(int port, int outstanding, Duration warmup, Duration measure) throws InterruptedException {
+    List<ManagedChannel> channels = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      channels.add(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build());
+    }
+    Semaphore window = new Semaphore(outstanding);
+    AtomicLong counted = new AtomicLong();
+    AtomicLong failed = new AtomicLong();
+    long begin = System.nanoTime();
+    long measureFrom = begin + warmup.toNanos();
+    long measureTo = measureFrom + measure.toNanos();
+    try {
+      int next = 0;
+      while (System.nanoTime() < measureTo) {
+        if (!window.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+          continue;
+        }
+        ClientCall<byte[], byte[]> call = channels.get(next++ % channels.size())
+            .newCall(METHOD, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
+        ClientCalls.asyncServerStreamingCall(call, INIT, new StreamObserver<>() {
+          @Override
+          public void onNext(byte[] value) { }
+
+          @Override
+          public void onError(Throwable t) {
+            failed.incrementAndGet();
+            window.release();
+          }
+
+          @Override
+          public void onCompleted() {
+            long now = System.nanoTime();
+            if (now >= measureFrom && now < measureTo) {
+              counted.incrementAndGet();
+            }
+            window.release();
+          }
+        });
+      }
+      window.tryAcquire(outstanding, 30, TimeUnit.SECONDS); // let the last calls finish
+    } finally {
+      channels.forEach(ManagedChannel::shutdownNow);
+    }
+    return new Outcome(counted.get() / (measure.toNanos() / 1e9), failed.get());
+  }
+}

@@ -1,0 +1,96 @@
+package org.scix.pipeline.bench;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.schemas.input.TemplateInput;
+import org.scix.pipeline.schemas.input.task_args_record;
+import org.scix.pipeline.schemas.input.taskenum;
+import org.scix.pipeline.schemas.input.statusenum;
+import org.scix.pipeline.schemas.serde.ConfluentAvroDeserializer;
+import org.scix.pipeline.schemas.status.JobStatus;
+
+/** Filling topics fast and reading them back, for scenarios that need a known amount of data. */
+final class Topics {
+  private Topics() {}
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static Producer<String, Object> producer(BenchContext ctx) {
+    Map<String, Object> config = new HashMap<>();
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.stack().bootstrapServers());
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 10);
+    config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+    config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    return new KafkaProducer<>(config, new StringSerializer(), (Serializer) ctx.serdes().serializer());
+  }
+
+  /** Sends and flushes; fails if any record was not written. */
+  static void sendAll(BenchContext ctx, int count, java.util.function.IntFunction<ProducerRecord<String, Object>> record) {
+    java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    try (Producer<String, Object> producer = producer(ctx)) {
+      for (int i = 0; i < count && failure.get() == null; i++) {
+        producer.send(record.apply(i), (metadata, error) -> {
+          if (error != null) {
+            failure.compareAndSet(null, error);
+          }
+        });
+      }
+      producer.flush();
+    }
+    if (failure.get() != null) {
+      throw new IllegalStateException("writing test records failed: " + failure.get(), failure.get());
+    }
+  }
+
+  /** Writes {@code count} jobs straight onto an input topic (what the gateway would have put there). */
+  static void writeJobs(BenchContext ctx, String inputTopic, int count) {
+    sendAll(ctx, count, i -> {
+      String id = JobIds.random();
+      TemplateInput job = TemplateInput.newBuilder().setHash(id).setId(null).setTask(taskenum.SYMBOL3).setStatus(statusenum.Pending)
+          .setTaskArgs(task_args_record.newBuilder().setIngest(null).setIngestType(null).setDaterange(null).setPersistence(null).build())
+          .build();
+      return new ProducerRecord<>(inputTopic, id, job);
+    });
+  }
+
+  /** Reads a status topic until {@code expected} Success events arrived; returns their times (epoch ms) by job. */
+  static Map<String, Long> awaitSuccesses(BenchContext ctx, String statusTopic, int expected, Duration timeout) {
+    ConfluentAvroDeserializer<JobStatus> deserializer = ctx.serdes().deserializer(JobStatus.class);
+    Map<String, Long> successes = new HashMap<>();
+    Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.stack().bootstrapServers(),
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
+    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(statusTopic).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (successes.size() < expected) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("only " + successes.size() + " of " + expected + " jobs succeeded within " + timeout);
+        }
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+          JobStatus status = deserializer.deserialize(record.topic(), record.value());
+          if (status.getStatus() == org.scix.pipeline.schemas.status.JobState.Success) {
+            successes.put(status.getJobId(), status.getTime().toEpochMilli());
+          }
+        }
+      }
+    }
+    return successes;
+  }
+}

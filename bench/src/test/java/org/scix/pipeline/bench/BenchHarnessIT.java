@@ -1,0 +1,46 @@
+package org.scix.pipeline.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.scix.pipeline.localstack.KafkaStack;
+import org.scix.pipeline.localstack.junit.KafkaStackExtension;
+
+/**
+ * The harness itself, on a tiny load: every scenario runs end to end and the JSON carries every
+ * figure. It asserts nothing about the numbers (this machine is shared and noisy); docs/benchmarks.md
+ * holds real runs.
+ */
+@ExtendWith(KafkaStackExtension.class)
+class BenchHarnessIT {
+  private static final List<String> KEYS = List.of(
+      "submit.gateway_rps", "submit.grpc_noop_rps", "submit.kafka_producer_rps",
+      "latency.e2e_p50_ms", "latency.e2e_p99_ms", "latency.kafka_e2e_p99_ms",
+      "scaling.sequential_jps", "scaling.one_process_jps", "scaling.two_process_jps",
+      "fanout.heap_bytes_per_stream", "fanout.notify_p99_ms",
+      "status_view.heap_bytes_per_job", "status_view.catch_up_s");
+
+  @Test
+  void theHarnessRunsEveryScenarioAndWritesEveryKey(KafkaStack stack) throws Exception {
+    Path dir = Path.of("target", "bench-harness").toAbsolutePath(); // child service logs stay here for a look
+    java.nio.file.Files.createDirectories(dir);
+    Results results = Benchmark.run(stack, BenchConfig.tiny(), dir, System.out);
+    Path json = dir.resolve("bench.json");
+    results.writeJson(json);
+
+    JsonNode root = new ObjectMapper().readTree(json.toFile());
+    for (String key : KEYS) {
+      JsonNode node = root.at("/" + key.replace('.', '/'));
+      assertThat(node.isNumber()).as(key).isTrue();
+    }
+    assertThat(root.at("/submit/gateway_rps").asDouble()).isPositive();
+    assertThat(root.at("/scaling/two_process_jps").asDouble()).isPositive();
+    assertThat(root.get("targets")).hasSize(results.checks().size());
+    assertThat(results.markdown()).contains("| figure | ours | anchor | ratio | target | met |");
+  }
+}

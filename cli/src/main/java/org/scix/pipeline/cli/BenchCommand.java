@@ -1,0 +1,44 @@
+package org.scix.pipeline.cli;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import org.scix.pipeline.bench.BenchConfig;
+import org.scix.pipeline.bench.Benchmark;
+import org.scix.pipeline.bench.Results;
+import org.scix.pipeline.localstack.LocalStack;
+import org.scix.pipeline.localstack.Ports;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "bench", description = "Measure the gateway and workers next to gRPC's and Kafka's own figures on a fresh local stack.")
+final class BenchCommand implements Callable<Integer> {
+  @Option(names = "--quick", description = "Smaller loads, under 3 minutes.")
+  boolean quick;
+
+  @Option(names = "--json", paramLabel = "FILE", description = "Also write the figures as JSON.")
+  Path json;
+
+  @Option(names = "--dir", paramLabel = "DIR", description = "Where logs go (default .pipeline/bench-<time>).")
+  Path dir;
+
+  @Override
+  public Integer call() throws Exception {
+    Path runDir = (dir != null ? dir : Path.of(".pipeline", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))))
+        .toAbsolutePath();
+    Files.createDirectories(runDir);
+    System.out.println("bench (" + (quick ? "quick" : "full") + "), logs in " + runDir);
+    try (LocalStack stack = LocalStack.start(runDir.resolve("stack"), Ports.free(), Ports.free())) {
+      Results results = Benchmark.run(stack, quick ? BenchConfig.quick() : BenchConfig.full(), runDir, System.out);
+      System.out.println();
+      System.out.println(results.markdown());
+      if (json != null) {
+        results.writeJson(json);
+        System.out.println("wrote " + json.toAbsolutePath());
+      }
+      return 0;
+    }
+  }
+}
