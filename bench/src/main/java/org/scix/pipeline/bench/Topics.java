@@ -35,6 +35,9 @@ final class Topics {
     config.put(ProducerConfig.LINGER_MS_CONFIG, 10);
     config.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+    // One batch in flight per partition: a bulk load must not depend on the broker untangling
+    // out-of-order sequences after a retried first batch.
+    config.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
     return new KafkaProducer<>(config, new StringSerializer(), (Serializer) ctx.serdes().serializer());
   }
 

@@ -46,6 +46,7 @@ public final class TopicAdmin {
           }
         }
       }
+      awaitLeaders(admin, missing.stream().map(NewTopic::name).toList(), timeout);
     } catch (ExecutionException e) {
       throw new IllegalStateException("cannot create the pipeline's topics on " + kafka.bootstrapServers() + ": "
           + e.getCause().getMessage(), e.getCause());
@@ -56,6 +57,32 @@ public final class TopicAdmin {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
     }
+  }
+
+  /**
+   * Waits until every partition of freshly created topics has a leader: producing into a topic
+   * the broker has not opened yet earns NOT_LEADER_OR_FOLLOWER on the first batches, which an
+   * idempotent producer then has to untangle (out-of-order sequences).
+   */
+  private static void awaitLeaders(Admin admin, List<String> names, Duration timeout)
+      throws InterruptedException, ExecutionException, TimeoutException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        boolean allLed = admin.describeTopics(names).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS).values().stream()
+            .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
+        if (allLed) {
+          return;
+        }
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+          throw e;
+        }
+        // not in this broker's metadata yet
+      }
+      Thread.sleep(50);
+    }
+    log.warn("topics {} still have partitions without a leader after {}", names, timeout);
   }
 
   static List<NewTopic> wanted(TopicSettings t) {
