@@ -87,6 +87,9 @@ public final class Gateway implements AutoCloseable {
         .addService(ServerInterceptors.intercept(TemplateServices.monitor(handlers), callMetadata, rpcMetrics, callLimit))
         .addService(ServerInterceptors.intercept(TemplateServices.cancel(handlers), callMetadata, rpcMetrics, callLimit))
         .addService(health.getHealthService())
+        // Every handler is non-blocking (decode, queue, answer from futures), so calls run on the
+        // transport threads; a thread pool would only add hand-offs (measured: docs/benchmarks.md).
+        .directExecutor()
         .maxInboundMessageSize(config.maxInboundMessageBytes())
         .build()
         .start();

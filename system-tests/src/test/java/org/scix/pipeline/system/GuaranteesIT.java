@@ -163,6 +163,7 @@ class GuaranteesIT {
     pipeline(stack).startWorker("long-a", Map.of(WorkerConfig.SIMULATE_ALL_MS, "9000", "KAFKA_CLIENT_MAX_POLL_INTERVAL_MS", "3000"));
     pipeline.startWorker("long-b", Map.of(WorkerConfig.SIMULATE_ALL_MS, "9000", "KAFKA_CLIENT_MAX_POLL_INTERVAL_MS", "3000"));
     PipelineClient client = gateway("long-gw");
+    pipeline.awaitWorkersAssigned(2); // the group is settled: any rebalance from here on is the long job's doing
 
     JobUpdate last = client.submitAndFollow(SYMBOL3, null, u -> { });
 

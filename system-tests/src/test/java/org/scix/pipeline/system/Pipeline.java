@@ -112,6 +112,22 @@ final class Pipeline implements AutoCloseable {
     return records;
   }
 
+  /** Waits until {@code members} workers of this pipeline's group hold all input partitions (no rebalance pending). */
+  void awaitWorkersAssigned(int members) throws Exception {
+    String group = settings.get("WORKER_GROUP_ID");
+    int partitions = Integer.parseInt(settings.get("TOPIC_PARTITIONS"));
+    try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+        Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+        var description = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+        return description.groupState() == org.apache.kafka.common.GroupState.STABLE
+            && description.members().size() == members
+            && description.members().stream().allMatch(m -> !m.assignment().topicPartitions().isEmpty())
+            && description.members().stream().mapToInt(m -> m.assignment().topicPartitions().size()).sum() == partitions;
+      });
+    }
+  }
+
   String topic(String name) {
     return settings.get(name);
   }

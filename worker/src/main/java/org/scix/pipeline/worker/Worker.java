@@ -18,6 +18,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
+import org.scix.pipeline.core.kafka.TransactionalProducers;
 import org.scix.pipeline.core.kafka.TopicAdmin;
 import org.scix.pipeline.core.ops.Metrics;
 import org.scix.pipeline.core.ops.OpsHttpServer;
@@ -46,7 +47,8 @@ public final class Worker implements AutoCloseable {
   public Worker start() throws IOException {
     TopicAdmin.ensureTopics(config.kafka(), config.topics(), Duration.ofSeconds(30));
     PipelineSerdes serdes = new PipelineSerdes(config.kafka());
-    KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig(), new StringDeserializer(), new ByteArrayDeserializer());
+    Map<String, Object> consumerConfig = consumerConfig();
+    KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
     new KafkaClientMetrics(consumer).bindTo(metrics);
     AtomicInteger threads = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(config.concurrency(), r -> {
@@ -56,7 +58,7 @@ public final class Worker implements AutoCloseable {
     });
     TaskExecutorSettings settings = new TaskExecutorSettings(
         TaskRegistry.of(config.taskBindings(), config.simulatedTaskDuration()), config.concurrency(), config.maxAttempts(),
-        config.retryBackoff(), config.drainTimeout(), "worker-" + config.instanceId());
+        config.retryBackoff(), config.drainTimeout(), revocationWait(consumerConfig), "worker-" + config.instanceId());
     runner = new WorkerRunner(config.topics(), consumer, () -> newProducer(serdes), serdes.deserializer(TemplateInput.class),
         settings, pool, metrics);
     thread = new Thread(runner, "worker-poll");
@@ -116,9 +118,20 @@ public final class Worker implements AutoCloseable {
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(1, config.concurrency()));
+    // A job's latency includes waiting for its fetch: read_committed data may sit until the fetch's
+    // max wait (500 ms by default) runs out. KAFKA_CLIENT_FETCH_MAX_WAIT_MS overrides.
+    c.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
     c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
     c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
     return c;
+  }
+
+  /** A third of max.poll.interval.ms, at most the drain timeout and 20 s. */
+  private Duration revocationWait(Map<String, Object> consumerConfig) {
+    Object configured = consumerConfig.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
+    long maxPollInterval = configured == null ? 300_000 : Long.parseLong(configured.toString());
+    long millis = Math.min(Math.min(config.drainTimeout().toMillis(), 20_000), maxPollInterval / 3);
+    return Duration.ofMillis(millis);
   }
 
   private Producer<String, Object> newProducer(PipelineSerdes serdes) {
@@ -131,6 +144,7 @@ public final class Worker implements AutoCloseable {
     c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
     // A worker killed mid-transaction blocks read_committed readers of its partitions until this expires.
     c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
+    TransactionalProducers.lowLatencyDefaults(c);
     return new KafkaProducer<>(c, new StringSerializer(), new RecordValueSerializer(serdes.serializer()));
   }
 }

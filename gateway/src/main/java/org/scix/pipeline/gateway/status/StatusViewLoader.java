@@ -236,7 +236,8 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-    config.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 100);
+    // Status changes reach streams only as fast as this fetch returns (KAFKA_CLIENT_FETCH_MAX_WAIT_MS overrides).
+    config.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
     return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
   }
 

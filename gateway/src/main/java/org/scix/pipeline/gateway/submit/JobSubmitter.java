@@ -197,6 +197,7 @@ public final class JobSubmitter implements AutoCloseable {
     config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(2000, timeout.toMillis()));
     // A gateway that dies mid-transaction blocks read_committed readers until this expires.
     config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
+    TransactionalProducers.lowLatencyDefaults(config);
     config.put(ProducerConfig.CLIENT_ID_CONFIG, "scix-gateway-" + instanceId);
     return new KafkaProducer<>(config, new StringSerializer(), (org.apache.kafka.common.serialization.Serializer) serdes.serializer());
   }

@@ -29,8 +29,11 @@ final class JobExecution {
   volatile boolean abandoned;
   volatile boolean cancelled;
 
+  volatile boolean started; // the task began on a pool thread
+
   // Poll-thread state.
   boolean processingWritten;
+  boolean skipped; // cancelled before it was dispatched: no Processing, straight to Error
   Future<?> running;
   Tracing.JobSpan span; // a job's span, from receipt to its terminal commit
   private boolean control;
@@ -96,6 +99,11 @@ final class JobExecution {
     return outcome == null;
   }
 
+  /** A job whose Processing status is still to be written (poison and control records have none). */
+  boolean needsProcessingEvent() {
+    return job != null && !control && !skipped && !processingWritten;
+  }
+
   /** Handed back (revoked partition, drain timeout): the task should stop; its result will not be written. */
   void abandon() {
     abandoned = true;
@@ -108,11 +116,12 @@ final class JobExecution {
   /** The task should stop or not start; a job not yet started ends here and now. */
   void cancel() {
     cancelled = true;
-    if (!processingWritten) {
+    if (running == null) {
+      skipped = true;
       outcome = Outcome.error(CANCELLED, 0);
-    } else if (running != null) {
-      running.cancel(true); // interrupts a task blocked in I/O or sleep
-    }
+    } else if (running.cancel(true) && !started) {
+      outcome = Outcome.error(CANCELLED, 0); // queued in the pool: it will never run now
+    } // else running: interrupted; the task executor reports it cancelled
   }
 
   /** How a job ended. {@code deadLetter} means: copy the input record to the dead-letter topic. */

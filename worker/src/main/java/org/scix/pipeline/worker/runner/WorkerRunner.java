@@ -48,17 +48,18 @@ import org.slf4j.LoggerFactory;
  * The consume-process-produce loop of one worker process.
  *
  * <p>One thread (this one) owns the consumer and the transactional producer. Each turn it polls,
- * then writes, in <em>one</em> Kafka transaction: Processing for newly received jobs, Processing
+ * starts the tasks of the jobs it received (on a pool, never on this thread), then writes, in
+ * <em>one</em> Kafka transaction: Processing for the jobs started since the last turn, Processing
  * for retry attempts, and for every partition the finished jobs at the head of its queue (in
  * offset order) with their output records, terminal status or dead letter, plus the input offsets
  * after them. A job's terminal status, outputs and input offset therefore commit together or not
  * at all: a worker killed mid-job leaves the job uncommitted, another worker runs it again, and it
- * still ends with exactly one terminal status.
+ * still ends with exactly one terminal status. A short job's Processing and terminal status share
+ * a transaction (Processing first), which keeps one commit off its latency.
  *
- * <p>Tasks run on a pool of {@code concurrency} threads, never on this one, so long jobs do not
- * stop polling (no rebalance, no second execution); when the pool is full every partition is
- * paused and polling continues. Jobs of one partition run concurrently, but their results are
- * committed in offset order.
+ * <p>Long jobs do not stop polling (no rebalance, no second execution); when {@code concurrency}
+ * jobs are in flight every partition is paused and polling continues. Jobs of one partition run
+ * concurrently, but their results are committed in offset order.
  */
 public final class WorkerRunner implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(WorkerRunner.class);
@@ -76,6 +77,7 @@ public final class WorkerRunner implements Runnable {
   private final int concurrency;
   private final String workerName;
   private final Duration drainTimeout;
+  private final Duration revocationWait;
   private final Map<TopicPartition, ArrayDeque<JobExecution>> inFlight = new HashMap<>();
   private final AtomicInteger inFlightCount = new AtomicInteger();
   private final Counter succeeded;
@@ -101,6 +103,7 @@ public final class WorkerRunner implements Runnable {
     this.concurrency = settings.concurrency();
     this.workerName = settings.workerName();
     this.drainTimeout = settings.drainTimeout();
+    this.revocationWait = settings.revocationWait();
     this.succeeded = Counter.builder("pipeline.jobs.succeeded").register(metrics);
     this.failed = Counter.builder("pipeline.jobs.failed").register(metrics);
     this.retried = Counter.builder("pipeline.jobs.retried").register(metrics);
@@ -184,16 +187,46 @@ public final class WorkerRunner implements Runnable {
     }
   }
 
+  /**
+   * Queues what was polled (per partition, in offset order) and starts each job's task at once;
+   * its Processing status goes out with the next transaction. A job whose cancel request came in
+   * the same poll is never started.
+   */
   private void receive(Iterable<ConsumerRecord<String, byte[]>> records) {
+    java.util.Set<String> cancelledNow = new java.util.HashSet<>();
+    for (ConsumerRecord<String, byte[]> record : records) {
+      if (ControlRecords.CANCEL.equals(ControlRecords.instruction(record.headers())) && record.key() != null) {
+        cancelledNow.add(record.key());
+      }
+    }
     for (ConsumerRecord<String, byte[]> record : records) {
       JobExecution execution = decode(record);
       ArrayDeque<JobExecution> queue = inFlight.computeIfAbsent(execution.partition, p -> new ArrayDeque<>());
       if (execution.isControl()) {
         applyCancel(queue, execution);
+      } else if (execution.job != null && cancelledNow.contains(execution.jobId)) {
+        log.info("job {} cancelled before it started", execution.jobId);
+        execution.cancel();
+      } else if (execution.job != null) {
+        dispatch(execution);
       }
       queue.addLast(execution);
       inFlightCount.incrementAndGet();
     }
+  }
+
+  private void dispatch(JobExecution execution) {
+    execution.running = pool.submit(() -> {
+      execution.started = true;
+      Outcome outcome;
+      try {
+        outcome = executor.execute(execution);
+      } catch (Throwable unexpected) { // never leave a job without an outcome
+        outcome = Outcome.error("worker error: " + unexpected, 1);
+      }
+      execution.outcome = outcome;
+      consumer.wakeup();
+    });
   }
 
   /**
@@ -203,10 +236,12 @@ public final class WorkerRunner implements Runnable {
   private void applyCancel(ArrayDeque<JobExecution> queue, JobExecution cancel) {
     boolean found = false;
     for (JobExecution execution : queue) {
-      if (execution.isUnfinishedJob() && execution.jobId != null && execution.jobId.equals(cancel.jobId)) {
-        found = true;
-        log.info("job {} cancelled {}", execution.jobId, execution.processingWritten ? "while running" : "before it started");
-        execution.cancel();
+      if (execution.jobId != null && execution.jobId.equals(cancel.jobId) && execution.job != null) {
+        found = true; // already cancelled in this poll, or cancelled now
+        if (execution.isUnfinishedJob() && !execution.cancelled) {
+          log.info("job {} cancelled while running", execution.jobId);
+          execution.cancel();
+        }
       }
     }
     if (!found) {
@@ -238,30 +273,26 @@ public final class WorkerRunner implements Runnable {
   }
 
   /**
-   * Writes everything that is due in one transaction; on success dispatches the newly received
-   * jobs and forgets the committed ones. On failure nothing is forgotten: the same writes are
-   * attempted again next turn.
+   * Writes everything that is due in one transaction: Processing for jobs started since the last
+   * one, Processing for retry attempts, and per partition the finished jobs at the head of the
+   * queue (offset order) with their results and the input offset after them. A job that finished
+   * quickly has its Processing and its terminal status in the same transaction, Processing first.
+   * On failure nothing is forgotten: the same writes are attempted again next turn.
    */
   private void writeTransaction() {
-    writeTransaction(true);
-  }
-
-  private void writeTransaction(boolean startNew) {
     List<JobExecution> toStart = new ArrayList<>();
     Map<TopicPartition, List<JobExecution>> toFinish = new HashMap<>();
     List<JobStatus> retryEvents = new ArrayList<>();
     for (Map.Entry<TopicPartition, ArrayDeque<JobExecution>> entry : inFlight.entrySet()) {
       boolean head = true;
       for (JobExecution execution : entry.getValue()) {
-        // An outcome before Processing was written means there is nothing to run: a poison or
-        // control record, or a job cancelled before it started.
+        if (execution.needsProcessingEvent()) {
+          toStart.add(execution);
+        }
         if (head && execution.outcome != null) {
           toFinish.computeIfAbsent(entry.getKey(), p -> new ArrayList<>()).add(execution);
         } else {
           head = false;
-        }
-        if (startNew && !execution.processingWritten && execution.outcome == null) {
-          toStart.add(execution);
         }
         Integer attempt;
         while ((attempt = execution.attemptsStarted.poll()) != null) {
@@ -277,22 +308,9 @@ public final class WorkerRunner implements Runnable {
       return;
     }
     for (JobExecution execution : toStart) {
-      if (execution.outcome != null) {
-        continue; // cancelled while its Processing was being committed: finished next turn
-      }
       execution.processingWritten = true;
       log.info("job {} processing (task {}, {}-{}@{})", execution.jobId, execution.job.getTask(),
           execution.partition.topic(), execution.partition.partition(), execution.offset);
-      execution.running = pool.submit(() -> {
-        Outcome outcome;
-        try {
-          outcome = executor.execute(execution);
-        } catch (Throwable unexpected) { // never leave a job without an outcome
-          outcome = Outcome.error("worker error: " + unexpected, 1);
-        }
-        execution.outcome = outcome;
-        consumer.wakeup();
-      });
     }
     toFinish.forEach((partition, finished) -> {
       ArrayDeque<JobExecution> queue = inFlight.get(partition);
@@ -433,7 +451,8 @@ public final class WorkerRunner implements Runnable {
     @Override
     public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
       // Give in-flight jobs of these partitions a bounded chance to finish and commit.
-      long deadline = System.nanoTime() + Math.min(drainTimeout.toNanos(), Duration.ofSeconds(20).toNanos());
+      // Bounded well under max.poll.interval.ms: this runs inside poll().
+      long deadline = System.nanoTime() + revocationWait.toNanos();
       while (System.nanoTime() < deadline && partitions.stream().anyMatch(WorkerRunner.this::hasUnfinished)) {
         try {
           Thread.sleep(20);
@@ -442,7 +461,7 @@ public final class WorkerRunner implements Runnable {
           break;
         }
       }
-      writeTransaction(false); // commit what finished; start nothing new on partitions being handed back
+      writeTransaction(); // commit what finished before handing the rest back
       int abandoned = partitions.stream().mapToInt(p -> inFlight.getOrDefault(p, new ArrayDeque<>()).size()).sum();
       if (abandoned > 0) {
         log.info("partitions {} revoked; handing back {} unfinished job(s)", partitions, abandoned);
@@ -469,7 +488,7 @@ public final class WorkerRunner implements Runnable {
 
   private boolean hasUnfinished(TopicPartition partition) {
     ArrayDeque<JobExecution> queue = inFlight.get(partition);
-    return queue != null && queue.stream().anyMatch(execution -> execution.processingWritten && execution.outcome == null);
+    return queue != null && queue.stream().anyMatch(execution -> execution.started && execution.outcome == null);
   }
 
   private static byte[] utf8(String value) {
