@@ -38,8 +38,11 @@ final class JobLatency {
     Services.Service gateway = ctx.services().gateway("bench-e2e-gw", env, "1g");
     env.put(WorkerConfig.SIMULATE_ALL_MS, "0");
     ctx.services().worker("bench-e2e-w", env);
-    ctx.say("latency: %d jobs/s for %d s, submit -> Success", c.e2eRatePerSecond(), c.e2eDuration().toSeconds());
-    Histogram histogram = measure(gateway.grpcPort(), c.e2eRatePerSecond(), (int) (c.e2eRatePerSecond() * c.e2eDuration().toSeconds()));
+    ctx.say("latency: %d jobs/s, %d ms warm-up then %d s measured, submit -> Success", c.e2eRatePerSecond(),
+        c.e2eWarmup().toMillis(), c.e2eDuration().toSeconds());
+    int warmup = (int) (c.e2eRatePerSecond() * c.e2eWarmup().toMillis() / 1000);
+    Histogram histogram = measure(gateway.grpcPort(), c.e2eRatePerSecond(), warmup,
+        warmup + (int) (c.e2eRatePerSecond() * c.e2eDuration().toSeconds()));
     results.put("latency.e2e_p50_ms", histogram.getValueAtPercentile(50) / 1000.0);
     results.put("latency.e2e_p99_ms", histogram.getValueAtPercentile(99) / 1000.0);
     results.put("latency.e2e_offered_rate", c.e2eRatePerSecond());
@@ -50,10 +53,10 @@ final class JobLatency {
     results.put("latency.kafka_e2e_p99_ms", kafka[1]);
   }
 
-  private static Histogram measure(int port, int ratePerSecond, int jobs) throws InterruptedException {
+  /** Offers {@code jobs} at a fixed rate without a pause; the first {@code warmup} (JIT, connections) are not recorded. */
+  private static Histogram measure(int port, int ratePerSecond, int warmup, int jobs) throws InterruptedException {
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
-    int warmup = Math.max(1, jobs / 10); // the first tenth warms the JIT and connections; not recorded
     CountDownLatch done = new CountDownLatch(jobs);
     long period = TimeUnit.SECONDS.toNanos(1) / ratePerSecond;
     long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);

@@ -131,11 +131,18 @@ public final class JobSubmitter implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
+      } catch (org.apache.kafka.common.errors.ProducerFencedException e) {
+        // Another gateway runs with this instance id and took over its transactional id: this
+        // replica must not write again. Health goes NOT_SERVING; callers get UNAVAILABLE.
+        log.error("fenced: another gateway uses instance id {}; this replica accepts no more jobs", instanceId);
+        kafkaReachable = false;
+        running = false;
+        break;
       } finally {
         batch.clear();
       }
     }
-    failAll("gateway is shutting down");
+    failAll("gateway is not accepting jobs (shutting down, or fenced by another replica with its instance id)");
   }
 
   private void writeInOneTransaction(List<Submission> batch) {

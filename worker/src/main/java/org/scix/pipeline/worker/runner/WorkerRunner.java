@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * a transaction (Processing first), which keeps one commit off its latency.
  *
  * <p>Long jobs do not stop polling (no rebalance, no second execution); when {@code concurrency}
- * jobs are in flight every partition is paused and polling continues. Jobs of one partition run
+ * tasks are running every partition is paused and polling continues. Jobs of one partition run
  * concurrently, but their results are committed in offset order.
  */
 public final class WorkerRunner implements Runnable {
@@ -420,7 +420,9 @@ public final class WorkerRunner implements Runnable {
     if (!running) {
       return;
     }
-    boolean full = inFlightCount.get() >= concurrency;
+    // Busy task threads limit intake, not finished jobs waiting for their commit (those hold no
+    // thread; counting them halved throughput). The record count is still bounded, for memory.
+    boolean full = unfinishedTasks() >= concurrency || inFlightCount.get() >= 4 * concurrency;
     if (full && !paused) {
       consumer.pause(consumer.assignment());
       paused = true;
@@ -428,6 +430,18 @@ public final class WorkerRunner implements Runnable {
       consumer.resume(consumer.paused());
       paused = false;
     }
+  }
+
+  private int unfinishedTasks() {
+    int unfinished = 0;
+    for (ArrayDeque<JobExecution> queue : inFlight.values()) {
+      for (JobExecution execution : queue) {
+        if (execution.running != null && execution.outcome == null) {
+          unfinished++;
+        }
+      }
+    }
+    return unfinished;
   }
 
   private void abandonAll() {
