@@ -40,9 +40,9 @@ final class JobLatency {
     ctx.services().worker("bench-e2e-w", env);
     ctx.say("latency: %d jobs/s, %d ms warm-up then %d s measured, submit -> Success", c.e2eRatePerSecond(),
         c.e2eWarmup().toMillis(), c.e2eDuration().toSeconds());
-    int warmup = (int) (c.e2eRatePerSecond() * c.e2eWarmup().toMillis() / 1000);
-    Histogram histogram = measure(gateway.grpcPort(), c.e2eRatePerSecond(), warmup,
-        warmup + (int) (c.e2eRatePerSecond() * c.e2eDuration().toSeconds()));
+    // Warm-up at the same rate (JIT, connections, fetch sessions), drained completely, then the measured run.
+    measure(gateway.grpcPort(), c.e2eRatePerSecond(), (int) (c.e2eRatePerSecond() * c.e2eWarmup().toMillis() / 1000));
+    Histogram histogram = measure(gateway.grpcPort(), c.e2eRatePerSecond(), (int) (c.e2eRatePerSecond() * c.e2eDuration().toSeconds()));
     results.put("latency.e2e_p50_ms", histogram.getValueAtPercentile(50) / 1000.0);
     results.put("latency.e2e_p99_ms", histogram.getValueAtPercentile(99) / 1000.0);
     results.put("latency.e2e_offered_rate", c.e2eRatePerSecond());
@@ -53,8 +53,8 @@ final class JobLatency {
     results.put("latency.kafka_e2e_p99_ms", kafka[1]);
   }
 
-  /** Offers {@code jobs} at a fixed rate without a pause; the first {@code warmup} (JIT, connections) are not recorded. */
-  private static Histogram measure(int port, int ratePerSecond, int warmup, int jobs) throws InterruptedException {
+  /** Offers {@code jobs} at a fixed rate and waits for all of them; returns their latencies. */
+  private static Histogram measure(int port, int ratePerSecond, int jobs) throws InterruptedException {
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
     CountDownLatch done = new CountDownLatch(jobs);
@@ -67,7 +67,6 @@ final class JobLatency {
         while ((wait = scheduled - System.nanoTime()) > 0) {
           LockSupport.parkNanos(wait);
         }
-        boolean record = i >= warmup;
         ClientCalls.asyncServerStreamingCall(channel.newCall(METHOD, CallOptions.DEFAULT.withDeadlineAfter(2, TimeUnit.MINUTES)),
             INIT_PERSISTENT, new StreamObserver<>() {
               @Override
@@ -80,10 +79,8 @@ final class JobLatency {
 
               @Override
               public void onCompleted() {
-                if (record) {
-                  synchronized (histogram) {
-                    histogram.recordValue(Math.max(1, (System.nanoTime() - scheduled) / 1000));
-                  }
+                synchronized (histogram) {
+                  histogram.recordValue(Math.max(1, (System.nanoTime() - scheduled) / 1000));
                 }
                 done.countDown();
               }
