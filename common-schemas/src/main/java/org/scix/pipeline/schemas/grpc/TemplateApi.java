@@ -24,17 +24,18 @@ public final class TemplateApi {
 
   /** cancelTemplate: one TemplateInput (hash = job id) in, one TemplateInput (the job's status) out. */
   public static <Q, R> MethodDescriptor<Q, R> unary(String fullName, Marshaller<Q> request, Marshaller<R> response) {
-    return MethodDescriptor.<Q, R>newBuilder()
-        .setType(MethodDescriptor.MethodType.UNARY)
-        .setFullMethodName(fullName)
-        .setRequestMarshaller(request)
-        .setResponseMarshaller(response)
-        .build();
+    return method(MethodDescriptor.MethodType.UNARY, fullName, request, response);
   }
 
+  /** initTemplate and monitorTemplate: one request, a stream of answers. */
   public static <Q, R> MethodDescriptor<Q, R> serverStreaming(String fullName, Marshaller<Q> request, Marshaller<R> response) {
+    return method(MethodDescriptor.MethodType.SERVER_STREAMING, fullName, request, response);
+  }
+
+  private static <Q, R> MethodDescriptor<Q, R> method(MethodDescriptor.MethodType type, String fullName, Marshaller<Q> request,
+      Marshaller<R> response) {
     return MethodDescriptor.<Q, R>newBuilder()
-        .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
+        .setType(type)
         .setFullMethodName(fullName)
         .setRequestMarshaller(request)
         .setResponseMarshaller(response)
