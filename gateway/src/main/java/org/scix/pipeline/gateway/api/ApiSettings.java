@@ -10,8 +10,4 @@ import java.time.Duration;
  * @param syncTimeout how long a lookup of a job this replica does not know yet may wait for the status topic
  * @param cancelWait how long Cancel waits for the job's terminal status before answering with the current one
  */
-public record ApiSettings(Duration submitTimeout, Duration idempotencyWindow, Duration syncTimeout, Duration cancelWait) {
-  public static ApiSettings defaults() {
-    return new ApiSettings(Duration.ofSeconds(10), Duration.ofHours(24), Duration.ofSeconds(5), Duration.ofSeconds(10));
-  }
-}
+public record ApiSettings(Duration submitTimeout, Duration idempotencyWindow, Duration syncTimeout, Duration cancelWait) {}

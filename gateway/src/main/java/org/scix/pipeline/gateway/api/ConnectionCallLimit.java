@@ -69,8 +69,4 @@ public final class ConnectionCallLimit implements ServerInterceptor {
       throw e;
     }
   }
-
-  int openConnections() {
-    return openCalls.size();
-  }
 }

@@ -13,19 +13,4 @@ public interface StatusViewSync {
    * where the end of the topic is.
    */
   CompletableFuture<Void> sync();
-
-  /** For a view fed directly (tests): always current. */
-  static StatusViewSync alwaysCurrent() {
-    return new StatusViewSync() {
-      @Override
-      public boolean isCaughtUp() {
-        return true;
-      }
-
-      @Override
-      public CompletableFuture<Void> sync() {
-        return CompletableFuture.completedFuture(null);
-      }
-    };
-  }
 }

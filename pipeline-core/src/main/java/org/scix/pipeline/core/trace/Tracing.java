@@ -9,7 +9,6 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -40,6 +39,9 @@ public final class Tracing {
     Context parent = parentTraceparent == null ? Context.root()
         : W3C.extract(Context.root(), Map.of(TRACEPARENT, parentTraceparent), MAP_GETTER);
     Span span = tracer().spanBuilder(name).setParent(parent).setSpanKind(kind).setAttribute("scix.job_id", jobId).startSpan();
+    if (!span.getSpanContext().isValid()) {
+      return new JobSpan(span, null); // no trace to continue and no SDK to start one
+    }
     Map<String, String> carrier = new HashMap<>();
     W3C.inject(parent.with(span), carrier, Map::put);
     return new JobSpan(span, carrier.get(TRACEPARENT));
@@ -47,11 +49,6 @@ public final class Tracing {
 
   private static Tracer tracer() {
     return GlobalOpenTelemetry.getTracer("org.scix.pipeline");
-  }
-
-  /** W3C header names the propagator reads and writes. */
-  public static List<String> fields() {
-    return List.copyOf(W3C.fields());
   }
 
   /** A started span and the traceparent to hand onward (null when there is no trace at all). */
