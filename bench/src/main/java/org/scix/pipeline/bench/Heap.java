@@ -26,14 +26,4 @@ final class Heap {
     }
     return used;
   }
-
-  /** A gauge's value from a Prometheus scrape (first series whose name matches). */
-  static double metric(Services services, Services.Service service, String name) throws Exception {
-    for (String line : services.get(service, "/metrics").split("\n")) {
-      if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
-        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
-    }
-    throw new IllegalStateException("metric " + name + " not found");
-  }
 }

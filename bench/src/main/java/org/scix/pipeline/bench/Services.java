@@ -112,6 +112,16 @@ final class Services implements AutoCloseable {
         HttpResponse.BodyHandlers.ofString()).body();
   }
 
+  /** A gauge's value from the service's Prometheus scrape (first series with that name). */
+  double metric(Service service, String name) throws IOException, InterruptedException {
+    for (String line : get(service, "/metrics").split("\n")) {
+      if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    throw new IllegalStateException("metric " + name + " not found");
+  }
+
   private void awaitHttp200(Service service, String path, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {

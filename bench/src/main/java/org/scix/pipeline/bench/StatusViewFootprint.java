@@ -35,8 +35,8 @@ final class StatusViewFootprint {
     ctx.say("status view: starting a gateway over them");
     Map<String, String> env = new HashMap<>(Services.topics("bench-view", BenchContext.PARTITIONS));
     Services.Service gateway = ctx.services().gateway("bench-view-gw", env, "1g");
-    double held = Heap.metric(ctx.services(), gateway, "pipeline_status_view_jobs");
-    double catchUp = Heap.metric(ctx.services(), gateway, "pipeline_status_view_catch_up_seconds");
+    double held = ctx.services().metric(gateway, "pipeline_status_view_jobs");
+    double catchUp = ctx.services().metric(gateway, "pipeline_status_view_catch_up_seconds");
     long fullHeap = Heap.liveBytes(ctx.services(), gateway);
     ctx.services().stop(gateway);
     if (held != jobs) {

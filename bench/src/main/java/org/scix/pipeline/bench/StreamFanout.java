@@ -86,7 +86,7 @@ final class StreamFanout {
       if (!opened.await(2, TimeUnit.MINUTES)) {
         throw new IllegalStateException(opened.getCount() + " stream(s) did not open");
       }
-      double open = Heap.metric(ctx.services(), gateway, "pipeline_streams_open");
+      double open = ctx.services().metric(gateway, "pipeline_streams_open");
       long after = Heap.liveBytes(ctx.services(), gateway);
       ctx.say("fanout: %d streams open (gateway reports %.0f), live heap %d -> %d bytes", streams, open, before, after);
       results.put("fanout.streams", streams);
