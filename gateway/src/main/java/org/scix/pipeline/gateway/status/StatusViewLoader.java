@@ -113,17 +113,18 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
       consumer.seekToBeginning(partitions);
       Map<TopicPartition, Long> targets = new HashMap<>(startOffsets(partitions));
       log.info("status view: reading {} partition(s) of {} up to {}", partitions.size(), topic, targets.values());
-      checkCaughtUp(targets);
+      // Catching up at start is the first read barrier: the end offsets present now.
+      CompletableFuture<Void> initial = new CompletableFuture<>();
+      initial.thenRun(this::markCaughtUp);
+      barriers.add(new Barrier(targets, List.of(initial)));
+      serveBarriers(partitions);
       reading = true;
       while (running) {
         try {
           for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
             apply(record);
           }
-          if (!targets.isEmpty()) {
-            checkCaughtUp(targets);
-          }
-          serveSyncRequests(partitions);
+          serveBarriers(partitions);
         } catch (WakeupException e) {
           // from sync() (served next turn) or close() (ends the loop)
         }
@@ -144,7 +145,8 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
     }
   }
 
-  private void serveSyncRequests(List<TopicPartition> partitions) {
+  /** Opens one barrier for the sync requests waiting now and completes the barriers the reader has passed. */
+  private void serveBarriers(List<TopicPartition> partitions) {
     if (!syncRequests.isEmpty()) {
       List<CompletableFuture<Void>> waiters = new ArrayList<>();
       CompletableFuture<Void> waiter;
@@ -194,13 +196,10 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
     }
   }
 
-  private void checkCaughtUp(Map<TopicPartition, Long> targets) {
-    targets.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
-    if (targets.isEmpty() && caughtUp.getCount() > 0) {
-      catchUpTime = Duration.ofNanos(System.nanoTime() - startNanos);
-      caughtUp.countDown();
-      log.info("status view caught up: {} job(s) in {} ms", view.size(), catchUpTime.toMillis());
-    }
+  private void markCaughtUp() {
+    catchUpTime = Duration.ofNanos(System.nanoTime() - startNanos);
+    caughtUp.countDown();
+    log.info("status view caught up: {} job(s) in {} ms", view.size(), catchUpTime.toMillis());
   }
 
   private void apply(ConsumerRecord<String, byte[]> record) {
