@@ -6,7 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.scix.pipeline.core.job.JobStates;
-import org.scix.pipeline.schemas.registry.SchemaRegistryClient;
+import org.scix.pipeline.core.kafka.PipelineSerdes;
 import org.scix.pipeline.schemas.serde.ConfluentAvroDeserializer;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
@@ -24,8 +24,7 @@ final class JobsCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     KafkaTarget target = new KafkaTarget();
-    ConfluentAvroDeserializer<JobStatus> statuses =
-        new ConfluentAvroDeserializer<>(new SchemaRegistryClient(target.kafka.registry()), JobStatus.class);
+    ConfluentAvroDeserializer<JobStatus> statuses = new PipelineSerdes(target.kafka).deserializer(JobStatus.class);
     Map<String, JobStatus> latest = new LinkedHashMap<>();
     Map<String, Integer> terminalEvents = new LinkedHashMap<>();
     TopicReader.read(target.kafka, target.topics.status(), null, true, false, record -> {
