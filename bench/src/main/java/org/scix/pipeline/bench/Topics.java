@@ -4,24 +4,23 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntFunction;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.core.kafka.TopicReader;
+import org.scix.pipeline.core.kafka.TopicReader.From;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.task_args_record;
 import org.scix.pipeline.schemas.input.taskenum;
 import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.serde.ConfluentAvroDeserializer;
+import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 
 /** Filling topics fast and reading them back, for scenarios that need a known amount of data. */
@@ -42,8 +41,8 @@ final class Topics {
   }
 
   /** Sends and flushes; fails if any record was not written. */
-  static void sendAll(BenchContext ctx, int count, java.util.function.IntFunction<ProducerRecord<String, Object>> record) {
-    java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+  static void sendAll(BenchContext ctx, int count, IntFunction<ProducerRecord<String, Object>> record) {
+    AtomicReference<Exception> failure = new AtomicReference<>();
     try (Producer<String, Object> producer = producer(ctx)) {
       for (int i = 0; i < count && failure.get() == null; i++) {
         producer.send(record.apply(i), (metadata, error) -> {
@@ -74,25 +73,17 @@ final class Topics {
   static Map<String, Long> awaitSuccesses(BenchContext ctx, String statusTopic, int expected, Duration timeout) {
     ConfluentAvroDeserializer<JobStatus> deserializer = ctx.serdes().deserializer(JobStatus.class);
     Map<String, Long> successes = new HashMap<>();
-    Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.stack().bootstrapServers(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(statusTopic).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (successes.size() < expected) {
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("only " + successes.size() + " of " + expected + " jobs succeeded within " + timeout);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (TopicReader reader = TopicReader.open(ctx.kafka(), "bench-status-reader")) {
+      reader.read(reader.partitions(statusTopic, Duration.ofSeconds(15)), From.BEGINNING, true, record -> {
+        JobStatus status = deserializer.deserialize(record.topic(), record.value());
+        if (status.getStatus() == JobState.Success) {
+          successes.put(status.getJobId(), status.getTime().toEpochMilli());
         }
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          JobStatus status = deserializer.deserialize(record.topic(), record.value());
-          if (status.getStatus() == org.scix.pipeline.schemas.status.JobState.Success) {
-            successes.put(status.getJobId(), status.getTime().toEpochMilli());
-          }
-        }
-      }
+      }, () -> successes.size() >= expected || System.nanoTime() > deadline);
+    }
+    if (successes.size() < expected) {
+      throw new IllegalStateException("only " + successes.size() + " of " + expected + " jobs succeeded within " + timeout);
     }
     return successes;
   }

@@ -1,7 +1,12 @@
 package org.scix.pipeline.cli;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.TopicPartition;
+import org.scix.pipeline.core.kafka.TopicReader;
+import org.scix.pipeline.core.kafka.TopicReader.From;
 import org.scix.pipeline.schemas.registry.SchemaRegistryClient;
 import org.scix.pipeline.schemas.serde.ConfluentAvroDeserializer;
 import picocli.CommandLine.Command;
@@ -33,12 +38,19 @@ final class InspectCommand implements Callable<Integer> {
     KafkaTarget target = new KafkaTarget();
     RecordJson json = new RecordJson(new ConfluentAvroDeserializer<>(new SchemaRegistryClient(target.kafka.registry()), null));
     AtomicInteger printed = new AtomicInteger();
-    TopicReader.read(target.kafka, topic, partition, fromBeginning, follow, record -> {
-      if (key == null || key.equals(record.key())) {
-        System.out.println(json.render(record));
-        printed.incrementAndGet();
+    try (TopicReader reader = TopicReader.open(target.kafka, "scix-pipeline-cli")) {
+      List<TopicPartition> partitions = reader.partitions(topic, Duration.ofSeconds(15)).stream()
+          .filter(p -> partition == null || p.partition() == partition).toList();
+      if (partitions.isEmpty()) {
+        throw new IllegalArgumentException("topic '" + topic + "' has no partition " + partition);
       }
-    }, () -> max != null && printed.get() >= max);
+      reader.read(partitions, fromBeginning ? From.BEGINNING : From.END, follow, record -> {
+        if (key == null || key.equals(record.key())) {
+          System.out.println(json.render(record));
+          printed.incrementAndGet();
+        }
+      }, () -> max != null && printed.get() >= max);
+    }
     return 0;
   }
 }

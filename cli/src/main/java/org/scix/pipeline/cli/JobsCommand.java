@@ -2,11 +2,16 @@ package org.scix.pipeline.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import java.time.Duration;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.scix.pipeline.core.job.JobStates;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
+import org.scix.pipeline.core.kafka.TopicReader;
+import org.scix.pipeline.core.kafka.TopicReader.From;
 import org.scix.pipeline.schemas.serde.ConfluentAvroDeserializer;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
@@ -27,24 +32,10 @@ final class JobsCommand implements Callable<Integer> {
     ConfluentAvroDeserializer<JobStatus> statuses = new PipelineSerdes(target.kafka).deserializer(JobStatus.class);
     Map<String, JobStatus> latest = new LinkedHashMap<>();
     Map<String, Integer> terminalEvents = new LinkedHashMap<>();
-    TopicReader.read(target.kafka, target.topics.status(), null, true, false, record -> {
-      if (record.value() == null) {
-        latest.remove(record.key());
-        return;
-      }
-      try {
-        JobStatus event = statuses.deserialize(record.topic(), record.value());
-        if (JobStates.isTerminal(event.getStatus())) {
-          terminalEvents.merge(event.getJobId(), 1, Integer::sum);
-        }
-        JobStatus current = latest.get(event.getJobId());
-        if (current == null || JobStates.canMove(current.getStatus(), event.getStatus())) {
-          latest.put(event.getJobId(), event);
-        }
-      } catch (RuntimeException e) {
-        System.err.println("skipping undecodable status event at offset " + record.offset() + ": " + e.getMessage());
-      }
-    }, () -> false);
+    String topic = target.topics.status();
+    try (TopicReader reader = TopicReader.open(target.kafka, "scix-pipeline-cli")) {
+      reader.read(reader.partitions(topic, Duration.ofSeconds(15)), From.BEGINNING, false, record -> fold(record, statuses, latest, terminalEvents), () -> false);
+    }
     ObjectMapper json = new ObjectMapper();
     int shown = 0;
     for (JobStatus job : latest.values()) {
@@ -61,10 +52,28 @@ final class JobsCommand implements Callable<Integer> {
           .put("terminal_events", terminalEvents.getOrDefault(job.getJobId(), 0));
       System.out.println(line);
     }
-    Map<JobState, Integer> counts = new java.util.EnumMap<>(JobState.class);
+    Map<JobState, Integer> counts = new EnumMap<>(JobState.class);
     latest.values().forEach(j -> counts.merge(j.getStatus(), 1, Integer::sum));
     long multiTerminal = terminalEvents.values().stream().filter(n -> n > 1).count();
     System.err.println(latest.size() + " job(s): " + counts + "; jobs with more than one terminal event: " + multiTerminal);
     return 0;
+  }
+
+  /** Applies one status event with the shared status fold, counting terminal events per job. */
+  private static void fold(ConsumerRecord<String, byte[]> record, ConfluentAvroDeserializer<JobStatus> statuses,
+      Map<String, JobStatus> latest, Map<String, Integer> terminalEvents) {
+    if (record.value() == null) {
+      latest.remove(record.key());
+      return;
+    }
+    try {
+      JobStatus event = statuses.deserialize(record.topic(), record.value());
+      if (JobStates.isTerminal(event.getStatus())) {
+        terminalEvents.merge(event.getJobId(), 1, Integer::sum);
+      }
+      latest.put(event.getJobId(), JobStates.fold(latest.get(event.getJobId()), event, JobStatus::getStatus));
+    } catch (RuntimeException e) {
+      System.err.println("skipping undecodable status event at offset " + record.offset() + ": " + e.getMessage());
+    }
   }
 }

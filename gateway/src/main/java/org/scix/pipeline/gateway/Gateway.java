@@ -13,24 +13,26 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.Schema;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
+import org.scix.pipeline.core.kafka.RecordValueSerializer;
 import org.scix.pipeline.core.kafka.TopicAdmin;
+import org.scix.pipeline.core.kafka.TransactionalWriter;
+import org.scix.pipeline.core.kafka.TransactionalWriter.ProducerSettings;
 import org.scix.pipeline.core.ops.Metrics;
 import org.scix.pipeline.core.ops.OpsHttpServer;
-import org.scix.pipeline.gateway.api.CallMetadata;
-import org.scix.pipeline.gateway.api.ConnectionCallLimit;
-import org.scix.pipeline.gateway.api.RpcMetrics;
 import org.scix.pipeline.gateway.api.TemplateHandlers;
 import org.scix.pipeline.gateway.api.TemplateServices;
+import org.scix.pipeline.gateway.interceptors.CallMetadata;
+import org.scix.pipeline.gateway.interceptors.ConnectionCallLimit;
+import org.scix.pipeline.gateway.interceptors.RpcMetrics;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewLoader;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
 import org.scix.pipeline.schemas.SeedSchemas;
 import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
+import org.scix.pipeline.schemas.grpc.TemplateApi;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.registry.RegisteredSchema;
 import org.slf4j.Logger;
@@ -48,11 +50,6 @@ public final class Gateway implements AutoCloseable {
   private final PrometheusMeterRegistry metrics = Metrics.newRegistry("gateway");
   private final HealthStatusManager health = new HealthStatusManager();
   private final StatusView view = new StatusView();
-  private final ScheduledExecutorService healthUpdater = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "gateway-health");
-    t.setDaemon(true);
-    return t;
-  });
   private PipelineSerdes serdes;
   private JobSubmitter submitter;
   private StatusViewLoader loader;
@@ -71,9 +68,19 @@ public final class Gateway implements AutoCloseable {
     SchemalessAvroCodec<TemplateInput> codec = requestCodec();
     TopicAdmin.ensureTopics(config.kafka(), config.topics(), Duration.ofSeconds(30));
 
-    submitter = new JobSubmitter(config.kafka(), config.topics(), serdes, config.instanceId(), config.submitTimeout(), metrics);
-    submitter.start();
+    ProducerSettings producer = new ProducerSettings(JobSubmitter.transactionalId(config.instanceId()),
+        // Every blocking step is bounded by the submit deadline, so a dead broker answers UNAVAILABLE in time.
+        config.submitTimeout(), config.submitTimeout(), config.submitTimeout(),
+        // A gateway that dies mid-transaction blocks read_committed readers until this expires.
+        Duration.ofSeconds(10));
+    RecordValueSerializer values = serdes.recordValues();
+    submitter = new JobSubmitter(config.topics(), s -> TransactionalWriter.create(config.kafka(), producer, values, s::isRunning),
+        config.instanceId(), metrics);
     loader = new StatusViewLoader(view, config.kafka(), config.topics().status(), serdes, "scix-gateway-view-" + config.instanceId(), metrics);
+    // Health follows state changes as they happen: the view catching up or stopping, Kafka lost or regained.
+    submitter.onStateChange(this::updateHealth);
+    loader.onStateChange(this::updateHealth);
+    submitter.start();
     loader.start();
     handlers = new TemplateHandlers(codec, submitter, view, loader, config.api(), Clock.systemUTC());
     metrics.gauge("pipeline.streams.open", handlers, TemplateHandlers::openStreams);
@@ -96,7 +103,7 @@ public final class Gateway implements AutoCloseable {
     if (config.opsPort() > 0) {
       ops = new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !stopping, this::isServing);
     }
-    healthUpdater.scheduleWithFixedDelay(this::updateHealth, 0, 200, TimeUnit.MILLISECONDS);
+    updateHealth();
     log.info("gateway {} listening on port {} ({}), input topic {}, status topic {}", config.instanceId(), port(),
         config.tlsCertFile().isPresent() ? (config.tlsClientCaFile().isPresent() ? "mutual TLS" : "TLS") : "plaintext",
         config.topics().input(), config.topics().status());
@@ -138,12 +145,15 @@ public final class Gateway implements AutoCloseable {
     return ops == null ? -1 : ops.port();
   }
 
-  private void updateHealth() {
+  /** Sets health from the current state; called whenever a part of it changes (the health manager ignores repeats). */
+  private synchronized void updateHealth() {
+    if (stopping || server == null) {
+      return; // before start completes, NOT_SERVING holds; after close begins, the terminal state does
+    }
     ServingStatus status = isServing() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
-    health.setStatus("", status);
-    health.setStatus(org.scix.pipeline.schemas.grpc.TemplateApi.INIT_SERVICE, status);
-    health.setStatus(org.scix.pipeline.schemas.grpc.TemplateApi.MONITOR_SERVICE, status);
-    health.setStatus(org.scix.pipeline.schemas.grpc.TemplateApi.CANCEL_SERVICE, status);
+    for (String service : new String[] {"", TemplateApi.INIT_SERVICE, TemplateApi.MONITOR_SERVICE, TemplateApi.CANCEL_SERVICE}) {
+      health.setStatus(service, status);
+    }
   }
 
   /**
@@ -185,9 +195,10 @@ public final class Gateway implements AutoCloseable {
     if (stopping) {
       return;
     }
-    stopping = true;
-    health.enterTerminalState();
-    healthUpdater.shutdownNow();
+    synchronized (this) {
+      stopping = true;
+      health.enterTerminalState();
+    }
     if (server != null) {
       server.shutdown();
       handlers.closeOpenStreams();

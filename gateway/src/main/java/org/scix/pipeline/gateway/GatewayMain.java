@@ -1,5 +1,6 @@
 package org.scix.pipeline.gateway;
 
+import java.time.Duration;
 import org.scix.pipeline.core.config.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,7 @@ public final class GatewayMain {
       log.info("shutdown requested");
       gateway.close();
     }, "gateway-shutdown"));
-    if (!gateway.awaitServing(java.time.Duration.ofMinutes(5))) {
+    if (!gateway.awaitServing(Duration.ofMinutes(5))) {
       log.warn("gateway not serving after 5 minutes (status view or Kafka not ready)");
     } else {
       log.info("gateway ready: serving on port {}", gateway.port());

@@ -7,13 +7,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.Settings;
+import org.scix.pipeline.core.kafka.TopicReader;
 import org.scix.pipeline.gateway.Gateway;
 import org.scix.pipeline.gateway.GatewayConfig;
 import org.scix.pipeline.localstack.ChildProcess;
@@ -92,24 +89,9 @@ final class Pipeline implements AutoCloseable {
 
   /** Every committed record of a topic so far (up to the end offsets present now). */
   List<ConsumerRecord<String, byte[]>> records(String topic) {
-    List<ConsumerRecord<String, byte[]>> records = new ArrayList<>();
-    Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
-      List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-      consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> end = new HashMap<>(consumer.endOffsets(partitions));
-      end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
-      while (!end.isEmpty()) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          records.add(record);
-        }
-        end.entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
-      }
+    try (TopicReader reader = TopicReader.open(KafkaSettings.from(Settings.of(settings)), "system-test-reader")) {
+      return reader.readAll(topic);
     }
-    return records;
   }
 
   /** Waits until {@code members} workers of this pipeline's group hold all input partitions (no rebalance pending). */

@@ -11,22 +11,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
-import org.scix.pipeline.core.kafka.TransactionalProducers;
 import org.scix.pipeline.core.kafka.TopicAdmin;
 import org.scix.pipeline.core.ops.Metrics;
 import org.scix.pipeline.core.ops.OpsHttpServer;
-import org.scix.pipeline.schemas.input.TemplateInput;
-import org.scix.pipeline.worker.runner.RecordValueSerializer;
-import org.scix.pipeline.worker.runner.TaskExecutorSettings;
-import org.scix.pipeline.worker.runner.WorkerRunner;
-import org.scix.pipeline.worker.task.TaskRegistry;
+import org.scix.pipeline.worker.runner.LoopSettings;
+import org.scix.pipeline.worker.runner.WorkerLoop;
+import org.scix.pipeline.worker.runner.WorkerLoops;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +29,7 @@ public final class Worker implements AutoCloseable {
 
   private final WorkerConfig config;
   private final PrometheusMeterRegistry metrics = Metrics.newRegistry("worker");
-  private WorkerRunner runner;
+  private WorkerLoop runner;
   private Thread thread;
   private OpsHttpServer ops;
 
@@ -56,18 +49,22 @@ public final class Worker implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    TaskExecutorSettings settings = new TaskExecutorSettings(
-        TaskRegistry.of(config.taskBindings(), config.simulatedTaskDuration()), config.concurrency(), config.maxAttempts(),
-        config.retryBackoff(), config.drainTimeout(), revocationWait(consumerConfig), "worker-" + config.instanceId());
-    runner = new WorkerRunner(config.topics(), consumer, () -> newProducer(serdes), serdes.deserializer(TemplateInput.class),
-        settings, pool, metrics);
-    thread = new Thread(runner, "worker-poll");
+    LoopSettings settings = new LoopSettings(config.concurrency(), config.drainTimeout(), revocationWait(consumerConfig),
+        "worker-" + config.instanceId());
+    runner = WorkerLoops.create(config, settings, consumer, serdes, pool, metrics);
+    thread = new Thread(() -> {
+      try {
+        runner.run();
+      } finally {
+        pool.shutdownNow();
+      }
+    }, "worker-poll");
     thread.start();
     if (config.opsPort() > 0) {
       ops = new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !runner.isStopped(), runner::isReady);
     }
     log.info("worker {} started: group {}, tasks {}, concurrency {}", config.instanceId(), config.groupId(),
-        config.taskBindings(), config.concurrency());
+        config.tasks().bindings(), config.concurrency());
     return this;
   }
 
@@ -132,19 +129,5 @@ public final class Worker implements AutoCloseable {
     long maxPollInterval = configured == null ? 300_000 : Long.parseLong(configured.toString());
     long millis = Math.min(Math.min(config.drainTimeout().toMillis(), 20_000), maxPollInterval / 3);
     return Duration.ofMillis(millis);
-  }
-
-  private Producer<String, Object> newProducer(PipelineSerdes serdes) {
-    Map<String, Object> c = config.kafka().clientConfig();
-    c.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "scix-worker-" + config.instanceId());
-    c.put(ProducerConfig.CLIENT_ID_CONFIG, "scix-worker-" + config.instanceId());
-    c.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    c.put(ProducerConfig.ACKS_CONFIG, "all");
-    c.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-    c.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
-    // A worker killed mid-transaction blocks read_committed readers of its partitions until this expires.
-    c.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
-    TransactionalProducers.lowLatencyDefaults(c);
-    return new KafkaProducer<>(c, new StringSerializer(), new RecordValueSerializer(serdes.serializer()));
   }
 }

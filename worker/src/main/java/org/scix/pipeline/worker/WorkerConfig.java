@@ -9,14 +9,14 @@ import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.schemas.input.taskenum;
-import org.scix.pipeline.worker.task.DateRangeExpansionTask;
-import org.scix.pipeline.worker.task.SimulatedTask;
+import org.scix.pipeline.worker.task.TaskRegistry;
 
 /**
  * Everything a worker reads at start, validated there.
  *
  * @param concurrency jobs one process runs at once (across and within its partitions)
- * @param simulateMs when set (CLI {@code --simulate-ms}), every task is bound to the simulated task
+ * @param tasks the implementation bound to each task name ({@code TASK_SYMBOL1=...}); with
+ *     {@value #SIMULATE_ALL_MS} set (CLI {@code --simulate-ms}), every task is bound to {@value #SIMULATED}
  */
 public record WorkerConfig(
     KafkaSettings kafka,
@@ -24,8 +24,7 @@ public record WorkerConfig(
     String groupId,
     String instanceId,
     int concurrency,
-    Map<taskenum, String> taskBindings,
-    Duration simulatedTaskDuration,
+    TaskRegistry tasks,
     int maxAttempts,
     Duration retryBackoff,
     Duration drainTimeout,
@@ -34,24 +33,23 @@ public record WorkerConfig(
   public static final String GROUP_ID = "WORKER_GROUP_ID";
   public static final String INSTANCE_ID = "WORKER_INSTANCE_ID";
   public static final String CONCURRENCY = "WORKER_CONCURRENCY";
-  public static final String TASK_PREFIX = "TASK_";
+  public static final String TASK_PREFIX = TaskRegistry.TASK_PREFIX;
   public static final String SIMULATED_TASK_MS = "SIMULATED_TASK_MS";
   public static final String SIMULATE_ALL_MS = "WORKER_SIMULATE_MS";
   public static final String MAX_ATTEMPTS = "TASK_MAX_ATTEMPTS";
   public static final String RETRY_BACKOFF = "TASK_RETRY_BACKOFF_MS";
   public static final String DRAIN_TIMEOUT = "WORKER_DRAIN_TIMEOUT_MS";
   public static final String OPS_PORT = "WORKER_OPS_PORT";
+  /** The built-in tasks bound by default: SYMBOL1 and SYMBOL2 to the example task, SYMBOL3 to the simulated one. */
+  private static final String EXAMPLE = "daterange-expansion";
+  private static final String SIMULATED = "simulated";
 
   public static WorkerConfig from(Settings s) {
     Map<taskenum, String> bindings = new EnumMap<>(taskenum.class);
-    Duration simulated = s.duration(SIMULATED_TASK_MS, Duration.ofMillis(200), Duration.ZERO);
     boolean simulateAll = s.optional(SIMULATE_ALL_MS).isPresent();
-    if (simulateAll) {
-      simulated = s.duration(SIMULATE_ALL_MS, simulated, Duration.ZERO);
-    }
     for (taskenum task : new taskenum[] {taskenum.SYMBOL1, taskenum.SYMBOL2, taskenum.SYMBOL3}) {
-      String fallback = task == taskenum.SYMBOL3 ? SimulatedTask.NAME : DateRangeExpansionTask.NAME;
-      bindings.put(task, simulateAll ? SimulatedTask.NAME : s.string(TASK_PREFIX + task.name(), fallback));
+      String fallback = task == taskenum.SYMBOL3 ? SIMULATED : EXAMPLE;
+      bindings.put(task, simulateAll ? SIMULATED : s.string(TASK_PREFIX + task.name(), fallback));
     }
     return new WorkerConfig(
         KafkaSettings.from(s),
@@ -59,8 +57,7 @@ public record WorkerConfig(
         s.string(GROUP_ID, "scix-pipeline-workers"),
         s.string(INSTANCE_ID, hostName() + "-" + ProcessHandle.current().pid()),
         s.integer(CONCURRENCY, 16, 1, 4096),
-        bindings,
-        simulated,
+        TaskRegistry.load(bindings, s),
         s.integer(MAX_ATTEMPTS, 3, 1, 100),
         s.duration(RETRY_BACKOFF, Duration.ofMillis(200), Duration.ZERO),
         s.duration(DRAIN_TIMEOUT, Duration.ofSeconds(30), Duration.ZERO),

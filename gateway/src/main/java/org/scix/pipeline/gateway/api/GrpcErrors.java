@@ -4,15 +4,16 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeoutException;
-import org.scix.pipeline.gateway.submit.KafkaUnavailableException;
+import org.scix.pipeline.gateway.submit.SubmissionFailedException;
 import org.scix.pipeline.schemas.avro.InvalidAvroException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
- * The one place that maps what went wrong inside the gateway to the gRPC status a caller sees.
- * Unexpected failures become INTERNAL with a reference id that is also in the log, never UNKNOWN.
+ * The one place that maps what went wrong inside the gateway to the gRPC status a caller sees,
+ * and logs it at a level chosen per case: a caller's mistake at DEBUG, Kafka trouble at INFO or
+ * WARN, our own bugs at ERROR with a reference id the caller also gets (never UNKNOWN).
  */
 public final class GrpcErrors {
   private static final Logger log = LoggerFactory.getLogger(GrpcErrors.class);
@@ -25,27 +26,32 @@ public final class GrpcErrors {
       return sre;
     }
     if (e instanceof InvalidAvroException) {
-      return Status.INVALID_ARGUMENT.withDescription("malformed TemplateInput: " + e.getMessage()).asRuntimeException();
+      return logged(Level.DEBUG, Status.INVALID_ARGUMENT.withDescription("malformed TemplateInput: " + e.getMessage()));
     }
     if (e instanceof InvalidRequestException) {
-      return Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException();
+      return logged(Level.DEBUG, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
     }
     if (e instanceof JobNotFoundException) {
-      return Status.NOT_FOUND.withDescription(e.getMessage()).asRuntimeException();
+      return logged(Level.DEBUG, Status.NOT_FOUND.withDescription(e.getMessage()));
     }
-    if (e instanceof KafkaUnavailableException) {
-      return Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
+    if (e instanceof SubmissionFailedException failed) {
+      // Not accepted: nothing was written, a retry is safe. Outcome unknown: the job may exist,
+      // so the answer must not invite a blind retry; it names the job to Monitor.
+      return failed.outcomeKnown()
+          ? logged(Level.INFO, Status.UNAVAILABLE.withDescription(e.getMessage()))
+          : logged(Level.WARN, Status.DEADLINE_EXCEEDED.withDescription(e.getMessage()));
     }
-    if (e instanceof TimeoutException) {
-      return Status.UNAVAILABLE.withDescription("Kafka did not acknowledge the job in time; it was not accepted")
-          .asRuntimeException();
-    }
-    if (e instanceof NotReadyException) {
-      return Status.UNAVAILABLE.withDescription(e.getMessage()).asRuntimeException();
+    if (e instanceof OperationTimeoutException || e instanceof NotReadyException) {
+      return logged(Level.INFO, Status.UNAVAILABLE.withDescription(e.getMessage()));
     }
     String reference = UUID.randomUUID().toString();
     log.error("internal error (ref {})", reference, e);
     return Status.INTERNAL.withDescription("internal error, reference " + reference).asRuntimeException();
+  }
+
+  private static StatusRuntimeException logged(Level level, Status status) {
+    log.atLevel(level).log("answering {}: {}", status.getCode(), status.getDescription());
+    return status.asRuntimeException();
   }
 
   /** The request is well-formed Avro but not a valid call (wrong task, missing field). */
@@ -61,9 +67,16 @@ public final class GrpcErrors {
     }
   }
 
-  /** The gateway cannot answer yet (status view still catching up). */
+  /** The gateway cannot answer yet (status view still catching up, or its read barrier failed). */
   public static final class NotReadyException extends RuntimeException {
     public NotReadyException(String message) {
+      super(message);
+    }
+  }
+
+  /** An operation's own deadline passed; the message says which operation and what it means for the caller. */
+  public static final class OperationTimeoutException extends RuntimeException {
+    public OperationTimeoutException(String message) {
       super(message);
     }
   }

@@ -1,6 +1,8 @@
 package org.scix.pipeline.gateway.api;
 
+import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.scix.pipeline.core.job.JobStates;
 import org.scix.pipeline.gateway.status.StatusListener;
@@ -21,20 +23,19 @@ final class StatusStream implements StatusListener {
   private final ServerCallStreamObserver<byte[]> call;
   private final Function<JobState, byte[]> render;
   private final String jobId;
-  private final java.util.function.Consumer<StatusStream> onDone;
+  private final Consumer<StatusStream> onDone;
   private StatusView.Subscription subscription;
   private JobState lastSent;
   private JobState unsent;
   private boolean done;
 
-  StatusStream(ServerCallStreamObserver<byte[]> call, Hooks hooks, String jobId, JobState alreadySent,
-      Function<JobState, byte[]> render, java.util.function.Consumer<StatusStream> onDone) {
+  StatusStream(ServerCallStreamObserver<byte[]> call, String jobId, JobState alreadySent, Function<JobState, byte[]> render,
+      Consumer<StatusStream> onDone) {
     this.call = call;
     this.onDone = onDone;
     this.jobId = jobId;
     this.lastSent = alreadySent;
     this.render = render;
-    hooks.attach(this);
   }
 
   /**
@@ -53,7 +54,8 @@ final class StatusStream implements StatusListener {
       return hooks;
     }
 
-    private void attach(StatusStream attached) {
+    /** Forwards the call's events to {@code attached} from now on (at once, if it was already cancelled). */
+    void attach(StatusStream attached) {
       boolean alreadyCancelled;
       synchronized (this) {
         stream = attached;
@@ -133,7 +135,7 @@ final class StatusStream implements StatusListener {
   }
 
   /** Ends the stream from the server side (gateway shutdown). */
-  synchronized void abort(io.grpc.Status status) {
+  synchronized void abort(Status status) {
     if (!done) {
       finish();
       try {

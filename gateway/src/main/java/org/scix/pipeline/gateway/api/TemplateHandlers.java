@@ -1,16 +1,15 @@
 package org.scix.pipeline.gateway.api;
 
 import io.grpc.Status;
-import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.trace.SpanKind;
 import java.time.Clock;
-import java.util.List;
+import java.time.Duration;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStates;
@@ -18,6 +17,8 @@ import org.scix.pipeline.core.trace.Tracing;
 import org.scix.pipeline.gateway.api.GrpcErrors.InvalidRequestException;
 import org.scix.pipeline.gateway.api.GrpcErrors.JobNotFoundException;
 import org.scix.pipeline.gateway.api.GrpcErrors.NotReadyException;
+import org.scix.pipeline.gateway.api.GrpcErrors.OperationTimeoutException;
+import org.scix.pipeline.gateway.interceptors.CallMetadata;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewSync;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
@@ -31,8 +32,8 @@ import org.slf4j.LoggerFactory;
 /**
  * initTemplate, monitorTemplate and cancelTemplate. Requests arrive as raw bytes and are decoded
  * here, so a malformed message is answered INVALID_ARGUMENT (a throwing request marshaller would
- * surface as UNKNOWN). Every failure goes through {@link GrpcErrors}. Nothing here blocks a gRPC
- * thread: Kafka and status-topic waits are futures.
+ * surface as UNKNOWN). Each handler only computes its {@link Reply}; {@link Responder} writes it
+ * or maps the failure. Nothing here blocks a gRPC thread: Kafka and status-topic waits are futures.
  */
 public final class TemplateHandlers {
   private static final Logger log = LoggerFactory.getLogger(TemplateHandlers.class);
@@ -44,7 +45,7 @@ public final class TemplateHandlers {
   private final StatusViewSync viewSync;
   private final ApiSettings settings;
   private final Clock clock;
-  private final Set<StatusStream> openStreams = ConcurrentHashMap.newKeySet();
+  private final OpenStreams openStreams = new OpenStreams();
 
   public TemplateHandlers(SchemalessAvroCodec<TemplateInput> codec, JobSubmitter submitter, StatusView view,
       StatusViewSync viewSync, ApiSettings settings, Clock clock) {
@@ -60,121 +61,70 @@ public final class TemplateHandlers {
     return openStreams.size();
   }
 
+  /** Ends every open stream with UNAVAILABLE so clients reconnect elsewhere (shutdown). */
+  public void closeOpenStreams() {
+    openStreams.abortAll(Status.UNAVAILABLE.withDescription("gateway shutting down; monitor the job again"));
+  }
+
   public void initTemplate(byte[] raw, StreamObserver<byte[]> observer) {
-    ServerCallStreamObserver<byte[]> call = (ServerCallStreamObserver<byte[]>) observer;
-    StatusStream.Hooks hooks = StatusStream.Hooks.install(call);
-    try {
-      TemplateInput request = codec.decode(raw);
-      Requests.validateInit(request);
-      String idempotencyKey = CallMetadata.IDEMPOTENCY_KEY.get();
-      String traceparent = CallMetadata.TRACEPARENT.get();
-      if (idempotencyKey == null) {
-        submitNew(call, hooks, request, JobIds.random(), traceparent);
-        return;
-      }
-      if (idempotencyKey.isEmpty() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
-        throw new InvalidRequestException("idempotency-key must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
-      }
-      long window = clock.millis() / settings.idempotencyWindow().toMillis();
-      String current = JobIds.forIdempotencyKey(idempotencyKey, window);
-      String previous = JobIds.forIdempotencyKey(idempotencyKey, window - 1);
-      lookup(previous, false).thenCombine(lookup(current, false), (inPrevious, inCurrent) ->
-              inPrevious.map(state -> new Existing(previous, state)).or(() -> inCurrent.map(state -> new Existing(current, state))))
-          .whenComplete((existing, error) -> {
-            if (error != null) {
-              fail(call, null, error);
-            } else if (existing.isPresent()) {
-              // A repeat of a submission Kafka already has: same job id, nothing enqueued.
-              log.info("job {} resubmitted with the same idempotency key; not enqueued again", existing.get().jobId());
-              answerExisting(call, hooks, request, existing.get());
-            } else {
-              submitNew(call, hooks, request, current, traceparent);
-            }
-          });
-    } catch (RuntimeException e) {
-      fail(call, null, e);
-    }
-  }
-
-  private void submitNew(ServerCallStreamObserver<byte[]> call, StatusStream.Hooks hooks, TemplateInput request, String jobId,
-      String traceparent) {
-    TemplateInput job = Requests.job(request, jobId);
-    Function<JobState, byte[]> render = renderer(job);
-    StatusStream stream = Requests.persistent(request) ? track(new StatusStream(call, hooks, jobId, JobState.Pending, render, openStreams::remove)) : null;
-    Tracing.JobSpan span = Tracing.start("submit job", SpanKind.PRODUCER, traceparent, jobId);
-    submitter.submit(jobId, job, span.traceparent())
-        .orTimeout(settings.submitTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .whenComplete((ok, error) -> {
-          span.end(error == null ? null : error.toString());
-          if (error != null) {
-            fail(call, stream, error);
-            return;
-          }
-          try {
-            call.onNext(render.apply(JobState.Pending));
-            if (stream == null) {
-              call.onCompleted();
-            } else {
-              stream.follow(view);
-            }
-          } catch (RuntimeException cancelled) {
-            log.debug("caller of job {} went away before the Pending answer: {}", jobId, cancelled.toString());
-          }
-        });
-  }
-
-  private void answerExisting(ServerCallStreamObserver<byte[]> call, StatusStream.Hooks hooks, TemplateInput request,
-      Existing existing) {
-    Function<JobState, byte[]> render = renderer(Requests.job(request, existing.jobId()));
-    try {
-      if (!Requests.persistent(request) || JobStates.isTerminal(existing.state())) {
-        call.onNext(render.apply(existing.state()));
-        call.onCompleted();
-        return;
-      }
-      StatusStream stream = track(new StatusStream(call, hooks, existing.jobId(), JobState.Pending, render, openStreams::remove));
-      call.onNext(render.apply(JobState.Pending));
-      stream.follow(view); // delivers the current status next, if it is past Pending
-    } catch (RuntimeException e) {
-      fail(call, null, e);
-    }
+    respond(observer).answer(() -> init(codec.decode(raw), CallMetadata.idempotencyKey(), CallMetadata.traceparent()));
   }
 
   public void monitorTemplate(byte[] raw, StreamObserver<byte[]> observer) {
-    ServerCallStreamObserver<byte[]> call = (ServerCallStreamObserver<byte[]>) observer;
-    StatusStream.Hooks hooks = StatusStream.Hooks.install(call);
-    try {
-      TemplateInput request = codec.decode(raw);
-      Function<JobState, byte[]> render = renderer(request);
-      if (request.getHash() == null) {
-        // PROTOCOL.md: no hash, one answer with status Error.
-        call.onNext(render.apply(JobState.Error));
-        call.onCompleted();
-        return;
-      }
-      String jobId = request.getHash();
-      lookup(jobId, true).whenComplete((state, error) -> {
-        if (error != null) {
-          fail(call, null, error);
-          return;
-        }
-        try {
-          JobState current = state.orElseThrow();
-          if (!Requests.persistent(request) || JobStates.isTerminal(current)) {
-            call.onNext(render.apply(current));
-            call.onCompleted();
-            return;
-          }
-          StatusStream stream = track(new StatusStream(call, hooks, jobId, current, render, openStreams::remove));
-          call.onNext(render.apply(current));
-          stream.follow(view);
-        } catch (RuntimeException e) {
-          fail(call, null, e);
-        }
-      });
-    } catch (RuntimeException e) {
-      fail(call, null, e);
+    respond(observer).answer(() -> monitor(codec.decode(raw)));
+  }
+
+  public void cancelTemplate(byte[] raw, StreamObserver<byte[]> observer) {
+    respond(observer).answer(() -> cancel(codec.decode(raw), CallMetadata.traceparent()));
+  }
+
+  private Responder respond(StreamObserver<byte[]> observer) {
+    return Responder.of(observer, view, openStreams);
+  }
+
+  private CompletableFuture<Reply> init(TemplateInput request, String idempotencyKey, String traceparent) {
+    Requests.validateInit(request);
+    if (idempotencyKey == null) {
+      return submitNew(request, JobIds.random(), traceparent);
     }
+    if (idempotencyKey.isEmpty() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
+      throw new InvalidRequestException("idempotency-key must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
+    }
+    long window = clock.millis() / settings.idempotencyWindow().toMillis();
+    String current = JobIds.forIdempotencyKey(idempotencyKey, window);
+    String previous = JobIds.forIdempotencyKey(idempotencyKey, window - 1);
+    return lookup(previous, false).thenCombine(lookup(current, false), (inPrevious, inCurrent) ->
+            inPrevious.map(state -> new Existing(previous, state)).or(() -> inCurrent.map(state -> new Existing(current, state))))
+        .thenCompose(existing -> existing.isPresent()
+            ? CompletableFuture.completedFuture(repeated(request, existing.get()))
+            : submitNew(request, current, traceparent));
+  }
+
+  private CompletableFuture<Reply> submitNew(TemplateInput request, String jobId, String traceparent) {
+    TemplateInput job = Requests.job(request, jobId);
+    Tracing.JobSpan span = Tracing.start("submit job", SpanKind.PRODUCER, traceparent, jobId);
+    return within(submitter.submit(jobId, job, span.traceparent()), settings.submitTimeout(),
+            "Kafka did not acknowledge the job in time; it was not accepted")
+        .whenComplete((ok, error) -> span.end(error == null ? null : error.toString()))
+        .thenApply(ok -> Reply.status(jobId, JobState.Pending, renderer(job), Requests.persistent(request)));
+  }
+
+  /** A repeat of a submission Kafka already has: same job id, nothing enqueued; a stream starts at Pending like the first. */
+  private Reply repeated(TemplateInput request, Existing existing) {
+    log.info("job {} resubmitted with the same idempotency key; not enqueued again", existing.jobId());
+    Function<JobState, byte[]> render = renderer(Requests.job(request, existing.jobId()));
+    boolean stream = Requests.persistent(request) && !JobStates.isTerminal(existing.state());
+    return stream ? new Reply.Follow(existing.jobId(), JobState.Pending, render) : new Reply.Once(render.apply(existing.state()));
+  }
+
+  private CompletableFuture<Reply> monitor(TemplateInput request) {
+    Function<JobState, byte[]> render = renderer(request);
+    if (request.getHash() == null) {
+      // PROTOCOL.md: no hash, one answer with status Error.
+      return CompletableFuture.completedFuture(new Reply.Once(render.apply(JobState.Error)));
+    }
+    String jobId = request.getHash();
+    return lookup(jobId, true).thenApply(state -> Reply.status(jobId, state.orElseThrow(), render, Requests.persistent(request)));
   }
 
   /**
@@ -184,52 +134,26 @@ public final class TemplateHandlers {
    * Pending/Processing if no worker acted within the wait (the request stays in Kafka and is
    * honoured when a worker reaches it).
    */
-  public void cancelTemplate(byte[] raw, StreamObserver<byte[]> observer) {
-    ServerCallStreamObserver<byte[]> call = (ServerCallStreamObserver<byte[]>) observer;
-    call.setOnCancelHandler(() -> { });
-    try {
-      TemplateInput request = codec.decode(raw);
-      if (request.getHash() == null) {
-        throw new InvalidRequestException("cancelTemplate needs the job id in hash");
-      }
-      String jobId = request.getHash();
-      String traceparent = CallMetadata.TRACEPARENT.get();
-      Function<JobState, byte[]> render = renderer(request);
-      lookup(jobId, true)
-          .thenCompose(state -> {
-            JobState current = state.orElseThrow();
-            if (JobStates.isTerminal(current)) {
-              return CompletableFuture.completedFuture(current);
-            }
-            log.info("job {} cancel requested (status {})", jobId, current);
-            Tracing.JobSpan span = Tracing.start("cancel job", SpanKind.PRODUCER, traceparent, jobId);
-            return submitter.cancel(jobId, span.traceparent())
-                .orTimeout(settings.submitTimeout().toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((ok, error) -> span.end(error == null ? null : error.toString()))
-                .thenCompose(ok -> terminalStatus(jobId));
-          })
-          .whenComplete((state, error) -> {
-            if (error != null) {
-              fail(call, null, error);
-              return;
-            }
-            try {
-              call.onNext(render.apply(state));
-              call.onCompleted();
-            } catch (RuntimeException gone) {
-              log.debug("caller of cancel {} went away: {}", jobId, gone.toString());
-            }
-          });
-    } catch (RuntimeException e) {
-      fail(call, null, e);
+  private CompletableFuture<Reply> cancel(TemplateInput request, String traceparent) {
+    if (request.getHash() == null) {
+      throw new InvalidRequestException("cancelTemplate needs the job id in hash");
     }
-  }
-
-  /** Ends every open stream with UNAVAILABLE so clients reconnect elsewhere (shutdown). */
-  public void closeOpenStreams() {
-    for (StatusStream stream : List.copyOf(openStreams)) {
-      stream.abort(Status.UNAVAILABLE.withDescription("gateway shutting down; monitor the job again"));
-    }
+    String jobId = request.getHash();
+    Function<JobState, byte[]> render = renderer(request);
+    return lookup(jobId, true)
+        .thenCompose(state -> {
+          JobState current = state.orElseThrow();
+          if (JobStates.isTerminal(current)) {
+            return CompletableFuture.completedFuture(current);
+          }
+          log.info("job {} cancel requested (status {})", jobId, current);
+          Tracing.JobSpan span = Tracing.start("cancel job", SpanKind.PRODUCER, traceparent, jobId);
+          return within(submitter.cancel(jobId, span.traceparent()), settings.submitTimeout(),
+                  "Kafka did not acknowledge the cancel request in time; the job was not cancelled, retry the cancel")
+              .whenComplete((ok, error) -> span.end(error == null ? null : error.toString()))
+              .thenCompose(ok -> terminalStatus(jobId));
+        })
+        .thenApply(state -> new Reply.Once(render.apply(state)));
   }
 
   /**
@@ -244,11 +168,10 @@ public final class TemplateHandlers {
     Optional<JobState> known = view.status(jobId);
     CompletableFuture<Optional<JobState>> answer = known.isPresent() || !JobIds.isValid(jobId)
         ? CompletableFuture.completedFuture(known)
-        : viewSync.sync()
-            .orTimeout(settings.syncTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        : within(viewSync.sync(), settings.syncTimeout(), "could not read the status topic to its end in time; retry shortly")
             .handle((ok, error) -> {
               if (error != null) {
-                throw new NotReadyException("could not read the status topic to its end: " + error + "; retry shortly");
+                throw new NotReadyException("could not read the status topic to its end: " + unwrap(error).getMessage() + "; retry shortly");
               }
               return view.status(jobId);
             });
@@ -276,27 +199,18 @@ public final class TemplateHandlers {
         });
   }
 
-  private StatusStream track(StatusStream stream) {
-    openStreams.add(stream);
-    return stream;
+  /** {@code future}, failing with {@link OperationTimeoutException} saying {@code whatItMeans} if it takes longer than {@code timeout}. */
+  private static <T> CompletableFuture<T> within(CompletableFuture<T> future, Duration timeout, String whatItMeans) {
+    return future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).exceptionallyCompose(error -> CompletableFuture.failedFuture(
+        unwrap(error) instanceof TimeoutException ? new OperationTimeoutException(whatItMeans) : unwrap(error)));
   }
 
-  private void fail(ServerCallStreamObserver<byte[]> call, StatusStream stream, Throwable error) {
-    if (stream != null) {
-      openStreams.remove(stream);
-    }
-    try {
-      call.onError(GrpcErrors.toStatus(error));
-    } catch (RuntimeException alreadyClosed) {
-      log.debug("call already closed: {}", alreadyClosed.toString());
-    }
+  private static Throwable unwrap(Throwable error) {
+    return error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
   }
 
   private Function<JobState, byte[]> renderer(TemplateInput template) {
-    return state -> {
-      TemplateInput answer = TemplateInput.newBuilder(template).setStatus(statusenum.valueOf(state.name())).build();
-      return codec.encode(answer);
-    };
+    return state -> codec.encode(TemplateInput.newBuilder(template).setStatus(statusenum.valueOf(state.name())).build());
   }
 
   private record Existing(String jobId, JobState state) {}

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
 import org.scix.pipeline.core.job.JobStates;
 import org.scix.pipeline.schemas.status.JobState;
 
@@ -35,15 +36,12 @@ public final class StatusView {
 
   /** Applies one event; returns whether the job moved. Called by the single reader thread. */
   public boolean apply(String jobId, JobState next) {
-    JobState[] moved = new JobState[1];
-    statuses.compute(jobId, (id, current) -> {
-      if (JobStates.canMove(current, next)) {
-        moved[0] = next;
-        return next;
-      }
-      return current;
+    JobState[] before = new JobState[1];
+    JobState after = statuses.compute(jobId, (id, current) -> {
+      before[0] = current;
+      return JobStates.fold(current, next, Function.identity());
     });
-    if (moved[0] == null) {
+    if (after == before[0]) {
       return false;
     }
     List<StatusListener> forJob = listeners.get(jobId);

@@ -4,24 +4,20 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
+import org.scix.pipeline.core.kafka.TopicReader;
 import org.scix.pipeline.schemas.serde.ConfluentAvroDeserializer;
 import org.scix.pipeline.schemas.status.JobStatus;
 import org.slf4j.Logger;
@@ -52,13 +48,14 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   private final Queue<CompletableFuture<Void>> syncRequests = new ConcurrentLinkedQueue<>();
   private final List<Barrier> barriers = new ArrayList<>(); // reader thread only
   private volatile boolean reading; // in the main loop, where a wakeup is expected
+  private volatile Runnable stateListener = () -> { };
 
   /** End offsets to reach, and who is waiting for them. */
   private record Barrier(Map<TopicPartition, Long> targets, List<CompletableFuture<Void>> waiters) {}
 
   public StatusViewLoader(StatusView view, KafkaSettings kafka, String topic, PipelineSerdes serdes, String clientId,
       MeterRegistry metrics) {
-    this(view, topic, newConsumer(kafka, clientId), serdes.deserializer(JobStatus.class), metrics);
+    this(view, topic, TopicReader.newConsumer(kafka, clientId), serdes.deserializer(JobStatus.class), metrics);
   }
 
   StatusViewLoader(StatusView view, String topic, Consumer<String, byte[]> consumer,
@@ -74,6 +71,11 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
         .baseUnit("seconds").description("How long reading the status topic at start took").register(metrics);
   }
 
+  /** Called (on the reader thread) when the view becomes caught up or the reader stops; set before {@link #start}. */
+  public void onStateChange(Runnable listener) {
+    this.stateListener = listener;
+  }
+
   public void start() {
     startNanos = System.nanoTime();
     thread.start();
@@ -81,10 +83,6 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
 
   public boolean isCaughtUp() {
     return caughtUp.getCount() == 0;
-  }
-
-  public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
-    return caughtUp.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -101,17 +99,12 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
     return done;
   }
 
-  /** How long the initial catch-up took, once it has. */
-  public Duration catchUpTime() {
-    return catchUpTime;
-  }
-
   private void run() {
     try {
       List<TopicPartition> partitions = awaitPartitions();
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
-      Map<TopicPartition, Long> targets = new HashMap<>(startOffsets(partitions));
+      Map<TopicPartition, Long> targets = startOffsets(partitions);
       log.info("status view: reading {} partition(s) of {} up to {}", partitions.size(), topic, targets.values());
       // Catching up at start is the first read barrier: the end offsets present now.
       CompletableFuture<Void> initial = new CompletableFuture<>();
@@ -142,6 +135,7 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
       barriers.forEach(b -> b.waiters().forEach(w -> w.completeExceptionally(stopped)));
       syncRequests.forEach(w -> w.completeExceptionally(stopped));
       consumer.close(Duration.ofSeconds(2));
+      stateListener.run();
     }
   }
 
@@ -154,7 +148,7 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
         waiters.add(waiter);
       }
       try {
-        barriers.add(new Barrier(new HashMap<>(consumer.endOffsets(partitions, Duration.ofSeconds(5))), waiters));
+        barriers.add(new Barrier(TopicReader.endOffsets(consumer, partitions, Duration.ofSeconds(5)), waiters));
       } catch (WakeupException e) {
         syncRequests.addAll(waiters); // another request arrived meanwhile; serve them together next turn
       } catch (RuntimeException e) {
@@ -162,8 +156,7 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
       }
     }
     barriers.removeIf(barrier -> {
-      barrier.targets().entrySet().removeIf(e -> consumer.position(e.getKey()) >= e.getValue());
-      if (barrier.targets().isEmpty()) {
+      if (TopicReader.reached(consumer, barrier.targets())) {
         barrier.waiters().forEach(w -> w.complete(null));
         return true;
       }
@@ -174,11 +167,11 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   private List<TopicPartition> awaitPartitions() {
     while (running) {
       try {
-        var infos = consumer.partitionsFor(topic, Duration.ofSeconds(10));
-        if (infos != null && !infos.isEmpty()) {
-          return infos.stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        List<TopicPartition> partitions = TopicReader.partitionsOrEmpty(consumer, topic, Duration.ofSeconds(10));
+        if (!partitions.isEmpty()) {
+          return partitions;
         }
-      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+      } catch (TimeoutException e) {
         log.warn("status topic {} not reachable yet: {}", topic, e.getMessage());
       }
     }
@@ -189,8 +182,8 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   private Map<TopicPartition, Long> startOffsets(List<TopicPartition> partitions) {
     while (true) {
       try {
-        return consumer.endOffsets(partitions, Duration.ofSeconds(10));
-      } catch (org.apache.kafka.common.errors.TimeoutException e) {
+        return TopicReader.endOffsets(consumer, partitions, Duration.ofSeconds(10));
+      } catch (TimeoutException e) {
         log.warn("end offsets of {} not available yet: {}", topic, e.getMessage());
       }
     }
@@ -199,6 +192,7 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   private void markCaughtUp() {
     catchUpTime = Duration.ofNanos(System.nanoTime() - startNanos);
     caughtUp.countDown();
+    stateListener.run();
     log.info("status view caught up: {} job(s) in {} ms", view.size(), catchUpTime.toMillis());
   }
 
@@ -228,16 +222,4 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
       Thread.currentThread().interrupt();
     }
   }
-
-  private static Consumer<String, byte[]> newConsumer(KafkaSettings kafka, String clientId) {
-    Map<String, Object> config = kafka.clientConfig();
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
-    config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-    // Status changes reach streams only as fast as this fetch returns (KAFKA_CLIENT_FETCH_MAX_WAIT_MS overrides).
-    config.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
-    return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
-  }
-
 }

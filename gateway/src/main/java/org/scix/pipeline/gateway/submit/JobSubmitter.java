@@ -4,28 +4,19 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
-import org.apache.kafka.clients.producer.ProducerConfig;
+import java.util.function.Function;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.core.kafka.ControlRecords;
-import org.scix.pipeline.core.kafka.PipelineSerdes;
-import org.scix.pipeline.core.kafka.TransactionalProducers;
+import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.schemas.input.TemplateInput;
-import org.scix.pipeline.schemas.status.JobState;
-import org.scix.pipeline.schemas.status.JobStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,15 +28,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Concurrent submissions are grouped: one thread drains whatever is queued into a single
  * transaction (group commit), so the per-transaction cost is shared under load. A submission's
- * future completes only after the commit, and fails if the transaction does not commit; a failed
- * transaction is aborted (or the producer replaced) so no job of it is ever visible.
+ * future completes only after the commit, and fails if the transaction does not commit. The
+ * {@link TransactionalWriter} owns the transaction and says which of three ways it failed.
  */
 public final class JobSubmitter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobSubmitter.class);
   private static final int MAX_BATCH = 1000;
 
   private final TopicSettings topics;
-  private final Supplier<Producer<String, Object>> producerFactory;
+  private final Function<JobSubmitter, TransactionalWriter> writerFactory;
   private final BlockingQueue<Submission> queue = new LinkedBlockingQueue<>(100_000);
   private final Thread thread;
   private final String instanceId;
@@ -53,17 +44,17 @@ public final class JobSubmitter implements AutoCloseable {
   private final DistributionSummary batchSizes;
   private volatile boolean running = true;
   private volatile boolean kafkaReachable;
-  private Producer<String, Object> producer;
+  private volatile Runnable stateListener = () -> { };
+  private TransactionalWriter writer;
 
-  public JobSubmitter(KafkaSettings kafka, TopicSettings topics, PipelineSerdes serdes, String instanceId,
-      Duration timeout, MeterRegistry metrics) {
-    this(topics, () -> newProducer(kafka, serdes, instanceId, timeout), instanceId, metrics);
-  }
-
-  JobSubmitter(TopicSettings topics, Supplier<Producer<String, Object>> producerFactory, String instanceId,
+  /**
+   * @param writerFactory builds the writer; it is given this submitter so the writer stops retrying
+   *     an unreachable Kafka once the submitter closes (see {@link #isRunning})
+   */
+  public JobSubmitter(TopicSettings topics, Function<JobSubmitter, TransactionalWriter> writerFactory, String instanceId,
       MeterRegistry metrics) {
     this.topics = topics;
-    this.producerFactory = producerFactory;
+    this.writerFactory = writerFactory;
     this.instanceId = instanceId;
     this.submitted = Counter.builder("pipeline.jobs.submitted").description("Jobs acknowledged by Kafka").register(metrics);
     this.batchSizes = DistributionSummary.builder("pipeline.submit.batch.size")
@@ -71,12 +62,27 @@ public final class JobSubmitter implements AutoCloseable {
     this.thread = new Thread(this::run, "job-submitter");
   }
 
+  /** The transactional id of a gateway replica: one per instance id, so a restart fences its predecessor. */
+  public static String transactionalId(String instanceId) {
+    return "scix-gateway-" + instanceId;
+  }
+
+  /** Called (on the submitter thread) whenever {@link #isKafkaReachable} changes; set before {@link #start}. */
+  public void onStateChange(Runnable listener) {
+    this.stateListener = listener;
+  }
+
   /** Creates the transactional producer (fencing a predecessor with the same instance id) and starts. */
   public void start() {
-    producer = producerFactory.get();
-    producer.initTransactions();
-    kafkaReachable = true;
+    writer = writerFactory.apply(this);
+    writer.init();
+    setReachable(true);
     thread.start();
+  }
+
+  /** False once the submitter is closing or was fenced: the writer stops retrying then. */
+  public boolean isRunning() {
+    return running;
   }
 
   /** True while the last transaction attempt succeeded. */
@@ -84,16 +90,15 @@ public final class JobSubmitter implements AutoCloseable {
     return kafkaReachable;
   }
 
-  /** Queues a job; the future completes when Kafka has it, or fails with {@link KafkaUnavailableException}. */
+  /** Queues a job; the future completes when Kafka has it, or fails (see {@link SubmissionFailedException}). */
   public CompletableFuture<Void> submit(String jobId, TemplateInput job, String traceparent) {
-    JobStatus pending = JobStatus.newBuilder()
-        .setJobId(jobId).setStatus(JobState.Pending).setTask(job.getTask().name())
-        .setTime(Instant.now()).setAttempt(0).setWorker("gateway-" + instanceId).setTraceparent(traceparent).build();
     ProducerRecord<String, Object> jobRecord = new ProducerRecord<>(topics.input(), jobId, job);
     // W3C trace context travels with the job to the worker, which copies it into its status events.
     ControlRecords.addTraceparent(jobRecord.headers(), traceparent);
-    return enqueue(new Submission(jobId, "submitted (task " + job.getTask() + ")",
-        List.of(jobRecord, new ProducerRecord<>(topics.status(), jobId, pending)), new CompletableFuture<>()), true);
+    ProducerRecord<String, Object> pending = new ProducerRecord<>(topics.status(), jobId,
+        JobStatuses.pending(jobId, job.getTask().name(), "gateway-" + instanceId, traceparent));
+    return enqueue(new Submission(jobId, "submitted (task " + job.getTask() + ")", List.of(jobRecord, pending),
+        new CompletableFuture<>()), true);
   }
 
   /**
@@ -107,10 +112,10 @@ public final class JobSubmitter implements AutoCloseable {
 
   private CompletableFuture<Void> enqueue(Submission submission, boolean countsAsJob) {
     if (!running) {
-      submission.acknowledged().completeExceptionally(new KafkaUnavailableException("gateway is shutting down", null));
+      submission.acknowledged().completeExceptionally(SubmissionFailedException.notAccepted("gateway is shutting down", null));
     } else if (!queue.offer(submission)) {
       submission.acknowledged().completeExceptionally(
-          new KafkaUnavailableException("submit queue full: Kafka is not keeping up", null));
+          SubmissionFailedException.notAccepted("submit queue full: Kafka is not keeping up", null));
     } else if (countsAsJob) {
       submission.acknowledged().thenRun(submitted::increment);
     }
@@ -131,13 +136,14 @@ public final class JobSubmitter implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
-      } catch (org.apache.kafka.common.errors.ProducerFencedException e) {
+      } catch (TransactionalWriter.Fenced e) {
         // Another gateway runs with this instance id and took over its transactional id: this
         // replica must not write again. Health goes NOT_SERVING; callers get UNAVAILABLE.
-        log.error("fenced: another gateway uses instance id {}; this replica accepts no more jobs", instanceId);
-        kafkaReachable = false;
+        log.error("fenced: another gateway uses instance id {}; this replica accepts no more jobs ({})", instanceId, e.getMessage());
+        batch.forEach(s -> s.acknowledged().completeExceptionally(SubmissionFailedException.notAccepted(
+            "this gateway replica was fenced by another with its instance id; retry on another replica", e)));
         running = false;
-        break;
+        setReachable(false);
       } finally {
         batch.clear();
       }
@@ -147,20 +153,20 @@ public final class JobSubmitter implements AutoCloseable {
 
   private void writeInOneTransaction(List<Submission> batch) {
     try {
-      producer.beginTransaction();
-      for (Submission s : batch) {
-        s.records().forEach(producer::send);
-      }
-      producer.commitTransaction();
-    } catch (RuntimeException e) {
-      kafkaReachable = false;
-      log.warn("submit transaction of {} job(s) failed, nothing of it is visible: {}", batch.size(), e.toString());
-      KafkaUnavailableException failure = new KafkaUnavailableException("Kafka did not take the job: " + e.getMessage(), e);
-      batch.forEach(s -> s.acknowledged().completeExceptionally(failure));
-      producer = TransactionalProducers.recover(producer, producerFactory, () -> running);
+      writer.write(transaction -> batch.forEach(s -> s.records().forEach(transaction::send)));
+    } catch (TransactionalWriter.Aborted e) {
+      log.warn("submit transaction of {} job(s) failed, nothing of it is visible: {}", batch.size(), e.getMessage());
+      batch.forEach(s -> s.acknowledged().completeExceptionally(
+          SubmissionFailedException.notAccepted("Kafka did not take the job: " + e.getMessage(), e)));
+      setReachable(false);
+      return;
+    } catch (TransactionalWriter.OutcomeUnknown e) {
+      log.warn("submit transaction of {} job(s): commit outcome unknown: {}", batch.size(), e.getMessage());
+      batch.forEach(s -> s.acknowledged().completeExceptionally(SubmissionFailedException.outcomeUnknown(s.jobId(), e)));
+      setReachable(false);
       return;
     }
-    kafkaReachable = true;
+    setReachable(true);
     batchSizes.record(batch.size());
     for (Submission s : batch) {
       log.info("job {} {}", s.jobId(), s.what());
@@ -168,8 +174,15 @@ public final class JobSubmitter implements AutoCloseable {
     }
   }
 
+  private void setReachable(boolean reachable) {
+    if (kafkaReachable != reachable) {
+      kafkaReachable = reachable;
+      stateListener.run();
+    }
+  }
+
   private void failAll(String reason) {
-    KafkaUnavailableException failure = new KafkaUnavailableException(reason, null);
+    SubmissionFailedException failure = SubmissionFailedException.notAccepted(reason, null);
     Submission s;
     while ((s = queue.poll()) != null) {
       s.acknowledged().completeExceptionally(failure);
@@ -185,27 +198,8 @@ public final class JobSubmitter implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (producer != null) {
-      producer.close(Duration.ofSeconds(5));
+    if (writer != null) {
+      writer.close(Duration.ofSeconds(5));
     }
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static Producer<String, Object> newProducer(KafkaSettings kafka, PipelineSerdes serdes, String instanceId,
-      Duration timeout) {
-    Map<String, Object> config = kafka.clientConfig();
-    config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "scix-gateway-" + instanceId);
-    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-    config.put(ProducerConfig.ACKS_CONFIG, "all");
-    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-    // Bound every blocking step by the submit deadline, so a dead broker answers UNAVAILABLE in time.
-    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout.toMillis());
-    config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(1000, timeout.toMillis() / 2));
-    config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) Math.max(2000, timeout.toMillis()));
-    // A gateway that dies mid-transaction blocks read_committed readers until this expires.
-    config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
-    TransactionalProducers.lowLatencyDefaults(config);
-    config.put(ProducerConfig.CLIENT_ID_CONFIG, "scix-gateway-" + instanceId);
-    return new KafkaProducer<>(config, new StringSerializer(), (org.apache.kafka.common.serialization.Serializer) serdes.serializer());
   }
 }

@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -28,6 +30,9 @@ import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewSync;
+import org.scix.pipeline.gateway.interceptors.CallMetadata;
+import org.scix.pipeline.gateway.interceptors.ConnectionCallLimit;
+import org.scix.pipeline.gateway.interceptors.RpcMetrics;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
 import org.scix.pipeline.gateway.submit.TestSubmitters;
 import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
@@ -63,11 +68,13 @@ class TemplateHandlersTest {
   private int maxCallsPerConnection = 100;
 
   private void start(boolean autoComplete, boolean failCommits) throws Exception {
+    start(autoComplete, failCommits ? new KafkaException("broker down") : null);
+  }
+
+  private void start(boolean autoComplete, RuntimeException commitFailure) throws Exception {
     Serializer<Object> noop = (topic, data) -> new byte[0];
     producer = new MockProducer<>(autoComplete, null, new StringSerializer(), noop);
-    if (failCommits) {
-      producer.commitTransactionException = new org.apache.kafka.common.errors.TimeoutException("broker down");
-    }
+    producer.commitTransactionException = commitFailure;
     submitter = TestSubmitters.create(TopicSettings.from(Settings.of(java.util.Map.of())), () -> (Producer<String, Object>) producer);
     submitter.start();
     java.time.Clock clock = new java.time.Clock() {
@@ -129,6 +136,30 @@ class TemplateHandlersTest {
           assertThat(e.getStatus().getDescription()).contains("broker down");
         });
     assertThat(producer.history()).isEmpty(); // aborted: MockProducer keeps only committed sends
+  }
+
+  @Test
+  void initWhoseCommitOutcomeIsUnknownAnswersDeadlineExceededNamingTheJob() throws Exception {
+    start(true, new TimeoutException("coordinator did not answer"));
+    assertThatThrownBy(() -> call(TemplateApi.INIT_METHOD, INIT))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+          assertThat(e.getStatus().getDescription()).containsPattern("job [0-9a-f]{64} may have been accepted").contains("Monitor");
+        });
+  }
+
+  @Test
+  void aFencedSubmitterRefusesJobsAndReportsKafkaUnreachable() throws Exception {
+    start(true, (RuntimeException) null);
+    producer.fenceProducer();
+    assertThatThrownBy(() -> call(TemplateApi.INIT_METHOD, INIT))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+          assertThat(e.getStatus().getDescription()).contains("fenced");
+        });
+    assertThat(submitter.isKafkaReachable()).isFalse();
+    assertThatThrownBy(() -> call(TemplateApi.INIT_METHOD, INIT)) // no second producer fences its twin back
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
   }
 
   @Test

@@ -1,12 +1,12 @@
 package org.scix.pipeline.core.job;
 
-import org.scix.pipeline.schemas.input.statusenum;
+import java.util.function.Function;
 import org.scix.pipeline.schemas.status.JobState;
 
 /**
  * The only order a job's status may move in: Pending, then Processing, then one terminal state
  * (Success or Error). Anything that would move a job backwards, or out of a terminal state, is
- * ignored by whoever applies it.
+ * ignored by whoever applies it: {@link #fold} is that rule, shared by the gateway's view and the CLI.
  */
 public final class JobStates {
   private JobStates() {}
@@ -28,7 +28,12 @@ public final class JobStates {
     return current == null || rank(next) > rank(current);
   }
 
-  public static statusenum toWire(JobState state) {
-    return statusenum.valueOf(state.name());
+  /**
+   * The status fold: what a job's latest known event is after {@code next} arrives, given the one
+   * held ({@code current}, null when none). Returns {@code current} itself when {@code next} would
+   * move the job backwards or out of a terminal state, so callers can tell by identity whether it moved.
+   */
+  public static <T> T fold(T current, T next, Function<T, JobState> state) {
+    return current == null || canMove(state.apply(current), state.apply(next)) ? next : current;
   }
 }

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
+import org.scix.pipeline.core.trace.Tracing;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.task_args_record;
 import org.scix.pipeline.schemas.input.statusenum;
@@ -18,7 +19,6 @@ import org.scix.pipeline.schemas.input.taskenum;
 public final class ControlRecords {
   public static final String HEADER = "pipeline.control";
   public static final String CANCEL = "cancel";
-  public static final String TRACEPARENT = "traceparent";
   public static final String CANCELLED_REASON = "cancelled";
 
   private ControlRecords() {}
@@ -42,7 +42,13 @@ public final class ControlRecords {
 
   public static void addTraceparent(Headers headers, String traceparent) {
     if (traceparent != null) {
-      headers.add(TRACEPARENT, traceparent.getBytes(StandardCharsets.US_ASCII));
+      headers.add(Tracing.TRACEPARENT, traceparent.getBytes(StandardCharsets.US_ASCII));
     }
+  }
+
+  /** The W3C traceparent a record carries, or null. */
+  public static String traceparent(Headers headers) {
+    Header header = headers.lastHeader(Tracing.TRACEPARENT);
+    return header == null ? null : new String(header.value(), StandardCharsets.US_ASCII);
   }
 }

@@ -26,6 +26,11 @@ public final class PipelineSerdes {
     return new ConfluentAvroSerializer<>(registry);
   }
 
+  /** Values of the records our transactional writers send: Avro records, or raw bytes passed through. */
+  public RecordValueSerializer recordValues() {
+    return new RecordValueSerializer(serializer());
+  }
+
   public <T extends SpecificRecord> ConfluentAvroDeserializer<T> deserializer(Class<T> type) {
     return new ConfluentAvroDeserializer<>(registry, type);
   }

@@ -1,70 +1,176 @@
 package org.scix.pipeline.worker.runner;
 
-import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import io.opentelemetry.api.trace.SpanKind;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
-import io.opentelemetry.api.trace.SpanKind;
 import org.scix.pipeline.core.kafka.ControlRecords;
 import org.scix.pipeline.core.trace.Tracing;
 import org.scix.pipeline.schemas.input.TemplateInput;
-import org.scix.pipeline.schemas.output.TemplateOutput;
 
 /**
- * One input record on its way through a worker. The poll thread owns the bookkeeping fields;
- * the task thread reports through {@link #outcome} and {@link #attemptsStarted}.
+ * One input record on its way through a worker: a job, a control record (cancel) or a record that
+ * could not be decoded. It changes state only through its methods. The poll thread dispatches,
+ * cancels, hands back and records what was announced; the task thread reports attempts and the
+ * outcome.
  */
 final class JobExecution {
   static final String CANCELLED = ControlRecords.CANCELLED_REASON;
-  final TopicPartition partition;
-  final long offset;
-  final ConsumerRecord<String, byte[]> record;
-  final String jobId;
-  final TemplateInput job;
-  final String undecodableReason;
-  final long receivedNanos = System.nanoTime();
-  final ConcurrentLinkedQueue<Integer> attemptsStarted = new ConcurrentLinkedQueue<>();
-  volatile Outcome outcome;
-  volatile boolean abandoned;
-  volatile boolean cancelled;
 
-  volatile boolean started; // the task began on a pool thread
+  private final TopicPartition partition;
+  private final long offset;
+  private final ConsumerRecord<String, byte[]> record;
+  private final String jobId;
+  private final TemplateInput job;
+  private final boolean control;
+  private final long receivedNanos = System.nanoTime();
 
-  // Poll-thread state.
-  boolean processingWritten;
-  boolean skipped; // cancelled before it was dispatched: no Processing, straight to Error
-  Future<?> running;
-  Tracing.JobSpan span; // a job's span, from receipt to its terminal commit
-  private boolean control;
+  // Written by the task thread (or by the poll thread before dispatch), read by both.
+  private volatile Outcome outcome;
+  private volatile int latestAttempt; // 0 until dispatched; then the attempt the task is on
+  private volatile boolean taskStarted;
+  private volatile boolean abandoned;
+  private volatile boolean cancelled;
 
-  private JobExecution(ConsumerRecord<String, byte[]> record, String jobId, TemplateInput job, String undecodableReason) {
+  // Poll thread only.
+  private int announcedAttempt; // the last attempt whose Processing status is committed
+  private Future<?> task;
+  private Tracing.JobSpan span; // a job's span, from receipt to its terminal commit
+
+  private JobExecution(ConsumerRecord<String, byte[]> record, String jobId, TemplateInput job, boolean control, Outcome outcome) {
     this.partition = new TopicPartition(record.topic(), record.partition());
     this.offset = record.offset();
     this.record = record;
     this.jobId = jobId;
     this.job = job;
-    this.undecodableReason = undecodableReason;
-    if (undecodableReason != null) {
-      outcome = Outcome.deadLetter(undecodableReason, 0);
+    this.control = control;
+    this.outcome = outcome;
+  }
+
+  static JobExecution job(ConsumerRecord<String, byte[]> record, TemplateInput job) {
+    JobExecution execution = new JobExecution(record, job.getHash(), job, false, null);
+    execution.span = Tracing.start("run job", SpanKind.CONSUMER, ControlRecords.traceparent(record.headers()), execution.jobId);
+    return execution;
+  }
+
+  /** A control record (see {@code ControlRecords}): nothing to run or write, only its offset to commit in order. */
+  static JobExecution control(ConsumerRecord<String, byte[]> record) {
+    return new JobExecution(record, record.key(), null, true, Outcome.nothing());
+  }
+
+  /** A record that is not a job: dead-lettered with {@code reason}; its key, if a job id, still gets an Error. */
+  static JobExecution undecodable(ConsumerRecord<String, byte[]> record, String reason) {
+    return new JobExecution(record, record.key(), null, false, Outcome.deadLetter(reason, 0));
+  }
+
+  TopicPartition partition() {
+    return partition;
+  }
+
+  long offset() {
+    return offset;
+  }
+
+  ConsumerRecord<String, byte[]> record() {
+    return record;
+  }
+
+  String jobId() {
+    return jobId;
+  }
+
+  /** The decoded job; null for control and undecodable records. */
+  TemplateInput job() {
+    return job;
+  }
+
+  boolean isJob() {
+    return job != null;
+  }
+
+  boolean isControl() {
+    return control;
+  }
+
+  long receivedNanos() {
+    return receivedNanos;
+  }
+
+  /** Null until the job ended. */
+  Outcome outcome() {
+    return outcome;
+  }
+
+  boolean isFinished() {
+    return outcome != null;
+  }
+
+  /** Its task was handed to the pool and has not ended: it holds (or waits for) a task thread. */
+  boolean isRunning() {
+    return task != null && outcome == null;
+  }
+
+  /** Its task began on a task thread and has not ended. */
+  boolean isStartedAndUnfinished() {
+    return taskStarted && outcome == null;
+  }
+
+  /** The task should stop: cancelled, or handed back to the group. */
+  boolean shouldStop() {
+    return cancelled || abandoned;
+  }
+
+  boolean isCancelled() {
+    return cancelled;
+  }
+
+  // --- poll thread ---
+
+  /** The job's task was handed to the pool; its first attempt's Processing is now due. */
+  void dispatched(Future<?> task) {
+    this.task = task;
+    this.latestAttempt = 1;
+  }
+
+  /**
+   * The task should stop or not start. A job not yet dispatched, or still queued in the pool,
+   * ends here (Error {@value #CANCELLED}); a running one is interrupted and its runner reports it.
+   */
+  void cancel() {
+    cancelled = true;
+    if (task == null) {
+      finish(Outcome.error(CANCELLED, 0));
+    } else if (task.cancel(true) && !taskStarted) {
+      finish(Outcome.error(CANCELLED, 0)); // queued in the pool: it will never run now
     }
   }
 
-  static JobExecution decoded(ConsumerRecord<String, byte[]> record, TemplateInput job) {
-    JobExecution execution = new JobExecution(record, job.getHash() != null ? job.getHash() : record.key(), job, null);
-    var parent = record.headers().lastHeader(Tracing.TRACEPARENT);
-    execution.span = Tracing.start("run job", SpanKind.CONSUMER,
-        parent == null ? null : new String(parent.value(), java.nio.charset.StandardCharsets.US_ASCII), execution.jobId);
-    return execution;
+  /** Handed back (revoked partition, drain timeout): the task should stop; its result will not be written. */
+  void abandon() {
+    abandoned = true;
+    endSpan("handed back to the group");
+    if (task != null) {
+      task.cancel(true);
+    }
+  }
+
+  /** The attempts whose Processing status is due: after the last committed one, up to the current. */
+  int firstUnannouncedAttempt() {
+    return announcedAttempt + 1;
+  }
+
+  int latestAttempt() {
+    return latestAttempt;
+  }
+
+  /** Processing up to {@code attempt} is committed. */
+  void announced(int attempt) {
+    announcedAttempt = Math.max(announcedAttempt, attempt);
   }
 
   /** The traceparent for this job's status events: the job's span, or whatever the record carried. */
   String traceparent() {
-    if (span != null) {
-      return span.traceparent();
-    }
-    var header = record.headers().lastHeader(Tracing.TRACEPARENT);
-    return header == null ? null : new String(header.value(), java.nio.charset.StandardCharsets.US_ASCII);
+    return span != null ? span.traceparent() : ControlRecords.traceparent(record.headers());
   }
 
   void endSpan(String errorReason) {
@@ -74,73 +180,21 @@ final class JobExecution {
     }
   }
 
-  /** A control record (see {@code ControlRecords}): nothing to run or write, only its offset to commit in order. */
-  static JobExecution control(ConsumerRecord<String, byte[]> record) {
-    JobExecution execution = new JobExecution(record, record.key(), null, null);
-    execution.control = true;
-    execution.outcome = Outcome.nothing();
-    return execution;
+  // --- task thread (finish also from the poll thread, on cancel) ---
+
+  void taskStarted() {
+    taskStarted = true;
   }
 
-  static JobExecution undecodable(ConsumerRecord<String, byte[]> record, String reason) {
-    return new JobExecution(record, record.key(), null, reason);
+  /** A retry began: its Processing status is due. */
+  void attemptStarted(int attempt) {
+    latestAttempt = attempt;
   }
 
-  boolean isPoison() {
-    return undecodableReason != null;
-  }
-
-  boolean isControl() {
-    return control;
-  }
-
-  /** True while this job still needs its task run or finished (not done, not a poison or control record). */
-  boolean isUnfinishedJob() {
-    return outcome == null;
-  }
-
-  /** A job whose Processing status is still to be written (poison and control records have none). */
-  boolean needsProcessingEvent() {
-    return job != null && !control && !skipped && !processingWritten;
-  }
-
-  /** Handed back (revoked partition, drain timeout): the task should stop; its result will not be written. */
-  void abandon() {
-    abandoned = true;
-    endSpan("handed back to the group");
-    if (running != null) {
-      running.cancel(true);
-    }
-  }
-
-  /** The task should stop or not start; a job not yet started ends here and now. */
-  void cancel() {
-    cancelled = true;
-    if (running == null) {
-      skipped = true;
-      outcome = Outcome.error(CANCELLED, 0);
-    } else if (running.cancel(true) && !started) {
-      outcome = Outcome.error(CANCELLED, 0); // queued in the pool: it will never run now
-    } // else running: interrupted; the task executor reports it cancelled
-  }
-
-  /** How a job ended. {@code deadLetter} means: copy the input record to the dead-letter topic. */
-  record Outcome(boolean success, String errorReason, boolean deadLetter, int attempts, List<TemplateOutput> outputs) {
-    static Outcome success(int attempts, List<TemplateOutput> outputs) {
-      return new Outcome(true, null, false, attempts, outputs);
-    }
-
-    static Outcome error(String reason, int attempts) {
-      return new Outcome(false, reason, false, attempts, List.of());
-    }
-
-    static Outcome deadLetter(String reason, int attempts) {
-      return new Outcome(false, reason, true, attempts, List.of());
-    }
-
-    /** A control record's outcome: it writes nothing. */
-    static Outcome nothing() {
-      return new Outcome(false, null, false, 0, List.of());
+  /** The first outcome wins (a cancel racing the task's own end). */
+  synchronized void finish(Outcome result) {
+    if (outcome == null) {
+      outcome = result;
     }
   }
 }

@@ -2,6 +2,7 @@ package org.scix.pipeline.worker.task;
 
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
+import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.schemas.input.task_args_record;
 
 /**
@@ -15,6 +16,19 @@ import org.scix.pipeline.schemas.input.task_args_record;
 public final class DateRangeExpansionTask implements PipelineTask {
   public static final String NAME = "daterange-expansion";
   static final int MAX_DAYS = 366;
+
+  /** Registered in {@code META-INF/services}, like any team's own task. */
+  public static final class Provider implements PipelineTaskProvider {
+    @Override
+    public String name() {
+      return NAME;
+    }
+
+    @Override
+    public PipelineTask create(Settings settings) {
+      return new DateRangeExpansionTask();
+    }
+  }
 
   @Override
   public void run(TaskContext context) {

@@ -1,5 +1,7 @@
 package org.scix.pipeline.worker.task;
 
+import org.scix.pipeline.core.config.Settings;
+
 /**
  * Fails every attempt, for tests and for checking alerting: {@code failing} is a non-retryable
  * error, {@code flaky} a retryable one (so it exhausts the retry budget).
@@ -11,6 +13,32 @@ public final class FailingTask implements PipelineTask {
 
   public FailingTask(boolean retryable) {
     this.retryable = retryable;
+  }
+
+  /** {@value #NAME}: a non-retryable failure. */
+  public static final class Provider implements PipelineTaskProvider {
+    @Override
+    public String name() {
+      return NAME;
+    }
+
+    @Override
+    public PipelineTask create(Settings settings) {
+      return new FailingTask(false);
+    }
+  }
+
+  /** {@value #FLAKY_NAME}: a retryable failure, every attempt. */
+  public static final class FlakyProvider implements PipelineTaskProvider {
+    @Override
+    public String name() {
+      return FLAKY_NAME;
+    }
+
+    @Override
+    public PipelineTask create(Settings settings) {
+      return new FailingTask(true);
+    }
   }
 
   @Override

@@ -1,6 +1,8 @@
 package org.scix.pipeline.worker.task;
 
 import java.time.Duration;
+import org.scix.pipeline.core.config.Settings;
+import org.scix.pipeline.worker.WorkerConfig;
 
 /**
  * Sleeps for a configured time, standing in for I/O-bound work in tests and benchmarks; stops
@@ -12,6 +14,20 @@ public final class SimulatedTask implements PipelineTask {
 
   public SimulatedTask(Duration duration) {
     this.duration = duration;
+  }
+
+  /** Sleeps {@value WorkerConfig#SIMULATED_TASK_MS} (200 ms by default), or {@value WorkerConfig#SIMULATE_ALL_MS} when set. */
+  public static final class Provider implements PipelineTaskProvider {
+    @Override
+    public String name() {
+      return NAME;
+    }
+
+    @Override
+    public PipelineTask create(Settings settings) {
+      Duration duration = settings.duration(WorkerConfig.SIMULATED_TASK_MS, Duration.ofMillis(200), Duration.ZERO);
+      return new SimulatedTask(settings.duration(WorkerConfig.SIMULATE_ALL_MS, duration, Duration.ZERO));
+    }
   }
 
   @Override

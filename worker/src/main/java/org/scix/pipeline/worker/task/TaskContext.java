@@ -53,9 +53,4 @@ public final class TaskContext {
   public synchronized List<TemplateOutput> outputs() {
     return List.copyOf(outputs);
   }
-
-  /** Drops what a failed attempt emitted before the next one. */
-  public synchronized void discardOutputs() {
-    outputs.clear();
-  }
 }

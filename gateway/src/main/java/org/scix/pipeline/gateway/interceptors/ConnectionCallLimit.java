@@ -1,4 +1,4 @@
-package org.scix.pipeline.gateway.api;
+package org.scix.pipeline.gateway.interceptors;
 
 import io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener;
 import io.grpc.Grpc;

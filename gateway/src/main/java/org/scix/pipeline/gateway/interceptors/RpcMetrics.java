@@ -1,4 +1,4 @@
-package org.scix.pipeline.gateway.api;
+package org.scix.pipeline.gateway.interceptors;
 
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
@@ -8,13 +8,16 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Counts RPCs by method and status code with latency histograms, and gauges open calls. */
 public final class RpcMetrics implements ServerInterceptor {
   private final MeterRegistry registry;
   private final AtomicInteger openCalls = new AtomicInteger();
-  private final java.util.Map<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, Timer> timers = new ConcurrentHashMap<>();
 
   public RpcMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -30,7 +33,7 @@ public final class RpcMetrics implements ServerInterceptor {
       @Override
       public void close(Status status, Metadata trailers) {
         openCalls.decrementAndGet();
-        timer(method, status.getCode()).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        timer(method, status.getCode()).record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         super.close(status, trailers);
       }
     };

@@ -1,4 +1,4 @@
-package org.scix.pipeline.gateway.api;
+package org.scix.pipeline.gateway.interceptors;
 
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -6,6 +6,7 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import org.scix.pipeline.core.trace.Tracing;
 import org.scix.pipeline.schemas.grpc.TemplateApi;
 
 /**
@@ -14,11 +15,21 @@ import org.scix.pipeline.schemas.grpc.TemplateApi;
  * and the W3C {@code traceparent}.
  */
 public final class CallMetadata implements ServerInterceptor {
-  static final Metadata.Key<String> IDEMPOTENCY_KEY_HEADER =
+  private static final Metadata.Key<String> IDEMPOTENCY_KEY_HEADER =
       Metadata.Key.of(TemplateApi.IDEMPOTENCY_KEY_HEADER, Metadata.ASCII_STRING_MARSHALLER);
-  static final Metadata.Key<String> TRACEPARENT_HEADER = Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
-  static final Context.Key<String> IDEMPOTENCY_KEY = Context.key("idempotency-key");
-  static final Context.Key<String> TRACEPARENT = Context.key("traceparent");
+  private static final Metadata.Key<String> TRACEPARENT_HEADER = Metadata.Key.of(Tracing.TRACEPARENT, Metadata.ASCII_STRING_MARSHALLER);
+  private static final Context.Key<String> IDEMPOTENCY_KEY = Context.key("idempotency-key");
+  private static final Context.Key<String> TRACEPARENT = Context.key(Tracing.TRACEPARENT);
+
+  /** The current call's idempotency key, or null. */
+  public static String idempotencyKey() {
+    return IDEMPOTENCY_KEY.get();
+  }
+
+  /** The current call's W3C traceparent, or null. */
+  public static String traceparent() {
+    return TRACEPARENT.get();
+  }
 
   @Override
   public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {

@@ -1,4 +1,4 @@
-package org.scix.pipeline.worker.runner;
+package org.scix.pipeline.core.kafka;
 
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serializer;

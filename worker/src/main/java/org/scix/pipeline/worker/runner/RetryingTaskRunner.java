@@ -1,7 +1,6 @@
 package org.scix.pipeline.worker.runner;
 
 import java.time.Duration;
-import org.scix.pipeline.worker.runner.JobExecution.Outcome;
 import org.scix.pipeline.worker.task.PipelineTask;
 import org.scix.pipeline.worker.task.RetryableTaskException;
 import org.scix.pipeline.worker.task.TaskContext;
@@ -10,52 +9,52 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one job's task on a worker thread: attempts with exponential backoff for retryable
- * failures, classification of the rest. Reports the outcome on the execution; never throws.
+ * Runs one job's task on a task thread: attempts with exponential backoff for retryable
+ * failures, classification of the rest. Returns the outcome; never throws.
  */
-final class TaskExecutor {
-  private static final Logger log = LoggerFactory.getLogger(TaskExecutor.class);
+final class RetryingTaskRunner {
+  private static final Logger log = LoggerFactory.getLogger(RetryingTaskRunner.class);
 
   private final TaskRegistry tasks;
   private final int maxAttempts;
   private final Duration backoff;
 
-  TaskExecutor(TaskRegistry tasks, int maxAttempts, Duration backoff) {
+  RetryingTaskRunner(TaskRegistry tasks, int maxAttempts, Duration backoff) {
     this.tasks = tasks;
     this.maxAttempts = maxAttempts;
     this.backoff = backoff;
   }
 
-  Outcome execute(JobExecution execution) {
-    PipelineTask task = tasks.forTask(execution.job.getTask()).orElse(null);
+  Outcome run(JobExecution execution) {
+    PipelineTask task = tasks.forTask(execution.job().getTask()).orElse(null);
     if (task == null) {
-      return Outcome.error("no pipeline task is bound to " + execution.job.getTask(), 1);
+      return Outcome.error("no pipeline task is bound to " + execution.job().getTask(), 1);
     }
     for (int attempt = 1; ; attempt++) {
       if (attempt > 1) {
-        execution.attemptsStarted.add(attempt);
+        execution.attemptStarted(attempt);
       }
-      TaskContext context = new TaskContext(execution.jobId, execution.job, attempt, () -> execution.abandoned || execution.cancelled);
+      TaskContext context = new TaskContext(execution.jobId(), execution.job(), attempt, execution::shouldStop);
       try {
         task.run(context);
-        return execution.cancelled ? cancelled(attempt) : Outcome.success(attempt, context.outputs());
+        return execution.isCancelled() ? cancelled(attempt) : Outcome.success(attempt, context.outputs());
       } catch (RetryableTaskException e) {
-        if (execution.cancelled) {
+        if (execution.isCancelled()) {
           return cancelled(attempt);
         }
         if (attempt >= maxAttempts) {
           return Outcome.deadLetter("gave up after " + attempt + " attempt(s): " + e.getMessage(), attempt);
         }
         long wait = backoff.toMillis() << Math.min(attempt - 1, 20);
-        log.info("job {} attempt {} failed ({}); retrying in {} ms", execution.jobId, attempt, e.getMessage(), wait);
-        if (!sleep(wait) || execution.cancelled) {
-          return execution.cancelled ? cancelled(attempt) : Outcome.error("interrupted while waiting to retry", attempt);
+        log.info("job {} attempt {} failed ({}); retrying in {} ms", execution.jobId(), attempt, e.getMessage(), wait);
+        if (!sleep(wait) || execution.isCancelled()) {
+          return execution.isCancelled() ? cancelled(attempt) : Outcome.error("interrupted while waiting to retry", attempt);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return execution.cancelled ? cancelled(attempt) : Outcome.error("interrupted", attempt);
+        return execution.isCancelled() ? cancelled(attempt) : Outcome.error("interrupted", attempt);
       } catch (Exception | LinkageError | StackOverflowError e) {
-        if (execution.cancelled) {
+        if (execution.isCancelled()) {
           return cancelled(attempt);
         }
         String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

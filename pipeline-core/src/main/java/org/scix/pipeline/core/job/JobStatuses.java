@@ -1,0 +1,34 @@
+package org.scix.pipeline.core.job;
+
+import java.time.Instant;
+import org.scix.pipeline.schemas.status.JobState;
+import org.scix.pipeline.schemas.status.JobStatus;
+
+/** The one place {@link JobStatus} events are built, by the gateway (Pending) and the workers (the rest). */
+public final class JobStatuses {
+  private JobStatuses() {}
+
+  /** The event a gateway writes with the job: attempt 0, no worker yet. */
+  public static JobStatus pending(String jobId, String task, String gateway, String traceparent) {
+    return event(jobId, JobState.Pending, task, 0, gateway, null, traceparent);
+  }
+
+  /**
+   * @param task the request's task name, or null for a record that could not be decoded
+   * @param attempt 1 for the first attempt
+   * @param errorReason why the job ended in Error; null otherwise
+   */
+  public static JobStatus event(String jobId, JobState state, String task, int attempt, String writer, String errorReason,
+      String traceparent) {
+    return JobStatus.newBuilder()
+        .setJobId(jobId)
+        .setStatus(state)
+        .setTask(task)
+        .setTime(Instant.now())
+        .setAttempt(attempt)
+        .setWorker(writer)
+        .setErrorReason(errorReason)
+        .setTraceparent(traceparent)
+        .build();
+  }
+}

@@ -1,0 +1,281 @@
+package org.scix.pipeline.core.kafka;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.OutOfOrderSequenceException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.scix.pipeline.core.config.KafkaSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one owner of a transactional producer, used by the gateway's submitter and by the worker
+ * (the role Kafka Streams' {@code StreamsProducer} plays). Callers hand it the body of a
+ * transaction; it runs begin, the body's sends and offsets, and commit, and turns every producer
+ * error into one of three outcomes so no caller classifies Kafka exceptions itself:
+ *
+ * <ul>
+ *   <li>{@link Fenced}: another process owns this transactional id, or the cluster refuses us
+ *       (authorization, unsupported version, a broken sequence). Fatal: stop writing.
+ *   <li>{@link Aborted}: the transaction did not commit and nothing of it is visible. The writer
+ *       has aborted it (or dropped the producer, to be replaced on the next write); retry freely.
+ *   <li>{@link OutcomeUnknown}: the commit was sent but did not answer within the outcome timeout,
+ *       although {@code commitTransaction} was retried as {@code KafkaProducer} allows. The
+ *       transaction may have committed; the producer is replaced, and the caller must find out
+ *       (committed offsets, the status topic) before writing the same results again.
+ * </ul>
+ *
+ * <p>Used from one thread at a time.
+ */
+public final class TransactionalWriter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(TransactionalWriter.class);
+
+  private final String transactionalId;
+  private final Supplier<Producer<String, Object>> factory;
+  private final BooleanSupplier keepTrying;
+  private final Duration commitOutcomeTimeout;
+  private Producer<String, Object> producer; // null: to be (re)created before the next transaction
+
+  /**
+   * @param keepTrying while true, a producer that cannot be initialised (Kafka unreachable) is
+   *     retried every second; when it turns false, the write fails {@link Aborted}
+   * @param commitOutcomeTimeout how long a timed-out commit is retried before its outcome counts as unknown
+   */
+  public TransactionalWriter(String transactionalId, Supplier<Producer<String, Object>> factory, BooleanSupplier keepTrying,
+      Duration commitOutcomeTimeout) {
+    this.transactionalId = transactionalId;
+    this.factory = factory;
+    this.keepTrying = keepTrying;
+    this.commitOutcomeTimeout = commitOutcomeTimeout;
+  }
+
+  /** A writer over a {@link KafkaProducer} built from {@link #producerConfig}. */
+  public static TransactionalWriter create(KafkaSettings kafka, ProducerSettings settings, RecordValueSerializer values,
+      BooleanSupplier keepTrying) {
+    Map<String, Object> config = producerConfig(kafka, settings);
+    return new TransactionalWriter(settings.transactionalId(),
+        () -> new KafkaProducer<>(config, new StringSerializer(), values), keepTrying, settings.commitOutcomeTimeout());
+  }
+
+  /**
+   * How the transactional producer of either service is configured.
+   *
+   * @param maxBlock bound of every blocking producer call (metadata, init, commit attempts)
+   * @param deliveryTimeout bound of one record's delivery; null keeps Kafka's default (120 s)
+   * @param commitOutcomeTimeout how long a timed-out commit is retried before its outcome counts as unknown
+   * @param transactionTimeout how long a transaction left open by a dead process blocks
+   *     {@code read_committed} readers of its partitions before the coordinator aborts it
+   */
+  public record ProducerSettings(String transactionalId, Duration maxBlock, Duration deliveryTimeout, Duration commitOutcomeTimeout,
+      Duration transactionTimeout) {}
+
+  public static Map<String, Object> producerConfig(KafkaSettings kafka, ProducerSettings settings) {
+    Map<String, Object> config = kafka.clientConfig();
+    config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, settings.transactionalId());
+    config.put(ProducerConfig.CLIENT_ID_CONFIG, settings.transactionalId());
+    config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+    config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, settings.maxBlock().toMillis());
+    config.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) settings.transactionTimeout().toMillis());
+    if (settings.deliveryTimeout() != null) {
+      long delivery = Math.max(2000, settings.deliveryTimeout().toMillis());
+      config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.max(1000, delivery / 2));
+      config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) delivery);
+    }
+    // Back-to-back transactions: the next one's first produce meets the previous one's commit
+    // markers still being written (CONCURRENT_TRANSACTIONS, retriable) and waits retry.backoff.ms,
+    // 100 ms by default, which then dominates a job's latency. KAFKA_CLIENT_RETRY_BACKOFF_MS overrides.
+    config.putIfAbsent(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 5);
+    return config;
+  }
+
+  /** What the body of a transaction may do. */
+  public interface Transaction {
+    void send(ProducerRecord<String, Object> record);
+
+    /** Commits consumer offsets with this transaction, fenced by the group generation (KIP-447). */
+    void sendOffsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group);
+  }
+
+  /** Creates the producer and fences any predecessor with this transactional id (aborting what it left open). */
+  public void init() {
+    ready();
+  }
+
+  /**
+   * Runs one transaction.
+   *
+   * @throws Fenced if this writer must not write again
+   * @throws Aborted if the transaction did not commit (nothing of it is visible)
+   * @throws OutcomeUnknown if the commit may or may not have happened
+   */
+  public void write(Consumer<Transaction> body) {
+    Producer<String, Object> p = ready();
+    try {
+      p.beginTransaction();
+      body.accept(new Transaction() {
+        @Override
+        public void send(ProducerRecord<String, Object> record) {
+          p.send(record);
+        }
+
+        @Override
+        public void sendOffsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
+          p.sendOffsetsToTransaction(offsets, group);
+        }
+      });
+    } catch (RuntimeException e) {
+      throw abort(e);
+    }
+    commit(p);
+  }
+
+  private void commit(Producer<String, Object> p) {
+    long deadline = System.nanoTime() + commitOutcomeTimeout.toNanos();
+    while (true) {
+      try {
+        p.commitTransaction();
+        return;
+      } catch (TimeoutException e) {
+        // The commit request may have reached the coordinator; aborting now would guess. Retrying
+        // commitTransaction waits for the same commit's result (KafkaProducer's documented contract).
+        if (System.nanoTime() > deadline || !keepTrying.getAsBoolean()) {
+          log.warn("{}: commit outcome unknown after {} ms; replacing the producer", transactionalId, commitOutcomeTimeout.toMillis());
+          discardProducer();
+          throw new OutcomeUnknown("the commit did not answer within " + commitOutcomeTimeout.toMillis() + " ms: " + e.getMessage(), e);
+        }
+        log.info("{}: commit timed out, waiting for its outcome: {}", transactionalId, e.getMessage());
+        pause(50);
+      } catch (RuntimeException e) {
+        throw abort(e);
+      }
+    }
+  }
+
+  /** Classifies a failure inside a transaction and leaves the writer ready for the next one. */
+  private RuntimeException abort(RuntimeException failure) {
+    if (isFatal(failure)) {
+      discardProducer();
+      return new Fenced(transactionalId, failure);
+    }
+    try {
+      producer.abortTransaction();
+    } catch (RuntimeException abortFailed) {
+      if (isFatal(abortFailed)) {
+        discardProducer();
+        return new Fenced(transactionalId, abortFailed);
+      }
+      // The next write replaces the producer; its initTransactions aborts whatever this one left open.
+      log.info("{}: abort failed ({}); the producer will be replaced", transactionalId, abortFailed.toString());
+      discardProducer();
+    }
+    return new Aborted("transaction aborted: " + failure.getMessage(), failure);
+  }
+
+  /** The producer, created and initialised if needed; retries every second while Kafka is unreachable. */
+  private Producer<String, Object> ready() {
+    while (producer == null) {
+      if (!keepTrying.getAsBoolean()) {
+        throw new Aborted("stopped before a transactional producer was ready", null);
+      }
+      Producer<String, Object> candidate = factory.get();
+      try {
+        candidate.initTransactions();
+        producer = candidate;
+      } catch (RuntimeException e) {
+        closeQuietly(candidate);
+        if (isFatal(e)) {
+          throw new Fenced(transactionalId, e);
+        }
+        log.warn("{}: cannot initialise a transactional producer yet: {}", transactionalId, e.toString());
+        pause(1000);
+      }
+    }
+    return producer;
+  }
+
+  static boolean isFatal(Throwable failure) {
+    for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
+      if (e instanceof ProducerFencedException || e instanceof InvalidProducerEpochException || e instanceof FencedInstanceIdException
+          || e instanceof OutOfOrderSequenceException || e instanceof AuthorizationException || e instanceof UnsupportedVersionException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void discardProducer() {
+    if (producer != null) {
+      closeQuietly(producer);
+      producer = null;
+    }
+  }
+
+  private static void closeQuietly(Producer<?, ?> p) {
+    try {
+      p.close(Duration.ZERO);
+    } catch (RuntimeException ignored) {
+      // already broken
+    }
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Aborted("interrupted while waiting for Kafka", e);
+    }
+  }
+
+  /** Closes the producer, waiting up to {@code timeout} for records in flight. */
+  public void close(Duration timeout) {
+    if (producer != null) {
+      producer.close(timeout);
+      producer = null;
+    }
+  }
+
+  @Override
+  public void close() {
+    close(Duration.ofSeconds(5));
+  }
+
+  /** Another process owns this transactional id, or the cluster refuses this client: stop writing. */
+  public static final class Fenced extends RuntimeException {
+    Fenced(String transactionalId, Throwable cause) {
+      super("transactional id " + transactionalId + " cannot write: " + cause, cause);
+    }
+  }
+
+  /** The transaction did not commit; nothing of it is visible. Safe to retry. */
+  public static final class Aborted extends RuntimeException {
+    Aborted(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+
+  /** The commit may or may not have happened; find out before writing the same results again. */
+  public static final class OutcomeUnknown extends RuntimeException {
+    OutcomeUnknown(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}

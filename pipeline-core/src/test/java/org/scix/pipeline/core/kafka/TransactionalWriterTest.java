@@ -1,0 +1,108 @@
+package org.scix.pipeline.core.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+
+class TransactionalWriterTest {
+  private final AtomicInteger created = new AtomicInteger();
+  private MockProducer<String, Object> producer;
+
+  private TransactionalWriter writer(Duration commitOutcomeTimeout) {
+    TransactionalWriter writer = new TransactionalWriter("test", () -> {
+      created.incrementAndGet();
+      producer = new MockProducer<>(true, null, new StringSerializer(), (topic, value) -> new byte[0]);
+      return producer;
+    }, () -> true, commitOutcomeTimeout);
+    writer.init();
+    return writer;
+  }
+
+  private static void sendOne(TransactionalWriter.Transaction transaction) {
+    transaction.send(new ProducerRecord<>("topic", "key", "value"));
+  }
+
+  @Test
+  void aCommittedTransactionMakesItsRecordsVisible() {
+    TransactionalWriter writer = writer(Duration.ofSeconds(1));
+    writer.write(TransactionalWriterTest::sendOne);
+    assertThat(producer.history()).hasSize(1);
+    assertThat(producer.transactionCommitted()).isTrue();
+  }
+
+  @Test
+  void anAbortableFailureAbortsAndTheWriterCarriesOnWithTheSameProducer() {
+    TransactionalWriter writer = writer(Duration.ofSeconds(1));
+    producer.commitTransactionException = new KafkaException("broker hiccup");
+    assertThatThrownBy(() -> writer.write(TransactionalWriterTest::sendOne)).isInstanceOf(TransactionalWriter.Aborted.class);
+    assertThat(producer.transactionAborted()).isTrue();
+    assertThat(producer.history()).isEmpty();
+
+    producer.commitTransactionException = null;
+    writer.write(TransactionalWriterTest::sendOne);
+    assertThat(producer.history()).hasSize(1);
+    assertThat(created).hasValue(1);
+  }
+
+  @Test
+  void aFencedProducerIsFatalAndNeverReplaced() {
+    TransactionalWriter writer = writer(Duration.ofSeconds(1));
+    producer.commitTransactionException = new ProducerFencedException("a newer producer took the transactional id");
+    assertThatThrownBy(() -> writer.write(TransactionalWriterTest::sendOne)).isInstanceOf(TransactionalWriter.Fenced.class);
+    // Fencing wrapped in another exception is still fencing.
+    assertThat(TransactionalWriter.isFatal(new KafkaException("commit failed", new ProducerFencedException("fenced")))).isTrue();
+    assertThat(TransactionalWriter.isFatal(new KafkaException("broker hiccup"))).isFalse();
+  }
+
+  @Test
+  void aTimedOutCommitIsRetriedNotAbortedAndCommitsOnce() {
+    TransactionalWriter writer = writer(Duration.ofSeconds(5));
+    AtomicInteger commits = new AtomicInteger();
+    MockProducer<String, Object> first = producer;
+    first.commitTransactionException = new TimeoutException("coordinator slow");
+    Thread clearer = new Thread(() -> {
+      sleep(300);
+      first.commitTransactionException = null; // the coordinator answers on a later try
+    });
+    clearer.start();
+    writer.write(transaction -> {
+      commits.incrementAndGet();
+      sendOne(transaction);
+    });
+    assertThat(first.transactionAborted()).isFalse();
+    assertThat(first.history()).hasSize(1);
+    assertThat(commits).hasValue(1);
+    assertThat(created).hasValue(1);
+  }
+
+  @Test
+  void aCommitThatNeverAnswersIsReportedAsOutcomeUnknownAndTheProducerIsReplaced() {
+    TransactionalWriter writer = writer(Duration.ofMillis(200));
+    MockProducer<String, Object> first = producer;
+    first.commitTransactionException = new TimeoutException("coordinator gone");
+    assertThatThrownBy(() -> writer.write(TransactionalWriterTest::sendOne)).isInstanceOf(TransactionalWriter.OutcomeUnknown.class);
+    assertThat(first.transactionAborted()).isFalse(); // never guessed
+    assertThat(first.closed()).isTrue();
+
+    writer.write(TransactionalWriterTest::sendOne); // a new producer, whose init settles the old transaction
+    assertThat(created).hasValue(2);
+    assertThat(producer.history()).hasSize(1);
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package org.scix.pipeline.worker.runner;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.scix.pipeline.core.kafka.PipelineSerdes;
+import org.scix.pipeline.core.kafka.TransactionalWriter;
+import org.scix.pipeline.core.kafka.TransactionalWriter.ProducerSettings;
+import org.scix.pipeline.schemas.input.TemplateInput;
+import org.scix.pipeline.worker.WorkerConfig;
+
+/** Assembles a {@link WorkerLoop} from a worker's configuration. */
+public final class WorkerLoops {
+  private WorkerLoops() {}
+
+  public static WorkerLoop create(WorkerConfig config, LoopSettings settings, Consumer<String, byte[]> consumer, PipelineSerdes serdes,
+      Executor taskThreads, MeterRegistry metrics) {
+    ProducerSettings producer = new ProducerSettings(transactionalId(config.instanceId()),
+        Duration.ofSeconds(10), null, Duration.ofSeconds(30),
+        // A worker killed mid-transaction blocks read_committed readers of its partitions until this expires.
+        Duration.ofSeconds(10));
+    AtomicBoolean running = new AtomicBoolean(true);
+    // While Kafka is unreachable the writer keeps trying to get a producer, until the loop is asked to stop.
+    TransactionalWriter writer = TransactionalWriter.create(config.kafka(), producer, serdes.recordValues(), running::get);
+    return new WorkerLoop(settings, running, config.topics().input(), consumer,
+        new BatchWriter(config.topics(), writer, settings.workerName()),
+        new JobDecoder(serdes.deserializer(TemplateInput.class)),
+        new RetryingTaskRunner(config.tasks(), config.maxAttempts(), config.retryBackoff()),
+        taskThreads, new WorkerMetrics(metrics));
+  }
+
+  /** A worker's transactional id: one per instance id, so a restarted worker fences its predecessor. */
+  public static String transactionalId(String instanceId) {
+    return "scix-worker-" + instanceId;
+  }
+}

@@ -1,0 +1,204 @@
+package org.scix.pipeline.worker.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.scix.pipeline.core.config.Settings;
+import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.core.kafka.ControlRecords;
+import org.scix.pipeline.core.kafka.TransactionalWriter;
+import org.scix.pipeline.schemas.input.TemplateInput;
+import org.scix.pipeline.schemas.input.statusenum;
+import org.scix.pipeline.schemas.input.task_args_record;
+import org.scix.pipeline.schemas.input.taskenum;
+import org.scix.pipeline.schemas.output.TemplateOutput;
+import org.scix.pipeline.schemas.status.JobState;
+import org.scix.pipeline.schemas.status.JobStatus;
+import org.scix.pipeline.worker.task.RetryableTaskException;
+import org.scix.pipeline.worker.task.TaskRegistry;
+
+/**
+ * The worker's poll loop without a broker (Kafka's MockConsumer and MockProducer): the test owns
+ * the task threads, so it decides when each job's task runs and in which order.
+ */
+class WorkerLoopTest {
+  private static final TopicSettings TOPICS = TopicSettings.from(Settings.of(Map.of()));
+  private static final TopicPartition P0 = new TopicPartition(TOPICS.input(), 0);
+  private static final TopicPartition P1 = new TopicPartition(TOPICS.input(), 1);
+
+  private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+  private final MockProducer<String, Object> producer = new MockProducer<>(true, null, new StringSerializer(), (topic, value) -> new byte[0]);
+  private final List<Runnable> taskThreads = new ArrayList<>(); // queued tasks; the test runs them
+  private final Map<String, AtomicInteger> failuresLeft = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
+  private final Map<String, Long> offsets = new HashMap<>();
+  private WorkerLoop loop;
+
+  @BeforeEach
+  void start() {
+    TaskRegistry tasks = TaskRegistry.of(Map.of(taskenum.SYMBOL1, context -> {
+      runs.computeIfAbsent(context.jobId(), id -> new AtomicInteger()).incrementAndGet();
+      AtomicInteger failures = failuresLeft.get(context.jobId());
+      if (failures != null && failures.getAndDecrement() > 0) {
+        throw new RetryableTaskException("transient");
+      }
+      context.emit(context.jobId() + "-out", "{}");
+    }));
+    AtomicBoolean running = new AtomicBoolean(true);
+    TransactionalWriter writer = new TransactionalWriter("test-worker", () -> producer, running::get, Duration.ofMillis(100));
+    loop = new WorkerLoop(new LoopSettings(4, Duration.ofSeconds(1), Duration.ofMillis(200), "worker-test"), running, TOPICS.input(),
+        consumer, new BatchWriter(TOPICS, writer, "worker-test"), new JobDecoder(jobsById()),
+        new RetryingTaskRunner(tasks, 3, Duration.ZERO), taskThreads::add, new WorkerMetrics(new SimpleMeterRegistry()));
+    loop.open();
+    consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+    consumer.rebalance(List.of(P0, P1));
+  }
+
+  @Test
+  void commitsOffsetsInOffsetOrderWhileJobsFinishOutOfOrder() {
+    String a = job(P0);
+    String b = job(P0);
+    String c = job(P0);
+    loop.turn();
+    assertThat(taskThreads).hasSize(3);
+
+    taskThreads.get(2).run(); // c, then b, finish before a
+    taskThreads.get(1).run();
+    loop.turn();
+    assertThat(committedOffsets()).doesNotContainKey(P0);
+    assertThat(terminalStatuses()).isEmpty();
+
+    taskThreads.get(0).run();
+    loop.turn();
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(a, b, c);
+    assertThat(committedOffsets()).containsEntry(P0, 3L);
+    assertThat(outputs()).containsExactly(a + "-out", b + "-out", c + "-out");
+  }
+
+  @Test
+  void aJobCancelledInTheSamePollNeverStartsAndEndsCancelled() {
+    String a = job(P0);
+    cancel(P0, a);
+    loop.turn();
+
+    assertThat(taskThreads).isEmpty();
+    assertThat(statuses(a)).extracting(JobStatus::getStatus, JobStatus::getErrorReason)
+        .containsExactly(tuple(JobState.Error, "cancelled"));
+    assertThat(committedOffsets()).containsEntry(P0, 2L);
+  }
+
+  @Test
+  void retryProcessingEventsSurviveAFailedCommit() {
+    String a = job(P0);
+    failuresLeft.put(a, new AtomicInteger(1));
+    loop.turn(); // Processing, attempt 1
+    taskThreads.get(0).run(); // attempt 1 fails, attempt 2 succeeds
+
+    producer.commitTransactionException = new KafkaException("broker hiccup");
+    loop.turn();
+    assertThat(statuses(a)).extracting(JobStatus::getAttempt).containsExactly(1);
+
+    producer.commitTransactionException = null;
+    loop.turn();
+    assertThat(statuses(a)).extracting(JobStatus::getStatus, JobStatus::getAttempt).containsExactly(
+        tuple(JobState.Processing, 1),
+        tuple(JobState.Processing, 2),
+        tuple(JobState.Success, 2));
+    assertThat(committedOffsets()).containsEntry(P0, 1L);
+  }
+
+  @Test
+  void revocationCommitsWhatFinishedAndHandsTheRestBack() {
+    String b = job(P1);
+    String c = job(P1);
+    loop.turn();
+    String a = job(P0);
+    loop.turn(); // tasks queued in order: b, c, a
+    taskThreads.get(0).run(); // b finishes; c has not started
+
+    consumer.rebalance(List.of(P0)); // P1 revoked
+
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(b);
+    assertThat(committedOffsets()).containsEntry(P1, 1L); // c's offset stays uncommitted: its new owner runs it
+    taskThreads.get(1).run(); // c was told to stop before it started
+    assertThat(runs).doesNotContainKey(c);
+
+    taskThreads.get(2).run();
+    loop.turn();
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(b, a);
+    assertThat(committedOffsets()).containsEntry(P0, 1L).containsEntry(P1, 1L);
+  }
+
+  /** Input values are job ids; the test deserializer turns one into a SYMBOL1 job. */
+  private static Deserializer<TemplateInput> jobsById() {
+    return (topic, data) -> TemplateInput.newBuilder()
+        .setHash(new String(data, StandardCharsets.UTF_8)).setId(null).setTask(taskenum.SYMBOL1).setStatus(statusenum.Pending)
+        .setTaskArgs(task_args_record.newBuilder().setIngest(null).setIngestType(null).setDaterange(null).setPersistence(null).build())
+        .build();
+  }
+
+  private String job(TopicPartition partition) {
+    String id = JobIds.random();
+    consumer.addRecord(new ConsumerRecord<>(partition.topic(), partition.partition(), nextOffset(partition), id,
+        id.getBytes(StandardCharsets.UTF_8)));
+    return id;
+  }
+
+  private void cancel(TopicPartition partition, String jobId) {
+    ProducerRecord<String, Object> request = ControlRecords.cancel(partition.topic(), jobId, null);
+    ConsumerRecord<String, byte[]> record = new ConsumerRecord<>(partition.topic(), partition.partition(), nextOffset(partition),
+        jobId, new byte[0]);
+    request.headers().forEach(header -> record.headers().add(header));
+    consumer.addRecord(record);
+  }
+
+  private long nextOffset(TopicPartition partition) {
+    return offsets.merge(partition.toString(), 1L, Long::sum) - 1;
+  }
+
+  private List<JobStatus> statuses(String jobId) {
+    return producer.history().stream().filter(r -> r.topic().equals(TOPICS.status()) && r.key().equals(jobId))
+        .map(r -> (JobStatus) r.value()).toList();
+  }
+
+  private List<JobStatus> terminalStatuses() {
+    return producer.history().stream().filter(r -> r.topic().equals(TOPICS.status())).map(r -> (JobStatus) r.value())
+        .filter(s -> s.getStatus() == JobState.Success || s.getStatus() == JobState.Error).toList();
+  }
+
+  private List<String> outputs() {
+    return producer.history().stream().filter(r -> r.topic().equals(TOPICS.output()))
+        .map(r -> ((TemplateOutput) r.value()).getRecordId()).toList();
+  }
+
+  /** The latest committed offset per partition, over every transaction so far. */
+  private Map<TopicPartition, Long> committedOffsets() {
+    Map<TopicPartition, Long> latest = new HashMap<>();
+    for (Map<String, Map<TopicPartition, OffsetAndMetadata>> commit : producer.consumerGroupOffsetsHistory()) {
+      commit.values().forEach(byPartition -> byPartition.forEach((p, o) -> latest.put(p, o.offset())));
+    }
+    return latest;
+  }
+}
