@@ -1,6 +1,7 @@
 package org.scix.pipeline.bench;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.Map;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.Settings;
@@ -25,7 +26,7 @@ record BenchContext(KafkaStack stack, Services services, BenchConfig config, Pri
   /** Creates a scenario's own topics and returns their settings (and the env that points services at them). */
   TopicSettings topics(String prefix) {
     TopicSettings topics = TopicSettings.from(Settings.of(Services.topics(prefix, PARTITIONS)));
-    TopicAdmin.ensureTopics(kafka(), topics, java.time.Duration.ofSeconds(30));
+    TopicAdmin.ensureTopics(kafka(), topics, Duration.ofSeconds(30));
     return topics;
   }
 

@@ -4,6 +4,7 @@ import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
 import org.scix.pipeline.schemas.grpc.RawBytesMarshaller;
@@ -23,7 +24,7 @@ public final class NoopServerMain {
     SchemalessAvroCodec<TemplateInput> codec = SchemalessAvroCodec.of(TemplateInput.class);
     ServerServiceDefinition init = ServerServiceDefinition.builder(TemplateApi.INIT_SERVICE)
         .addMethod(TemplateApi.serverStreaming(TemplateApi.INIT_METHOD, RawBytesMarshaller.INSTANCE, RawBytesMarshaller.INSTANCE),
-            ServerCalls.asyncServerStreamingCall((byte[] request, io.grpc.stub.StreamObserver<byte[]> out) -> {
+            ServerCalls.asyncServerStreamingCall((byte[] request, StreamObserver<byte[]> out) -> {
               TemplateInput job = codec.decode(request);
               job.setHash(JobIds.random());
               job.setStatus(statusenum.Pending);

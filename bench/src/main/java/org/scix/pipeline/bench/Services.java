@@ -5,12 +5,14 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.gateway.GatewayConfig;
@@ -94,8 +96,8 @@ final class Services implements AutoCloseable {
   String runTool(String name, String classpath, String mainClass, List<String> args, Duration timeout) throws Exception {
     Path log = logDir.resolve(name + ".log");
     ChildProcess process = ChildProcess.startJava(name, List.of("-Xmx512m"), classpath, mainClass, args, Map.of(), logDir, log);
-    int exit = process.waitFor(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-    String output = java.nio.file.Files.readString(log);
+    int exit = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    String output = Files.readString(log);
     if (exit != 0) {
       throw new IllegalStateException(name + " exited with " + exit + ":\n" + output);
     }

@@ -8,11 +8,13 @@ import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.HdrHistogram.Histogram;
 import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
@@ -112,8 +114,8 @@ final class StreamFanout {
     SchemalessAvroCodec<TemplateInput> codec = SchemalessAvroCodec.of(TemplateInput.class);
     MethodDescriptor<byte[], byte[]> init = TemplateApi.serverStreaming(TemplateApi.INIT_METHOD, RawBytesMarshaller.INSTANCE, RawBytesMarshaller.INSTANCE);
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
-    List<String> ids = java.util.Collections.synchronizedList(new ArrayList<>());
-    java.util.concurrent.Semaphore window = new java.util.concurrent.Semaphore(256);
+    List<String> ids = Collections.synchronizedList(new ArrayList<>());
+    Semaphore window = new Semaphore(256);
     try {
       for (int i = 0; i < count; i++) {
         window.acquire();

@@ -1,7 +1,8 @@
 package org.scix.pipeline.cli;
 
-import picocli.CommandLine;
+import org.scix.pipeline.core.config.ConfigException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** {@code ./pipeline}: one entry point for running, using and inspecting the pipeline. */
 @Command(name = "pipeline", mixinStandardHelpOptions = true, version = "scix-pipeline 0.1.0",
@@ -22,7 +23,7 @@ public final class PipelineCli implements Runnable {
     CommandLine cli = new CommandLine(new PipelineCli());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       commandLine.getErr().println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-      return e instanceof org.scix.pipeline.core.config.ConfigException ? 2 : 1;
+      return e instanceof ConfigException ? 2 : 1;
     });
     return cli.execute(args);
   }

@@ -1,10 +1,12 @@
 package org.scix.pipeline.cli;
 
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -45,7 +47,7 @@ final class SubmitCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    JobRequest request = new JobRequest(task, ingest, ingestType, daterange != null ? daterange : java.time.LocalDate.now().toString());
+    JobRequest request = new JobRequest(task, ingest, ingestType, daterange != null ? daterange : LocalDate.now().toString());
     try (PipelineClient client = PipelineClient.connect(gateway.target)) {
       if (count <= 1) {
         return single(client, request);
@@ -83,7 +85,7 @@ final class SubmitCommand implements Callable<Integer> {
         JobUpdate update = result.get();
         System.out.println(update.jobId() + " " + update.status());
         byStatus.merge(update.status(), 1, Integer::sum);
-      } catch (java.util.concurrent.ExecutionException e) {
+      } catch (ExecutionException e) {
         failedCalls++;
         System.err.println("error: " + e.getCause().getMessage());
       }

@@ -5,6 +5,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthCheckResponse;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -130,7 +132,7 @@ final class UpCommand implements Callable<Integer> {
   private void stopAll(LocalStack stack, RegistryRootProxy proxy) {
     System.out.println("stopping...");
     List<ChildProcess> reversed = new ArrayList<>(services);
-    java.util.Collections.reverse(reversed);
+    Collections.reverse(reversed);
     reversed.parallelStream().filter(s -> !s.logFile().getFileName().toString().startsWith("gateway")).forEach(ChildProcess::stop);
     reversed.stream().filter(s -> s.logFile().getFileName().toString().startsWith("gateway")).forEach(ChildProcess::stop);
     proxy.close();
@@ -172,7 +174,7 @@ final class UpCommand implements Callable<Integer> {
         if (http.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
           return;
         }
-      } catch (java.io.IOException notYet) {
+      } catch (IOException notYet) {
         // not listening yet
       }
       Thread.sleep(200);

@@ -6,6 +6,7 @@ import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
@@ -112,7 +113,7 @@ public final class PipelineClient implements AutoCloseable {
   private static JobUpdate first(Iterator<TemplateInput> answers) {
     try {
       if (!answers.hasNext()) {
-        throw new PipelineClientException("gateway answered nothing", io.grpc.Status.INTERNAL, null);
+        throw new PipelineClientException("gateway answered nothing", Status.INTERNAL, null);
       }
       TemplateInput answer = answers.next();
       while (answers.hasNext()) {
@@ -136,7 +137,7 @@ public final class PipelineClient implements AutoCloseable {
       throw PipelineClientException.from(e);
     }
     if (last == null) {
-      throw new PipelineClientException("gateway answered nothing", io.grpc.Status.INTERNAL, null);
+      throw new PipelineClientException("gateway answered nothing", Status.INTERNAL, null);
     }
     return last;
   }

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,12 +38,12 @@ public final class ChildProcess implements AutoCloseable {
    */
   public static ChildProcess startJava(String name, List<String> jvmOptions, String classpath, String mainClass,
       List<String> args, Path workDir, Path logFile) throws IOException {
-    return startJava(name, jvmOptions, classpath, mainClass, args, java.util.Map.of(), workDir, logFile);
+    return startJava(name, jvmOptions, classpath, mainClass, args, Map.of(), workDir, logFile);
   }
 
   /** As above, with extra environment variables for the child. */
   public static ChildProcess startJava(String name, List<String> jvmOptions, String classpath, String mainClass,
-      List<String> args, java.util.Map<String, String> env, Path workDir, Path logFile) throws IOException {
+      List<String> args, Map<String, String> env, Path workDir, Path logFile) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
@@ -57,7 +58,7 @@ public final class ChildProcess implements AutoCloseable {
   }
 
   /** Starts any command; used for one-shot tools (storage formatting) too. */
-  public static ChildProcess start(String name, List<String> command, java.util.Map<String, String> env, Path workDir,
+  public static ChildProcess start(String name, List<String> command, Map<String, String> env, Path workDir,
       Path logFile) throws IOException {
     logFile.getParent().toFile().mkdirs();
     ProcessBuilder builder = new ProcessBuilder(command);

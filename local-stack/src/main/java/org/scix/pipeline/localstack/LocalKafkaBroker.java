@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -113,7 +114,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
   }
 
   private List<String> jvmOptions() {
-    List<String> options = new java.util.ArrayList<>(JVM_OPTIONS);
+    List<String> options = new ArrayList<>(JVM_OPTIONS);
     options.add("-Dlog4j2.configurationFile=" + workDir.resolve("log4j2.properties"));
     options.add("-Dkafka.logs.dir=" + workDir);
     return options;

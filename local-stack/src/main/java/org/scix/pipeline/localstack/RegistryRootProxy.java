@@ -10,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -85,7 +86,7 @@ public final class RegistryRootProxy implements AutoCloseable {
   }
 
   private static void reply(HttpExchange exchange, int status, String json) throws IOException {
-    byte[] out = json.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] out = json.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().put("Content-Type", List.of("application/json"));
     exchange.sendResponseHeaders(status, out.length);
     try (OutputStream os = exchange.getResponseBody()) {

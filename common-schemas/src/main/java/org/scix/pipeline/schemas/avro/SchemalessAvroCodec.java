@@ -27,7 +27,7 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public final class SchemalessAvroCodec<T extends SpecificRecord> {
   static {
-    org.scix.pipeline.schemas.avro.TrustedAvroClasses.register();
+    TrustedAvroClasses.register();
   }
 
   private final Class<T> type;

@@ -1,6 +1,7 @@
 package org.scix.pipeline.schemas.serde;
 
 import java.io.IOException;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.AvroRuntimeException;
@@ -16,6 +17,7 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.scix.pipeline.schemas.avro.AvroBinaryValidator;
 import org.scix.pipeline.schemas.avro.InvalidAvroException;
+import org.scix.pipeline.schemas.avro.TrustedAvroClasses;
 import org.scix.pipeline.schemas.registry.RegistryConfig;
 import org.scix.pipeline.schemas.registry.SchemaRegistryClient;
 import org.scix.pipeline.schemas.registry.SchemaRegistryException;
@@ -31,7 +33,7 @@ import org.scix.pipeline.schemas.registry.SchemaRegistryException;
  */
 public class ConfluentAvroDeserializer<T> implements Deserializer<T> {
   static {
-    org.scix.pipeline.schemas.avro.TrustedAvroClasses.register();
+    TrustedAvroClasses.register();
   }
 
   /** Kafka config key of the generated value class to read into (Confluent's name). */
@@ -76,7 +78,7 @@ public class ConfluentAvroDeserializer<T> implements Deserializer<T> {
     } catch (SchemaRegistryException e) {
       throw new SerializationException("cannot read a record of topic '" + topic + "': " + e.getMessage(), e);
     }
-    byte[] body = java.util.Arrays.copyOfRange(data, WireFormat.HEADER_SIZE, data.length);
+    byte[] body = Arrays.copyOfRange(data, WireFormat.HEADER_SIZE, data.length);
     try {
       reader.validator.validate(body);
       BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(body, null);

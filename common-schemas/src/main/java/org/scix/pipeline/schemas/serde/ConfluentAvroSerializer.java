@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericContainer;
 import org.apache.avro.io.BinaryEncoder;
@@ -11,6 +12,7 @@ import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
+import org.scix.pipeline.schemas.avro.TrustedAvroClasses;
 import org.scix.pipeline.schemas.registry.RegistryConfig;
 import org.scix.pipeline.schemas.registry.SchemaRegistryClient;
 import org.scix.pipeline.schemas.registry.SchemaRegistryException;
@@ -25,13 +27,13 @@ import org.scix.pipeline.schemas.registry.SchemaRegistryException;
  */
 public class ConfluentAvroSerializer<T extends GenericContainer> implements Serializer<T> {
   static {
-    org.scix.pipeline.schemas.avro.TrustedAvroClasses.register();
+    TrustedAvroClasses.register();
   }
 
   public static final String AUTO_REGISTER_CONFIG = "auto.register.schemas";
 
-  private final java.util.Map<SubjectSchema, Integer> idsBySubject = new java.util.concurrent.ConcurrentHashMap<>();
-  private final java.util.Map<Schema, SpecificDatumWriter<T>> writers = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<SubjectSchema, Integer> idsBySubject = new ConcurrentHashMap<>();
+  private final Map<Schema, SpecificDatumWriter<T>> writers = new ConcurrentHashMap<>();
   private SchemaRegistryClient registry;
   private SubjectNameStrategy subjects = SubjectNameStrategy.TOPIC_NAME;
   private boolean autoRegister = true;

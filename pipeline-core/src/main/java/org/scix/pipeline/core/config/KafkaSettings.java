@@ -1,5 +1,6 @@
 package org.scix.pipeline.core.config;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -30,7 +31,7 @@ public record KafkaSettings(String bootstrapServers, Map<String, String> clientP
     try {
       registry = new RegistryConfig(settings.string(REGISTRY_URL, "http://127.0.0.1:8081"),
           settings.optional(REGISTRY_BASIC_AUTH),
-          settings.duration(REGISTRY_TIMEOUT, java.time.Duration.ofSeconds(10), java.time.Duration.ofMillis(100)));
+          settings.duration(REGISTRY_TIMEOUT, Duration.ofSeconds(10), Duration.ofMillis(100)));
     } catch (IllegalArgumentException e) {
       throw new ConfigException(REGISTRY_URL, e.getMessage());
     }

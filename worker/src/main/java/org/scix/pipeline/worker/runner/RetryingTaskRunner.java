@@ -9,21 +9,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one job's task on a task thread: attempts with exponential backoff for retryable
- * failures, classification of the rest. Returns the outcome; never throws.
+ * Runs one job's task on a task thread: attempts with exponential backoff (starting at
+ * {@code backoff}) for retryable failures, up to {@code maxAttempts}; classification of the rest.
+ * Returns the outcome; never throws.
  */
-final class RetryingTaskRunner {
+record RetryingTaskRunner(TaskRegistry tasks, int maxAttempts, Duration backoff) {
   private static final Logger log = LoggerFactory.getLogger(RetryingTaskRunner.class);
-
-  private final TaskRegistry tasks;
-  private final int maxAttempts;
-  private final Duration backoff;
-
-  RetryingTaskRunner(TaskRegistry tasks, int maxAttempts, Duration backoff) {
-    this.tasks = tasks;
-    this.maxAttempts = maxAttempts;
-    this.backoff = backoff;
-  }
 
   Outcome run(JobExecution execution) {
     PipelineTask task = tasks.forTask(execution.job().getTask()).orElse(null);

@@ -8,6 +8,7 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -221,10 +222,8 @@ public final class WorkerLoop implements Runnable {
       // Give running jobs of these partitions a bounded chance to finish and commit, well under
       // max.poll.interval.ms; then commit what finished and hand the rest back.
       long deadline = System.nanoTime() + settings.revocationWait().toNanos();
-      while (System.nanoTime() < deadline && jobs.hasStartedUnfinished(partitions)) {
-        if (!sleep(20)) {
-          break;
-        }
+      while (System.nanoTime() < deadline && jobs.hasStartedUnfinished(partitions) && !Thread.currentThread().isInterrupted()) {
+        LockSupport.parkNanos(20_000_000);
       }
       commitDue();
       int handedBack = jobs.handBack(partitions);
@@ -247,16 +246,6 @@ public final class WorkerLoop implements Runnable {
       if (paused || !running.get()) {
         consumer.pause(partitions);
       }
-    }
-  }
-
-  private static boolean sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
     }
   }
 }

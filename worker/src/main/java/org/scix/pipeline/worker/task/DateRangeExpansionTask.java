@@ -2,7 +2,6 @@ package org.scix.pipeline.worker.task;
 
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
-import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.schemas.input.task_args_record;
 
 /**
@@ -18,15 +17,9 @@ public final class DateRangeExpansionTask implements PipelineTask {
   static final int MAX_DAYS = 366;
 
   /** Registered in {@code META-INF/services}, like any team's own task. */
-  public static final class Provider implements PipelineTaskProvider {
-    @Override
-    public String name() {
-      return NAME;
-    }
-
-    @Override
-    public PipelineTask create(Settings settings) {
-      return new DateRangeExpansionTask();
+  public static final class Provider extends NamedTaskProvider {
+    public Provider() {
+      super(NAME, settings -> new DateRangeExpansionTask());
     }
   }
 

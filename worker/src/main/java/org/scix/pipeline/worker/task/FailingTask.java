@@ -1,7 +1,5 @@
 package org.scix.pipeline.worker.task;
 
-import org.scix.pipeline.core.config.Settings;
-
 /**
  * Fails every attempt, for tests and for checking alerting: {@code failing} is a non-retryable
  * error, {@code flaky} a retryable one (so it exhausts the retry budget).
@@ -16,28 +14,16 @@ public final class FailingTask implements PipelineTask {
   }
 
   /** {@value #NAME}: a non-retryable failure. */
-  public static final class Provider implements PipelineTaskProvider {
-    @Override
-    public String name() {
-      return NAME;
-    }
-
-    @Override
-    public PipelineTask create(Settings settings) {
-      return new FailingTask(false);
+  public static final class Provider extends NamedTaskProvider {
+    public Provider() {
+      super(NAME, settings -> new FailingTask(false));
     }
   }
 
   /** {@value #FLAKY_NAME}: a retryable failure, every attempt. */
-  public static final class FlakyProvider implements PipelineTaskProvider {
-    @Override
-    public String name() {
-      return FLAKY_NAME;
-    }
-
-    @Override
-    public PipelineTask create(Settings settings) {
-      return new FailingTask(true);
+  public static final class FlakyProvider extends NamedTaskProvider {
+    public FlakyProvider() {
+      super(FLAKY_NAME, settings -> new FailingTask(true));
     }
   }
 

@@ -17,17 +17,15 @@ public final class SimulatedTask implements PipelineTask {
   }
 
   /** Sleeps {@value WorkerConfig#SIMULATED_TASK_MS} (200 ms by default), or {@value WorkerConfig#SIMULATE_ALL_MS} when set. */
-  public static final class Provider implements PipelineTaskProvider {
-    @Override
-    public String name() {
-      return NAME;
+  public static final class Provider extends NamedTaskProvider {
+    public Provider() {
+      super(NAME, settings -> new SimulatedTask(duration(settings)));
     }
+  }
 
-    @Override
-    public PipelineTask create(Settings settings) {
-      Duration duration = settings.duration(WorkerConfig.SIMULATED_TASK_MS, Duration.ofMillis(200), Duration.ZERO);
-      return new SimulatedTask(settings.duration(WorkerConfig.SIMULATE_ALL_MS, duration, Duration.ZERO));
-    }
+  private static Duration duration(Settings settings) {
+    Duration duration = settings.duration(WorkerConfig.SIMULATED_TASK_MS, Duration.ofMillis(200), Duration.ZERO);
+    return settings.duration(WorkerConfig.SIMULATE_ALL_MS, duration, Duration.ZERO);
   }
 
   @Override

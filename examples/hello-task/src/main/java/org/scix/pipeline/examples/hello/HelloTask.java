@@ -1,6 +1,6 @@
 package org.scix.pipeline.examples.hello;
 
-import org.scix.pipeline.core.config.Settings;
+import org.scix.pipeline.worker.task.NamedTaskProvider;
 import org.scix.pipeline.worker.task.PipelineTask;
 import org.scix.pipeline.worker.task.PipelineTaskProvider;
 import org.scix.pipeline.worker.task.TaskContext;
@@ -29,15 +29,9 @@ public final class HelloTask implements PipelineTask {
   }
 
   /** Found by the worker through {@link java.util.ServiceLoader}. */
-  public static final class Provider implements PipelineTaskProvider {
-    @Override
-    public String name() {
-      return NAME;
-    }
-
-    @Override
-    public PipelineTask create(Settings settings) {
-      return new HelloTask(settings.string(GREETING, "hello"));
+  public static final class Provider extends NamedTaskProvider {
+    public Provider() {
+      super(NAME, settings -> new HelloTask(settings.string(GREETING, "hello")));
     }
   }
 }
