@@ -20,7 +20,16 @@ import org.scix.pipeline.schemas.status.JobState;
  */
 public final class StatusView {
   private final Map<String, JobState> statuses = new ConcurrentHashMap<>(1 << 16);
-  private final Map<String, List<StatusListener>> listeners = new ConcurrentHashMap<>();
+  private final Map<String, List<StatusListener>> listeners;
+
+  public StatusView() {
+    this(new ConcurrentHashMap<>());
+  }
+
+  /** For tests that need to interleave with the listener map's operations. */
+  StatusView(ConcurrentHashMap<String, List<StatusListener>> listeners) {
+    this.listeners = listeners;
+  }
 
   public Optional<JobState> status(String jobId) {
     return Optional.ofNullable(statuses.get(jobId));
@@ -62,7 +71,13 @@ public final class StatusView {
    * own change event); {@code StatusStream} drops anything not newer than what it sent.
    */
   public Subscription subscribe(String jobId, StatusListener listener) {
-    listeners.computeIfAbsent(jobId, id -> new CopyOnWriteArrayList<>()).add(listener);
+    // Added inside the map's lock: a close that empties and removes this job's list at the same
+    // moment cannot leave the new listener on a list the view no longer holds.
+    listeners.compute(jobId, (id, list) -> {
+      List<StatusListener> forJob = list != null ? list : new CopyOnWriteArrayList<>();
+      forJob.add(listener);
+      return forJob;
+    });
     JobState current = statuses.get(jobId);
     if (current != null) {
       listener.onStatus(current);

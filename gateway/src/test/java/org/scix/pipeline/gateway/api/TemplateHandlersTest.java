@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.Producer;
@@ -50,6 +52,7 @@ class TemplateHandlersTest {
   private final StatusView view = new StatusView();
   private MockProducer<String, Object> producer;
   private JobSubmitter submitter;
+  private TemplateHandlers handlers;
   private Server server;
   private ManagedChannel channel;
 
@@ -93,7 +96,7 @@ class TemplateHandlersTest {
         return java.time.Instant.ofEpochMilli(clockMillis.get());
       }
     };
-    TemplateHandlers handlers = new TemplateHandlers(codec, submitter, view, viewSync,
+    handlers = new TemplateHandlers(codec, submitter, view, viewSync,
         new ApiSettings(Duration.ofSeconds(2), Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofMillis(300)), clock);
     String name = InProcessServerBuilder.generateName();
     ConnectionCallLimit limit = new ConnectionCallLimit(maxCallsPerConnection);
@@ -291,6 +294,41 @@ class TemplateHandlersTest {
     List<byte[]> answers = call(TemplateApi.MONITOR_METHOD, monitorRequest(jobId, false));
 
     assertThat(answers).singleElement().satisfies(a -> assertThat(codec.decode(a).getStatus().name()).isEqualTo("Processing"));
+  }
+
+  /**
+   * The caller gives up while the gateway is still looking the job up (read barrier pending). The
+   * stream created when the lookup completes must not stay registered as open: before the fix it
+   * was registered after its cancel hook had already run, and leaked with its call.
+   */
+  @Test
+  void aStreamWhoseCallerLeftDuringTheLookupIsNotLeftOpen() throws Exception {
+    String jobId = "c".repeat(64);
+    CompletableFuture<Void> barrier = new CompletableFuture<>();
+    viewSync = new StatusViewSync() {
+      @Override
+      public boolean isCaughtUp() {
+        return true;
+      }
+
+      @Override
+      public CompletableFuture<Void> sync() {
+        return barrier;
+      }
+    };
+    start(true, false);
+    ClientCall<byte[], byte[]> call = channel.newCall(method(TemplateApi.MONITOR_METHOD), CallOptions.DEFAULT);
+    call.start(new ClientCall.Listener<>() { }, new io.grpc.Metadata());
+    call.sendMessage(monitorRequest(jobId, true));
+    call.halfClose();
+    call.request(10);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> barrier.getNumberOfDependents() > 0);
+
+    call.cancel("caller left", null);
+    view.apply(jobId, JobState.Processing); // the barrier finds the job: the handler now answers with a stream
+    barrier.complete(null);
+
+    assertThat(handlers.openStreams()).isZero();
   }
 
   @Test
