@@ -58,9 +58,7 @@ final class BatchWriter {
       batch.finished().values().forEach(jobs -> jobs.forEach(execution -> sendResult(transaction, execution)));
       Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
       batch.nextOffsets().forEach((partition, next) -> offsets.put(partition, new OffsetAndMetadata(next)));
-      if (!offsets.isEmpty()) {
-        transaction.sendOffsets(offsets, group);
-      }
+      transaction.sendOffsets(offsets, group);
     });
   }
 

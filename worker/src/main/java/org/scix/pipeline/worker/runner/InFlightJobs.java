@@ -83,20 +83,46 @@ final class InFlightJobs {
   CommitBatch due() {
     List<Announcement> announcements = new ArrayList<>();
     Map<TopicPartition, List<JobExecution>> finished = new LinkedHashMap<>();
+    Map<TopicPartition, Long> nextOffsets = new HashMap<>();
     byPartition.forEach((partition, queue) -> {
       boolean head = true;
+      boolean touched = false;
       for (JobExecution execution : queue) {
         for (int attempt = execution.firstUnannouncedAttempt(); attempt <= execution.latestAttempt(); attempt++) {
           announcements.add(new Announcement(execution, attempt));
+          touched = true;
         }
         if (head && execution.isFinished()) {
           finished.computeIfAbsent(partition, p -> new ArrayList<>()).add(execution);
+          nextOffsets.put(partition, execution.offset() + 1);
         } else {
           head = false;
         }
       }
+      if (touched && !queue.isEmpty()) {
+        // Everything before the queue's head is committed: re-committing its offset moves nothing but fences the write.
+        nextOffsets.putIfAbsent(partition, queue.peekFirst().offset());
+      }
     });
-    return new CommitBatch(announcements, finished);
+    return new CommitBatch(announcements, finished, nextOffsets);
+  }
+
+  /**
+   * The outcome of a transaction was unknown and is now settled: the records below the committed
+   * offsets did commit, with their results, so they leave without being written again.
+   *
+   * @return the jobs that turned out committed
+   */
+  List<JobExecution> dropCommitted(Map<TopicPartition, Long> committedOffsets) {
+    List<JobExecution> dropped = new ArrayList<>();
+    committedOffsets.forEach((partition, committed) -> {
+      ArrayDeque<JobExecution> queue = byPartition.get(partition);
+      while (queue != null && !queue.isEmpty() && queue.peekFirst().offset() < committed) {
+        dropped.add(queue.pollFirst());
+        size--;
+      }
+    });
+    return dropped;
   }
 
   /** The batch is committed: its announcements are done and its finished jobs leave. */

@@ -15,14 +15,13 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.scix.pipeline.core.kafka.ControlRecords;
-import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The consume-process-produce loop of one worker process, read top to bottom like Kafka's
  * {@code ExactlyOnceMessageProcessor}: poll, start each job's task on the pool, commit what is
- * due in one transaction ({@link BatchWriter}), pause or resume intake. One thread (this one)
+ * due in one transaction ({@link DueCommits}), pause or resume intake. One thread (this one)
  * owns the consumer and the writer; {@link InFlightJobs} keeps the per-partition bookkeeping.
  *
  * <p>A job's terminal status, outputs and input offset commit together or not at all: a worker
@@ -38,6 +37,7 @@ public final class WorkerLoop implements Runnable {
   private final String inputTopic;
   private final Consumer<String, byte[]> consumer;
   private final BatchWriter batches;
+  private final DueCommits committer;
   private final JobDecoder decoder;
   private final RetryingTaskRunner runner;
   private final Executor taskThreads;
@@ -56,6 +56,7 @@ public final class WorkerLoop implements Runnable {
     this.inputTopic = inputTopic;
     this.consumer = consumer;
     this.batches = batches;
+    this.committer = new DueCommits(jobs, batches, consumer, metrics);
     this.decoder = decoder;
     this.runner = runner;
     this.taskThreads = taskThreads;
@@ -116,7 +117,7 @@ public final class WorkerLoop implements Runnable {
   /** One turn of the loop: receive, commit what is due, adjust intake. */
   void turn() {
     receive(poll());
-    commitDue();
+    committer.commitDue();
     applyFlowControl();
     metrics.inFlight(jobs.size());
   }
@@ -169,22 +170,6 @@ public final class WorkerLoop implements Runnable {
     taskThreads.execute(task);
   }
 
-  /** Writes what is due; a failed transaction is written again next turn (nothing is forgotten before it commits). */
-  private void commitDue() {
-    CommitBatch batch = jobs.due();
-    if (batch.isEmpty()) {
-      return;
-    }
-    try {
-      batches.write(batch, consumer.groupMetadata());
-    } catch (TransactionalWriter.Aborted | TransactionalWriter.OutcomeUnknown e) {
-      log.warn("transaction failed, will retry: {}", e.getMessage());
-      return;
-    }
-    jobs.committed(batch);
-    metrics.committed(batch);
-  }
-
   /** Pauses every partition while the task threads are busy; resumes when one is free. */
   private void applyFlowControl() {
     if (!running.get()) {
@@ -225,7 +210,7 @@ public final class WorkerLoop implements Runnable {
       while (System.nanoTime() < deadline && jobs.hasStartedUnfinished(partitions) && !Thread.currentThread().isInterrupted()) {
         LockSupport.parkNanos(20_000_000);
       }
-      commitDue();
+      committer.commitDue();
       int handedBack = jobs.handBack(partitions);
       if (handedBack > 0) {
         log.info("partitions {} revoked; handing back {} unfinished job(s)", partitions, handedBack);

@@ -3,6 +3,7 @@ package org.scix.pipeline.worker.runner;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -47,6 +48,11 @@ final class WorkerMetrics {
       }
     }
     batch.finished().values().forEach(jobs -> jobs.forEach(this::ended));
+  }
+
+  /** Jobs whose results turned out committed by a transaction whose outcome had been unknown. */
+  void ended(List<JobExecution> executions) {
+    executions.forEach(this::ended);
   }
 
   private void ended(JobExecution execution) {

@@ -20,6 +20,7 @@ import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,7 +50,8 @@ class WorkerLoopTest {
   private static final TopicPartition P1 = new TopicPartition(TOPICS.input(), 1);
 
   private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
-  private final MockProducer<String, Object> producer = new MockProducer<>(true, null, new StringSerializer(), (topic, value) -> new byte[0]);
+  private final List<MockProducer<String, Object>> producers = new ArrayList<>(); // a new one after each replacement
+  private MockProducer<String, Object> producer;
   private final List<Runnable> taskThreads = new ArrayList<>(); // queued tasks; the test runs them
   private final Map<String, AtomicInteger> failuresLeft = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
@@ -67,7 +69,11 @@ class WorkerLoopTest {
       context.emit(context.jobId() + "-out", "{}");
     }));
     AtomicBoolean running = new AtomicBoolean(true);
-    TransactionalWriter writer = new TransactionalWriter("test-worker", () -> producer, running::get, Duration.ofMillis(100));
+    TransactionalWriter writer = new TransactionalWriter("test-worker", () -> {
+      producer = new MockProducer<>(true, null, new StringSerializer(), (topic, value) -> new byte[0]);
+      producers.add(producer);
+      return producer;
+    }, running::get, Duration.ofMillis(100));
     loop = new WorkerLoop(new LoopSettings(4, Duration.ofSeconds(1), Duration.ofMillis(200), "worker-test"), running, TOPICS.input(),
         consumer, new BatchWriter(TOPICS, writer, "worker-test"), new JobDecoder(jobsById()),
         new RetryingTaskRunner(tasks, 3, Duration.ZERO), taskThreads::add, new WorkerMetrics(new SimpleMeterRegistry()));
@@ -87,7 +93,7 @@ class WorkerLoopTest {
     taskThreads.get(2).run(); // c, then b, finish before a
     taskThreads.get(1).run();
     loop.turn();
-    assertThat(committedOffsets()).doesNotContainKey(P0);
+    assertThat(committedOffsets()).containsEntry(P0, 0L); // fenced by the offset, which does not move past a
     assertThat(terminalStatuses()).isEmpty();
 
     taskThreads.get(0).run();
@@ -127,6 +133,35 @@ class WorkerLoopTest {
         tuple(JobState.Processing, 2),
         tuple(JobState.Success, 2));
     assertThat(committedOffsets()).containsEntry(P0, 1L);
+  }
+
+  @Test
+  void everyTransactionIsFencedByOffsetsForEachPartitionItTouchesEvenWithoutFinishedJobs() {
+    job(P0);
+    job(P1);
+    loop.turn(); // Processing only: nothing finished yet
+
+    assertThat(producer.consumerGroupOffsetsHistory()).singleElement()
+        .satisfies(commit -> assertThat(commit.values()).singleElement().satisfies(offsets -> assertThat(offsets)
+            .containsEntry(P0, new OffsetAndMetadata(0)).containsEntry(P1, new OffsetAndMetadata(0))));
+  }
+
+  @Test
+  void aCommitWhoseOutcomeWasUnknownButHappenedIsNotWrittenAgain() {
+    String a = job(P0);
+    loop.turn();
+    taskThreads.get(0).run();
+    MockProducer<String, Object> first = producer;
+    first.commitTransactionException = new TimeoutException("coordinator did not answer");
+
+    consumer.commitSync(Map.of(P0, new OffsetAndMetadata(1))); // the coordinator did commit it
+
+    loop.turn(); // ... but the commit times out for good on the worker's side
+    assertThat(producers).hasSize(2); // replaced, which settles the transaction in doubt
+    loop.turn();
+    loop.turn();
+
+    assertThat(producers.get(1).history()).isEmpty(); // Success and outputs are not written a second time
   }
 
   @Test
@@ -178,25 +213,30 @@ class WorkerLoopTest {
     return offsets.merge(partition.toString(), 1L, Long::sum) - 1;
   }
 
+  private List<ProducerRecord<String, Object>> history() {
+    return producers.stream().flatMap(p -> p.history().stream()).toList();
+  }
+
   private List<JobStatus> statuses(String jobId) {
-    return producer.history().stream().filter(r -> r.topic().equals(TOPICS.status()) && r.key().equals(jobId))
+    return history().stream().filter(r -> r.topic().equals(TOPICS.status()) && r.key().equals(jobId))
         .map(r -> (JobStatus) r.value()).toList();
   }
 
   private List<JobStatus> terminalStatuses() {
-    return producer.history().stream().filter(r -> r.topic().equals(TOPICS.status())).map(r -> (JobStatus) r.value())
+    return history().stream().filter(r -> r.topic().equals(TOPICS.status())).map(r -> (JobStatus) r.value())
         .filter(s -> s.getStatus() == JobState.Success || s.getStatus() == JobState.Error).toList();
   }
 
   private List<String> outputs() {
-    return producer.history().stream().filter(r -> r.topic().equals(TOPICS.output()))
+    return history().stream().filter(r -> r.topic().equals(TOPICS.output()))
         .map(r -> ((TemplateOutput) r.value()).getRecordId()).toList();
   }
 
   /** The latest committed offset per partition, over every transaction so far. */
   private Map<TopicPartition, Long> committedOffsets() {
     Map<TopicPartition, Long> latest = new HashMap<>();
-    for (Map<String, Map<TopicPartition, OffsetAndMetadata>> commit : producer.consumerGroupOffsetsHistory()) {
+    for (Map<String, Map<TopicPartition, OffsetAndMetadata>> commit : producers.stream()
+        .flatMap(p -> p.consumerGroupOffsetsHistory().stream()).toList()) {
       commit.values().forEach(byPartition -> byPartition.forEach((p, o) -> latest.put(p, o.offset())));
     }
     return latest;
