@@ -30,6 +30,7 @@ import org.scix.pipeline.gateway.interceptors.RpcMetrics;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewLoader;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
+import org.scix.pipeline.gateway.submit.SubmitterSettings;
 import org.scix.pipeline.schemas.SeedSchemas;
 import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
 import org.scix.pipeline.schemas.grpc.TemplateApi;
@@ -74,8 +75,10 @@ public final class Gateway implements AutoCloseable {
         // A gateway that dies mid-transaction blocks read_committed readers until this expires.
         Duration.ofSeconds(10));
     RecordValueSerializer values = serdes.recordValues();
+    SubmitterSettings submitting = new SubmitterSettings(config.instanceId(), config.submitTimeout(),
+        TransactionalWriter.maxRecordBytes(config.kafka()));
     submitter = new JobSubmitter(config.topics(), s -> TransactionalWriter.create(config.kafka(), producer, values, s::isRunning),
-        config.instanceId(), metrics);
+        values, submitting, metrics);
     loader = new StatusViewLoader(view, config.kafka(), config.topics().status(), serdes, "scix-gateway-view-" + config.instanceId(), metrics);
     // Health follows state changes as they happen: the view catching up or stopping, Kafka lost or regained.
     submitter.onStateChange(this::updateHealth);

@@ -4,6 +4,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
+import org.scix.pipeline.gateway.submit.JobTooLargeException;
 import org.scix.pipeline.gateway.submit.SubmissionFailedException;
 import org.scix.pipeline.schemas.avro.InvalidAvroException;
 import org.slf4j.Logger;
@@ -33,6 +34,9 @@ public final class GrpcErrors {
     }
     if (e instanceof JobNotFoundException) {
       return logged(Level.DEBUG, Status.NOT_FOUND.withDescription(e.getMessage()));
+    }
+    if (e instanceof JobTooLargeException) {
+      return logged(Level.INFO, Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()));
     }
     if (e instanceof SubmissionFailedException failed) {
       // Not accepted: nothing was written, a retry is safe. Outcome unknown: the job may exist,

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStates;
 import org.scix.pipeline.core.trace.Tracing;
@@ -22,6 +23,7 @@ import org.scix.pipeline.gateway.interceptors.CallMetadata;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewSync;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
+import org.scix.pipeline.gateway.submit.SubmissionFailedException;
 import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.statusenum;
@@ -103,8 +105,7 @@ public final class TemplateHandlers {
   private CompletableFuture<Reply> submitNew(TemplateInput request, String jobId, String traceparent) {
     TemplateInput job = Requests.job(request, jobId);
     Tracing.JobSpan span = Tracing.start("submit job", SpanKind.PRODUCER, traceparent, jobId);
-    return within(submitter.submit(jobId, job, span.traceparent()), settings.submitTimeout(),
-            "Kafka did not acknowledge the job in time; it was not accepted")
+    return answeredInTime(submitter.submit(jobId, job, span.traceparent()), jobId)
         .whenComplete((ok, error) -> span.end(error == null ? null : error.toString()))
         .thenApply(ok -> Reply.status(jobId, JobState.Pending, renderer(job), Requests.persistent(request)));
   }
@@ -148,8 +149,7 @@ public final class TemplateHandlers {
           }
           log.info("job {} cancel requested (status {})", jobId, current);
           Tracing.JobSpan span = Tracing.start("cancel job", SpanKind.PRODUCER, traceparent, jobId);
-          return within(submitter.cancel(jobId, span.traceparent()), settings.submitTimeout(),
-                  "Kafka did not acknowledge the cancel request in time; the job was not cancelled, retry the cancel")
+          return answeredInTime(submitter.cancel(jobId, span.traceparent()), jobId)
               .whenComplete((ok, error) -> span.end(error == null ? null : error.toString()))
               .thenCompose(ok -> terminalStatus(jobId));
         })
@@ -168,7 +168,8 @@ public final class TemplateHandlers {
     Optional<JobState> known = view.status(jobId);
     CompletableFuture<Optional<JobState>> answer = known.isPresent() || !JobIds.isValid(jobId)
         ? CompletableFuture.completedFuture(known)
-        : within(viewSync.sync(), settings.syncTimeout(), "could not read the status topic to its end in time; retry shortly")
+        : within(viewSync.sync(), settings.syncTimeout(), () -> new OperationTimeoutException(
+            "could not read the status topic to its end in time; retry shortly"))
             .handle((ok, error) -> {
               if (error != null) {
                 throw new NotReadyException("could not read the status topic to its end: " + unwrap(error).getMessage() + "; retry shortly");
@@ -199,10 +200,21 @@ public final class TemplateHandlers {
         });
   }
 
-  /** {@code future}, failing with {@link OperationTimeoutException} saying {@code whatItMeans} if it takes longer than {@code timeout}. */
-  private static <T> CompletableFuture<T> within(CompletableFuture<T> future, Duration timeout, String whatItMeans) {
+  /**
+   * A submission's answer. The submitter answers every submission itself: not accepted if it was
+   * not sent by {@code SUBMIT_TIMEOUT_MS}, otherwise the commit's real outcome, which the writer
+   * learns within a few times that. This bound is only a safety net, and since the submission may
+   * have been sent, running out of it says "outcome unknown", never "not accepted".
+   */
+  private CompletableFuture<Void> answeredInTime(CompletableFuture<Void> submission, String jobId) {
+    return within(submission, settings.submitTimeout().multipliedBy(4), () -> SubmissionFailedException.outcomeUnknown(jobId,
+        new TimeoutException("no answer from the submitter within " + settings.submitTimeout().multipliedBy(4).toMillis() + " ms")));
+  }
+
+  /** {@code future}, failing with what {@code whenLate} makes if it takes longer than {@code timeout}. */
+  private static <T> CompletableFuture<T> within(CompletableFuture<T> future, Duration timeout, Supplier<RuntimeException> whenLate) {
     return future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).exceptionallyCompose(error -> CompletableFuture.failedFuture(
-        unwrap(error) instanceof TimeoutException ? new OperationTimeoutException(whatItMeans) : unwrap(error)));
+        unwrap(error) instanceof TimeoutException ? whenLate.get() : unwrap(error)));
   }
 
   private static Throwable unwrap(Throwable error) {

@@ -12,6 +12,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serializer;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.core.kafka.ControlRecords;
@@ -27,9 +28,11 @@ import org.slf4j.LoggerFactory;
  * the original lost.
  *
  * <p>Concurrent submissions are grouped: one thread drains whatever is queued into a single
- * transaction (group commit), so the per-transaction cost is shared under load. A submission's
- * future completes only after the commit, and fails if the transaction does not commit. The
- * {@link TransactionalWriter} owns the transaction and says which of three ways it failed.
+ * transaction (group commit), so the per-transaction cost is shared under load. Records are
+ * serialized and size-checked on the caller's thread, so an oversize job is refused alone. A
+ * submission not sent within its deadline is dropped (never sent later); once sent, its future
+ * completes with the transaction's real outcome: committed, not committed, or unknown (the
+ * {@link TransactionalWriter} owns the transaction and tells these apart).
  */
 public final class JobSubmitter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobSubmitter.class);
@@ -37,9 +40,10 @@ public final class JobSubmitter implements AutoCloseable {
 
   private final TopicSettings topics;
   private final Function<JobSubmitter, TransactionalWriter> writerFactory;
+  private final Serializer<Object> values;
+  private final SubmitterSettings settings;
   private final BlockingQueue<Submission> queue = new LinkedBlockingQueue<>(100_000);
   private final Thread thread;
-  private final String instanceId;
   private final Counter submitted;
   private final DistributionSummary batchSizes;
   private volatile boolean running = true;
@@ -51,11 +55,12 @@ public final class JobSubmitter implements AutoCloseable {
    * @param writerFactory builds the writer; it is given this submitter so the writer stops retrying
    *     an unreachable Kafka once the submitter closes (see {@link #isRunning})
    */
-  public JobSubmitter(TopicSettings topics, Function<JobSubmitter, TransactionalWriter> writerFactory, String instanceId,
-      MeterRegistry metrics) {
+  public JobSubmitter(TopicSettings topics, Function<JobSubmitter, TransactionalWriter> writerFactory, Serializer<Object> values,
+      SubmitterSettings settings, MeterRegistry metrics) {
     this.topics = topics;
     this.writerFactory = writerFactory;
-    this.instanceId = instanceId;
+    this.values = values;
+    this.settings = settings;
     this.submitted = Counter.builder("pipeline.jobs.submitted").description("Jobs acknowledged by Kafka").register(metrics);
     this.batchSizes = DistributionSummary.builder("pipeline.submit.batch.size")
         .description("Jobs per submit transaction").register(metrics);
@@ -90,15 +95,18 @@ public final class JobSubmitter implements AutoCloseable {
     return kafkaReachable;
   }
 
-  /** Queues a job; the future completes when Kafka has it, or fails (see {@link SubmissionFailedException}). */
+  /**
+   * Queues a job; the future completes when Kafka has it, or fails with {@link SubmissionFailedException}.
+   *
+   * @throws JobTooLargeException if the job's record is larger than Kafka takes (nothing is queued)
+   */
   public CompletableFuture<Void> submit(String jobId, TemplateInput job, String traceparent) {
-    ProducerRecord<String, Object> jobRecord = new ProducerRecord<>(topics.input(), jobId, job);
+    ProducerRecord<String, Object> jobRecord = serialized(new ProducerRecord<>(topics.input(), jobId, job));
     // W3C trace context travels with the job to the worker, which copies it into its status events.
     ControlRecords.addTraceparent(jobRecord.headers(), traceparent);
-    ProducerRecord<String, Object> pending = new ProducerRecord<>(topics.status(), jobId,
-        JobStatuses.pending(jobId, job.getTask().name(), "gateway-" + instanceId, traceparent));
-    return enqueue(new Submission(jobId, "submitted (task " + job.getTask() + ")", List.of(jobRecord, pending),
-        new CompletableFuture<>()), true);
+    ProducerRecord<String, Object> pending = serialized(new ProducerRecord<>(topics.status(), jobId,
+        JobStatuses.pending(jobId, job.getTask().name(), "gateway-" + settings.instanceId(), traceparent)));
+    return enqueue(new Submission(jobId, "submitted (task " + job.getTask() + ")", List.of(jobRecord, pending)), true);
   }
 
   /**
@@ -106,8 +114,19 @@ public final class JobSubmitter implements AutoCloseable {
    * it lands on the job's partition, after the job, where the worker that owns the job sees it.
    */
   public CompletableFuture<Void> cancel(String jobId, String traceparent) {
-    return enqueue(new Submission(jobId, "cancel requested", List.of(ControlRecords.cancel(topics.input(), jobId, traceparent)),
-        new CompletableFuture<>()), false);
+    return enqueue(new Submission(jobId, "cancel requested", List.of(serialized(ControlRecords.cancel(topics.input(), jobId, traceparent)))),
+        false);
+  }
+
+  /** The record with its value serialized here, on the caller's thread, and checked against the producer's limit. */
+  private ProducerRecord<String, Object> serialized(ProducerRecord<String, Object> record) {
+    byte[] value = values.serialize(record.topic(), record.value());
+    // Key, headers and the record's own framing are small next to the value; 512 bytes leaves room for them.
+    int size = value.length + record.key().length() + 512;
+    if (size > settings.maxRecordBytes()) {
+      throw new JobTooLargeException(size, settings.maxRecordBytes());
+    }
+    return new ProducerRecord<>(record.topic(), null, record.key(), value, record.headers());
   }
 
   private CompletableFuture<Void> enqueue(Submission submission, boolean countsAsJob) {
@@ -116,8 +135,14 @@ public final class JobSubmitter implements AutoCloseable {
     } else if (!queue.offer(submission)) {
       submission.acknowledged().completeExceptionally(
           SubmissionFailedException.notAccepted("submit queue full: Kafka is not keeping up", null));
-    } else if (countsAsJob) {
-      submission.acknowledged().thenRun(submitted::increment);
+    } else {
+      // Past the deadline and still unsent: dropped, and never sent later.
+      CompletableFuture.delayedExecutor(settings.sendDeadline().toMillis(), TimeUnit.MILLISECONDS, Runnable::run)
+          .execute(() -> submission.expireIfQueued("Kafka did not take the job within " + settings.sendDeadline().toMillis()
+              + " ms; it was not sent and will not be"));
+      if (countsAsJob) {
+        submission.acknowledged().thenRun(submitted::increment);
+      }
     }
     return submission.acknowledged();
   }
@@ -139,11 +164,12 @@ public final class JobSubmitter implements AutoCloseable {
       } catch (TransactionalWriter.Fenced e) {
         // Another gateway runs with this instance id and took over its transactional id: this
         // replica must not write again. Health goes NOT_SERVING; callers get UNAVAILABLE.
-        log.error("fenced: another gateway uses instance id {}; this replica accepts no more jobs ({})", instanceId, e.getMessage());
-        batch.forEach(s -> s.acknowledged().completeExceptionally(SubmissionFailedException.notAccepted(
-            "this gateway replica was fenced by another with its instance id; retry on another replica", e)));
+        log.error("fenced: another gateway uses instance id {}; this replica accepts no more jobs ({})", settings.instanceId(),
+            e.getMessage());
         running = false;
         setReachable(false);
+        batch.forEach(s -> s.acknowledged().completeExceptionally(SubmissionFailedException.notAccepted(
+            "this gateway replica was fenced by another with its instance id; retry on another replica", e)));
       } finally {
         batch.clear();
       }
@@ -153,17 +179,21 @@ public final class JobSubmitter implements AutoCloseable {
 
   private void writeInOneTransaction(List<Submission> batch) {
     try {
-      writer.write(transaction -> batch.forEach(s -> s.records().forEach(transaction::send)));
+      writer.write(transaction -> {
+        // Claimed only now, with the transaction open: one that expired meanwhile was already answered.
+        batch.removeIf(s -> !s.markSent());
+        batch.forEach(s -> s.records().forEach(transaction::send));
+      });
     } catch (TransactionalWriter.Aborted e) {
       log.warn("submit transaction of {} job(s) failed, nothing of it is visible: {}", batch.size(), e.getMessage());
+      setReachable(false);
       batch.forEach(s -> s.acknowledged().completeExceptionally(
           SubmissionFailedException.notAccepted("Kafka did not take the job: " + e.getMessage(), e)));
-      setReachable(false);
       return;
     } catch (TransactionalWriter.OutcomeUnknown e) {
       log.warn("submit transaction of {} job(s): commit outcome unknown: {}", batch.size(), e.getMessage());
-      batch.forEach(s -> s.acknowledged().completeExceptionally(SubmissionFailedException.outcomeUnknown(s.jobId(), e)));
       setReachable(false);
+      batch.forEach(s -> s.acknowledged().completeExceptionally(SubmissionFailedException.outcomeUnknown(s.jobId(), e)));
       return;
     }
     setReachable(true);

@@ -2,10 +2,55 @@ package org.scix.pipeline.gateway.submit;
 
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Records that must reach Kafka together (a job and its Pending, or a cancel request);
- * {@link #acknowledged} completes once the transaction holding them committed.
+ * Records that must reach Kafka together (a job and its Pending, or a cancel request), already
+ * serialized. It is either sent (inside a transaction, whose real outcome its caller then hears)
+ * or, if its deadline passes first, expired and never sent: the two cannot both happen.
  */
-record Submission(String jobId, String what, List<ProducerRecord<String, Object>> records, CompletableFuture<Void> acknowledged) {}
+final class Submission {
+  private enum State { QUEUED, SENT, EXPIRED }
+
+  private final String jobId;
+  private final String what;
+  private final List<ProducerRecord<String, Object>> records;
+  private final CompletableFuture<Void> acknowledged = new CompletableFuture<>();
+  private final AtomicReference<State> state = new AtomicReference<>(State.QUEUED);
+
+  Submission(String jobId, String what, List<ProducerRecord<String, Object>> records) {
+    this.jobId = jobId;
+    this.what = what;
+    this.records = records;
+  }
+
+  String jobId() {
+    return jobId;
+  }
+
+  String what() {
+    return what;
+  }
+
+  List<ProducerRecord<String, Object>> records() {
+    return records;
+  }
+
+  /** Completes once the transaction holding the records committed; fails with {@link SubmissionFailedException}. */
+  CompletableFuture<Void> acknowledged() {
+    return acknowledged;
+  }
+
+  /** Claims it for a transaction; false if it already expired (its caller was told it was not accepted). */
+  boolean markSent() {
+    return state.compareAndSet(State.QUEUED, State.SENT);
+  }
+
+  /** Gives up on it if it was not sent yet, telling its caller; a sent one keeps waiting for its real outcome. */
+  void expireIfQueued(String reason) {
+    if (state.compareAndSet(State.QUEUED, State.EXPIRED)) {
+      acknowledged.completeExceptionally(SubmissionFailedException.notAccepted(reason, null));
+    }
+  }
+}

@@ -152,6 +152,20 @@ class TemplateHandlersTest {
   }
 
   @Test
+  void aJobLargerThanKafkaTakesIsResourceExhaustedForItsCallerAlone() throws Exception {
+    start(true, false);
+    TemplateInput huge = codec.decode(INIT);
+    huge.getTaskArgs().setIngestType("x".repeat(1_100_000));
+    assertThatThrownBy(() -> call(TemplateApi.INIT_METHOD, codec.encode(huge)))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+          assertThat(e.getStatus().getDescription()).contains("Kafka takes records of at most");
+        });
+    assertThat(call(TemplateApi.INIT_METHOD, INIT)).hasSize(1);
+    assertThat(producer.history()).hasSize(2); // only the second job and its Pending
+  }
+
+  @Test
   void aFencedSubmitterRefusesJobsAndReportsKafkaUnreachable() throws Exception {
     start(true, (RuntimeException) null);
     producer.fenceProducer();

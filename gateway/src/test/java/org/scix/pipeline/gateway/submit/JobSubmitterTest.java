@@ -1,0 +1,109 @@
+package org.scix.pipeline.gateway.submit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.scix.pipeline.core.config.Settings;
+import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.schemas.input.TemplateInput;
+import org.scix.pipeline.schemas.input.statusenum;
+import org.scix.pipeline.schemas.input.task_args_record;
+import org.scix.pipeline.schemas.input.taskenum;
+
+class JobSubmitterTest {
+  private static final TopicSettings TOPICS = TopicSettings.from(Settings.of(Map.of()));
+
+  private final GatedProducer producer = new GatedProducer();
+  private JobSubmitter submitter;
+
+  @AfterEach
+  void stop() {
+    producer.gate.countDown();
+    submitter.close();
+  }
+
+  /**
+   * Kafka is slow: job a is sent and its commit hangs past the deadline; job b waits behind it.
+   * b is dropped at its deadline and never sent; a, already sent, hears its real outcome (committed)
+   * rather than a "not accepted" that would make its caller submit it twice.
+   */
+  @Test
+  void aSubmissionNotSentByItsDeadlineIsDroppedWhileASentOneHearsItsRealOutcome() throws Exception {
+    start(new SubmitterSettings("test", Duration.ofMillis(300), 1024 * 1024));
+    producer.gated = true;
+    CompletableFuture<Void> a = submitter.submit(JobIds.random(), job("a"), null);
+    await().atMost(Duration.ofSeconds(5)).until(() -> producer.commitWaiting);
+    CompletableFuture<Void> b = submitter.submit(JobIds.random(), job("b"), null);
+
+    assertThatThrownBy(() -> b.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOfSatisfying(SubmissionFailedException.class, e -> {
+          assertThat(e.outcomeKnown()).isTrue();
+          assertThat(e.getMessage()).contains("was not sent and will not be");
+        });
+    Thread.sleep(300); // a is past its own deadline too, but it was sent
+    assertThat(a).isNotDone();
+
+    producer.gate.countDown();
+    a.get(5, TimeUnit.SECONDS);
+    Thread.sleep(200); // the submitter would have sent b next, had it not been dropped
+    assertThat(producer.history()).hasSize(2); // a's job and Pending; nothing of b
+  }
+
+  @Test
+  void anOversizeJobIsRefusedAloneBeforeItJoinsABatch() throws Exception {
+    start(new SubmitterSettings("test", Duration.ofSeconds(2), 4096));
+    assertThatThrownBy(() -> submitter.submit(JobIds.random(), job("x".repeat(10_000)), null))
+        .isInstanceOf(JobTooLargeException.class).hasMessageContaining("at most 4096 bytes");
+
+    submitter.submit(JobIds.random(), job("small"), null).get(5, TimeUnit.SECONDS);
+    assertThat(producer.history()).hasSize(2);
+  }
+
+  private void start(SubmitterSettings settings) {
+    submitter = TestSubmitters.create(TOPICS, () -> producer, settings);
+    submitter.start();
+  }
+
+  private static TemplateInput job(String ingestType) {
+    return TemplateInput.newBuilder().setHash(null).setId(null).setTask(taskenum.SYMBOL1).setStatus(statusenum.Pending)
+        .setTaskArgs(task_args_record.newBuilder().setIngest(true).setIngestType(ingestType).setDaterange("2024-01-01")
+            .setPersistence(null).build())
+        .build();
+  }
+
+  /** A MockProducer whose commits can be held back, as a slow coordinator would. */
+  private static final class GatedProducer extends MockProducer<String, Object> {
+    final CountDownLatch gate = new CountDownLatch(1);
+    volatile boolean gated;
+    volatile boolean commitWaiting;
+
+    GatedProducer() {
+      super(true, null, new StringSerializer(), (topic, value) -> (byte[]) value);
+    }
+
+    @Override
+    public void commitTransaction() {
+      if (gated) {
+        commitWaiting = true;
+        try {
+          gate.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      super.commitTransaction();
+    }
+  }
+}
