@@ -12,6 +12,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobStatuses;
@@ -120,7 +121,13 @@ public final class JobSubmitter implements AutoCloseable {
 
   /** The record with its value serialized here, on the caller's thread, and checked against the producer's limit. */
   private ProducerRecord<String, Object> serialized(ProducerRecord<String, Object> record) {
-    byte[] value = values.serialize(record.topic(), record.value());
+    byte[] value;
+    try {
+      value = values.serialize(record.topic(), record.value());
+    } catch (SerializationException e) {
+      throw SubmissionFailedException.notAccepted("cannot serialize the job for Kafka (is the schema registry reachable?): "
+          + e.getMessage(), e);
+    }
     // Key, headers and the record's own framing are small next to the value; 512 bytes leaves room for them.
     int size = value.length + record.key().length() + 512;
     if (size > settings.maxRecordBytes()) {

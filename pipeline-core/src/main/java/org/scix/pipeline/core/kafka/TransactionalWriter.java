@@ -14,9 +14,13 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RecordBatchTooLargeException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -116,6 +120,14 @@ public final class TransactionalWriter implements AutoCloseable {
   public interface Transaction {
     void send(ProducerRecord<String, Object> record);
 
+    /**
+     * Sends, telling {@code onFailure} if the broker refuses this record for what it is (too
+     * large, invalid, an invalid topic): the transaction then aborts, and the caller knows which
+     * record to blame. Nothing else is reported here: a record that fails because its transaction
+     * failed (a retriable error, a rebalance, fencing) is not at fault.
+     */
+    void send(ProducerRecord<String, Object> record, Consumer<Exception> onFailure);
+
     /** Commits consumer offsets with this transaction, fenced by the group generation (KIP-447). */
     void sendOffsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group);
   }
@@ -140,6 +152,15 @@ public final class TransactionalWriter implements AutoCloseable {
         @Override
         public void send(ProducerRecord<String, Object> record) {
           p.send(record);
+        }
+
+        @Override
+        public void send(ProducerRecord<String, Object> record, Consumer<Exception> onFailure) {
+          p.send(record, (metadata, error) -> {
+            if (isRefusedRecord(error)) {
+              onFailure.accept(error);
+            }
+          });
         }
 
         @Override
@@ -215,6 +236,12 @@ public final class TransactionalWriter implements AutoCloseable {
       }
     }
     return producer;
+  }
+
+  /** The broker refused the record itself, whatever the transaction: retrying the same record cannot succeed. */
+  static boolean isRefusedRecord(Throwable error) {
+    return error instanceof RecordTooLargeException || error instanceof RecordBatchTooLargeException
+        || error instanceof InvalidRecordException || error instanceof InvalidTopicException;
   }
 
   static boolean isFatal(Throwable failure) {

@@ -5,11 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.TransactionAbortedException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
@@ -61,6 +64,15 @@ class TransactionalWriterTest {
     // Fencing wrapped in another exception is still fencing.
     assertThat(TransactionalWriter.isFatal(new KafkaException("commit failed", new ProducerFencedException("fenced")))).isTrue();
     assertThat(TransactionalWriter.isFatal(new KafkaException("broker hiccup"))).isFalse();
+  }
+
+  @Test
+  void onlyARecordTheBrokerRefusesForWhatItIsIsBlamedNotOneCaughtInAFailedTransaction() {
+    assertThat(TransactionalWriter.isRefusedRecord(new RecordTooLargeException("too large"))).isTrue();
+    assertThat(TransactionalWriter.isRefusedRecord(new TransactionAbortedException("the transaction aborted"))).isFalse();
+    assertThat(TransactionalWriter.isRefusedRecord(new KafkaException("failed", new CommitFailedException("rebalance")))).isFalse();
+    assertThat(TransactionalWriter.isRefusedRecord(new TimeoutException("slow"))).isFalse();
+    assertThat(TransactionalWriter.isRefusedRecord(null)).isFalse();
   }
 
   @Test

@@ -1,42 +1,60 @@
 package org.scix.pipeline.worker.runner;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Serializer;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
-import org.scix.pipeline.core.kafka.TransactionalWriter.Transaction;
 import org.scix.pipeline.schemas.output.TemplateOutput;
+import org.scix.pipeline.schemas.registry.SchemaRegistryException;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 
 /**
  * Writes a {@link CommitBatch} as one Kafka transaction: Processing events, then per finished job
- * its outputs, dead letter and terminal status, then the input offsets after them, fenced by the
- * consumer group's generation. A job's terminal status, outputs and input offset therefore commit
- * together or not at all. The worker's only use of the {@link TransactionalWriter}.
+ * its outputs, dead letter and terminal status, then the input offsets, fenced by the consumer
+ * group's generation. A job's terminal status, outputs and input offset commit together or not at
+ * all. The worker's only use of the {@link TransactionalWriter}.
+ *
+ * <p>A record that cannot be written fails only its own job. Every record is serialized and
+ * size-checked before the transaction: a job whose outputs cannot be serialized or are larger than
+ * Kafka takes ends Error with the reason instead, and an oversize dead-letter copy becomes a small
+ * reference (headers only). A record the broker refuses fails the transaction; {@link #takeUnwritable}
+ * then names the jobs it belonged to, so they end Error and the rest of the batch commits next turn.
  */
 final class BatchWriter {
   static final String DLT_REASON = "dlt.reason";
   static final String DLT_TOPIC = "dlt.original.topic";
   static final String DLT_PARTITION = "dlt.original.partition";
   static final String DLT_OFFSET = "dlt.original.offset";
+  static final String DLT_VALUE_OMITTED = "dlt.value.omitted";
 
   private final TopicSettings topics;
   private final TransactionalWriter writer;
+  private final Serializer<Object> values;
+  private final int maxRecordBytes;
   private final String workerName;
+  private final Map<JobExecution, String> unwritable = new ConcurrentHashMap<>(); // filled by producer callbacks
 
-  BatchWriter(TopicSettings topics, TransactionalWriter writer, String workerName) {
+  BatchWriter(TopicSettings topics, TransactionalWriter writer, Serializer<Object> values, int maxRecordBytes, String workerName) {
     this.topics = topics;
     this.writer = writer;
+    this.values = values;
+    this.maxRecordBytes = maxRecordBytes;
     this.workerName = workerName;
   }
 
@@ -49,57 +67,106 @@ final class BatchWriter {
    * @throws TransactionalWriter.Aborted nothing of the batch is visible; it may be written again
    * @throws TransactionalWriter.OutcomeUnknown the batch may have committed
    * @throws TransactionalWriter.Fenced this worker must stop
+   * @throws SerializationException a record cannot be serialized for now (schema registry
+   *     unreachable); nothing was sent
    */
   void write(CommitBatch batch, ConsumerGroupMetadata group) {
+    Map<ProducerRecord<String, Object>, JobExecution> records = new LinkedHashMap<>();
+    for (CommitBatch.Announcement announcement : batch.announcements()) {
+      records.put(status(announcement.execution(), JobState.Processing, announcement.attempt(), null), announcement.execution());
+    }
+    batch.finished().values().forEach(jobs -> jobs.forEach(execution -> results(execution).forEach(r -> records.put(r, execution))));
+    Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+    batch.nextOffsets().forEach((partition, next) -> offsets.put(partition, new OffsetAndMetadata(next)));
     writer.write(transaction -> {
-      for (CommitBatch.Announcement announcement : batch.announcements()) {
-        transaction.send(status(announcement.execution(), JobState.Processing, announcement.attempt(), null));
-      }
-      batch.finished().values().forEach(jobs -> jobs.forEach(execution -> sendResult(transaction, execution)));
-      Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-      batch.nextOffsets().forEach((partition, next) -> offsets.put(partition, new OffsetAndMetadata(next)));
+      records.forEach((record, owner) -> transaction.send(record, error -> unwritable.put(owner, error.toString())));
       transaction.sendOffsets(offsets, group);
     });
+  }
+
+  /** The jobs whose records the broker refused in the last failed transaction, with why; forgotten once taken. */
+  Map<JobExecution, String> takeUnwritable() {
+    Map<JobExecution, String> taken = new HashMap<>(unwritable);
+    unwritable.keySet().removeAll(taken.keySet());
+    return taken;
   }
 
   void close() {
     writer.close();
   }
 
-  private void sendResult(Transaction transaction, JobExecution execution) {
+  /** A finished job's records, serialized; if its outputs cannot be written, the job ends Error instead. */
+  private List<ProducerRecord<String, Object>> results(JobExecution execution) {
+    List<ProducerRecord<String, Object>> records = new ArrayList<>();
     if (execution.isControl()) {
-      return;
+      return records;
     }
     Outcome outcome = execution.outcome();
-    if (outcome.deadLetter()) {
-      transaction.send(deadLetter(execution.record(), outcome.errorReason()));
-    }
     if (outcome.success()) {
-      for (TemplateOutput output : outcome.outputs()) {
-        transaction.send(new ProducerRecord<>(topics.output(), execution.jobId(), output));
+      try {
+        for (TemplateOutput output : outcome.outputs()) {
+          records.add(checked(new ProducerRecord<>(topics.output(), execution.jobId(), output)));
+        }
+      } catch (TooLargeForKafka | SerializationException e) {
+        if (e.getCause() instanceof SchemaRegistryException) {
+          throw e; // the registry's trouble, not the job's: the whole batch is written again later
+        }
+        execution.resultUnwritable("output could not be written: " + e.getMessage());
+        return results(execution);
       }
+    }
+    if (outcome.deadLetter()) {
+      records.add(deadLetter(execution.record(), outcome.errorReason()));
     }
     // A poison record whose key is a job id still gets its Error, so its caller is not left waiting.
     if (execution.jobId() != null && JobIds.isValid(execution.jobId())) {
       JobState state = outcome.success() ? JobState.Success : JobState.Error;
-      transaction.send(status(execution, state, Math.max(1, outcome.attempts()), outcome.errorReason()));
+      records.add(status(execution, state, Math.max(1, outcome.attempts()), outcome.errorReason()));
     }
+    return records;
   }
 
   private ProducerRecord<String, Object> status(JobExecution execution, JobState state, int attempt, String reason) {
     String task = execution.isJob() ? execution.job().getTask().name() : null;
     JobStatus event = JobStatuses.event(execution.jobId(), state, task, attempt, workerName, reason, execution.traceparent());
-    return new ProducerRecord<>(topics.status(), execution.jobId(), event);
+    return checked(new ProducerRecord<>(topics.status(), execution.jobId(), event));
   }
 
-  /** The input record as it came (bytes and headers), with why and where from. */
+  /** The input record as it came (bytes and headers), with why and where from; only a reference if the copy is too large. */
   private ProducerRecord<String, Object> deadLetter(ConsumerRecord<String, byte[]> record, String reason) {
     RecordHeaders headers = new RecordHeaders(record.headers().toArray());
     headers.add(DLT_REASON, utf8(reason));
     headers.add(DLT_TOPIC, utf8(record.topic()));
     headers.add(DLT_PARTITION, utf8(Integer.toString(record.partition())));
     headers.add(DLT_OFFSET, utf8(Long.toString(record.offset())));
-    return new ProducerRecord<>(topics.deadLetter(), null, record.key(), record.value(), headers);
+    byte[] value = record.value();
+    if (value != null && size(record.key(), value) > maxRecordBytes) {
+      headers.add(DLT_VALUE_OMITTED, utf8(value.length + " bytes, more than the " + maxRecordBytes + " Kafka takes; read it at the original offset"));
+      value = null;
+    }
+    return new ProducerRecord<>(topics.deadLetter(), null, record.key(), value, headers);
+  }
+
+  /** The record with its value serialized now; fails if Kafka would not take it. */
+  private ProducerRecord<String, Object> checked(ProducerRecord<String, Object> record) {
+    byte[] value = values.serialize(record.topic(), record.value());
+    int size = size(record.key(), value);
+    if (size > maxRecordBytes) {
+      throw new TooLargeForKafka("a record of " + size + " bytes for " + record.topic() + " is more than the "
+          + maxRecordBytes + " bytes Kafka takes (KAFKA_CLIENT_MAX_REQUEST_SIZE)");
+    }
+    return new ProducerRecord<>(record.topic(), null, record.key(), value, record.headers());
+  }
+
+  /** Key, value and the record's own framing (headers are small; 512 bytes leaves room for them). */
+  private static int size(String key, byte[] value) {
+    return (key == null ? 0 : key.length()) + (value == null ? 0 : value.length) + 512;
+  }
+
+  private static final class TooLargeForKafka extends RuntimeException {
+    TooLargeForKafka(String message) {
+      super(message);
+    }
   }
 
   private static byte[] utf8(String value) {

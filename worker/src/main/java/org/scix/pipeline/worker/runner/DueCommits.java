@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,7 +38,15 @@ final class DueCommits {
     try {
       batches.write(batch, consumer.groupMetadata());
     } catch (TransactionalWriter.Aborted e) {
+      // The broker refused some job's record: that job alone ends Error; the rest is written again next turn.
+      batches.takeUnwritable().forEach((execution, reason) -> {
+        log.warn("job {}: its results cannot be written ({}); it ends in Error", execution.jobId(), reason);
+        execution.resultUnwritable("results could not be written: " + reason);
+      });
       log.warn("transaction failed, will retry: {}", e.getMessage());
+      return;
+    } catch (SerializationException e) {
+      log.warn("cannot serialize the batch yet, will retry: {}", e.getMessage());
       return;
     } catch (TransactionalWriter.OutcomeUnknown e) {
       log.warn("transaction outcome unknown, settling it before writing again: {}", e.getMessage());

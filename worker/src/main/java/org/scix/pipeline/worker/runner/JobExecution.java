@@ -191,6 +191,11 @@ final class JobExecution {
     latestAttempt = attempt;
   }
 
+  /** Its results cannot be written (too large, refused by the broker): it ends Error with the reason instead. */
+  synchronized void resultUnwritable(String reason) {
+    outcome = Outcome.error(reason, outcome == null ? 1 : Math.max(1, outcome.attempts()));
+  }
+
   /** The first outcome wins (a cancel racing the task's own end). */
   synchronized void finish(Outcome result) {
     if (outcome == null) {

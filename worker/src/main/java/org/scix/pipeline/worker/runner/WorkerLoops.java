@@ -25,7 +25,8 @@ public final class WorkerLoops {
     // While Kafka is unreachable the writer keeps trying to get a producer, until the loop is asked to stop.
     TransactionalWriter writer = TransactionalWriter.create(config.kafka(), producer, serdes.recordValues(), running::get);
     return new WorkerLoop(settings, running, config.topics().input(), consumer,
-        new BatchWriter(config.topics(), writer, settings.workerName()),
+        new BatchWriter(config.topics(), writer, serdes.recordValues(), TransactionalWriter.maxRecordBytes(config.kafka()),
+            settings.workerName()),
         new JobDecoder(serdes.deserializer(TemplateInput.class)),
         new RetryingTaskRunner(config.tasks(), config.maxAttempts(), config.retryBackoff()),
         taskThreads, new WorkerMetrics(metrics));

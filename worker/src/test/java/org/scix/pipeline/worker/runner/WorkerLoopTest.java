@@ -7,19 +7,27 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -35,6 +43,7 @@ import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.input.task_args_record;
 import org.scix.pipeline.schemas.input.taskenum;
 import org.scix.pipeline.schemas.output.TemplateOutput;
+import org.scix.pipeline.schemas.registry.SchemaRegistryException;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 import org.scix.pipeline.worker.task.RetryableTaskException;
@@ -50,8 +59,11 @@ class WorkerLoopTest {
   private static final TopicPartition P1 = new TopicPartition(TOPICS.input(), 1);
 
   private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
-  private final List<MockProducer<String, Object>> producers = new ArrayList<>(); // a new one after each replacement
-  private MockProducer<String, Object> producer;
+  private final List<RefusingProducer> producers = new ArrayList<>(); // a new one after each replacement
+  private RefusingProducer producer;
+  private final Map<byte[], Object> serialized = Collections.synchronizedMap(new IdentityHashMap<>()); // value bytes -> record
+  private final Map<String, Integer> outputBytes = new ConcurrentHashMap<>();
+  private volatile boolean registryDown;
   private final List<Runnable> taskThreads = new ArrayList<>(); // queued tasks; the test runs them
   private final Map<String, AtomicInteger> failuresLeft = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
@@ -66,16 +78,16 @@ class WorkerLoopTest {
       if (failures != null && failures.getAndDecrement() > 0) {
         throw new RetryableTaskException("transient");
       }
-      context.emit(context.jobId() + "-out", "{}");
+      context.emit(context.jobId() + "-out", "x".repeat(outputBytes.getOrDefault(context.jobId(), 2)));
     }));
     AtomicBoolean running = new AtomicBoolean(true);
     TransactionalWriter writer = new TransactionalWriter("test-worker", () -> {
-      producer = new MockProducer<>(true, null, new StringSerializer(), (topic, value) -> new byte[0]);
+      producer = new RefusingProducer();
       producers.add(producer);
       return producer;
     }, running::get, Duration.ofMillis(100));
     loop = new WorkerLoop(new LoopSettings(4, Duration.ofSeconds(1), Duration.ofMillis(200), "worker-test"), running, TOPICS.input(),
-        consumer, new BatchWriter(TOPICS, writer, "worker-test"), new JobDecoder(jobsById()),
+        consumer, new BatchWriter(TOPICS, writer, this::serialize, 4096, "worker-test"), new JobDecoder(jobsById()),
         new RetryingTaskRunner(tasks, 3, Duration.ZERO), taskThreads::add, new WorkerMetrics(new SimpleMeterRegistry()));
     loop.open();
     consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
@@ -186,6 +198,55 @@ class WorkerLoopTest {
     assertThat(committedOffsets()).containsEntry(P0, 1L).containsEntry(P1, 1L);
   }
 
+  @Test
+  void anUnreachableSchemaRegistryDelaysTheCommitButFailsNoJobAndKeepsTheLoopRunning() {
+    String a = job(P0);
+    loop.turn();
+    taskThreads.get(0).run();
+    registryDown = true;
+    loop.turn();
+    loop.turn();
+    assertThat(terminalStatuses()).isEmpty();
+
+    registryDown = false;
+    loop.turn();
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId, JobStatus::getStatus).containsExactly(tuple(a, JobState.Success));
+  }
+
+  @Test
+  void anOutputLargerThanKafkaTakesFailsOnlyItsOwnJob() {
+    String big = job(P0);
+    String small = job(P0);
+    outputBytes.put(big, 10_000);
+    loop.turn();
+    taskThreads.forEach(Runnable::run);
+    loop.turn();
+
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId, JobStatus::getStatus)
+        .containsExactly(tuple(big, JobState.Error), tuple(small, JobState.Success));
+    assertThat(statuses(big).get(1).getErrorReason()).startsWith("output could not be written").contains("more than the 4096 bytes");
+    assertThat(outputs()).containsExactly(small + "-out");
+    assertThat(committedOffsets()).containsEntry(P0, 2L);
+  }
+
+  @Test
+  void aRecordTheBrokerRefusesFailsOnlyItsOwnJobAndTheRestCommitsNextTurn() {
+    String refused = job(P0);
+    String fine = job(P0);
+    loop.turn();
+    taskThreads.forEach(Runnable::run);
+    producer.refuseOutputsOf = refused;
+
+    loop.turn(); // aborted: the broker refused one output
+    assertThat(terminalStatuses()).isEmpty();
+    loop.turn();
+
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId, JobStatus::getStatus)
+        .containsExactly(tuple(refused, JobState.Error), tuple(fine, JobState.Success));
+    assertThat(statuses(refused).get(1).getErrorReason()).contains("RecordTooLargeException");
+    assertThat(committedOffsets()).containsEntry(P0, 2L);
+  }
+
   /** Input values are job ids; the test deserializer turns one into a SYMBOL1 job. */
   private static Deserializer<TemplateInput> jobsById() {
     return (topic, data) -> TemplateInput.newBuilder()
@@ -214,7 +275,45 @@ class WorkerLoopTest {
   }
 
   private List<ProducerRecord<String, Object>> history() {
-    return producers.stream().flatMap(p -> p.history().stream()).toList();
+    return producers.stream().flatMap(p -> p.history().stream())
+        .map(r -> new ProducerRecord<>(r.topic(), r.key(), serialized.get((byte[]) r.value()))).toList();
+  }
+
+  /** Stands in for Avro: bytes of a realistic size, remembered so the test can read the record back. */
+  private byte[] serialize(String topic, Object value) {
+    if (registryDown) {
+      throw new SerializationException("cannot serialize to topic '" + topic + "'", new SchemaRegistryException("registry unreachable", 0, 0, null));
+    }
+    byte[] bytes = value.toString().getBytes(StandardCharsets.UTF_8);
+    serialized.put(bytes, value);
+    return bytes;
+  }
+
+  /** MockProducer that can refuse one job's outputs as a broker would (callback error, then the commit fails). */
+  private static final class RefusingProducer extends MockProducer<String, Object> {
+    volatile String refuseOutputsOf;
+
+    RefusingProducer() {
+      super(true, null, new StringSerializer(), (topic, value) -> (byte[]) value);
+    }
+
+    @Override
+    public synchronized Future<RecordMetadata> send(ProducerRecord<String, Object> record, Callback callback) {
+      if (record.key().equals(refuseOutputsOf) && record.topic().equals(TOPICS.output())) {
+        refuseOutputsOf = null;
+        commitTransactionException = new KafkaException("transaction aborted after a failed send");
+        RecordTooLargeException refused = new RecordTooLargeException("the broker's max.message.bytes is smaller");
+        callback.onCompletion(null, refused);
+        return CompletableFuture.failedFuture(refused);
+      }
+      return super.send(record, callback);
+    }
+
+    @Override
+    public void abortTransaction() {
+      commitTransactionException = null;
+      super.abortTransaction();
+    }
   }
 
   private List<JobStatus> statuses(String jobId) {
