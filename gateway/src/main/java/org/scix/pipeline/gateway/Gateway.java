@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.Schema;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
@@ -104,7 +105,7 @@ public final class Gateway implements AutoCloseable {
         .build()
         .start();
     if (config.opsPort() > 0) {
-      ops = new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !stopping, this::isServing);
+      ops = new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !stopping && !submitter.fenced().isDone(), this::isServing);
     }
     updateHealth();
     log.info("gateway {} listening on port {} ({}), input topic {}, status topic {}", config.instanceId(), port(),
@@ -130,6 +131,11 @@ public final class Gateway implements AutoCloseable {
       Thread.sleep(50);
     }
     return false;
+  }
+
+  /** Completes, with why, if another replica took over this one's instance id: this replica must stop. */
+  public CompletableFuture<String> fenced() {
+    return submitter.fenced();
   }
 
   public StatusView view() {

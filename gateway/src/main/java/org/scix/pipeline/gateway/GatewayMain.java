@@ -18,7 +18,6 @@ public final class GatewayMain {
   public static void run(Settings settings) throws Exception {
     GatewayConfig config = GatewayConfig.from(settings);
     Gateway gateway = new Gateway(config).start();
-    Thread main = Thread.currentThread();
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("shutdown requested");
       gateway.close();
@@ -28,6 +27,11 @@ public final class GatewayMain {
     } else {
       log.info("gateway ready: serving on port {}", gateway.port());
     }
-    main.join(); // the shutdown hook ends the process
+    // Runs until the shutdown hook ends the process, or until another replica takes over this
+    // one's instance id: then it stops, rather than fence its twin back and forth.
+    String why = gateway.fenced().join();
+    log.error("stopping: {}", why);
+    gateway.close();
+    System.exit(3);
   }
 }

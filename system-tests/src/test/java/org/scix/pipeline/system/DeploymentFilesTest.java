@@ -101,16 +101,22 @@ class DeploymentFilesTest {
     assertThat(config.keySet()).allSatisfy(key -> assertThat(isKnown(key)).as(key).isTrue());
     assertThat(secret.keySet()).allSatisfy(key -> assertThat(isKnown(key)).as(key).isTrue());
 
-    Map<String, Object> gateway = byKind(docs, "Deployment", "scix-gateway");
-    Map<String, Object> worker = byKind(docs, "Deployment", "scix-worker");
+    // StatefulSets: a pod keeps its name (its instance id, hence its transactional id) across restarts.
+    Map<String, Object> gateway = byKind(docs, "StatefulSet", "scix-gateway");
+    Map<String, Object> worker = byKind(docs, "StatefulSet", "scix-worker");
     Map<String, Object> gatewayContainer = container(gateway);
     Map<String, Object> workerContainer = container(worker);
     Map<String, String> gatewayEnv = env(gatewayContainer);
     Map<String, String> workerEnv = env(workerContainer);
     assertThat(gatewayEnv.keySet()).allSatisfy(key -> assertThat(isKnown(key)).as(key).isTrue());
     assertThat(workerEnv.keySet()).allSatisfy(key -> assertThat(isKnown(key)).as(key).isTrue());
-    assertThat(gatewayEnv).containsKey(GatewayConfig.INSTANCE_ID);
-    assertThat(workerEnv).containsKey(WorkerConfig.INSTANCE_ID);
+    for (Map<String, Object> set : List.of(gateway, worker)) {
+      String headless = (String) map(set, "spec").get("serviceName");
+      assertThat(map(map(byKind(docs, "Service", headless), "spec"), "selector")).isEqualTo(labels(set));
+      assertThat(map(byKind(docs, "Service", headless), "spec")).containsEntry("clusterIP", "None");
+    }
+    assertThat(instanceIdSource(gatewayContainer, GatewayConfig.INSTANCE_ID)).isEqualTo("metadata.name");
+    assertThat(instanceIdSource(workerContainer, WorkerConfig.INSTANCE_ID)).isEqualTo("metadata.name");
 
     Map<String, Integer> gatewayPorts = ports(gatewayContainer);
     assertThat(gatewayPorts).containsEntry("grpc", Integer.parseInt(gatewayEnv.get(GatewayConfig.GRPC_PORT)))
@@ -141,7 +147,7 @@ class DeploymentFilesTest {
 
     Map<String, Object> scaled = byKind(docs, "ScaledObject", "scix-worker");
     Map<String, Object> scaledSpec = map(scaled, "spec");
-    assertThat(map(scaledSpec, "scaleTargetRef")).containsEntry("name", "scix-worker");
+    assertThat(map(scaledSpec, "scaleTargetRef")).containsEntry("name", "scix-worker").containsEntry("kind", "StatefulSet");
     assertThat((Integer) scaledSpec.get("maxReplicaCount")).isLessThanOrEqualTo(Integer.parseInt((String) config.get(TopicSettings.PARTITIONS)));
     Map<String, Object> trigger = this.<Map<String, Object>>list(scaledSpec, "triggers").get(0);
     assertThat(trigger).containsEntry("type", "kafka");
@@ -152,6 +158,13 @@ class DeploymentFilesTest {
   }
 
   // --- helpers ---
+
+  /** Where an env var's value comes from: the field path of its fieldRef. */
+  private static String instanceIdSource(Map<String, Object> container, String key) {
+    return DeploymentFilesTest.<Map<String, Object>>listOf(container.get("env")).stream()
+        .filter(e -> key.equals(e.get("name"))).findFirst()
+        .map(e -> (String) map(map(e, "valueFrom"), "fieldRef").get("fieldPath")).orElse(null);
+  }
 
   private static boolean isKnown(String key) {
     return KNOWN_KEYS.contains(key) || key.startsWith("KAFKA_CLIENT_") || key.startsWith(WorkerConfig.TASK_PREFIX);

@@ -1,9 +1,11 @@
 package org.scix.pipeline.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.scix.pipeline.client.JobRequest;
 import org.scix.pipeline.client.JobUpdate;
 import org.scix.pipeline.client.PipelineClient;
+import org.scix.pipeline.client.PipelineClientException;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStates;
 import org.scix.pipeline.gateway.Gateway;
@@ -197,5 +200,39 @@ class GuaranteesIT {
   private static String header(ConsumerRecord<String, byte[]> record, String name) {
     var header = record.headers().lastHeader(name);
     return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A second replica started with the first one's instance id takes over its transactional id.
+   * The first must then stop accepting jobs and say why, not recover into a new producer that
+   * fences its twin back (which made the two take turns failing each other's jobs).
+   */
+  @Test
+  void aGatewayWhoseInstanceIdIsTakenOverStopsInsteadOfFencingItsTwinBack(KafkaStack stack) throws Exception {
+    pipeline(stack).startWorker("twin-w", Map.of(WorkerConfig.SIMULATE_ALL_MS, "10"));
+    Gateway first = pipeline.startGateway("twin");
+    PipelineClient firstClient = client(first);
+    assertThat(firstClient.submit(SYMBOL3, null).jobId()).isNotBlank();
+
+    Gateway second = pipeline.startGateway("twin");
+    PipelineClient secondClient = client(second);
+
+    assertThatThrownBy(() -> firstClient.submit(SYMBOL3, null)).isInstanceOfSatisfying(PipelineClientException.class, e -> {
+      assertThat(e.status().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(e.status().getDescription()).contains("fenced");
+    });
+    assertThat(first.fenced()).succeedsWithin(Duration.ofSeconds(5)).asString().contains("GATEWAY_INSTANCE_ID");
+    assertThat(first.isServing()).isFalse();
+    for (int i = 0; i < 5; i++) {
+      assertThat(secondClient.submitAndFollow(SYMBOL3, null, u -> { }).status()).isEqualTo(statusenum.Success);
+      assertThatThrownBy(() -> firstClient.submit(SYMBOL3, null)).isInstanceOf(PipelineClientException.class);
+    }
+    assertThat(second.isServing()).isTrue();
+  }
+
+  private PipelineClient client(Gateway gateway) {
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
+    resources.add(channel::shutdownNow);
+    return new PipelineClient(channel, 60);
   }
 }

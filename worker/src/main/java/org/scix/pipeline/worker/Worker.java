@@ -5,6 +5,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -70,6 +71,11 @@ public final class Worker implements AutoCloseable {
 
   public boolean isReady() {
     return runner != null && runner.isReady();
+  }
+
+  /** Why the worker stopped on its own (fenced, a fatal Kafka error); empty while it runs or after a requested stop. */
+  public Optional<Throwable> failure() {
+    return runner == null ? Optional.empty() : runner.failure();
   }
 
   public boolean isStopped() {

@@ -21,5 +21,10 @@ public final class WorkerMain {
       worker.close();
     }, "worker-shutdown"));
     worker.awaitStopped();
+    if (worker.failure().isPresent()) {
+      // Fenced by a worker with the same instance id, or a fatal Kafka error: stop, so the orchestrator sees it.
+      log.error("worker stopped: {}", worker.failure().get().toString());
+      System.exit(3);
+    }
   }
 }

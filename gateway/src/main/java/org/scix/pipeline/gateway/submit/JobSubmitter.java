@@ -50,6 +50,7 @@ public final class JobSubmitter implements AutoCloseable {
   private volatile boolean running = true;
   private volatile boolean kafkaReachable;
   private volatile Runnable stateListener = () -> { };
+  private final CompletableFuture<String> fenced = new CompletableFuture<>();
   private TransactionalWriter writer;
 
   /**
@@ -89,6 +90,11 @@ public final class JobSubmitter implements AutoCloseable {
   /** False once the submitter is closing or was fenced: the writer stops retrying then. */
   public boolean isRunning() {
     return running;
+  }
+
+  /** Completes, with why, once another replica took over this one's transactional id: it never writes again. */
+  public CompletableFuture<String> fenced() {
+    return fenced;
   }
 
   /** True while the last transaction attempt succeeded. */
@@ -177,6 +183,8 @@ public final class JobSubmitter implements AutoCloseable {
         setReachable(false);
         batch.forEach(s -> s.acknowledged().completeExceptionally(SubmissionFailedException.notAccepted(
             "this gateway replica was fenced by another with its instance id; retry on another replica", e)));
+        fenced.complete("another gateway took over instance id " + settings.instanceId() + " (" + e.getMessage()
+            + "); give each replica its own GATEWAY_INSTANCE_ID");
       } finally {
         batch.clear();
       }

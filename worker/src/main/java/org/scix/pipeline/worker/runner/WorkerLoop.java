@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.FutureTask;
@@ -46,6 +47,7 @@ public final class WorkerLoop implements Runnable {
   private final AtomicBoolean running;
   private volatile boolean ready;
   private volatile boolean stopped;
+  private volatile Throwable failure;
   private boolean paused;
 
   /** @param running cleared by {@link #stop}; shared with the writer, which stops retrying an unreachable Kafka then */
@@ -66,6 +68,11 @@ public final class WorkerLoop implements Runnable {
   /** True once this worker has joined the group and can write. */
   public boolean isReady() {
     return ready && !stopped;
+  }
+
+  /** The fatal error the loop stopped on, if it did. */
+  public Optional<Throwable> failure() {
+    return Optional.ofNullable(failure);
   }
 
   public boolean isStopped() {
@@ -98,6 +105,7 @@ public final class WorkerLoop implements Runnable {
       }
       log.info("worker {} drained; leaving the group", settings.workerName());
     } catch (RuntimeException e) {
+      failure = e;
       log.error("worker {} stopped on a fatal error: {}", settings.workerName(), e.toString(), e);
       throw e;
     } finally {
