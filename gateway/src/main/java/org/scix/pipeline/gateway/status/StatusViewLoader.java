@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
@@ -31,7 +32,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #sync()} is a read barrier: requests are collected by the reader thread (which owns
  * the consumer), one end-offsets lookup serves every request waiting at that moment, and each
- * completes once the reader's position has reached those offsets.
+ * completes once the reader's position has reached those offsets. The offsets are the high
+ * watermarks (asked of a {@code read_uncommitted} consumer), not the last stable offsets: an open
+ * transaction would put the latter before a Pending committed after it, and the barrier would
+ * pass without it. Reaching the high watermark waits until those transactions end.
  */
 public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatusViewLoader.class);
@@ -39,6 +43,7 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   private final StatusView view;
   private final String topic;
   private final Consumer<String, byte[]> consumer;
+  private final Consumer<String, byte[]> highWatermarks; // read_uncommitted, only asked for end offsets
   private final ConfluentAvroDeserializer<JobStatus> deserializer;
   private final CountDownLatch caughtUp = new CountDownLatch(1);
   private final Thread thread;
@@ -55,14 +60,16 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
 
   public StatusViewLoader(StatusView view, KafkaSettings kafka, String topic, PipelineSerdes serdes, String clientId,
       MeterRegistry metrics) {
-    this(view, topic, TopicReader.newConsumer(kafka, clientId), serdes.deserializer(JobStatus.class), metrics);
+    this(view, topic, TopicReader.newConsumer(kafka, clientId),
+        TopicReader.newConsumer(kafka, clientId + "-ends", IsolationLevel.READ_UNCOMMITTED), serdes.deserializer(JobStatus.class), metrics);
   }
 
-  StatusViewLoader(StatusView view, String topic, Consumer<String, byte[]> consumer,
+  StatusViewLoader(StatusView view, String topic, Consumer<String, byte[]> consumer, Consumer<String, byte[]> highWatermarks,
       ConfluentAvroDeserializer<JobStatus> deserializer, MeterRegistry metrics) {
     this.view = view;
     this.topic = topic;
     this.consumer = consumer;
+    this.highWatermarks = highWatermarks;
     this.deserializer = deserializer;
     this.thread = new Thread(this::run, "status-view-loader");
     Gauge.builder("pipeline.status_view.jobs", view, StatusView::size).description("Jobs held in the status view").register(metrics);
@@ -135,6 +142,7 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
       barriers.forEach(b -> b.waiters().forEach(w -> w.completeExceptionally(stopped)));
       syncRequests.forEach(w -> w.completeExceptionally(stopped));
       consumer.close(Duration.ofSeconds(2));
+      highWatermarks.close(Duration.ofSeconds(2));
       stateListener.run();
     }
   }
@@ -148,7 +156,7 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
         waiters.add(waiter);
       }
       try {
-        barriers.add(new Barrier(TopicReader.endOffsets(consumer, partitions, Duration.ofSeconds(5)), waiters));
+        barriers.add(new Barrier(TopicReader.endOffsets(highWatermarks, partitions, Duration.ofSeconds(5)), waiters));
       } catch (WakeupException e) {
         syncRequests.addAll(waiters); // another request arrived meanwhile; serve them together next turn
       } catch (RuntimeException e) {
@@ -182,7 +190,7 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   private Map<TopicPartition, Long> startOffsets(List<TopicPartition> partitions) {
     while (true) {
       try {
-        return TopicReader.endOffsets(consumer, partitions, Duration.ofSeconds(10));
+        return TopicReader.endOffsets(highWatermarks, partitions, Duration.ofSeconds(10));
       } catch (TimeoutException e) {
         log.warn("end offsets of {} not available yet: {}", topic, e.getMessage());
       }

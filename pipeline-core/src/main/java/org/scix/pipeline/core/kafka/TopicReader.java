@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -12,6 +13,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -36,8 +38,17 @@ public final class TopicReader implements AutoCloseable {
 
   /** A {@code read_committed} consumer without a group, for a reader that lives as long as its process. */
   public static KafkaConsumer<String, byte[]> newConsumer(KafkaSettings kafka, String clientId) {
+    return newConsumer(kafka, clientId, IsolationLevel.READ_COMMITTED);
+  }
+
+  /**
+   * A consumer without a group. {@link IsolationLevel#READ_UNCOMMITTED} is for asking where a
+   * topic's end is (its high watermark): a {@code read_committed} consumer's end offsets are the
+   * last stable offsets, which stop at the first open transaction and hide what committed after it.
+   */
+  public static KafkaConsumer<String, byte[]> newConsumer(KafkaSettings kafka, String clientId, IsolationLevel isolation) {
     Map<String, Object> config = kafka.clientConfig();
-    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation.toString().toLowerCase(Locale.ROOT));
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
