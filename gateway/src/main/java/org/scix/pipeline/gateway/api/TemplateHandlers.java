@@ -5,6 +5,7 @@ import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.trace.SpanKind;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -94,12 +95,27 @@ public final class TemplateHandlers {
     }
     long window = clock.millis() / settings.idempotencyWindow().toMillis();
     String current = JobIds.forIdempotencyKey(idempotencyKey, window);
-    String previous = JobIds.forIdempotencyKey(idempotencyKey, window - 1);
-    return lookup(previous, false).thenCombine(lookup(current, false), (inPrevious, inCurrent) ->
-            inPrevious.map(state -> new Existing(previous, state)).or(() -> inCurrent.map(state -> new Existing(current, state))))
+    // The next window too: a replica whose clock runs ahead may already have used it at the edge.
+    List<String> candidates = List.of(JobIds.forIdempotencyKey(idempotencyKey, window - 1), current,
+        JobIds.forIdempotencyKey(idempotencyKey, window + 1));
+    return existing(candidates)
         .thenCompose(existing -> existing.isPresent()
             ? CompletableFuture.completedFuture(repeated(request, existing.get()))
             : submitNew(request, current, traceparent));
+  }
+
+  /** The first of these job ids that exists, with its status. */
+  private CompletableFuture<Optional<Existing>> existing(List<String> jobIds) {
+    List<CompletableFuture<Optional<JobState>>> lookups = jobIds.stream().map(id -> lookup(id, false)).toList();
+    return CompletableFuture.allOf(lookups.toArray(CompletableFuture[]::new)).thenApply(done -> {
+      for (int i = 0; i < jobIds.size(); i++) {
+        Optional<JobState> state = lookups.get(i).join();
+        if (state.isPresent()) {
+          return Optional.of(new Existing(jobIds.get(i), state.get()));
+        }
+      }
+      return Optional.empty();
+    });
   }
 
   private CompletableFuture<Reply> submitNew(TemplateInput request, String jobId, String traceparent) {

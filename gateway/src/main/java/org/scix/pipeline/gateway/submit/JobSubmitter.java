@@ -6,8 +6,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -51,6 +53,7 @@ public final class JobSubmitter implements AutoCloseable {
   private volatile boolean kafkaReachable;
   private volatile Runnable stateListener = () -> { };
   private final CompletableFuture<String> fenced = new CompletableFuture<>();
+  private final Map<String, CompletableFuture<Void>> unconfirmed = new ConcurrentHashMap<>(); // by job id
   private TransactionalWriter writer;
 
   /**
@@ -108,6 +111,14 @@ public final class JobSubmitter implements AutoCloseable {
    * @throws JobTooLargeException if the job's record is larger than Kafka takes (nothing is queued)
    */
   public CompletableFuture<Void> submit(String jobId, TemplateInput job, String traceparent) {
+    // A retry of a keyed job while its first submission is still on its way joins that one: the
+    // same job id is never queued twice by this replica.
+    CompletableFuture<Void> answer = unconfirmed.computeIfAbsent(jobId, id -> enqueueJob(id, job, traceparent));
+    answer.whenComplete((ok, error) -> unconfirmed.remove(jobId, answer));
+    return answer;
+  }
+
+  private CompletableFuture<Void> enqueueJob(String jobId, TemplateInput job, String traceparent) {
     ProducerRecord<String, Object> jobRecord = serialized(new ProducerRecord<>(topics.input(), jobId, job));
     // W3C trace context travels with the job to the worker, which copies it into its status events.
     ControlRecords.addTraceparent(jobRecord.headers(), traceparent);

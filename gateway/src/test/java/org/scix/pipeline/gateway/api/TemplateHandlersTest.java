@@ -30,6 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewSync;
 import org.scix.pipeline.gateway.interceptors.CallMetadata;
@@ -358,6 +359,20 @@ class TemplateHandlersTest {
     assertThat(repeat).isEqualTo(first);
     assertThat(otherKey).isNotEqualTo(first);
     assertThat(producer.history()).hasSize(4); // job + Pending for order-42 and for order-43 only
+  }
+
+  /** At a window's edge, a replica whose clock runs ahead derives the next window's id; this one must still find it. */
+  @Test
+  void aKeyFirstUsedOnAReplicaWhoseClockRunsAheadMapsToThatSameJob() throws Exception {
+    start(true, false);
+    long window = clockMillis.get() / Duration.ofMinutes(1).toMillis();
+    String fromTheFastReplica = JobIds.forIdempotencyKey("order-7", window + 1);
+    view.apply(fromTheFastReplica, JobState.Pending);
+
+    String answered = codec.decode(callWithKey(INIT, "order-7").get(0)).getHash();
+
+    assertThat(answered).isEqualTo(fromTheFastReplica);
+    assertThat(producer.history()).isEmpty();
   }
 
   @Test

@@ -62,6 +62,21 @@ class JobSubmitterTest {
   }
 
   @Test
+  void aRetryWhileTheFirstSubmissionIsOnItsWayJoinsItInsteadOfQueueingTheJobAgain() throws Exception {
+    start(new SubmitterSettings("test", Duration.ofSeconds(5), 1024 * 1024));
+    producer.gated = true;
+    String jobId = JobIds.random();
+    CompletableFuture<Void> first = submitter.submit(JobIds.random(), job("ahead"), null); // holds the commit
+    await().atMost(Duration.ofSeconds(5)).until(() -> producer.commitWaiting);
+    CompletableFuture<Void> keyed = submitter.submit(jobId, job("keyed"), null);
+    CompletableFuture<Void> retry = submitter.submit(jobId, job("keyed"), null);
+
+    producer.gate.countDown();
+    CompletableFuture.allOf(first, keyed, retry).get(5, TimeUnit.SECONDS);
+    assertThat(producer.history()).filteredOn(r -> r.key().equals(jobId)).hasSize(2); // one job record, one Pending
+  }
+
+  @Test
   void anOversizeJobIsRefusedAloneBeforeItJoinsABatch() throws Exception {
     start(new SubmitterSettings("test", Duration.ofSeconds(2), 4096));
     assertThatThrownBy(() -> submitter.submit(JobIds.random(), job("x".repeat(10_000)), null))
