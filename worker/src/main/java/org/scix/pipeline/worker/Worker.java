@@ -45,13 +45,15 @@ public final class Worker implements AutoCloseable {
     KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
     new KafkaClientMetrics(consumer).bindTo(metrics);
     AtomicInteger threads = new AtomicInteger();
-    ExecutorService pool = Executors.newFixedThreadPool(config.concurrency(), r -> {
+    // The loop runs at most `concurrency` tasks at once; the pool grows beyond that only for threads
+    // still held by tasks that ignored the interrupt after their deadline (those no longer count).
+    ExecutorService pool = Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "task-" + threads.incrementAndGet());
       t.setDaemon(true);
       return t;
     });
-    LoopSettings settings = new LoopSettings(config.concurrency(), config.drainTimeout(), revocationWait(consumerConfig),
-        "worker-" + config.instanceId());
+    LoopSettings settings = new LoopSettings(config.concurrency(), Math.max(16, 4 * config.concurrency()), config.drainTimeout(),
+        revocationWait(consumerConfig), config.taskDeadlines(), "worker-" + config.instanceId());
     runner = WorkerLoops.create(config, settings, consumer, serdes, pool, metrics);
     thread = new Thread(() -> {
       try {

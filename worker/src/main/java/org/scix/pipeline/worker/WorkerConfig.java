@@ -15,6 +15,8 @@ import org.scix.pipeline.worker.task.TaskRegistry;
  * Everything a worker reads at start, validated there.
  *
  * @param concurrency jobs one process runs at once (across and within its partitions)
+ * @param taskDeadlines how long one run of each task may take before the job ends Error
+ *     {@code timed out} and its thread stops counting (zero: no limit)
  * @param tasks the implementation bound to each task name ({@code TASK_SYMBOL1=...}); with
  *     {@value #SIMULATE_ALL_MS} set (CLI {@code --simulate-ms}), every task is bound to {@value #SIMULATED}
  */
@@ -25,6 +27,7 @@ public record WorkerConfig(
     String instanceId,
     int concurrency,
     TaskRegistry tasks,
+    Map<taskenum, Duration> taskDeadlines,
     int maxAttempts,
     Duration retryBackoff,
     Duration drainTimeout,
@@ -40,6 +43,9 @@ public record WorkerConfig(
   public static final String RETRY_BACKOFF = "TASK_RETRY_BACKOFF_MS";
   public static final String DRAIN_TIMEOUT = "WORKER_DRAIN_TIMEOUT_MS";
   public static final String OPS_PORT = "WORKER_OPS_PORT";
+  /** How long one run of any task may take (0: no limit); {@code TASK_<SYMBOL>_DEADLINE_MS} per task. */
+  public static final String TASK_DEADLINE = "TASK_DEADLINE_MS";
+  public static final String TASK_DEADLINE_SUFFIX = "_DEADLINE_MS";
   /** The built-in tasks bound by default: SYMBOL1 and SYMBOL2 to the example task, SYMBOL3 to the simulated one. */
   private static final String EXAMPLE = "daterange-expansion";
   private static final String SIMULATED = "simulated";
@@ -58,10 +64,20 @@ public record WorkerConfig(
         s.string(INSTANCE_ID, hostName() + "-" + ProcessHandle.current().pid()),
         s.integer(CONCURRENCY, 16, 1, 4096),
         TaskRegistry.load(bindings, s),
+        deadlines(s),
         s.integer(MAX_ATTEMPTS, 3, 1, 100),
         s.duration(RETRY_BACKOFF, Duration.ofMillis(200), Duration.ZERO),
         s.duration(DRAIN_TIMEOUT, Duration.ofSeconds(30), Duration.ZERO),
         s.integer(OPS_PORT, 0, 0, 65535));
+  }
+
+  private static Map<taskenum, Duration> deadlines(Settings s) {
+    Duration all = s.duration(TASK_DEADLINE, Duration.ZERO, Duration.ZERO);
+    Map<taskenum, Duration> deadlines = new EnumMap<>(taskenum.class);
+    for (taskenum task : new taskenum[] {taskenum.SYMBOL1, taskenum.SYMBOL2, taskenum.SYMBOL3}) {
+      deadlines.put(task, s.duration(TASK_PREFIX + task.name() + TASK_DEADLINE_SUFFIX, all, Duration.ZERO));
+    }
+    return deadlines;
   }
 
   private static String hostName() {

@@ -75,9 +75,9 @@ final class BatchWriter {
     for (CommitBatch.Announcement announcement : batch.announcements()) {
       records.put(status(announcement.execution(), JobState.Processing, announcement.attempt(), null), announcement.execution());
     }
-    batch.finished().values().forEach(jobs -> jobs.forEach(execution -> results(execution).forEach(r -> records.put(r, execution))));
+    batch.finished().forEach(execution -> results(execution).forEach(r -> records.put(r, execution)));
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
-    batch.nextOffsets().forEach((partition, next) -> offsets.put(partition, new OffsetAndMetadata(next)));
+    batch.commits().forEach((partition, commit) -> offsets.put(partition, new OffsetAndMetadata(commit.nextOffset(), commit.metadata())));
     writer.write(transaction -> {
       records.forEach((record, owner) -> transaction.send(record, error -> unwritable.put(owner, error.toString())));
       transaction.sendOffsets(offsets, group);
@@ -98,10 +98,10 @@ final class BatchWriter {
   /** A finished job's records, serialized; if its outputs cannot be written, the job ends Error instead. */
   private List<ProducerRecord<String, Object>> results(JobExecution execution) {
     List<ProducerRecord<String, Object>> records = new ArrayList<>();
-    if (execution.isControl()) {
+    Outcome outcome = execution.outcome();
+    if (!outcome.writes()) {
       return records;
     }
-    Outcome outcome = execution.outcome();
     if (outcome.success()) {
       try {
         for (TemplateOutput output : outcome.outputs()) {

@@ -3,21 +3,25 @@ package org.scix.pipeline.worker.runner;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
+import org.scix.pipeline.worker.runner.PartitionLedger.PartitionCommit;
 
 /**
- * What one worker transaction writes: Processing for each attempt not yet announced, per partition
- * the finished jobs at the head of its queue (offset order), and an input offset for <em>every</em>
- * partition the transaction touches: one past its last finished job, or, where nothing finished,
- * the offset already committed. Committing offsets fences the whole transaction by the group
- * generation (KIP-447), so a worker that lost its partitions cannot commit anything about them,
- * not even a Processing event after the new owner's terminal one.
+ * What one worker transaction writes: Processing for each attempt not yet announced, and for every
+ * partition it touches a {@link PartitionCommit}: the records that finished (whatever still runs
+ * before them), and the offset and metadata to commit. Committing offsets fences the whole
+ * transaction by the group generation (KIP-447), so a worker that lost its partitions cannot
+ * commit anything about them, not even a Processing event after the new owner's terminal one.
  */
-record CommitBatch(List<Announcement> announcements, Map<TopicPartition, List<JobExecution>> finished,
-    Map<TopicPartition, Long> nextOffsets) {
+record CommitBatch(List<Announcement> announcements, Map<TopicPartition, PartitionCommit> commits) {
   /** Processing for {@code attempt} of a job. */
   record Announcement(JobExecution execution, int attempt) {}
 
   boolean isEmpty() {
-    return announcements.isEmpty() && finished.isEmpty();
+    return announcements.isEmpty() && commits.values().stream().allMatch(c -> c.finished().isEmpty());
+  }
+
+  /** The records whose results this batch writes. */
+  List<JobExecution> finished() {
+    return commits.values().stream().flatMap(c -> c.finished().stream()).toList();
   }
 }

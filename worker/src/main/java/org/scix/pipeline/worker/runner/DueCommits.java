@@ -7,6 +7,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
+import org.scix.pipeline.worker.runner.InFlightJobs.CommitPoint;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,18 +60,18 @@ final class DueCommits {
 
   /**
    * A commit whose outcome is unknown may have happened. A new producer settles it (its
-   * initTransactions completes or aborts the transaction in doubt); then the committed offsets say
-   * which jobs committed, and those leave without being written a second time.
+   * initTransactions completes or aborts the transaction in doubt); then the committed offsets
+   * and their metadata say which records committed, and those leave without being written again.
    */
   private void settleUnknownOutcome() {
     batches.init();
-    Map<TopicPartition, Long> committed = new HashMap<>();
+    Map<TopicPartition, CommitPoint> committed = new HashMap<>();
     consumer.committed(consumer.assignment()).forEach((partition, offset) -> {
       if (offset != null) {
-        committed.put(partition, offset.offset());
+        committed.put(partition, new CommitPoint(offset.offset(), offset.metadata()));
       }
     });
-    List<JobExecution> done = jobs.dropCommitted(committed);
+    List<JobExecution> done = jobs.settle(committed);
     if (!done.isEmpty()) {
       log.info("{} record(s) turned out committed; not written again", done.size());
       metrics.ended(done);

@@ -1,5 +1,6 @@
 package org.scix.pipeline.worker.runner;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -7,37 +8,60 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 import org.scix.pipeline.worker.runner.CommitBatch.Announcement;
+import org.scix.pipeline.worker.runner.PartitionLedger.PartitionCommit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The records a worker holds, per partition in offset order, from receipt until their results are
- * committed. Plain bookkeeping owned by the poll thread: jobs may finish in any order, but a
- * partition's results are committed in offset order, so its committed offset never passes a job
- * that has not ended.
+ * The records a worker holds, from receipt until their results are committed: a
+ * {@link PartitionLedger} per partition, and the jobs waiting for a task thread in arrival order.
+ * Plain bookkeeping owned by the poll thread.
  */
 final class InFlightJobs {
   private static final Logger log = LoggerFactory.getLogger(InFlightJobs.class);
-  private final Map<TopicPartition, ArrayDeque<JobExecution>> byPartition = new HashMap<>();
-  private int size;
+  private final Map<TopicPartition, PartitionLedger> ledgers = new HashMap<>();
+  private final ArrayDeque<JobExecution> waiting = new ArrayDeque<>();
 
+  /** Starts a partition from the group's committed offset and its metadata. */
+  void seed(TopicPartition partition, long committedOffset, String metadata) {
+    ledgers.computeIfAbsent(partition, p -> new PartitionLedger()).seed(committedOffset, metadata);
+  }
+
+  /** Takes a received record; a job that must not run again ends here with nothing to write. */
   void add(JobExecution execution) {
-    byPartition.computeIfAbsent(execution.partition(), p -> new ArrayDeque<>()).addLast(execution);
-    size++;
+    String skip = ledgers.computeIfAbsent(execution.partition(), p -> new PartitionLedger()).add(execution);
+    if (skip != null) {
+      log.info("record {}@{} (job {}) skipped: {}", execution.partition(), execution.offset(), execution.jobId(), skip);
+      execution.skip();
+    } else if (execution.isJob() && !execution.isFinished()) {
+      waiting.addLast(execution);
+    }
+  }
+
+  /** The next job to hand to a task thread, in arrival order; null if none waits. */
+  JobExecution nextToStart() {
+    JobExecution next;
+    while ((next = waiting.pollFirst()) != null) {
+      if (!next.isFinished() && !next.shouldStop()) {
+        return next;
+      }
+    }
+    return null;
   }
 
   /** Records held, finished or not. */
   int size() {
-    return size;
+    return ledgers.values().stream().mapToInt(PartitionLedger::size).sum();
   }
 
-  /** Jobs holding (or queued for) a task thread. */
+  /** Jobs holding a task thread. */
   int runningTasks() {
     int running = 0;
-    for (ArrayDeque<JobExecution> queue : byPartition.values()) {
-      for (JobExecution execution : queue) {
+    for (PartitionLedger ledger : ledgers.values()) {
+      for (JobExecution execution : ledger.held()) {
         if (execution.isRunning()) {
           running++;
         }
@@ -46,12 +70,26 @@ final class InFlightJobs {
     return running;
   }
 
+  /** Received jobs of {@code partition} not handed to a task thread yet. */
+  int waiting(TopicPartition partition) {
+    int count = 0;
+    for (JobExecution execution : waiting) {
+      if (execution.partition().equals(partition)) {
+        count++;
+      }
+    }
+    return count;
+  }
+
   /** Whether any job of these partitions is running on a task thread. */
   boolean hasStartedUnfinished(Collection<TopicPartition> partitions) {
     for (TopicPartition partition : partitions) {
-      for (JobExecution execution : byPartition.getOrDefault(partition, new ArrayDeque<>())) {
-        if (execution.isStartedAndUnfinished()) {
-          return true;
+      PartitionLedger ledger = ledgers.get(partition);
+      if (ledger != null) {
+        for (JobExecution execution : ledger.held()) {
+          if (execution.isStartedAndUnfinished()) {
+            return true;
+          }
         }
       }
     }
@@ -67,11 +105,12 @@ final class InFlightJobs {
    */
   boolean cancel(TopicPartition partition, String jobId) {
     boolean found = false;
-    for (JobExecution execution : byPartition.getOrDefault(partition, new ArrayDeque<>())) {
+    PartitionLedger ledger = ledgers.get(partition);
+    for (JobExecution execution : ledger == null ? List.<JobExecution>of() : ledger.held()) {
       if (execution.isJob() && execution.jobId().equals(jobId)) {
         found = true;
         if (!execution.isFinished() && !execution.isCancelled()) {
-          log.info("job {} cancelled while running", jobId);
+          log.info("job {} cancelled {}", jobId, execution.isRunning() ? "while running" : "before it started");
           execution.cancel();
         }
       }
@@ -79,80 +118,87 @@ final class InFlightJobs {
     return found;
   }
 
+  /** Running jobs past their task's deadline (none for a task without one). */
+  List<JobExecution> overdue(Function<JobExecution, Duration> deadline, long nowNanos) {
+    List<JobExecution> overdue = new ArrayList<>();
+    for (PartitionLedger ledger : ledgers.values()) {
+      for (JobExecution execution : ledger.held()) {
+        Duration limit = execution.isStartedAndUnfinished() ? deadline.apply(execution) : null;
+        if (limit != null && !limit.isZero() && nowNanos - execution.startedNanos() > limit.toNanos()) {
+          overdue.add(execution);
+        }
+      }
+    }
+    return overdue;
+  }
+
   /** What the next transaction should write; nothing changes until {@link #committed}. */
   CommitBatch due() {
     List<Announcement> announcements = new ArrayList<>();
-    Map<TopicPartition, List<JobExecution>> finished = new LinkedHashMap<>();
-    Map<TopicPartition, Long> nextOffsets = new HashMap<>();
-    byPartition.forEach((partition, queue) -> {
-      boolean head = true;
+    Map<TopicPartition, PartitionCommit> commits = new LinkedHashMap<>();
+    ledgers.forEach((partition, ledger) -> {
       boolean touched = false;
-      for (JobExecution execution : queue) {
+      for (JobExecution execution : ledger.held()) {
         for (int attempt = execution.firstUnannouncedAttempt(); attempt <= execution.latestAttempt(); attempt++) {
           announcements.add(new Announcement(execution, attempt));
           touched = true;
         }
-        if (head && execution.isFinished()) {
-          finished.computeIfAbsent(partition, p -> new ArrayList<>()).add(execution);
-          nextOffsets.put(partition, execution.offset() + 1);
-        } else {
-          head = false;
-        }
       }
-      if (touched && !queue.isEmpty()) {
-        // Everything before the queue's head is committed: re-committing its offset moves nothing but fences the write.
-        nextOffsets.putIfAbsent(partition, queue.peekFirst().offset());
+      PartitionCommit commit = ledger.due();
+      // A partition with only Processing events still commits its (unchanged) offset: that fences the write.
+      if (touched || !commit.finished().isEmpty()) {
+        commits.put(partition, commit);
       }
     });
-    return new CommitBatch(announcements, finished, nextOffsets);
+    return new CommitBatch(announcements, commits);
+  }
+
+  /** The batch is committed: its announcements are done and its finished records leave. */
+  void committed(CommitBatch batch) {
+    batch.announcements().forEach(a -> a.execution().announced(a.attempt()));
+    batch.commits().forEach((partition, commit) -> {
+      PartitionLedger ledger = ledgers.get(partition);
+      if (ledger != null) {
+        ledger.committed(commit);
+      }
+    });
   }
 
   /**
-   * The outcome of a transaction was unknown and is now settled: the records below the committed
-   * offsets did commit, with their results, so they leave without being written again.
+   * The outcome of a transaction was unknown and is now settled: per partition, the group's
+   * committed offset and metadata say what committed; those records leave without being written again.
    *
-   * @return the jobs that turned out committed
+   * @return the records that turned out committed
    */
-  List<JobExecution> dropCommitted(Map<TopicPartition, Long> committedOffsets) {
-    List<JobExecution> dropped = new ArrayList<>();
-    committedOffsets.forEach((partition, committed) -> {
-      ArrayDeque<JobExecution> queue = byPartition.get(partition);
-      while (queue != null && !queue.isEmpty() && queue.peekFirst().offset() < committed) {
-        dropped.add(queue.pollFirst());
-        size--;
+  List<JobExecution> settle(Map<TopicPartition, CommitPoint> committed) {
+    List<JobExecution> done = new ArrayList<>();
+    committed.forEach((partition, point) -> {
+      PartitionLedger ledger = ledgers.get(partition);
+      if (ledger != null) {
+        done.addAll(ledger.settle(point.offset(), point.metadata()));
       }
     });
-    return dropped;
+    return done;
   }
 
-  /** The batch is committed: its announcements are done and its finished jobs leave. */
-  void committed(CommitBatch batch) {
-    batch.announcements().forEach(a -> a.execution().announced(a.attempt()));
-    batch.finished().forEach((partition, jobs) -> {
-      ArrayDeque<JobExecution> queue = byPartition.get(partition);
-      for (int i = 0; i < jobs.size() && queue != null; i++) {
-        queue.pollFirst();
-        size--;
-      }
-    });
-  }
-
-  /** Gives up the jobs of these partitions (revoked or lost): their tasks are told to stop. Returns how many. */
+  /** Gives up the records of these partitions (revoked or lost): their tasks are told to stop. Returns how many. */
   int handBack(Collection<TopicPartition> partitions) {
     int handedBack = 0;
     for (TopicPartition partition : partitions) {
-      ArrayDeque<JobExecution> queue = byPartition.remove(partition);
-      if (queue != null) {
-        queue.forEach(JobExecution::abandon);
-        handedBack += queue.size();
+      PartitionLedger ledger = ledgers.remove(partition);
+      if (ledger != null) {
+        handedBack += ledger.handBack();
       }
     }
-    size -= handedBack;
+    waiting.removeIf(execution -> partitions.contains(execution.partition()));
     return handedBack;
   }
 
-  /** Gives up every job (drain timeout). */
+  /** Gives up every record (drain timeout). */
   int handBackAll() {
-    return handBack(new ArrayList<>(byPartition.keySet()));
+    return handBack(new ArrayList<>(ledgers.keySet()));
   }
+
+  /** A partition's committed offset and its metadata. */
+  record CommitPoint(long offset, String metadata) {}
 }

@@ -1,6 +1,7 @@
 package org.scix.pipeline.worker.runner;
 
 import io.opentelemetry.api.trace.SpanKind;
+import java.time.Duration;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -29,6 +30,7 @@ final class JobExecution {
   private volatile Outcome outcome;
   private volatile int latestAttempt; // 0 until dispatched; then the attempt the task is on
   private volatile boolean taskStarted;
+  private volatile long startedNanos;
   private volatile boolean abandoned;
   private volatile boolean cancelled;
 
@@ -115,6 +117,11 @@ final class JobExecution {
     return taskStarted && outcome == null;
   }
 
+  /** When its task began on a task thread (System.nanoTime). */
+  long startedNanos() {
+    return startedNanos;
+  }
+
   /** The task should stop: cancelled, or handed back to the group. */
   boolean shouldStop() {
     return cancelled || abandoned;
@@ -142,6 +149,23 @@ final class JobExecution {
       finish(Outcome.error(CANCELLED, 0));
     } else if (task.cancel(true) && !taskStarted) {
       finish(Outcome.error(CANCELLED, 0)); // queued in the pool: it will never run now
+    }
+  }
+
+  /** Its job already ran (an earlier record of it, or this record before a restart): only its offset is committed. */
+  void skip() {
+    endSpan(null);
+    finish(Outcome.nothing());
+  }
+
+  /**
+   * Past its task's deadline: it ends Error now and its task thread is interrupted. The worker
+   * no longer counts that thread, so a task that ignores the interrupt holds no slot.
+   */
+  void timeOut(Duration deadline) {
+    finish(Outcome.error("timed out after " + deadline.toMillis() + " ms", Math.max(1, latestAttempt)));
+    if (task != null) {
+      task.cancel(true);
     }
   }
 
@@ -183,6 +207,7 @@ final class JobExecution {
   // --- task thread (finish also from the poll thread, on cancel) ---
 
   void taskStarted() {
+    startedNanos = System.nanoTime();
     taskStarted = true;
   }
 

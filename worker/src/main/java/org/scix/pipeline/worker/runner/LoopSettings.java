@@ -1,15 +1,27 @@
 package org.scix.pipeline.worker.runner;
 
 import java.time.Duration;
+import java.util.Map;
+import org.scix.pipeline.schemas.input.taskenum;
 
 /**
  * How the worker's poll loop paces itself.
  *
- * @param concurrency tasks running at once; intake pauses while this many hold task threads
- * @param drainTimeout how long a stopping worker lets in-flight jobs finish before handing them back
+ * @param concurrency tasks running at once
+ * @param waitingPerPartition received jobs waiting for a task thread at which a partition is
+ *     paused (resumed at half); bounds memory while polling goes on for cancel requests
+ * @param drainTimeout how long a stopping worker lets running jobs finish before handing them back
  * @param revocationWait how long a revoked partition's running jobs may finish before they are
  *     handed back; must stay well under the consumer's max.poll.interval.ms, or the worker is
  *     thrown out of the group and loses all its partitions
+ * @param deadlines per task: how long one run may take before the job ends Error {@code timed out}
+ *     (zero or absent: no deadline)
  * @param workerName written into every status event this worker writes
  */
-public record LoopSettings(int concurrency, Duration drainTimeout, Duration revocationWait, String workerName) {}
+public record LoopSettings(int concurrency, int waitingPerPartition, Duration drainTimeout, Duration revocationWait,
+    Map<taskenum, Duration> deadlines, String workerName) {
+
+  Duration deadline(JobExecution execution) {
+    return execution.isJob() ? deadlines.getOrDefault(execution.job().getTask(), Duration.ZERO) : Duration.ZERO;
+  }
+}

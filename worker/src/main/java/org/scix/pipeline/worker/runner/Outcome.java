@@ -3,22 +3,26 @@ package org.scix.pipeline.worker.runner;
 import java.util.List;
 import org.scix.pipeline.schemas.output.TemplateOutput;
 
-/** How a job ended. {@code deadLetter} means: copy the input record to the dead-letter topic. */
-record Outcome(boolean success, String errorReason, boolean deadLetter, int attempts, List<TemplateOutput> outputs) {
+/**
+ * How a record ended. {@code deadLetter} means: copy the input record to the dead-letter topic.
+ * {@code writes} is false for records that write nothing (control records, and records skipped
+ * because their job already ran): only their offset is committed.
+ */
+record Outcome(boolean success, String errorReason, boolean deadLetter, int attempts, List<TemplateOutput> outputs, boolean writes) {
   static Outcome success(int attempts, List<TemplateOutput> outputs) {
-    return new Outcome(true, null, false, attempts, outputs);
+    return new Outcome(true, null, false, attempts, outputs, true);
   }
 
   static Outcome error(String reason, int attempts) {
-    return new Outcome(false, reason, false, attempts, List.of());
+    return new Outcome(false, reason, false, attempts, List.of(), true);
   }
 
   static Outcome deadLetter(String reason, int attempts) {
-    return new Outcome(false, reason, true, attempts, List.of());
+    return new Outcome(false, reason, true, attempts, List.of(), true);
   }
 
-  /** A control record's outcome: it writes nothing. */
+  /** Nothing to write: only the record's offset is committed. */
   static Outcome nothing() {
-    return new Outcome(false, null, false, 0, List.of());
+    return new Outcome(false, null, false, 0, List.of(), false);
   }
 }

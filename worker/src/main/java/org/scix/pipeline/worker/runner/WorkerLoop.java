@@ -1,7 +1,6 @@
 package org.scix.pipeline.worker.runner;
 
 import java.time.Duration;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -9,9 +8,7 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.consumer.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -21,15 +18,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The consume-process-produce loop of one worker process, read top to bottom like Kafka's
- * {@code ExactlyOnceMessageProcessor}: poll, start each job's task on the pool, commit what is
- * due in one transaction ({@link DueCommits}), pause or resume intake. One thread (this one)
- * owns the consumer and the writer; {@link InFlightJobs} keeps the per-partition bookkeeping.
+ * {@code ExactlyOnceMessageProcessor}: poll, start jobs on task threads while fewer than
+ * {@code concurrency} run, end tasks past their deadline, commit what is due in one transaction
+ * ({@link DueCommits}), pause or resume partitions. One thread (this one) owns the consumer and
+ * the writer; {@link InFlightJobs} keeps the per-partition bookkeeping.
  *
  * <p>A job's terminal status, outputs and input offset commit together or not at all: a worker
  * killed mid-job leaves it uncommitted, another worker runs it again, and it still ends with
- * exactly one terminal status. A short job's Processing and terminal status share a transaction.
- * Long jobs do not stop polling (no rebalance, no second execution); while {@code concurrency}
- * tasks run, every partition is paused and polling goes on.
+ * exactly one terminal status. A job's results commit when it ends, whatever still runs before it
+ * in its partition (the offsets done above the committed one travel in its metadata). Long jobs
+ * do not stop polling (no rebalance, no second execution), and busy task threads do not either.
  */
 public final class WorkerLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(WorkerLoop.class);
@@ -48,7 +46,6 @@ public final class WorkerLoop implements Runnable {
   private volatile boolean ready;
   private volatile boolean stopped;
   private volatile Throwable failure;
-  private boolean paused;
 
   /** @param running cleared by {@link #stop}; shared with the writer, which stops retrying an unreachable Kafka then */
   WorkerLoop(LoopSettings settings, AtomicBoolean running, String inputTopic, Consumer<String, byte[]> consumer, BatchWriter batches,
@@ -91,18 +88,21 @@ public final class WorkerLoop implements Runnable {
       open();
       log.info("worker {} consuming {} (concurrency {})", settings.workerName(), inputTopic, settings.concurrency());
       long drainDeadline = Long.MAX_VALUE;
-      while (running.get() || (jobs.size() > 0 && System.nanoTime() < drainDeadline)) {
+      // Draining: no new task starts; running ones finish and commit. Jobs not started are left
+      // uncommitted for the partition's next owner.
+      while (running.get() || (isBusy() && System.nanoTime() < drainDeadline)) {
         if (!running.get() && drainDeadline == Long.MAX_VALUE) {
           drainDeadline = System.nanoTime() + settings.drainTimeout().toNanos();
-          pauseAll();
-          log.info("worker {} stopping: {} record(s) in flight, draining up to {} ms", settings.workerName(), jobs.size(),
+          consumer.pause(consumer.assignment());
+          log.info("worker {} stopping: {} task(s) running, draining up to {} ms", settings.workerName(), jobs.runningTasks(),
               settings.drainTimeout().toMillis());
         }
         turn();
       }
-      if (jobs.size() > 0) {
-        log.warn("drain timeout: abandoning {} unfinished job(s); they will run again elsewhere", jobs.handBackAll());
+      if (jobs.runningTasks() > 0) {
+        log.warn("drain timeout: abandoning {} running job(s); they will run again elsewhere", jobs.runningTasks());
       }
+      jobs.handBackAll();
       log.info("worker {} drained; leaving the group", settings.workerName());
     } catch (RuntimeException e) {
       failure = e;
@@ -118,16 +118,22 @@ public final class WorkerLoop implements Runnable {
   /** Creates the producer (fencing a predecessor) and joins the group. */
   void open() {
     batches.init();
-    consumer.subscribe(List.of(inputTopic), new Rebalance());
+    consumer.subscribe(List.of(inputTopic), new Rebalance(settings, consumer, jobs, committer, running::get));
     ready = true;
   }
 
-  /** One turn of the loop: receive, commit what is due, adjust intake. */
+  /** One turn of the loop: receive, end overdue tasks, start what fits, commit what is due, adjust intake. */
   void turn() {
     receive(poll());
+    endOverdueTasks();
+    startWaitingJobs();
     committer.commitDue();
     applyFlowControl();
     metrics.inFlight(jobs.size());
+  }
+
+  private boolean isBusy() {
+    return jobs.runningTasks() > 0 || !jobs.due().isEmpty();
   }
 
   private Iterable<ConsumerRecord<String, byte[]>> poll() {
@@ -153,12 +159,27 @@ public final class WorkerLoop implements Runnable {
         if (!jobs.cancel(execution.partition(), execution.jobId())) {
           log.info("cancel of job {} ignored: it already finished", execution.jobId());
         }
-      } else if (execution.isJob() && cancelRequested.contains(execution.jobId())) {
+      } else if (execution.isJob() && !execution.isFinished() && cancelRequested.contains(execution.jobId())) {
         log.info("job {} cancelled before it started", execution.jobId());
         execution.cancel();
-      } else if (execution.isJob()) {
-        dispatch(execution);
       }
+    }
+  }
+
+  /** Hands waiting jobs to task threads while fewer than {@code concurrency} run; none while draining. */
+  private void startWaitingJobs() {
+    JobExecution next;
+    while (running.get() && jobs.runningTasks() < settings.concurrency() && (next = jobs.nextToStart()) != null) {
+      dispatch(next);
+    }
+  }
+
+  private void endOverdueTasks() {
+    for (JobExecution execution : jobs.overdue(settings::deadline, System.nanoTime())) {
+      Duration deadline = settings.deadline(execution);
+      log.warn("job {} timed out after {} ms; its task thread is interrupted and no longer counted", execution.jobId(),
+          deadline.toMillis());
+      execution.timeOut(deadline);
     }
   }
 
@@ -178,25 +199,28 @@ public final class WorkerLoop implements Runnable {
     taskThreads.execute(task);
   }
 
-  /** Pauses every partition while the task threads are busy; resumes when one is free. */
+  /**
+   * Pauses a partition, not all, once it holds {@code waitingPerPartition} jobs that wait for a
+   * task thread; resumes it at half that. Busy task threads do not stop polling: cancel requests
+   * keep arriving, and a busy partition does not hold back the others.
+   */
   private void applyFlowControl() {
     if (!running.get()) {
       return;
     }
-    // Busy task threads limit intake, not finished jobs waiting for their commit (those hold no
-    // thread; counting them halved throughput). The record count is still bounded, for memory.
-    boolean full = jobs.runningTasks() >= settings.concurrency() || jobs.size() >= 4 * settings.concurrency();
-    if (full && !paused) {
-      pauseAll();
-    } else if (!full && paused) {
-      consumer.resume(consumer.paused());
-      paused = false;
+    Set<TopicPartition> pause = new HashSet<>();
+    Set<TopicPartition> resume = new HashSet<>();
+    Set<TopicPartition> paused = consumer.paused();
+    for (TopicPartition partition : consumer.assignment()) {
+      int waiting = jobs.waiting(partition);
+      if (!paused.contains(partition) && waiting >= settings.waitingPerPartition()) {
+        pause.add(partition);
+      } else if (paused.contains(partition) && waiting <= settings.waitingPerPartition() / 2) {
+        resume.add(partition);
+      }
     }
-  }
-
-  private void pauseAll() {
-    consumer.pause(consumer.assignment());
-    paused = true;
+    consumer.pause(pause);
+    consumer.resume(resume);
   }
 
   private void closeQuietly() {
@@ -206,39 +230,5 @@ public final class WorkerLoop implements Runnable {
       log.warn("closing consumer: {}", e.toString());
     }
     batches.close();
-  }
-
-  /** Cooperative rebalancing: only revoked partitions are touched. Runs inside poll(), on this thread. */
-  private final class Rebalance implements ConsumerRebalanceListener {
-    @Override
-    public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-      // Give running jobs of these partitions a bounded chance to finish and commit, well under
-      // max.poll.interval.ms; then commit what finished and hand the rest back.
-      long deadline = System.nanoTime() + settings.revocationWait().toNanos();
-      while (System.nanoTime() < deadline && jobs.hasStartedUnfinished(partitions) && !Thread.currentThread().isInterrupted()) {
-        LockSupport.parkNanos(20_000_000);
-      }
-      committer.commitDue();
-      int handedBack = jobs.handBack(partitions);
-      if (handedBack > 0) {
-        log.info("partitions {} revoked; handing back {} unfinished job(s)", partitions, handedBack);
-      }
-    }
-
-    @Override
-    public void onPartitionsLost(Collection<TopicPartition> partitions) {
-      log.warn("partitions {} lost; their jobs will run again on their new owner", partitions);
-      jobs.handBack(partitions);
-    }
-
-    @Override
-    public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-      if (!partitions.isEmpty()) {
-        log.info("worker {} assigned {}", settings.workerName(), partitions);
-      }
-      if (paused || !running.get()) {
-        consumer.pause(partitions);
-      }
-    }
   }
 }

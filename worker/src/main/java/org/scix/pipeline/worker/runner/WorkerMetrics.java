@@ -47,7 +47,7 @@ final class WorkerMetrics {
         retried.increment();
       }
     }
-    batch.finished().values().forEach(jobs -> jobs.forEach(this::ended));
+    batch.finished().forEach(this::ended);
   }
 
   /** Jobs whose results turned out committed by a transaction whose outcome had been unknown. */
@@ -56,10 +56,10 @@ final class WorkerMetrics {
   }
 
   private void ended(JobExecution execution) {
-    if (execution.isControl()) {
+    Outcome outcome = execution.outcome();
+    if (!outcome.writes()) {
       return;
     }
-    Outcome outcome = execution.outcome();
     execution.endSpan(outcome.errorReason());
     duration.record(System.nanoTime() - execution.receivedNanos(), TimeUnit.NANOSECONDS);
     if (outcome.deadLetter()) {

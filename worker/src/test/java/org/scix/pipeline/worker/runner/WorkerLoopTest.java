@@ -12,6 +12,7 @@ import java.util.IdentityHashMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
@@ -31,6 +32,7 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.scix.pipeline.core.config.Settings;
@@ -58,7 +60,10 @@ class WorkerLoopTest {
   private static final TopicPartition P0 = new TopicPartition(TOPICS.input(), 0);
   private static final TopicPartition P1 = new TopicPartition(TOPICS.input(), 1);
 
-  private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+  private static final LoopSettings SETTINGS = new LoopSettings(4, 8, Duration.ofSeconds(1), Duration.ofMillis(200),
+      Map.of(taskenum.SYMBOL1, Duration.ofMillis(300)), "worker-test");
+
+  private MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
   private final List<RefusingProducer> producers = new ArrayList<>(); // a new one after each replacement
   private RefusingProducer producer;
   private final Map<byte[], Object> serialized = Collections.synchronizedMap(new IdentityHashMap<>()); // value bytes -> record
@@ -68,12 +73,29 @@ class WorkerLoopTest {
   private final Map<String, AtomicInteger> failuresLeft = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
   private final Map<String, Long> offsets = new HashMap<>();
+  private final Set<String> ignoringInterrupts = ConcurrentHashMap.newKeySet();
+  private volatile boolean releaseStuckTasks;
   private WorkerLoop loop;
 
   @BeforeEach
   void start() {
+    startLoop(SETTINGS);
+    consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+    consumer.rebalance(List.of(P0, P1));
+  }
+
+  @AfterEach
+  void releaseStuck() {
+    releaseStuckTasks = true;
+  }
+
+  /** A loop over {@link #consumer} (as a restarted worker would be, when the test swaps the consumer first). */
+  private void startLoop(LoopSettings settings) {
     TaskRegistry tasks = TaskRegistry.of(Map.of(taskenum.SYMBOL1, context -> {
       runs.computeIfAbsent(context.jobId(), id -> new AtomicInteger()).incrementAndGet();
+      while (ignoringInterrupts.contains(context.jobId()) && !releaseStuckTasks) {
+        Thread.onSpinWait(); // a task that never looks at interrupts or isCancelled()
+      }
       AtomicInteger failures = failuresLeft.get(context.jobId());
       if (failures != null && failures.getAndDecrement() > 0) {
         throw new RetryableTaskException("transient");
@@ -86,33 +108,121 @@ class WorkerLoopTest {
       producers.add(producer);
       return producer;
     }, running::get, Duration.ofMillis(100));
-    loop = new WorkerLoop(new LoopSettings(4, Duration.ofSeconds(1), Duration.ofMillis(200), "worker-test"), running, TOPICS.input(),
+    loop = new WorkerLoop(settings, running, TOPICS.input(),
         consumer, new BatchWriter(TOPICS, writer, this::serialize, 4096, "worker-test"), new JobDecoder(jobsById()),
         new RetryingTaskRunner(tasks, 3, Duration.ZERO), taskThreads::add, new WorkerMetrics(new SimpleMeterRegistry()));
     loop.open();
-    consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
-    consumer.rebalance(List.of(P0, P1));
   }
 
   @Test
-  void commitsOffsetsInOffsetOrderWhileJobsFinishOutOfOrder() {
+  void aJobsResultsCommitWhenItEndsWhileTheOffsetWaitsForTheFirstJobStillRunning() {
     String a = job(P0);
     String b = job(P0);
     String c = job(P0);
     loop.turn();
     assertThat(taskThreads).hasSize(3);
 
-    taskThreads.get(2).run(); // c, then b, finish before a
+    taskThreads.get(2).run(); // c, then b, finish while a still runs
     taskThreads.get(1).run();
     loop.turn();
-    assertThat(committedOffsets()).containsEntry(P0, 0L); // fenced by the offset, which does not move past a
-    assertThat(terminalStatuses()).isEmpty();
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(b, c);
+    assertThat(committedOffsets()).containsEntry(P0, 0L); // not past a
+    assertThat(committedMetadata(P0)).startsWith("v1|d=1-2|"); // b and c are done above it
 
     taskThreads.get(0).run();
     loop.turn();
-    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(a, b, c);
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(b, c, a);
     assertThat(committedOffsets()).containsEntry(P0, 3L);
-    assertThat(outputs()).containsExactly(a + "-out", b + "-out", c + "-out");
+    assertThat(committedMetadata(P0)).startsWith("v1|d=|");
+    assertThat(outputs()).containsExactlyInAnyOrder(a + "-out", b + "-out", c + "-out");
+  }
+
+  /**
+   * The partition changes owner while a runs and b, c are done: the new owner gets a, b, c again
+   * from the committed offset, runs only a, and also skips a second record of b (a racing
+   * resubmission of the same job).
+   */
+  @Test
+  void aNewOwnerRunsOnlyWhatIsNotDoneAndSkipsASecondRecordOfADoneJob() {
+    String a = job(P0);
+    String b = job(P0);
+    String c = job(P0);
+    loop.turn();
+    taskThreads.get(1).run();
+    taskThreads.get(2).run();
+    loop.turn();
+
+    restartOn(P0);
+    for (String id : List.of(a, b, c, b)) {
+      redeliver(P0, id);
+    }
+    taskThreads.clear();
+    loop.turn();
+
+    assertThat(taskThreads).hasSize(1); // a alone
+    taskThreads.get(0).run();
+    loop.turn();
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(b, c, a); // b and c once each
+    assertThat(runs.get(b)).hasValue(1);
+    assertThat(committedOffsets()).containsEntry(P0, 4L);
+  }
+
+  @Test
+  void aSecondRecordOfAJobAlreadyHeldIsSkipped() {
+    String a = job(P0);
+    redeliver(P0, a); // a second enqueue of the same job id, as two replicas racing on one key would
+    loop.turn();
+    assertThat(taskThreads).hasSize(1);
+    taskThreads.get(0).run();
+    loop.turn();
+
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(a);
+    assertThat(committedOffsets()).containsEntry(P0, 2L);
+  }
+
+  @Test
+  void aTaskPastItsDeadlineEndsTimedOutAndItsSlotIsFreedEvenIfItIgnoresInterrupts() throws Exception {
+    startLoop(new LoopSettings(1, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(taskenum.SYMBOL1, Duration.ofMillis(100)),
+        "worker-test"));
+    consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+    consumer.rebalance(List.of(P0, P1));
+    String stuck = job(P0);
+    String next = job(P0);
+    ignoringInterrupts.add(stuck);
+    loop.turn();
+    assertThat(taskThreads).hasSize(1); // concurrency 1: next waits
+    Thread thread = new Thread(taskThreads.get(0));
+    thread.start();
+    Thread.sleep(300);
+
+    loop.turn();
+    assertThat(statuses(stuck)).last().satisfies(s -> {
+      assertThat(s.getStatus()).isEqualTo(JobState.Error);
+      assertThat(s.getErrorReason()).isEqualTo("timed out after 100 ms");
+    });
+    assertThat(thread.isAlive()).isTrue(); // the task ignores the interrupt ...
+    assertThat(taskThreads).hasSize(2); // ... but no longer holds the slot: next started
+    taskThreads.get(1).run();
+    loop.turn();
+    assertThat(statuses(next)).last().extracting(JobStatus::getStatus).isEqualTo(JobState.Success);
+  }
+
+  /** With every task thread busy, polling goes on: a cancel request reaches the running job. */
+  @Test
+  void aCancelReachesARunningJobWhileAllTaskThreadsAreBusy() {
+    startLoop(new LoopSettings(1, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), "worker-test"));
+    consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+    consumer.rebalance(List.of(P0, P1));
+    String busy = job(P0);
+    loop.turn(); // the only task thread is taken
+    job(P0);
+    cancel(P0, busy);
+    loop.turn();
+
+    assertThat(statuses(busy)).last().satisfies(s -> {
+      assertThat(s.getStatus()).isEqualTo(JobState.Error);
+      assertThat(s.getErrorReason()).isEqualTo("cancelled");
+    });
   }
 
   @Test
@@ -154,8 +264,10 @@ class WorkerLoopTest {
     loop.turn(); // Processing only: nothing finished yet
 
     assertThat(producer.consumerGroupOffsetsHistory()).singleElement()
-        .satisfies(commit -> assertThat(commit.values()).singleElement().satisfies(offsets -> assertThat(offsets)
-            .containsEntry(P0, new OffsetAndMetadata(0)).containsEntry(P1, new OffsetAndMetadata(0))));
+        .satisfies(commit -> assertThat(commit.values()).singleElement().satisfies(offsets -> {
+          assertThat(offsets.get(P0).offset()).isZero();
+          assertThat(offsets.get(P1).offset()).isZero();
+        }));
   }
 
   @Test
@@ -257,9 +369,29 @@ class WorkerLoopTest {
 
   private String job(TopicPartition partition) {
     String id = JobIds.random();
+    redeliver(partition, id);
+    return id;
+  }
+
+  /** A record of job {@code id} at the partition's next offset. */
+  private void redeliver(TopicPartition partition, String id) {
     consumer.addRecord(new ConsumerRecord<>(partition.topic(), partition.partition(), nextOffset(partition), id,
         id.getBytes(StandardCharsets.UTF_8)));
-    return id;
+  }
+
+  /**
+   * A new worker takes over {@code partition}: a fresh consumer whose group holds what was
+   * committed so far (offset and metadata), reading again from the committed offset.
+   */
+  private void restartOn(TopicPartition partition) {
+    Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
+    producers.stream().flatMap(p -> p.consumerGroupOffsetsHistory().stream()).forEach(commit -> commit.values().forEach(committed::putAll));
+    consumer = new MockConsumer<>("earliest");
+    startLoop(SETTINGS);
+    consumer.commitSync(Map.of(partition, committed.get(partition)));
+    consumer.updateBeginningOffsets(Map.of(partition, 0L));
+    consumer.rebalance(List.of(partition));
+    offsets.put(partition.toString(), committed.get(partition).offset());
   }
 
   private void cancel(TopicPartition partition, String jobId) {
@@ -329,6 +461,19 @@ class WorkerLoopTest {
   private List<String> outputs() {
     return history().stream().filter(r -> r.topic().equals(TOPICS.output()))
         .map(r -> ((TemplateOutput) r.value()).getRecordId()).toList();
+  }
+
+  private String committedMetadata(TopicPartition partition) {
+    String metadata = null;
+    for (Map<String, Map<TopicPartition, OffsetAndMetadata>> commit : producers.stream()
+        .flatMap(p -> p.consumerGroupOffsetsHistory().stream()).toList()) {
+      for (Map<TopicPartition, OffsetAndMetadata> byPartition : commit.values()) {
+        if (byPartition.containsKey(partition)) {
+          metadata = byPartition.get(partition).metadata();
+        }
+      }
+    }
+    return metadata;
   }
 
   /** The latest committed offset per partition, over every transaction so far. */
