@@ -55,7 +55,11 @@ final class Services implements AutoCloseable {
   }
 
   Service gateway(String name, Map<String, String> extraEnv, String heap) throws Exception {
-    int grpcPort = Ports.free();
+    return gateway(name, Ports.free(), extraEnv, heap);
+  }
+
+  /** A gateway on a given gRPC port (a restarted replica keeps its address). */
+  Service gateway(String name, int grpcPort, Map<String, String> extraEnv, String heap) throws Exception {
     int opsPort = Ports.free();
     Map<String, String> env = baseEnv();
     env.put(GatewayConfig.GRPC_PORT, Integer.toString(grpcPort));

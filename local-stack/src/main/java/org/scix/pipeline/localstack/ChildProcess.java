@@ -116,6 +116,14 @@ public final class ChildProcess implements AutoCloseable {
     removeHook();
   }
 
+  /** Sends a signal by name ({@code STOP}, {@code CONT}), for fault-injection tests: STOP freezes the process, CONT thaws it. */
+  public void signal(String name) throws IOException, InterruptedException {
+    int exit = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start().waitFor();
+    if (exit != 0) {
+      throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed (exit " + exit + ")");
+    }
+  }
+
   /** SIGKILL without any chance to clean up, for fault-injection tests. */
   public void kill() throws InterruptedException {
     process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);

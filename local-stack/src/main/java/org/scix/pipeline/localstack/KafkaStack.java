@@ -23,6 +23,32 @@ public interface KafkaStack extends AutoCloseable {
     return false;
   }
 
+  /** How many Kafka nodes (node ids 1..n). */
+  default int brokerCount() {
+    return 1;
+  }
+
+  /** Fault injection on one node (ids 1..{@link #brokerCount}): clean stop, start, SIGKILL, SIGSTOP and SIGCONT. */
+  default void stopBroker(int nodeId) {
+    throw new UnsupportedOperationException(description() + " cannot stop its brokers");
+  }
+
+  default void startBroker(int nodeId) {
+    throw new UnsupportedOperationException(description() + " cannot start its brokers");
+  }
+
+  default void killBroker(int nodeId) {
+    throw new UnsupportedOperationException(description() + " cannot kill its brokers");
+  }
+
+  default void pauseBroker(int nodeId) {
+    throw new UnsupportedOperationException(description() + " cannot pause its brokers");
+  }
+
+  default void resumeBroker(int nodeId) {
+    throw new UnsupportedOperationException(description() + " cannot resume its brokers");
+  }
+
   @Override
   void close();
 }

@@ -15,9 +15,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real single-node Apache Kafka broker (KRaft, combined broker + controller) in a child JVM on
- * loopback. Storage, config and logs live in {@code workDir}. It can be stopped and started again
- * on the same ports and data, for fault-injection tests.
+ * A real Apache Kafka node (KRaft, combined broker + controller) in a child JVM on loopback: a
+ * cluster of its own, or one of several voting controllers ({@link #cluster}). Storage, config and
+ * logs live in {@code workDir}. It can be stopped, killed, paused and started again on the same
+ * ports and data, for fault-injection tests.
  */
 public final class LocalKafkaBroker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalKafkaBroker.class);
@@ -25,16 +26,61 @@ public final class LocalKafkaBroker implements AutoCloseable {
       "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true");
 
   private final Path workDir;
+  private final int nodeId;
   private final int brokerPort;
   private final int controllerPort;
+  private final String voters;
+  private final int replication;
+  private final String clusterId;
   private final String classpath;
   private ChildProcess process;
 
+  /** A single-node cluster: replication factor 1. */
   public LocalKafkaBroker(Path workDir, int brokerPort) {
+    this(workDir, 1, brokerPort, Ports.free(), null, 1, Uuid.randomUuid().toString());
+  }
+
+  private LocalKafkaBroker(Path workDir, int nodeId, int brokerPort, int controllerPort, String voters, int replication,
+      String clusterId) {
     this.workDir = workDir.toAbsolutePath();
+    this.nodeId = nodeId;
     this.brokerPort = brokerPort;
-    this.controllerPort = Ports.free();
+    this.controllerPort = controllerPort;
+    this.voters = voters != null ? voters : nodeId + "@127.0.0.1:" + controllerPort;
+    this.replication = replication;
+    this.clusterId = clusterId;
     this.classpath = new BuildLayout().brokerClasspath();
+  }
+
+  /**
+   * The nodes of an {@code n}-node cluster, each broker and voting controller, node ids 1..n, in
+   * {@code workDir/node-<id>}. With three or more nodes, every topic (internal ones too) gets
+   * replication factor 3 and {@code min.insync.replicas} 2, and unclean leader election is off:
+   * losing one node loses nothing acknowledged. The first port is {@code firstPort} (0: any free).
+   */
+  public static List<LocalKafkaBroker> cluster(Path workDir, int n, int firstPort) {
+    if (n == 1) {
+      return List.of(new LocalKafkaBroker(workDir, firstPort == 0 ? Ports.free() : firstPort));
+    }
+    int[] brokerPorts = new int[n];
+    int[] controllerPorts = new int[n];
+    StringBuilder voters = new StringBuilder();
+    for (int i = 0; i < n; i++) {
+      brokerPorts[i] = i == 0 && firstPort != 0 ? firstPort : Ports.free();
+      controllerPorts[i] = Ports.free();
+      voters.append(i == 0 ? "" : ",").append(i + 1).append("@127.0.0.1:").append(controllerPorts[i]);
+    }
+    String clusterId = Uuid.randomUuid().toString();
+    List<LocalKafkaBroker> nodes = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      nodes.add(new LocalKafkaBroker(workDir.resolve("node-" + (i + 1)), i + 1, brokerPorts[i], controllerPorts[i],
+          voters.toString(), Math.min(3, n), clusterId));
+    }
+    return nodes;
+  }
+
+  public int nodeId() {
+    return nodeId;
   }
 
   public String bootstrapServers() {
@@ -48,19 +94,29 @@ public final class LocalKafkaBroker implements AutoCloseable {
   /** Formats storage on first start, starts the broker and waits until it answers. */
   public synchronized Duration start() throws IOException, InterruptedException {
     long begin = System.nanoTime();
-    Path config = workDir.resolve("server.properties");
-    if (!Files.exists(config)) {
-      Files.createDirectories(workDir);
-      Files.writeString(config, serverProperties());
-      Files.writeString(workDir.resolve("log4j2.properties"), log4jProperties());
-      format(config);
-    }
-    process = ChildProcess.startJava("kafka-broker", jvmOptions(), classpath, "kafka.Kafka",
-        List.of(config.toString()), workDir, logFile());
+    launch();
     awaitReady(Duration.ofSeconds(60));
     Duration took = Duration.ofNanos(System.nanoTime() - begin);
-    log.info("Kafka broker ready at {} in {} ms (pid {}, log {})", bootstrapServers(), took.toMillis(), process.pid(), logFile());
+    log.info("Kafka node {} ready at {} in {} ms (pid {}, log {})", nodeId, bootstrapServers(), took.toMillis(), process.pid(),
+        logFile());
     return took;
+  }
+
+  /** SIGKILL: the node dies without a clean shutdown. */
+  public synchronized void kill() throws InterruptedException {
+    if (process != null) {
+      process.kill();
+      process = null;
+    }
+  }
+
+  /** SIGSTOP: the node freezes (no heartbeats, no answers) until {@link #resume}. */
+  public synchronized void pause() throws IOException, InterruptedException {
+    process.signal("STOP");
+  }
+
+  public synchronized void resume() throws IOException, InterruptedException {
+    process.signal("CONT");
   }
 
   /** SIGTERM and wait: a clean broker shutdown. */
@@ -80,10 +136,23 @@ public final class LocalKafkaBroker implements AutoCloseable {
     stop();
   }
 
+  /** Writes config and formats storage (first time only) and starts the process, without waiting for it. */
+  synchronized void launch() throws IOException, InterruptedException {
+    Path config = workDir.resolve("server.properties");
+    if (!Files.exists(config)) {
+      Files.createDirectories(workDir);
+      Files.writeString(config, serverProperties());
+      Files.writeString(workDir.resolve("log4j2.properties"), log4jProperties());
+      format(config);
+    }
+    process = ChildProcess.startJava("kafka-broker-" + nodeId, jvmOptions(), classpath, "kafka.Kafka",
+        List.of(config.toString()), workDir, logFile());
+  }
+
   private void format(Path config) throws IOException, InterruptedException {
     ChildProcess formatter = ChildProcess.startJava("kafka-storage-format", jvmOptions(), classpath,
         "kafka.tools.StorageTool",
-        List.of("format", "-t", Uuid.randomUuid().toString(), "-c", config.toString(), "--ignore-formatted"),
+        List.of("format", "-t", clusterId, "-c", config.toString(), "--ignore-formatted"),
         workDir, workDir.resolve("format.log"));
     int exit = formatter.waitFor(60, TimeUnit.SECONDS);
     if (exit != 0) {
@@ -91,7 +160,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
     }
   }
 
-  private void awaitReady(Duration timeout) throws InterruptedException {
+  /** Waits until the node answers as part of a cluster with a leader. */
+  void awaitReady(Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     Map<String, Object> config = Map.of(
         AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
@@ -123,8 +193,8 @@ public final class LocalKafkaBroker implements AutoCloseable {
   private String serverProperties() {
     return String.join("\n",
         "process.roles=broker,controller",
-        "node.id=1",
-        "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+        "node.id=" + nodeId,
+        "controller.quorum.voters=" + voters,
         "listeners=PLAINTEXT://127.0.0.1:" + brokerPort + ",CONTROLLER://127.0.0.1:" + controllerPort,
         "advertised.listeners=PLAINTEXT://127.0.0.1:" + brokerPort,
         "controller.listener.names=CONTROLLER",
@@ -132,16 +202,23 @@ public final class LocalKafkaBroker implements AutoCloseable {
         "log.dirs=" + workDir.resolve("data"),
         "num.partitions=8",
         "auto.create.topics.enable=true",
-        "offsets.topic.replication.factor=1",
+        "default.replication.factor=" + replication,
+        "min.insync.replicas=" + minInsync(),
+        "unclean.leader.election.enable=false",
+        "offsets.topic.replication.factor=" + replication,
         "offsets.topic.num.partitions=1",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
+        "transaction.state.log.replication.factor=" + replication,
+        "transaction.state.log.min.isr=" + minInsync(),
         "transaction.state.log.num.partitions=4",
-        "share.coordinator.state.topic.replication.factor=1",
-        "share.coordinator.state.topic.min.isr=1",
+        "share.coordinator.state.topic.replication.factor=" + replication,
+        "share.coordinator.state.topic.min.isr=" + minInsync(),
         "group.initial.rebalance.delay.ms=0",
         "log.cleaner.backoff.ms=1000",
         "");
+  }
+
+  private int minInsync() {
+    return replication >= 3 ? 2 : 1;
   }
 
   private String log4jProperties() {

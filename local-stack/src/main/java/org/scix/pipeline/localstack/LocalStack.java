@@ -4,26 +4,33 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.Collectors;
 
 /**
- * The broker and the registry as child JVMs, started together (in parallel) and stopped together.
- * Logs and data under {@code workDir}.
+ * The Kafka nodes and the registry as child JVMs, started together (in parallel) and stopped
+ * together. One node, or three or more (replication factor 3, {@code min.insync.replicas} 2, see
+ * {@link LocalKafkaBroker#cluster}). Logs and data under {@code workDir}.
  */
 public final class LocalStack implements KafkaStack {
-  private final LocalKafkaBroker broker;
+  private final List<LocalKafkaBroker> brokers;
   private final LocalSchemaRegistry registry;
   private Duration brokerStartTime = Duration.ZERO;
   private Duration registryStartTime = Duration.ZERO;
 
-  private LocalStack(LocalKafkaBroker broker, LocalSchemaRegistry registry) {
-    this.broker = broker;
+  private LocalStack(List<LocalKafkaBroker> brokers, LocalSchemaRegistry registry) {
+    this.brokers = brokers;
     this.registry = registry;
   }
 
-  /** Starts both on the given ports ({@code 0} picks a free one). */
+  /** A one-node stack on the given ports ({@code 0} picks a free one). */
   public static LocalStack start(Path workDir, int brokerPort, int registryPort) throws IOException, InterruptedException {
-    LocalStack stack = new LocalStack(
-        new LocalKafkaBroker(workDir.resolve("kafka"), brokerPort == 0 ? Ports.free() : brokerPort),
+    return start(workDir, 1, brokerPort, registryPort);
+  }
+
+  /** {@code brokers} Kafka nodes (the first on {@code brokerPort}) and the registry ({@code 0}: any free port). */
+  public static LocalStack start(Path workDir, int brokers, int brokerPort, int registryPort) throws IOException, InterruptedException {
+    LocalStack stack = new LocalStack(LocalKafkaBroker.cluster(workDir.resolve("kafka"), brokers, brokerPort),
         new LocalSchemaRegistry(workDir.resolve("registry"), registryPort == 0 ? Ports.free() : registryPort));
     try {
       stack.startBoth();
@@ -46,15 +53,34 @@ public final class LocalStack implements KafkaStack {
     final RuntimeException[] registryFailure = new RuntimeException[1];
     registryStarter.setUncaughtExceptionHandler((t, e) -> registryFailure[0] = (RuntimeException) e);
     registryStarter.start();
-    brokerStartTime = broker.start();
+    brokerStartTime = startBrokers();
     registryStarter.join();
     if (registryFailure[0] != null) {
       throw registryFailure[0];
     }
   }
 
+  /** The nodes start together: none is ready before a majority of the controllers is up. */
+  private Duration startBrokers() throws IOException, InterruptedException {
+    if (brokers.size() == 1) {
+      return brokers.get(0).start();
+    }
+    long begin = System.nanoTime();
+    for (LocalKafkaBroker broker : brokers) {
+      broker.launch();
+    }
+    for (LocalKafkaBroker broker : brokers) {
+      broker.awaitReady(Duration.ofSeconds(90));
+    }
+    return Duration.ofNanos(System.nanoTime() - begin);
+  }
+
   public LocalKafkaBroker broker() {
-    return broker;
+    return brokers.get(0);
+  }
+
+  public List<LocalKafkaBroker> brokers() {
+    return brokers;
   }
 
   public LocalSchemaRegistry registry() {
@@ -71,7 +97,7 @@ public final class LocalStack implements KafkaStack {
 
   @Override
   public String bootstrapServers() {
-    return broker.bootstrapServers();
+    return brokers.stream().map(LocalKafkaBroker::bootstrapServers).collect(Collectors.joining(","));
   }
 
   @Override
@@ -81,7 +107,8 @@ public final class LocalStack implements KafkaStack {
 
   @Override
   public String description() {
-    return "local stack (Kafka broker at " + bootstrapServers() + ", Apicurio registry at " + schemaRegistryUrl() + ")";
+    return "local stack (" + (brokers.size() == 1 ? "Kafka broker" : brokers.size() + " Kafka nodes") + " at " + bootstrapServers()
+        + ", Apicurio registry at " + schemaRegistryUrl() + ")";
   }
 
   @Override
@@ -90,14 +117,56 @@ public final class LocalStack implements KafkaStack {
   }
 
   @Override
+  public int brokerCount() {
+    return brokers.size();
+  }
+
+  @Override
   public void stopBroker() {
-    broker.stop();
+    stopBroker(1);
   }
 
   @Override
   public void startBroker() {
+    startBroker(1);
+  }
+
+  @Override
+  public void stopBroker(int nodeId) {
+    node(nodeId).stop();
+  }
+
+  @Override
+  public void startBroker(int nodeId) {
+    act(() -> node(nodeId).start());
+  }
+
+  @Override
+  public void killBroker(int nodeId) {
+    act(() -> node(nodeId).kill());
+  }
+
+  @Override
+  public void pauseBroker(int nodeId) {
+    act(() -> node(nodeId).pause());
+  }
+
+  @Override
+  public void resumeBroker(int nodeId) {
+    act(() -> node(nodeId).resume());
+  }
+
+  private LocalKafkaBroker node(int nodeId) {
+    return brokers.get(nodeId - 1);
+  }
+
+  private interface Action {
+    void run() throws IOException, InterruptedException;
+  }
+
+  private static void act(Action action) {
     try {
-      broker.start();
+      action.run();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
@@ -108,7 +177,7 @@ public final class LocalStack implements KafkaStack {
 
   @Override
   public void close() {
-    broker.stop();
+    brokers.forEach(LocalKafkaBroker::stop);
     registry.stop();
   }
 }

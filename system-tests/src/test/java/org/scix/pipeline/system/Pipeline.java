@@ -1,5 +1,10 @@
 package org.scix.pipeline.system;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,11 +15,13 @@ import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.Settings;
+import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.kafka.TopicReader;
 import org.scix.pipeline.gateway.Gateway;
 import org.scix.pipeline.gateway.GatewayConfig;
 import org.scix.pipeline.localstack.ChildProcess;
 import org.scix.pipeline.localstack.KafkaStack;
+import org.scix.pipeline.localstack.Ports;
 import org.scix.pipeline.schemas.registry.RegistryConfig;
 import org.scix.pipeline.schemas.registry.SchemaRegistryClient;
 import org.scix.pipeline.schemas.serde.ConfluentAvroDeserializer;
@@ -73,6 +80,42 @@ final class Pipeline implements AutoCloseable {
         "org.scix.pipeline.cli.PipelineCli", List.of("worker"), env, log.getParent(), log);
     started.add(process);
     return process;
+  }
+
+  /** A gateway as its own OS process on {@code grpcPort}; returns once it reports ready. */
+  ChildProcess startGatewayProcess(String instanceId, int grpcPort) throws Exception {
+    int opsPort = Ports.free();
+    Map<String, String> env = new HashMap<>(settings);
+    env.put(GatewayConfig.INSTANCE_ID, instanceId);
+    env.put(GatewayConfig.GRPC_PORT, Integer.toString(grpcPort));
+    env.put(GatewayConfig.OPS_PORT, Integer.toString(opsPort));
+    Path log = Path.of("target", "gateway-processes", prefix + instanceId + "-" + System.nanoTime() + ".log").toAbsolutePath();
+    ChildProcess process = ChildProcess.startJava(instanceId, List.of("-Xmx256m"), System.getProperty("java.class.path"),
+        "org.scix.pipeline.cli.PipelineCli", List.of("gateway"), env, log.getParent(), log);
+    started.add(process);
+    HttpClient http = HttpClient.newHttpClient();
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        HttpResponse<Void> ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + opsPort + "/health/ready")).build(),
+            HttpResponse.BodyHandlers.discarding());
+        if (ready.statusCode() == 200) {
+          return process;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(200);
+    }
+    throw new IllegalStateException("gateway process " + instanceId + " not ready; see " + log);
+  }
+
+  KafkaSettings kafka() {
+    return KafkaSettings.from(Settings.of(settings));
+  }
+
+  TopicSettings topics() {
+    return TopicSettings.from(Settings.of(settings));
   }
 
   /** Every committed event on the status topic so far. */

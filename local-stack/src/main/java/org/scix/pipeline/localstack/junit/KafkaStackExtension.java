@@ -17,12 +17,15 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>an existing cluster when {@code KAFKA_BOOTSTRAP_SERVERS} and {@code SCHEMA_REGISTRY_URL} are set;</li>
  *   <li>Testcontainers when a Docker engine is available;</li>
- *   <li>the local stack: real broker and registry as child JVMs, logs under {@code target/local-stack}.</li>
+ *   <li>the local stack: real broker and registry as child JVMs, logs under {@code target/local-stack}:
+ *       one node, or {@code n} with system property {@value #BROKERS_PROPERTY} (or {@code KAFKA_STACK_BROKERS})
+ *       set to {@code n}, replication factor 3 and {@code min.insync.replicas} 2 from three on.</li>
  * </ol>
  * Use it with {@code @ExtendWith(KafkaStackExtension.class)} and a {@link KafkaStack} parameter.
  */
 public final class KafkaStackExtension implements ParameterResolver {
   private static final Logger log = LoggerFactory.getLogger(KafkaStackExtension.class);
+  public static final String BROKERS_PROPERTY = "scix.stack.brokers";
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(KafkaStackExtension.class);
 
   @Override
@@ -47,7 +50,7 @@ public final class KafkaStackExtension implements ParameterResolver {
       } else if (!"false".equalsIgnoreCase(System.getenv("USE_TESTCONTAINERS")) && TestcontainersStack.isDockerAvailable()) {
         stack = TestcontainersStack.start();
       } else {
-        LocalStack local = LocalStack.start(Path.of("target", "local-stack", "run-" + ProcessHandle.current().pid()), 0, 0);
+        LocalStack local = LocalStack.start(Path.of("target", "local-stack", "run-" + ProcessHandle.current().pid()), brokers(), 0, 0);
         log.info("local stack: broker ready in {} ms, registry ready in {} ms",
             local.brokerStartTime().toMillis(), local.registryStartTime().toMillis());
         stack = local;
@@ -57,6 +60,11 @@ public final class KafkaStackExtension implements ParameterResolver {
     } catch (Exception e) {
       throw new IllegalStateException("cannot obtain a Kafka broker and schema registry for the tests: " + e.getMessage(), e);
     }
+  }
+
+  private static int brokers() {
+    String configured = System.getProperty(BROKERS_PROPERTY, System.getenv().getOrDefault("KAFKA_STACK_BROKERS", "1"));
+    return Integer.parseInt(configured.trim());
   }
 
   /** Closed by JUnit when the root context closes, i.e. after the last test of the JVM. */

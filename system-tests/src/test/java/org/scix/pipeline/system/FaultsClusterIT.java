@@ -1,0 +1,136 @@
+package org.scix.pipeline.system;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.scix.pipeline.bench.chaos.HistoryCheck;
+import org.scix.pipeline.bench.chaos.SteadyLoad;
+import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.gateway.Gateway;
+import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.localstack.ChildProcess;
+import org.scix.pipeline.localstack.KafkaStack;
+import org.scix.pipeline.localstack.Ports;
+import org.scix.pipeline.localstack.junit.KafkaStackExtension;
+import org.scix.pipeline.worker.WorkerConfig;
+
+/**
+ * Faults on a three-node cluster (replication factor 3, min.insync.replicas 2, no unclean leader
+ * election) under steady load: a partition leader killed, a worker frozen past its session
+ * timeout, a gateway killed and restarted under its id, a broker paused past the commit timeout.
+ * After each, the whole history is checked: every job a caller saw Pending for ends with exactly
+ * one terminal status, no status goes backwards, nothing stays Processing, no output is doubled.
+ */
+@ExtendWith(KafkaStackExtension.class)
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class FaultsClusterIT {
+  private static final Duration SETTLE = Duration.ofMinutes(2);
+
+  @BeforeEach
+  void needsACluster(KafkaStack stack) {
+    assertThat(stack.brokerCount()).as("these tests run on the three-node cluster execution").isGreaterThanOrEqualTo(3);
+  }
+
+  private static Pipeline pipeline(KafkaStack stack) {
+    Pipeline pipeline = new Pipeline(stack);
+    pipeline.settings.put(TopicSettings.REPLICATION_FACTOR, "3");
+    pipeline.settings.put(GatewayConfig.SUBMIT_TIMEOUT, "4000");
+    pipeline.settings.put(WorkerConfig.SIMULATE_ALL_MS, "100");
+    return pipeline;
+  }
+
+  @Test
+  void killingTheLeaderOfABusyInputPartitionLosesAndDoublesNothing(KafkaStack stack) throws Exception {
+    try (Pipeline pipeline = pipeline(stack)) {
+      Gateway gateway = pipeline.startGateway("leader-gw");
+      pipeline.startWorkerProcess("leader-w1", Map.of());
+      pipeline.startWorkerProcess("leader-w2", Map.of());
+      SteadyLoad load = new SteadyLoad(List.of(gateway.port()), 4, Duration.ofMillis(20)).start();
+      Thread.sleep(5000);
+      int leader = leaderOf(stack, pipeline.topic("INPUT_TOPIC"), 0);
+      stack.killBroker(leader);
+      Thread.sleep(10_000);
+      stack.startBroker(leader);
+      Thread.sleep(3000);
+      load.close();
+      assertClean(pipeline, load, "leader of input partition 0 (node " + leader + ") killed");
+    }
+  }
+
+  @Test
+  void aWorkerFrozenPastItsSessionTimeoutAndThawedCommitsNothingStale(KafkaStack stack) throws Exception {
+    try (Pipeline pipeline = pipeline(stack)) {
+      pipeline.settings.put(WorkerConfig.SIMULATE_ALL_MS, "300");
+      Gateway gateway = pipeline.startGateway("frozen-gw");
+      ChildProcess frozen = pipeline.startWorkerProcess("frozen-w1", Map.of());
+      pipeline.startWorkerProcess("frozen-w2", Map.of());
+      SteadyLoad load = new SteadyLoad(List.of(gateway.port()), 4, Duration.ofMillis(20)).start();
+      Thread.sleep(5000);
+      frozen.signal("STOP"); // past the 10 s session timeout: its partitions move, its jobs run again elsewhere
+      Thread.sleep(15_000);
+      frozen.signal("CONT"); // a zombie now: whatever it tries to commit must be fenced
+      Thread.sleep(5000);
+      load.close();
+      assertClean(pipeline, load, "worker frozen 15 s, then thawed");
+    }
+  }
+
+  @Test
+  void killingAGatewayMidBurstAndRestartingItUnderItsIdLosesNothing(KafkaStack stack) throws Exception {
+    try (Pipeline pipeline = pipeline(stack)) {
+      int port = Ports.free();
+      ChildProcess first = pipeline.startGatewayProcess("restarted-gw", port);
+      Gateway other = pipeline.startGateway("steady-gw");
+      pipeline.startWorkerProcess("restarted-w", Map.of());
+      SteadyLoad load = new SteadyLoad(List.of(port, other.port()), 4, Duration.ofMillis(20)).start();
+      Thread.sleep(5000);
+      first.kill(); // mid-transaction, likely: its open transaction must not block readers for long
+      Thread.sleep(2000);
+      pipeline.startGatewayProcess("restarted-gw", port); // same id: fences and aborts its predecessor's transaction
+      Thread.sleep(5000);
+      load.close();
+      assertClean(pipeline, load, "gateway killed and restarted under its id");
+    }
+  }
+
+  @Test
+  void pausingABrokerLongerThanTheCommitTimeoutLosesAndDoublesNothing(KafkaStack stack) throws Exception {
+    try (Pipeline pipeline = pipeline(stack)) {
+      Gateway gateway = pipeline.startGateway("paused-gw");
+      pipeline.startWorkerProcess("paused-w1", Map.of());
+      pipeline.startWorkerProcess("paused-w2", Map.of());
+      SteadyLoad load = new SteadyLoad(List.of(gateway.port()), 4, Duration.ofMillis(20)).start();
+      Thread.sleep(5000);
+      int node = leaderOf(stack, pipeline.topic("STATUS_TOPIC"), 0);
+      stack.pauseBroker(node);
+      Thread.sleep(15_000); // longer than every commit and delivery timeout of gateway and workers
+      stack.resumeBroker(node);
+      Thread.sleep(5000);
+      load.close();
+      assertClean(pipeline, load, "node " + node + " paused 15 s");
+    }
+  }
+
+  private static void assertClean(Pipeline pipeline, SteadyLoad load, String fault) throws InterruptedException {
+    HistoryCheck.Result result = HistoryCheck.awaitSettled(() -> HistoryCheck.read(pipeline.kafka(), pipeline.topics(), load.acked()), SETTLE);
+    System.out.printf("%s: %s; %d call(s) refused, %d answered outcome-unknown%n", fault, result.summary(), load.refused(),
+        load.inDoubt().size());
+    assertThat(load.acked()).hasSizeGreaterThan(50);
+    assertThat(result.clean()).as(result.summary()).isTrue();
+  }
+
+  private static int leaderOf(KafkaStack stack, String topic, int partition) throws Exception {
+    try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
+      return admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().get(partition).leader().id();
+    }
+  }
+}
