@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.scix.pipeline.core.config.KafkaSettings;
+import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.gateway.GatewayConfig;
 import org.scix.pipeline.localstack.ChildProcess;
 import org.scix.pipeline.localstack.LocalStack;
@@ -43,6 +44,10 @@ final class UpCommand implements Callable<Integer> {
 
   @Option(names = "--kafka-port", defaultValue = "9092")
   int kafkaPort;
+
+  @Option(names = "--brokers", defaultValue = "1",
+      description = "Kafka nodes (default ${DEFAULT-VALUE}); 3 gives replication factor 3 and min.insync.replicas 2.")
+  int brokers;
 
   @Option(names = "--registry-port", defaultValue = "8081")
   int registryPort;
@@ -69,7 +74,7 @@ final class UpCommand implements Callable<Integer> {
       }
     }
     System.out.println("starting in " + runDir);
-    LocalStack stack = LocalStack.start(runDir, kafkaPort, 0);
+    LocalStack stack = LocalStack.start(runDir, brokers, kafkaPort, 0);
     RegistryRootProxy proxy = new RegistryRootProxy("127.0.0.1", registryPort, stack.schemaRegistryUrl());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(stack, proxy), "pipeline-down"));
     System.out.println("kafka     " + stack.bootstrapServers() + "   (log " + stack.broker().logFile() + ")");
@@ -78,6 +83,7 @@ final class UpCommand implements Callable<Integer> {
     Map<String, String> env = new HashMap<>();
     env.put(KafkaSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
     env.put(KafkaSettings.REGISTRY_URL, stack.schemaRegistryUrl());
+    env.put(TopicSettings.REPLICATION_FACTOR, Integer.toString(Math.min(3, brokers)));
     env.put(GatewayConfig.GRPC_PORT, Integer.toString(grpcPort));
     env.put(GatewayConfig.OPS_PORT, Integer.toString(Ports.free()));
 
