@@ -207,6 +207,25 @@ class WorkerLoopTest {
     assertThat(statuses(next)).last().extracting(JobStatus::getStatus).isEqualTo(JobState.Success);
   }
 
+  /** A partition with many jobs waiting for a thread is paused alone; the others keep flowing. */
+  @Test
+  void aPartitionWithManyWaitingJobsIsPausedAloneAndResumedOnceTheyDrain() {
+    startLoop(new LoopSettings(1, 2, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), "worker-test"));
+    consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+    consumer.rebalance(List.of(P0, P1));
+    for (int i = 0; i < 4; i++) {
+      job(P0);
+    }
+    loop.turn();
+    assertThat(consumer.paused()).containsExactly(P0);
+
+    for (int i = 0; i < 4; i++) {
+      taskThreads.get(i).run();
+      loop.turn();
+    }
+    assertThat(consumer.paused()).isEmpty();
+  }
+
   /** With every task thread busy, polling goes on: a cancel request reaches the running job. */
   @Test
   void aCancelReachesARunningJobWhileAllTaskThreadsAreBusy() {
