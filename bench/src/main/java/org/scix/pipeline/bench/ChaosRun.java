@@ -28,20 +28,19 @@ public final class ChaosRun {
   private static final String PREFIX = "chaos";
 
   private final KafkaStack stack;
-  private final Path logDir;
   private final Random random;
-  private final PrintStream out;
   private final List<String> injected = new ArrayList<>();
+  private PrintStream out = System.out;
 
-  public ChaosRun(KafkaStack stack, Path logDir, long seed, PrintStream out) {
+  /** @param seed of the fault schedule: the same seed, the same faults at the same moments */
+  public ChaosRun(KafkaStack stack, long seed) {
     this.stack = stack;
-    this.logDir = logDir;
     this.random = new Random(seed);
-    this.out = out;
   }
 
-  /** Runs for {@code duration}, then checks; true when the history is clean. */
-  public HistoryCheck.Result run(Duration duration) throws Exception {
+  /** Runs for {@code duration} with logs under {@code logDir}, reporting each fault to {@code out}; then checks the history. */
+  public HistoryCheck.Result run(Duration duration, Path logDir, PrintStream out) throws Exception {
+    this.out = out;
     Map<String, String> env = Services.topics(PREFIX, 8);
     env.put(TopicSettings.REPLICATION_FACTOR, Integer.toString(Math.min(3, stack.brokerCount())));
     env.put(GatewayConfig.SUBMIT_TIMEOUT, "4000");

@@ -35,8 +35,8 @@ final class ChaosCommand implements Callable<Integer> {
     Files.createDirectories(runDir);
     System.out.printf("chaos: seed %d, %s minute(s), %d Kafka node(s), logs in %s%n", chosen, minutes, brokers, runDir);
     try (LocalStack stack = LocalStack.start(runDir.resolve("stack"), brokers, 0, 0)) {
-      ChaosRun run = new ChaosRun(stack, runDir, chosen, System.out);
-      HistoryCheck.Result result = run.run(Duration.ofMillis((long) (minutes * 60_000)));
+      ChaosRun run = new ChaosRun(stack, chosen);
+      HistoryCheck.Result result = run.run(Duration.ofMillis((long) (minutes * 60_000)), runDir, System.out);
       System.out.printf("chaos: seed %d, %d fault(s) injected%n", chosen, run.injected().size());
       System.out.printf("chaos: %d lost, %d doubled, %d stuck, %d backwards, %d duplicated outputs (%d acknowledged, %d job(s) on the topics)%n",
           result.lost(), result.doubled(), result.stuck(), result.backwards(), result.duplicatedOutputs(), result.acked(), result.jobs());

@@ -54,15 +54,12 @@ class FaultsClusterIT {
       Gateway gateway = pipeline.startGateway("leader-gw");
       pipeline.startWorkerProcess("leader-w1", Map.of());
       pipeline.startWorkerProcess("leader-w2", Map.of());
-      SteadyLoad load = new SteadyLoad(List.of(gateway.port()), 4, Duration.ofMillis(20)).start();
-      Thread.sleep(5000);
       int leader = leaderOf(stack, pipeline.topic("INPUT_TOPIC"), 0);
-      stack.killBroker(leader);
-      Thread.sleep(10_000);
-      stack.startBroker(leader);
-      Thread.sleep(3000);
-      load.close();
-      assertClean(pipeline, load, "leader of input partition 0 (node " + leader + ") killed");
+      underLoad(pipeline, List.of(gateway.port()), "leader of input partition 0 (node " + leader + ") killed 10 s", () -> {
+        stack.killBroker(leader);
+        Thread.sleep(10_000);
+        stack.startBroker(leader);
+      });
     }
   }
 
@@ -73,14 +70,11 @@ class FaultsClusterIT {
       Gateway gateway = pipeline.startGateway("frozen-gw");
       ChildProcess frozen = pipeline.startWorkerProcess("frozen-w1", Map.of());
       pipeline.startWorkerProcess("frozen-w2", Map.of());
-      SteadyLoad load = new SteadyLoad(List.of(gateway.port()), 4, Duration.ofMillis(20)).start();
-      Thread.sleep(5000);
-      frozen.signal("STOP"); // past the 10 s session timeout: its partitions move, its jobs run again elsewhere
-      Thread.sleep(15_000);
-      frozen.signal("CONT"); // a zombie now: whatever it tries to commit must be fenced
-      Thread.sleep(5000);
-      load.close();
-      assertClean(pipeline, load, "worker frozen 15 s, then thawed");
+      underLoad(pipeline, List.of(gateway.port()), "worker frozen 15 s, then thawed", () -> {
+        frozen.signal("STOP"); // past the 10 s session timeout: its partitions move, its jobs run again elsewhere
+        Thread.sleep(15_000);
+        frozen.signal("CONT"); // a zombie now: whatever it tries to commit must be fenced
+      });
     }
   }
 
@@ -91,14 +85,11 @@ class FaultsClusterIT {
       ChildProcess first = pipeline.startGatewayProcess("restarted-gw", port);
       Gateway other = pipeline.startGateway("steady-gw");
       pipeline.startWorkerProcess("restarted-w", Map.of());
-      SteadyLoad load = new SteadyLoad(List.of(port, other.port()), 4, Duration.ofMillis(20)).start();
-      Thread.sleep(5000);
-      first.kill(); // mid-transaction, likely: its open transaction must not block readers for long
-      Thread.sleep(2000);
-      pipeline.startGatewayProcess("restarted-gw", port); // same id: fences and aborts its predecessor's transaction
-      Thread.sleep(5000);
-      load.close();
-      assertClean(pipeline, load, "gateway killed and restarted under its id");
+      underLoad(pipeline, List.of(port, other.port()), "gateway killed and restarted under its id", () -> {
+        first.kill(); // mid-transaction, likely: its open transaction must not block readers for long
+        Thread.sleep(2000);
+        pipeline.startGatewayProcess("restarted-gw", port); // same id: fences and aborts its predecessor's transaction
+      });
     }
   }
 
@@ -108,16 +99,28 @@ class FaultsClusterIT {
       Gateway gateway = pipeline.startGateway("paused-gw");
       pipeline.startWorkerProcess("paused-w1", Map.of());
       pipeline.startWorkerProcess("paused-w2", Map.of());
-      SteadyLoad load = new SteadyLoad(List.of(gateway.port()), 4, Duration.ofMillis(20)).start();
-      Thread.sleep(5000);
       int node = leaderOf(stack, pipeline.topic("STATUS_TOPIC"), 0);
-      stack.pauseBroker(node);
-      Thread.sleep(15_000); // longer than every commit and delivery timeout of gateway and workers
-      stack.resumeBroker(node);
-      Thread.sleep(5000);
-      load.close();
-      assertClean(pipeline, load, "node " + node + " paused 15 s");
+      underLoad(pipeline, List.of(gateway.port()), "node " + node + " paused 15 s", () -> {
+        stack.pauseBroker(node);
+        Thread.sleep(15_000); // longer than every commit and delivery timeout of gateway and workers
+        stack.resumeBroker(node);
+      });
     }
+  }
+
+  /** A fault, injected and healed, between 5 s of steady load before and after it; then the whole history must be clean. */
+  private static void underLoad(Pipeline pipeline, List<Integer> gatewayPorts, String fault, Fault injectAndHeal) throws Exception {
+    SteadyLoad load = new SteadyLoad(gatewayPorts, 4, Duration.ofMillis(20)).start();
+    Thread.sleep(5000);
+    injectAndHeal.run();
+    Thread.sleep(5000);
+    load.close();
+    assertClean(pipeline, load, fault);
+  }
+
+  @FunctionalInterface
+  private interface Fault {
+    void run() throws Exception;
   }
 
   private static void assertClean(Pipeline pipeline, SteadyLoad load, String fault) throws InterruptedException {

@@ -54,10 +54,8 @@ class ReadBarrierIT {
         try {
           String jobId = new PipelineClient(toA, 60).submit(new JobRequest(taskenum.SYMBOL3, null, null, null), null).jobId();
           // B cannot read the Pending until the open transaction ends; it ends a second from now.
-          CompletableFuture<Void> ending = CompletableFuture.runAsync(() -> {
-            sleep(1000);
-            slow.abortTransaction();
-          });
+          CompletableFuture<Void> ending = CompletableFuture.runAsync(slow::abortTransaction,
+              CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS));
           JobUpdate seen = new PipelineClient(toB, 60).monitor(jobId);
           assertThat(seen.status()).isEqualTo(statusenum.Pending);
           ending.get(10, TimeUnit.SECONDS);
@@ -66,14 +64,6 @@ class ReadBarrierIT {
           toB.shutdownNow();
         }
       }
-    }
-  }
-
-  private static void sleep(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

@@ -79,7 +79,12 @@ class WorkerLoopTest {
 
   @BeforeEach
   void start() {
-    startLoop(SETTINGS);
+    startAssigned(SETTINGS);
+  }
+
+  /** A loop with these settings holding both partitions. */
+  private void startAssigned(LoopSettings settings) {
+    startLoop(settings);
     consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
     consumer.rebalance(List.of(P0, P1));
   }
@@ -182,10 +187,8 @@ class WorkerLoopTest {
 
   @Test
   void aTaskPastItsDeadlineEndsTimedOutAndItsSlotIsFreedEvenIfItIgnoresInterrupts() throws Exception {
-    startLoop(new LoopSettings(1, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(taskenum.SYMBOL1, Duration.ofMillis(100)),
+    startAssigned(new LoopSettings(1, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(taskenum.SYMBOL1, Duration.ofMillis(100)),
         "worker-test"));
-    consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
-    consumer.rebalance(List.of(P0, P1));
     String stuck = job(P0);
     String next = job(P0);
     ignoringInterrupts.add(stuck);
@@ -210,9 +213,7 @@ class WorkerLoopTest {
   /** A partition with many jobs waiting for a thread is paused alone; the others keep flowing. */
   @Test
   void aPartitionWithManyWaitingJobsIsPausedAloneAndResumedOnceTheyDrain() {
-    startLoop(new LoopSettings(1, 2, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), "worker-test"));
-    consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
-    consumer.rebalance(List.of(P0, P1));
+    startAssigned(new LoopSettings(1, 2, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), "worker-test"));
     for (int i = 0; i < 4; i++) {
       job(P0);
     }
@@ -229,9 +230,7 @@ class WorkerLoopTest {
   /** With every task thread busy, polling goes on: a cancel request reaches the running job. */
   @Test
   void aCancelReachesARunningJobWhileAllTaskThreadsAreBusy() {
-    startLoop(new LoopSettings(1, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), "worker-test"));
-    consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
-    consumer.rebalance(List.of(P0, P1));
+    startAssigned(new LoopSettings(1, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), "worker-test"));
     String busy = job(P0);
     loop.turn(); // the only task thread is taken
     job(P0);
