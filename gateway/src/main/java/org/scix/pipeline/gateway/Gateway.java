@@ -14,6 +14,8 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.Schema;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
@@ -52,6 +54,11 @@ public final class Gateway implements AutoCloseable {
   private final PrometheusMeterRegistry metrics = Metrics.newRegistry("gateway");
   private final HealthStatusManager health = new HealthStatusManager();
   private final StatusView view = new StatusView();
+  private final ScheduledExecutorService stallWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "gateway-stall-watch");
+    t.setDaemon(true);
+    return t;
+  });
   private PipelineSerdes serdes;
   private JobSubmitter submitter;
   private StatusViewLoader loader;
@@ -80,7 +87,8 @@ public final class Gateway implements AutoCloseable {
         TransactionalWriter.maxRecordBytes(config.kafka()));
     submitter = new JobSubmitter(config.topics(), s -> TransactionalWriter.create(config.kafka(), producer, values, s::isRunning),
         values, submitting, metrics);
-    loader = new StatusViewLoader(view, config.kafka(), config.topics().status(), serdes, "scix-gateway-view-" + config.instanceId(), metrics);
+    loader = new StatusViewLoader(view, config.kafka(), config.topics().status(), serdes, "scix-gateway-view-" + config.instanceId(),
+        config.statusViewMaxStall(), metrics);
     // Health follows state changes as they happen: the view catching up or stopping, Kafka lost or regained.
     submitter.onStateChange(this::updateHealth);
     loader.onStateChange(this::updateHealth);
@@ -108,6 +116,8 @@ public final class Gateway implements AutoCloseable {
       ops = new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !stopping && !submitter.fenced().isDone(), this::isServing);
     }
     updateHealth();
+    // Health follows events (above); a stalled reader is the one state only time reveals.
+    stallWatch.scheduleWithFixedDelay(this::updateHealth, 1, 1, TimeUnit.SECONDS);
     log.info("gateway {} listening on port {} ({}), input topic {}, status topic {}", config.instanceId(), port(),
         config.tlsCertFile().isPresent() ? (config.tlsClientCaFile().isPresent() ? "mutual TLS" : "TLS") : "plaintext",
         config.topics().input(), config.topics().status());
@@ -119,7 +129,7 @@ public final class Gateway implements AutoCloseable {
   }
 
   public boolean isServing() {
-    return !stopping && loader.isCaughtUp() && submitter.isKafkaReachable();
+    return !stopping && loader.isHealthy() && submitter.isKafkaReachable();
   }
 
   public boolean awaitServing(Duration timeout) throws InterruptedException {
@@ -208,6 +218,7 @@ public final class Gateway implements AutoCloseable {
       stopping = true;
       health.enterTerminalState();
     }
+    stallWatch.shutdownNow();
     if (server != null) {
       server.shutdown();
       handlers.closeOpenStreams();

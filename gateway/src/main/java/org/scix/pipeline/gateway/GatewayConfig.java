@@ -26,6 +26,7 @@ public record GatewayConfig(
     Duration submitTimeout,
     Duration idempotencyWindow,
     Duration statusSyncTimeout,
+    Duration statusViewMaxStall,
     Duration cancelWait,
     String instanceId,
     int opsPort,
@@ -41,6 +42,7 @@ public record GatewayConfig(
   public static final String SUBMIT_TIMEOUT = "SUBMIT_TIMEOUT_MS";
   public static final String IDEMPOTENCY_WINDOW = "IDEMPOTENCY_WINDOW_MS";
   public static final String STATUS_SYNC_TIMEOUT = "STATUS_SYNC_TIMEOUT_MS";
+  public static final String STATUS_VIEW_MAX_STALL = "STATUS_VIEW_MAX_STALL_MS";
   public static final String CANCEL_WAIT = "CANCEL_WAIT_MS";
   public static final String INSTANCE_ID = "GATEWAY_INSTANCE_ID";
   public static final String OPS_PORT = "GATEWAY_OPS_PORT";
@@ -74,6 +76,7 @@ public record GatewayConfig(
         s.duration(SUBMIT_TIMEOUT, Duration.ofSeconds(10), Duration.ofMillis(100)),
         s.duration(IDEMPOTENCY_WINDOW, Duration.ofHours(24), Duration.ofSeconds(1)),
         s.duration(STATUS_SYNC_TIMEOUT, Duration.ofSeconds(5), Duration.ofMillis(100)),
+        s.duration(STATUS_VIEW_MAX_STALL, Duration.ofSeconds(30), Duration.ofSeconds(1)),
         s.duration(CANCEL_WAIT, Duration.ofSeconds(10), Duration.ZERO),
         instanceId,
         s.integer(OPS_PORT, 9464, 0, 65535),

@@ -127,7 +127,7 @@ class FaultsClusterIT {
     HistoryCheck.Result result = HistoryCheck.awaitSettled(() -> HistoryCheck.read(pipeline.kafka(), pipeline.topics(), load.acked()), SETTLE);
     System.out.printf("%s: %s; %d call(s) refused, %d answered outcome-unknown%n", fault, result.summary(), load.refused(),
         load.inDoubt().size());
-    assertThat(load.acked()).hasSizeGreaterThan(50);
+    assertThat(load.acked()).as("jobs acknowledged around the fault").hasSizeGreaterThan(20);
     assertThat(result.clean()).as(result.summary()).isTrue();
   }
 

@@ -16,10 +16,10 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
 import org.scix.pipeline.core.kafka.TopicReader;
-import org.scix.pipeline.schemas.serde.ConfluentAvroDeserializer;
 import org.scix.pipeline.schemas.status.JobStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,12 +39,18 @@ import org.slf4j.LoggerFactory;
  */
 public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatusViewLoader.class);
+  private static final Duration PARTITION_CHECK_INTERVAL = Duration.ofSeconds(10);
 
   private final StatusView view;
   private final String topic;
   private final Consumer<String, byte[]> consumer;
   private final Consumer<String, byte[]> highWatermarks; // read_uncommitted, only asked for end offsets
-  private final ConfluentAvroDeserializer<JobStatus> deserializer;
+  private final Deserializer<JobStatus> deserializer;
+  private final Duration maxStall;
+  private final Duration partitionCheckInterval;
+  private final List<TopicPartition> partitions = new ArrayList<>(); // reader thread only
+  private volatile long lastPollNanos = System.nanoTime();
+  private long lastPartitionCheckNanos; // reader thread only
   private final CountDownLatch caughtUp = new CountDownLatch(1);
   private final Thread thread;
   private volatile boolean running = true;
@@ -58,20 +64,24 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   /** End offsets to reach, and who is waiting for them. */
   private record Barrier(Map<TopicPartition, Long> targets, List<CompletableFuture<Void>> waiters) {}
 
-  public StatusViewLoader(StatusView view, KafkaSettings kafka, String topic, PipelineSerdes serdes, String clientId,
+  /** @param maxStall how long the reader may go without completing a poll before the replica reports NOT_SERVING */
+  public StatusViewLoader(StatusView view, KafkaSettings kafka, String topic, PipelineSerdes serdes, String clientId, Duration maxStall,
       MeterRegistry metrics) {
     this(view, topic, TopicReader.newConsumer(kafka, clientId),
-        TopicReader.newConsumer(kafka, clientId + "-ends", IsolationLevel.READ_UNCOMMITTED), serdes.deserializer(JobStatus.class), metrics);
+        TopicReader.newConsumer(kafka, clientId + "-ends", IsolationLevel.READ_UNCOMMITTED), serdes.deserializer(JobStatus.class),
+        maxStall, PARTITION_CHECK_INTERVAL, clientId, metrics);
   }
 
   StatusViewLoader(StatusView view, String topic, Consumer<String, byte[]> consumer, Consumer<String, byte[]> highWatermarks,
-      ConfluentAvroDeserializer<JobStatus> deserializer, MeterRegistry metrics) {
+      Deserializer<JobStatus> deserializer, Duration maxStall, Duration partitionCheckInterval, String name, MeterRegistry metrics) {
     this.view = view;
     this.topic = topic;
     this.consumer = consumer;
     this.highWatermarks = highWatermarks;
     this.deserializer = deserializer;
-    this.thread = new Thread(this::run, "status-view-loader");
+    this.maxStall = maxStall;
+    this.partitionCheckInterval = partitionCheckInterval;
+    this.thread = new Thread(this::run, "status-view-loader-" + name);
     Gauge.builder("pipeline.status_view.jobs", view, StatusView::size).description("Jobs held in the status view").register(metrics);
     Gauge.builder("pipeline.status_view.caught_up", this, l -> l.isCaughtUp() ? 1 : 0).register(metrics);
     Gauge.builder("pipeline.status_view.catch_up", this, l -> l.catchUpTime == null ? Double.NaN : l.catchUpTime.toNanos() / 1e9)
@@ -92,6 +102,14 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
     return caughtUp.getCount() == 0;
   }
 
+  /**
+   * Whether answers from the view can be trusted: caught up, the reader alive, and its last poll
+   * no longer ago than the allowed stall. False forever once the reader thread has died.
+   */
+  public boolean isHealthy() {
+    return isCaughtUp() && running && System.nanoTime() - lastPollNanos <= maxStall.toNanos();
+  }
+
   @Override
   public CompletableFuture<Void> sync() {
     CompletableFuture<Void> done = new CompletableFuture<>();
@@ -108,25 +126,28 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
 
   private void run() {
     try {
-      List<TopicPartition> partitions = awaitPartitions();
+      partitions.addAll(awaitPartitions());
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
+      lastPartitionCheckNanos = System.nanoTime();
       Map<TopicPartition, Long> targets = startOffsets(partitions);
       log.info("status view: reading {} partition(s) of {} up to {}", partitions.size(), topic, targets.values());
       // Catching up at start is the first read barrier: the end offsets present now.
       CompletableFuture<Void> initial = new CompletableFuture<>();
       initial.thenRun(this::markCaughtUp);
       barriers.add(new Barrier(targets, List.of(initial)));
-      serveBarriers(partitions);
+      serveBarriers();
       reading = true;
       while (running) {
         try {
           for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
             apply(record);
           }
-          serveBarriers(partitions);
+          lastPollNanos = System.nanoTime();
+          pickUpNewPartitions();
+          serveBarriers();
         } catch (WakeupException e) {
-          // from sync() (served next turn) or close() (ends the loop)
+          lastPollNanos = System.nanoTime(); // from sync() (served next turn) or close() (ends the loop)
         }
       }
     } catch (WakeupException e) {
@@ -141,14 +162,31 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
       IllegalStateException stopped = new IllegalStateException("status view reader stopped");
       barriers.forEach(b -> b.waiters().forEach(w -> w.completeExceptionally(stopped)));
       syncRequests.forEach(w -> w.completeExceptionally(stopped));
-      consumer.close(Duration.ofSeconds(2));
-      highWatermarks.close(Duration.ofSeconds(2));
+      Thread.interrupted(); // an interrupted reader must still close its consumers and report that it stopped
+      closeQuietly(consumer);
+      closeQuietly(highWatermarks);
       stateListener.run();
     }
   }
 
+  /** Partitions added to the status topic since start are read too, from their beginning (checked every 10 s). */
+  private void pickUpNewPartitions() {
+    if (System.nanoTime() - lastPartitionCheckNanos < partitionCheckInterval.toNanos()) {
+      return;
+    }
+    lastPartitionCheckNanos = System.nanoTime();
+    List<TopicPartition> added = new ArrayList<>(TopicReader.partitionsOrEmpty(consumer, topic, Duration.ofSeconds(5)));
+    added.removeAll(partitions);
+    if (!added.isEmpty()) {
+      partitions.addAll(added);
+      consumer.assign(partitions);
+      consumer.seekToBeginning(added);
+      log.info("status view: reading {} partition(s) added to {}: {}", added.size(), topic, added);
+    }
+  }
+
   /** Opens one barrier for the sync requests waiting now and completes the barriers the reader has passed. */
-  private void serveBarriers(List<TopicPartition> partitions) {
+  private void serveBarriers() {
     if (!syncRequests.isEmpty()) {
       List<CompletableFuture<Void>> waiters = new ArrayList<>();
       CompletableFuture<Void> waiter;
@@ -217,6 +255,14 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
       view.apply(status.getJobId(), status.getStatus());
     } catch (RuntimeException e) {
       log.warn("skipping undecodable status event {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
+    }
+  }
+
+  private static void closeQuietly(Consumer<String, byte[]> consumer) {
+    try {
+      consumer.close(Duration.ofSeconds(2));
+    } catch (RuntimeException e) {
+      log.warn("closing a status view consumer: {}", e.toString());
     }
   }
 

@@ -162,8 +162,8 @@ public final class JobSubmitter implements AutoCloseable {
     } else {
       // Past the deadline and still unsent: dropped, and never sent later.
       CompletableFuture.delayedExecutor(settings.sendDeadline().toMillis(), TimeUnit.MILLISECONDS, Runnable::run)
-          .execute(() -> submission.expireIfQueued("Kafka did not take the job within " + settings.sendDeadline().toMillis()
-              + " ms; it was not sent and will not be"));
+          .execute(() -> submission.expireIfQueued("Kafka did not take the " + (countsAsJob ? "job" : "cancel request") + " within "
+              + settings.sendDeadline().toMillis() + " ms; it was not sent and will not be"));
       if (countsAsJob) {
         submission.acknowledged().thenRun(submitted::increment);
       }

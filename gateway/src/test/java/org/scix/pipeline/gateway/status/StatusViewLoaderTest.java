@@ -1,0 +1,86 @@
+package org.scix.pipeline.gateway.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.scix.pipeline.core.job.JobStatuses;
+import org.scix.pipeline.schemas.status.JobState;
+import org.scix.pipeline.schemas.status.JobStatus;
+
+/** The status view's reader over MockConsumers: health that tells the truth, partitions added at runtime. */
+class StatusViewLoaderTest {
+  private static final String TOPIC = "TEMPLATEStatus";
+  private static final TopicPartition P0 = new TopicPartition(TOPIC, 0);
+  private static final TopicPartition P1 = new TopicPartition(TOPIC, 1);
+  private static final Node NODE = new Node(1, "localhost", 9092);
+  /** Values are "jobId:State". */
+  private static final Deserializer<JobStatus> STATUSES = (topic, data) -> {
+    String[] parts = new String(data, StandardCharsets.UTF_8).split(":");
+    return JobStatuses.event(parts[0], JobState.valueOf(parts[1]), "SYMBOL1", 1, "w", null, null);
+  };
+
+  private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+  private final MockConsumer<String, byte[]> ends = new MockConsumer<>("earliest");
+  private final StatusView view = new StatusView();
+  private final AtomicInteger stateChanges = new AtomicInteger();
+  private StatusViewLoader loader;
+
+  @BeforeEach
+  void start() {
+    consumer.updatePartitions(TOPIC, List.of(partition(0)));
+    consumer.updateBeginningOffsets(Map.of(P0, 0L));
+    ends.updateEndOffsets(Map.of(P0, 0L));
+    loader = new StatusViewLoader(view, TOPIC, consumer, ends, STATUSES, Duration.ofSeconds(30), Duration.ofMillis(100), "test",
+        new SimpleMeterRegistry());
+    loader.onStateChange(stateChanges::incrementAndGet);
+    loader.start();
+    await().atMost(Duration.ofSeconds(5)).until(loader::isHealthy);
+  }
+
+  @AfterEach
+  void stop() {
+    loader.close();
+  }
+
+  @Test
+  void theReaderDyingMakesTheViewUnhealthyAndSaysSo() {
+    int before = stateChanges.get();
+    consumer.setPollException(new KafkaException("the consumer broke"));
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> !loader.isHealthy());
+    assertThat(loader.isCaughtUp()).isTrue(); // it had caught up; it is its death that makes it untrustworthy
+    assertThat(stateChanges.get()).isGreaterThan(before); // health is told at once, not at the next poll of it
+  }
+
+  @Test
+  void aPartitionAddedToTheTopicAfterStartIsRead() {
+    consumer.updatePartitions(TOPIC, List.of(partition(0), partition(1)));
+    consumer.updateBeginningOffsets(Map.of(P1, 0L));
+    await().atMost(Duration.ofSeconds(5)).until(() -> consumer.assignment().contains(P1));
+
+    consumer.addRecord(new ConsumerRecord<>(TOPIC, 1, 0, "job-on-p1", "job-on-p1:Processing".getBytes(StandardCharsets.UTF_8)));
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> view.status("job-on-p1").isPresent());
+    assertThat(view.status("job-on-p1")).contains(JobState.Processing);
+  }
+
+  private static PartitionInfo partition(int number) {
+    return new PartitionInfo(TOPIC, number, NODE, new Node[] {NODE}, new Node[] {NODE});
+  }
+}
