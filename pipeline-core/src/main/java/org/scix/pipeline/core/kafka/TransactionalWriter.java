@@ -15,7 +15,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.InvalidRecordException;
-import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -246,7 +245,9 @@ public final class TransactionalWriter implements AutoCloseable {
 
   static boolean isFatal(Throwable failure) {
     for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
-      if (e instanceof ProducerFencedException || e instanceof InvalidProducerEpochException || e instanceof FencedInstanceIdException
+      // Not InvalidProducerEpochException: that is the coordinator aborting a transaction that outlived
+      // transaction.timeout.ms (a paused process); abortTransaction bumps the epoch and the producer goes on (KIP-588).
+      if (e instanceof ProducerFencedException || e instanceof FencedInstanceIdException
           || e instanceof OutOfOrderSequenceException || e instanceof AuthorizationException || e instanceof UnsupportedVersionException) {
         return true;
       }

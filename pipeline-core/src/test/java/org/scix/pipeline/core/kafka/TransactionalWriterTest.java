@@ -9,6 +9,7 @@ import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -64,6 +65,8 @@ class TransactionalWriterTest {
     // Fencing wrapped in another exception is still fencing.
     assertThat(TransactionalWriter.isFatal(new KafkaException("commit failed", new ProducerFencedException("fenced")))).isTrue();
     assertThat(TransactionalWriter.isFatal(new KafkaException("broker hiccup"))).isFalse();
+    // A transaction the coordinator aborted after transaction.timeout.ms (the process was paused) is not fencing.
+    assertThat(TransactionalWriter.isFatal(new InvalidProducerEpochException("old epoch"))).isFalse();
   }
 
   @Test
