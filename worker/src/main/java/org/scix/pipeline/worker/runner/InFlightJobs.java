@@ -144,10 +144,9 @@ final class InFlightJobs {
           touched = true;
         }
       }
-      PartitionCommit commit = ledger.due();
       // A partition with only Processing events still commits its (unchanged) offset: that fences the write.
-      if (touched || !commit.finished().isEmpty()) {
-        commits.put(partition, commit);
+      if (touched || ledger.hasFinished()) {
+        commits.put(partition, ledger.due());
       }
     });
     return new CommitBatch(announcements, commits);

@@ -72,6 +72,16 @@ final class PartitionLedger {
     return held.size();
   }
 
+  /** Whether a held record has ended and waits for its results to be committed. */
+  boolean hasFinished() {
+    for (JobExecution execution : held) {
+      if (execution.isFinished()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** The commit for every finished record, or fewer if their done offsets would not fit in the metadata. */
   PartitionCommit due() {
     List<JobExecution> finished = new ArrayList<>();
