@@ -51,9 +51,7 @@ class FaultsClusterIT {
   @Test
   void killingTheLeaderOfABusyInputPartitionLosesAndDoublesNothing(KafkaStack stack) throws Exception {
     try (Pipeline pipeline = pipeline(stack)) {
-      Gateway gateway = pipeline.startGateway("leader-gw");
-      pipeline.startWorkerProcess("leader-w1", Map.of());
-      pipeline.startWorkerProcess("leader-w2", Map.of());
+      Gateway gateway = gatewayAndTwoWorkers(pipeline, "leader");
       int leader = leaderOf(stack, pipeline.topic("INPUT_TOPIC"), 0);
       underLoad(pipeline, List.of(gateway.port()), "leader of input partition 0 (node " + leader + ") killed 10 s", () -> {
         stack.killBroker(leader);
@@ -99,9 +97,7 @@ class FaultsClusterIT {
   @Test
   void pausingABrokerLongerThanTheCommitTimeoutLosesAndDoublesNothing(KafkaStack stack) throws Exception {
     try (Pipeline pipeline = pipeline(stack)) {
-      Gateway gateway = pipeline.startGateway("paused-gw");
-      pipeline.startWorkerProcess("paused-w1", Map.of());
-      pipeline.startWorkerProcess("paused-w2", Map.of());
+      Gateway gateway = gatewayAndTwoWorkers(pipeline, "paused");
       int node = leaderOf(stack, pipeline.topic("STATUS_TOPIC"), 0);
       underLoad(pipeline, List.of(gateway.port()), "node " + node + " paused 15 s", () -> {
         stack.pauseBroker(node);
@@ -109,6 +105,14 @@ class FaultsClusterIT {
         stack.resumeBroker(node);
       });
     }
+  }
+
+  /** A gateway in this JVM and two worker processes, named after the test. */
+  private static Gateway gatewayAndTwoWorkers(Pipeline pipeline, String name) throws Exception {
+    Gateway gateway = pipeline.startGateway(name + "-gw");
+    pipeline.startWorkerProcess(name + "-w1", Map.of());
+    pipeline.startWorkerProcess(name + "-w2", Map.of());
+    return gateway;
   }
 
   /** A fault, injected and healed, between 5 s of steady load before and after it; then the whole history must be clean. */
