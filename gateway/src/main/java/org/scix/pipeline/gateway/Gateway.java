@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.avro.Schema;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
+import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.core.kafka.RecordValueSerializer;
 import org.scix.pipeline.core.kafka.TopicAdmin;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
@@ -84,7 +85,7 @@ public final class Gateway implements AutoCloseable {
         Duration.ofSeconds(10));
     RecordValueSerializer values = serdes.recordValues();
     SubmitterSettings submitting = new SubmitterSettings(config.instanceId(), config.submitTimeout(),
-        TransactionalWriter.maxRecordBytes(config.kafka()));
+        RecordSizeLimit.of(config.kafka()));
     submitter = new JobSubmitter(config.topics(), s -> TransactionalWriter.create(config.kafka(), producer, values, s::isRunning),
         values, submitting, metrics);
     loader = new StatusViewLoader(view, config.kafka(), config.topics().status(), serdes, "scix-gateway-view-" + config.instanceId(),

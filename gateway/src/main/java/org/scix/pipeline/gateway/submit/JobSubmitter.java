@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.core.kafka.ControlRecords;
+import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.slf4j.Logger;
@@ -138,19 +139,14 @@ public final class JobSubmitter implements AutoCloseable {
 
   /** The record with its value serialized here, on the caller's thread, and checked against the producer's limit. */
   private ProducerRecord<String, Object> serialized(ProducerRecord<String, Object> record) {
-    byte[] value;
     try {
-      value = values.serialize(record.topic(), record.value());
+      return settings.recordLimit().serialized(record, values);
+    } catch (RecordSizeLimit.TooLarge e) {
+      throw new JobTooLargeException(e.size(), e.limit());
     } catch (SerializationException e) {
       throw SubmissionFailedException.notAccepted("cannot serialize the job for Kafka (is the schema registry reachable?): "
           + e.getMessage(), e);
     }
-    // Key, headers and the record's own framing are small next to the value; 512 bytes leaves room for them.
-    int size = value.length + record.key().length() + 512;
-    if (size > settings.maxRecordBytes()) {
-      throw new JobTooLargeException(size, settings.maxRecordBytes());
-    }
-    return new ProducerRecord<>(record.topic(), null, record.key(), value, record.headers());
   }
 
   private CompletableFuture<Void> enqueue(Submission submission, boolean countsAsJob) {

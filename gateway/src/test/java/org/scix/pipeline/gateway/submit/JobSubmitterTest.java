@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -11,12 +12,15 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.core.kafka.RecordSizeLimit;
+import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.input.task_args_record;
@@ -41,7 +45,7 @@ class JobSubmitterTest {
    */
   @Test
   void aSubmissionNotSentByItsDeadlineIsDroppedWhileASentOneHearsItsRealOutcome() throws Exception {
-    start(new SubmitterSettings("test", Duration.ofMillis(300), 1024 * 1024));
+    start(new SubmitterSettings("test", Duration.ofMillis(300), new RecordSizeLimit(1024 * 1024)));
     producer.gated = true;
     CompletableFuture<Void> a = submitter.submit(JobIds.random(), job("a"), null);
     await().atMost(Duration.ofSeconds(5)).until(() -> producer.commitWaiting);
@@ -63,7 +67,7 @@ class JobSubmitterTest {
 
   @Test
   void aRetryWhileTheFirstSubmissionIsOnItsWayJoinsItInsteadOfQueueingTheJobAgain() throws Exception {
-    start(new SubmitterSettings("test", Duration.ofSeconds(5), 1024 * 1024));
+    start(new SubmitterSettings("test", Duration.ofSeconds(5), new RecordSizeLimit(1024 * 1024)));
     producer.gated = true;
     String jobId = JobIds.random();
     CompletableFuture<Void> first = submitter.submit(JobIds.random(), job("ahead"), null); // holds the commit
@@ -77,8 +81,23 @@ class JobSubmitterTest {
   }
 
   @Test
+  void aJobThatCannotBeSerializedNowIsNotAcceptedAndNothingIsQueued() {
+    submitter = new JobSubmitter(TOPICS, s -> new TransactionalWriter("test", () -> producer, s::isRunning, Duration.ofMillis(200)),
+        (topic, value) -> {
+          throw new SerializationException("schema registry unreachable");
+        }, new SubmitterSettings("test", Duration.ofSeconds(2), new RecordSizeLimit(1024 * 1024)), new SimpleMeterRegistry());
+    submitter.start();
+    assertThatThrownBy(() -> submitter.submit(JobIds.random(), job("any"), null))
+        .isInstanceOfSatisfying(SubmissionFailedException.class, e -> {
+          assertThat(e.outcomeKnown()).isTrue();
+          assertThat(e.getMessage()).contains("schema registry");
+        });
+    assertThat(producer.history()).isEmpty();
+  }
+
+  @Test
   void anOversizeJobIsRefusedAloneBeforeItJoinsABatch() throws Exception {
-    start(new SubmitterSettings("test", Duration.ofSeconds(2), 4096));
+    start(new SubmitterSettings("test", Duration.ofSeconds(2), new RecordSizeLimit(4096)));
     assertThatThrownBy(() -> submitter.submit(JobIds.random(), job("x".repeat(10_000)), null))
         .isInstanceOf(JobTooLargeException.class).hasMessageContaining("at most 4096 bytes");
 

@@ -13,6 +13,7 @@ import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.common.serialization.Serializer;
 import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.schemas.avro.TrustedAvroClasses;
 
@@ -26,7 +27,7 @@ public final class TestSubmitters {
 
   /** A 2 s send deadline, 1 MiB records; a timed-out commit counts as outcome-unknown after 200 ms. */
   public static JobSubmitter create(TopicSettings topics, Supplier<Producer<String, Object>> producer) {
-    return create(topics, producer, new SubmitterSettings("test", Duration.ofSeconds(2), 1024 * 1024));
+    return create(topics, producer, new SubmitterSettings("test", Duration.ofSeconds(2), new RecordSizeLimit(1024 * 1024)));
   }
 
   public static JobSubmitter create(TopicSettings topics, Supplier<Producer<String, Object>> producer, SubmitterSettings settings) {

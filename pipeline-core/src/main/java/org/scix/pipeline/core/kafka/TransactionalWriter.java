@@ -109,12 +109,6 @@ public final class TransactionalWriter implements AutoCloseable {
     return config;
   }
 
-  /** The largest record a producer built from {@code kafka} sends: its {@code max.request.size} (Kafka's default 1 MiB). */
-  public static int maxRecordBytes(KafkaSettings kafka) {
-    String configured = kafka.clientProperties().get(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
-    return configured == null ? 1024 * 1024 : Integer.parseInt(configured.trim());
-  }
-
   /** What the body of a transaction may do. */
   public interface Transaction {
     void send(ProducerRecord<String, Object> record);

@@ -18,6 +18,7 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStatuses;
+import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.schemas.output.TemplateOutput;
 import org.scix.pipeline.schemas.registry.SchemaRegistryException;
@@ -46,15 +47,16 @@ final class BatchWriter {
   private final TopicSettings topics;
   private final TransactionalWriter writer;
   private final Serializer<Object> values;
-  private final int maxRecordBytes;
+  private final RecordSizeLimit recordLimit;
   private final String workerName;
   private final Map<JobExecution, String> unwritable = new ConcurrentHashMap<>(); // filled by producer callbacks
 
-  BatchWriter(TopicSettings topics, TransactionalWriter writer, Serializer<Object> values, int maxRecordBytes, String workerName) {
+  BatchWriter(TopicSettings topics, TransactionalWriter writer, Serializer<Object> values, RecordSizeLimit recordLimit,
+      String workerName) {
     this.topics = topics;
     this.writer = writer;
     this.values = values;
-    this.maxRecordBytes = maxRecordBytes;
+    this.recordLimit = recordLimit;
     this.workerName = workerName;
   }
 
@@ -107,7 +109,7 @@ final class BatchWriter {
         for (TemplateOutput output : outcome.outputs()) {
           records.add(checked(new ProducerRecord<>(topics.output(), execution.jobId(), output)));
         }
-      } catch (TooLargeForKafka | SerializationException e) {
+      } catch (RecordSizeLimit.TooLarge | SerializationException e) {
         if (e.getCause() instanceof SchemaRegistryException) {
           throw e; // the registry's trouble, not the job's: the whole batch is written again later
         }
@@ -140,33 +142,16 @@ final class BatchWriter {
     headers.add(DLT_PARTITION, utf8(Integer.toString(record.partition())));
     headers.add(DLT_OFFSET, utf8(Long.toString(record.offset())));
     byte[] value = record.value();
-    if (value != null && size(record.key(), value) > maxRecordBytes) {
-      headers.add(DLT_VALUE_OMITTED, utf8(value.length + " bytes, more than the " + maxRecordBytes + " Kafka takes; read it at the original offset"));
+    if (value != null && !recordLimit.fits(record.key(), value)) {
+      headers.add(DLT_VALUE_OMITTED, utf8(value.length + " bytes, more than the " + recordLimit.maxBytes()
+          + " Kafka takes; read it at the original offset"));
       value = null;
     }
     return new ProducerRecord<>(topics.deadLetter(), null, record.key(), value, headers);
   }
 
-  /** The record with its value serialized now; fails if Kafka would not take it. */
   private ProducerRecord<String, Object> checked(ProducerRecord<String, Object> record) {
-    byte[] value = values.serialize(record.topic(), record.value());
-    int size = size(record.key(), value);
-    if (size > maxRecordBytes) {
-      throw new TooLargeForKafka("a record of " + size + " bytes for " + record.topic() + " is more than the "
-          + maxRecordBytes + " bytes Kafka takes (KAFKA_CLIENT_MAX_REQUEST_SIZE)");
-    }
-    return new ProducerRecord<>(record.topic(), null, record.key(), value, record.headers());
-  }
-
-  /** Key, value and the record's own framing (headers are small; 512 bytes leaves room for them). */
-  private static int size(String key, byte[] value) {
-    return (key == null ? 0 : key.length()) + (value == null ? 0 : value.length) + 512;
-  }
-
-  private static final class TooLargeForKafka extends RuntimeException {
-    TooLargeForKafka(String message) {
-      super(message);
-    }
+    return recordLimit.serialized(record, values);
   }
 
   private static byte[] utf8(String value) {

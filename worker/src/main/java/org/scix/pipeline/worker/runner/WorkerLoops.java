@@ -6,6 +6,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
+import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.core.kafka.TransactionalWriter.ProducerSettings;
 import org.scix.pipeline.schemas.input.TemplateInput;
@@ -25,8 +26,7 @@ public final class WorkerLoops {
     // While Kafka is unreachable the writer keeps trying to get a producer, until the loop is asked to stop.
     TransactionalWriter writer = TransactionalWriter.create(config.kafka(), producer, serdes.recordValues(), running::get);
     return new WorkerLoop(settings, running, config.topics().input(), consumer,
-        new BatchWriter(config.topics(), writer, serdes.recordValues(), TransactionalWriter.maxRecordBytes(config.kafka()),
-            settings.workerName()),
+        new BatchWriter(config.topics(), writer, serdes.recordValues(), RecordSizeLimit.of(config.kafka()), settings.workerName()),
         new JobDecoder(serdes.deserializer(TemplateInput.class)),
         new RetryingTaskRunner(config.tasks(), config.maxAttempts(), config.retryBackoff()),
         taskThreads, new WorkerMetrics(metrics));

@@ -39,6 +39,7 @@ import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.kafka.ControlRecords;
+import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.statusenum;
@@ -114,7 +115,7 @@ class WorkerLoopTest {
       return producer;
     }, running::get, Duration.ofMillis(100));
     loop = new WorkerLoop(settings, running, TOPICS.input(),
-        consumer, new BatchWriter(TOPICS, writer, this::serialize, 4096, "worker-test"), new JobDecoder(jobsById()),
+        consumer, new BatchWriter(TOPICS, writer, this::serialize, new RecordSizeLimit(4096), "worker-test"), new JobDecoder(jobsById()),
         new RetryingTaskRunner(tasks, 3, Duration.ZERO), taskThreads::add, new WorkerMetrics(new SimpleMeterRegistry()));
     loop.open();
   }
