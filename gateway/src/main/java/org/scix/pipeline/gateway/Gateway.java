@@ -11,6 +11,17 @@ import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -31,6 +42,8 @@ import org.scix.pipeline.gateway.api.TemplateServices;
 import org.scix.pipeline.gateway.interceptors.CallMetadata;
 import org.scix.pipeline.gateway.interceptors.ConnectionCallLimit;
 import org.scix.pipeline.gateway.interceptors.RpcMetrics;
+import org.scix.pipeline.gateway.status.JobRetention;
+import org.scix.pipeline.gateway.status.JobStore;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewLoader;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
@@ -54,7 +67,9 @@ public final class Gateway implements AutoCloseable {
   private final GatewayConfig config;
   private final PrometheusMeterRegistry metrics = Metrics.newRegistry("gateway");
   private final HealthStatusManager health = new HealthStatusManager();
-  private final StatusView view = new StatusView();
+  private StatusView view;
+  private Path temporaryStoreDir; // when STATUS_STORE_DIR is not set: deleted at close
+  private Producer<String, byte[]> tombstones;
   private final ScheduledExecutorService stallWatch = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "gateway-stall-watch");
     t.setDaemon(true);
@@ -88,8 +103,11 @@ public final class Gateway implements AutoCloseable {
         RecordSizeLimit.of(config.kafka()));
     submitter = new JobSubmitter(config.topics(), s -> TransactionalWriter.create(config.kafka(), producer, values, s::isRunning),
         values, submitting, metrics);
+    view = openView();
     loader = new StatusViewLoader(view, config.kafka(), config.topics().status(), serdes, "scix-gateway-view-" + config.instanceId(),
         config.statusViewMaxStall(), metrics);
+    tombstones = new KafkaProducer<>(tombstoneProducerConfig(), new StringSerializer(), new ByteArraySerializer());
+    loader.onEachTurn(new JobRetention(view, tombstones, config.topics().status(), config.jobRetention(), Clock.systemUTC(), metrics));
     // Health follows state changes as they happen: the view catching up or stopping, Kafka lost or regained.
     submitter.onStateChange(this::updateHealth);
     loader.onStateChange(this::updateHealth);
@@ -123,6 +141,33 @@ public final class Gateway implements AutoCloseable {
         config.tlsCertFile().isPresent() ? (config.tlsClientCaFile().isPresent() ? "mutual TLS" : "TLS") : "plaintext",
         config.topics().input(), config.topics().status());
     return this;
+  }
+
+  /**
+   * The status view over its store: in STATUS_STORE_DIR when set (a restart resumes from it), else
+   * in a temporary directory (a restart reads the whole status topic again).
+   */
+  private StatusView openView() throws IOException {
+    Path dir = config.statusStoreDir().orElse(null);
+    if (dir == null) {
+      temporaryStoreDir = Files.createTempDirectory("scix-status-view-");
+      dir = temporaryStoreDir;
+    }
+    String topic = config.topics().status();
+    String identity = topic + "/" + TopicAdmin.topicId(config.kafka(), topic, Duration.ofSeconds(30));
+    return new StatusView(JobStore.open(dir, identity));
+  }
+
+  /** Tombstones need no transaction: each is one idempotent write of a job no one writes again. */
+  private Map<String, Object> tombstoneProducerConfig() {
+    Map<String, Object> producer = new HashMap<>(config.kafka().clientConfig());
+    producer.put(ProducerConfig.CLIENT_ID_CONFIG, "scix-gateway-retention-" + config.instanceId());
+    producer.put(ProducerConfig.ACKS_CONFIG, "all");
+    producer.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    producer.put(ProducerConfig.LINGER_MS_CONFIG, 100);
+    // Sends run on the status reader's thread: never block it for long on a missing broker.
+    producer.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 1000);
+    return producer;
   }
 
   public int port() {
@@ -173,6 +218,14 @@ public final class Gateway implements AutoCloseable {
     ServingStatus status = isServing() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
     for (String service : new String[] {"", TemplateApi.INIT_SERVICE, TemplateApi.MONITOR_SERVICE, TemplateApi.CANCEL_SERVICE}) {
       health.setStatus(service, status);
+    }
+  }
+
+  private static void deleteQuietly(Path dir) {
+    try (Stream<Path> paths = Files.walk(dir)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      log.warn("could not delete the temporary status store {}: {}", dir, e.toString());
     }
   }
 
@@ -235,8 +288,17 @@ public final class Gateway implements AutoCloseable {
     if (submitter != null) {
       submitter.close();
     }
-    if (loader != null) {
-      loader.close();
+    boolean readerStopped = loader == null || loader.stop();
+    if (tombstones != null) {
+      tombstones.close(Duration.ofSeconds(2));
+    }
+    if (view != null && readerStopped) {
+      view.close(); // flushed: a restart resumes from here
+    } else if (view != null) {
+      log.warn("status reader did not stop in time; the status store is left open (a restart re-reads its unflushed tail)");
+    }
+    if (temporaryStoreDir != null) {
+      deleteQuietly(temporaryStoreDir);
     }
     if (ops != null) {
       ops.close();

@@ -27,6 +27,8 @@ public record GatewayConfig(
     Duration idempotencyWindow,
     Duration statusSyncTimeout,
     Duration statusViewMaxStall,
+    Duration jobRetention,
+    Optional<Path> statusStoreDir,
     Duration cancelWait,
     String instanceId,
     int opsPort,
@@ -43,6 +45,8 @@ public record GatewayConfig(
   public static final String IDEMPOTENCY_WINDOW = "IDEMPOTENCY_WINDOW_MS";
   public static final String STATUS_SYNC_TIMEOUT = "STATUS_SYNC_TIMEOUT_MS";
   public static final String STATUS_VIEW_MAX_STALL = "STATUS_VIEW_MAX_STALL_MS";
+  public static final String JOB_RETENTION = "JOB_RETENTION_MS";
+  public static final String STATUS_STORE_DIR = "STATUS_STORE_DIR";
   public static final String CANCEL_WAIT = "CANCEL_WAIT_MS";
   public static final String INSTANCE_ID = "GATEWAY_INSTANCE_ID";
   public static final String OPS_PORT = "GATEWAY_OPS_PORT";
@@ -66,6 +70,13 @@ public record GatewayConfig(
     if (!instanceId.matches("[A-Za-z0-9._-]{1,200}")) {
       throw new ConfigException(INSTANCE_ID, "use letters, digits, '.', '_' and '-' only, got '" + instanceId + "'");
     }
+    Duration idempotencyWindow = s.duration(IDEMPOTENCY_WINDOW, Duration.ofHours(24), Duration.ofSeconds(1));
+    Duration retention = s.duration(JOB_RETENTION, Duration.ofDays(7), Duration.ofSeconds(1));
+    if (retention.compareTo(idempotencyWindow.multipliedBy(2)) < 0) {
+      // A repeat of a key maps to its job for up to two windows; forgetting it sooner would run it again.
+      throw new ConfigException(JOB_RETENTION, "must be at least twice " + IDEMPOTENCY_WINDOW + " (" + idempotencyWindow.toMillis()
+          + " ms), got " + retention.toMillis() + " ms");
+    }
     return new GatewayConfig(
         KafkaSettings.from(s),
         TopicSettings.from(s),
@@ -74,9 +85,11 @@ public record GatewayConfig(
         s.integer(MAX_MESSAGE_BYTES, 1 << 20, 64, 64 << 20),
         s.integer(MAX_CONCURRENT_CALLS, 1000, 1, 1_000_000),
         s.duration(SUBMIT_TIMEOUT, Duration.ofSeconds(10), Duration.ofMillis(100)),
-        s.duration(IDEMPOTENCY_WINDOW, Duration.ofHours(24), Duration.ofSeconds(1)),
+        idempotencyWindow,
         s.duration(STATUS_SYNC_TIMEOUT, Duration.ofSeconds(5), Duration.ofMillis(100)),
         s.duration(STATUS_VIEW_MAX_STALL, Duration.ofSeconds(30), Duration.ofSeconds(1)),
+        retention,
+        s.optional(STATUS_STORE_DIR).map(Path::of),
         s.duration(CANCEL_WAIT, Duration.ofSeconds(10), Duration.ZERO),
         instanceId,
         s.integer(OPS_PORT, 9464, 0, 65535),

@@ -1,68 +1,151 @@
 package org.scix.pipeline.gateway.status;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Function;
-import org.scix.pipeline.core.job.JobStates;
+import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.schemas.status.JobState;
+import org.scix.pipeline.schemas.status.JobStatus;
 
 /**
- * The latest status of every job, materialised from the status topic, plus the streams
- * following individual jobs.
+ * Every job the gateway knows, materialised from the status topic into a {@link JobStore}
+ * (RocksDB: no Java heap per job), plus the streams following individual jobs.
  *
- * <p>It only moves forward (Pending, Processing, terminal): a late or duplicate event cannot
- * take a job back. Memory per job is one map entry: the 64-char id and a shared enum constant.
- * Subscribing registers the listener <em>before</em> reading the current status, so no change
- * can fall between the two.
+ * <p>A job only moves forward (Pending, Processing, terminal): a late or duplicate event cannot
+ * take it back. Subscribing registers the listener <em>before</em> reading the current status,
+ * so no change can fall between the two. One thread applies events (the status reader); any
+ * thread reads.
  */
-public final class StatusView {
-  private final Map<String, JobState> statuses = new ConcurrentHashMap<>(1 << 16);
+public final class StatusView implements AutoCloseable {
+  private final JobStore store;
   private final Map<String, List<StatusListener>> listeners;
 
-  public StatusView() {
-    this(new ConcurrentHashMap<>());
+  public StatusView(JobStore store) {
+    this(store, new ConcurrentHashMap<>());
   }
 
   /** For tests that need to interleave with the listener map's operations. */
-  StatusView(ConcurrentHashMap<String, List<StatusListener>> listeners) {
+  StatusView(JobStore store, ConcurrentHashMap<String, List<StatusListener>> listeners) {
+    this.store = store;
     this.listeners = listeners;
   }
 
-  public Optional<JobState> status(String jobId) {
-    return Optional.ofNullable(statuses.get(jobId));
+  /** A view kept in memory only (tests, throwaway gateways). */
+  public static StatusView inMemory() {
+    return new StatusView(JobStore.inMemory());
   }
 
-  public int size() {
-    return statuses.size();
+  /** One event as read from the status topic; {@code status} null is a tombstone (forget the job). */
+  public record Event(int partition, long offset, String jobId, JobStatus status) {}
+
+  public Optional<JobState> status(String jobId) {
+    return job(jobId).map(JobRecord::state);
+  }
+
+  public Optional<JobRecord> job(String jobId) {
+    return Optional.ofNullable(store.get(jobId));
+  }
+
+  public JobPage list(JobQuery query) {
+    return store.list(query);
+  }
+
+  public long size() {
+    return store.size();
+  }
+
+  public long count(JobState state) {
+    return store.count(state);
+  }
+
+  /** Where each partition of the status topic resumes: the offsets this view has applied. */
+  public Map<Integer, Long> resumeOffsets() {
+    return store.offsets();
   }
 
   public int subscriptionCount() {
     return listeners.size();
   }
 
-  /** Applies one event; returns whether the job moved. Called by the single reader thread. */
-  public boolean apply(String jobId, JobState next) {
-    JobState[] before = new JobState[1];
-    JobState after = statuses.compute(jobId, (id, current) -> {
-      before[0] = current;
-      return JobStates.fold(current, next, Function.identity());
-    });
-    if (after == before[0]) {
-      return false;
+  /**
+   * Applies events read from the status topic, in order, and records how far each partition was
+   * read, in one atomic write; then tells each job's listeners of every move. Reader thread only.
+   */
+  public void applyAll(List<Event> events) {
+    if (events.isEmpty()) {
+      return;
     }
-    List<StatusListener> forJob = listeners.get(jobId);
-    if (forJob != null) {
-      forJob.forEach(listener -> listener.onStatus(next));
+    List<String> ids = events.stream().map(Event::jobId).distinct().toList();
+    Map<String, JobRecord> stored = new HashMap<>();
+    List<JobRecord> found = store.getAll(ids);
+    for (int i = 0; i < ids.size(); i++) {
+      stored.put(ids.get(i), found.get(i));
     }
-    return true;
+    Map<String, JobRecord> current = new LinkedHashMap<>(stored);
+    Map<Integer, Long> nextOffsets = new HashMap<>();
+    List<JobRecord> moves = new ArrayList<>();
+    for (Event event : events) {
+      if (event.offset() >= 0) {
+        nextOffsets.merge(event.partition(), event.offset() + 1, Math::max);
+      }
+      JobRecord before = current.get(event.jobId());
+      if (event.status() == null) {
+        current.put(event.jobId(), null);
+        continue;
+      }
+      JobRecord after = before == null ? JobRecord.of(event.status(), event.partition()) : before.fold(event.status());
+      if (after != before) {
+        current.put(event.jobId(), after);
+        if (after.movedFrom(before)) {
+          moves.add(after);
+        }
+      }
+    }
+    try (JobStore.Batch batch = store.batch()) {
+      current.forEach((id, after) -> {
+        JobRecord before = stored.get(id);
+        if (after == null && before != null) {
+          batch.delete(before);
+        } else if (after != null && after != before) {
+          batch.put(before, after);
+        }
+      });
+      nextOffsets.forEach(batch::offset);
+      batch.commit();
+    }
+    for (JobRecord moved : moves) {
+      List<StatusListener> forJob = listeners.get(moved.jobId());
+      if (forJob != null) {
+        forJob.forEach(listener -> listener.onStatus(moved.state()));
+      }
+    }
   }
 
-  /** A tombstone on the status topic: forget the job. */
-  public void remove(String jobId) {
-    statuses.remove(jobId);
+  /**
+   * Applies one status reached now, outside the topic (tests and tools); returns whether the job moved.
+   */
+  public boolean apply(String jobId, JobState state) {
+    JobState before = status(jobId).orElse(null);
+    applyAll(List.of(new Event(0, -1, jobId, JobStatuses.event(jobId, state, null, 1, "local", null, null))));
+    return status(jobId).orElse(null) != before;
+  }
+
+  /** Forgets jobs (retention); reader thread only. */
+  void forget(List<JobRecord> jobs) {
+    try (JobStore.Batch batch = store.batch()) {
+      jobs.forEach(batch::delete);
+      batch.commit();
+    }
+  }
+
+  /** Jobs ended before {@code endedBefore} (epoch millis), oldest first, at most {@code limit}. */
+  List<JobRecord> endedBefore(long endedBefore, int limit) {
+    return store.endedBefore(endedBefore, limit);
   }
 
   /**
@@ -78,14 +161,18 @@ public final class StatusView {
       forJob.add(listener);
       return forJob;
     });
-    JobState current = statuses.get(jobId);
-    if (current != null) {
-      listener.onStatus(current);
-    }
+    status(jobId).ifPresent(listener::onStatus);
     return () -> listeners.computeIfPresent(jobId, (id, list) -> {
       list.remove(listener);
       return list.isEmpty() ? null : list;
     });
+  }
+
+  /** Flushes the store so a restart resumes from here, and closes it. */
+  @Override
+  public void close() {
+    store.flush();
+    store.close();
   }
 
   /** Handle to stop following a job. */

@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -25,8 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the whole status topic into the {@link StatusView}: every partition, from the beginning,
- * {@code read_committed}, no consumer group (each gateway replica holds the full view). It is
+ * Reads the whole status topic into the {@link StatusView}: every partition, from where the view's
+ * store left off (the beginning for a new store), {@code read_committed}, no consumer group (each
+ * gateway replica holds the full view). It is
  * caught up once it has read to the end offsets present when it started; until then the gateway
  * reports NOT_SERVING. Undecodable events are logged and skipped: a view must not stop on one.
  *
@@ -60,6 +62,7 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   private final List<Barrier> barriers = new ArrayList<>(); // reader thread only
   private volatile boolean reading; // in the main loop, where a wakeup is expected
   private volatile Runnable stateListener = () -> { };
+  private Runnable housekeeping = () -> { };
 
   /** End offsets to reach, and who is waiting for them. */
   private record Barrier(Map<TopicPartition, Long> targets, List<CompletableFuture<Void>> waiters) {}
@@ -91,6 +94,11 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   /** Called (on the reader thread) when the view becomes caught up or the reader stops; set before {@link #start}. */
   public void onStateChange(Runnable listener) {
     this.stateListener = listener;
+  }
+
+  /** Run on the reader thread after each poll (the view's single writer): retention sweeps. Set before {@link #start}. */
+  public void onEachTurn(Runnable task) {
+    this.housekeeping = task;
   }
 
   public void start() {
@@ -128,7 +136,7 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
     try {
       partitions.addAll(awaitPartitions());
       consumer.assign(partitions);
-      consumer.seekToBeginning(partitions);
+      resume(partitions);
       lastPartitionCheckNanos = System.nanoTime();
       Map<TopicPartition, Long> targets = startOffsets(partitions);
       log.info("status view: reading {} partition(s) of {} up to {}", partitions.size(), topic, targets.values());
@@ -140,9 +148,8 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
       reading = true;
       while (running) {
         try {
-          for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-            apply(record);
-          }
+          view.applyAll(events(consumer.poll(Duration.ofMillis(200))));
+          housekeeping.run();
           lastPollNanos = System.nanoTime();
           pickUpNewPartitions();
           serveBarriers();
@@ -167,6 +174,21 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
       closeQuietly(highWatermarks);
       stateListener.run();
     }
+  }
+
+  /** Each partition from where the view's store left it (a restart reads only the tail), or from the beginning. */
+  private void resume(List<TopicPartition> assigned) {
+    Map<Integer, Long> stored = view.resumeOffsets();
+    List<TopicPartition> fresh = new ArrayList<>();
+    for (TopicPartition partition : assigned) {
+      Long next = stored.get(partition.partition());
+      if (next == null) {
+        fresh.add(partition);
+      } else {
+        consumer.seek(partition, next);
+      }
+    }
+    consumer.seekToBeginning(fresh);
   }
 
   /** Partitions added to the status topic since start are read too, from their beginning (checked every 10 s). */
@@ -242,20 +264,23 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
     log.info("status view caught up: {} job(s) in {} ms", view.size(), catchUpTime.toMillis());
   }
 
-  private void apply(ConsumerRecord<String, byte[]> record) {
-    if (record.key() == null) {
-      return;
+  /** Decodes a poll's records into view events; undecodable ones are logged and skipped (their offset still counts). */
+  private List<StatusView.Event> events(ConsumerRecords<String, byte[]> records) {
+    List<StatusView.Event> events = new ArrayList<>(records.count());
+    for (ConsumerRecord<String, byte[]> record : records) {
+      JobStatus status = null;
+      if (record.key() != null && record.value() != null) {
+        try {
+          status = deserializer.deserialize(record.topic(), record.value());
+        } catch (RuntimeException e) {
+          log.warn("skipping undecodable status event {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
+        }
+      }
+      if (record.key() != null && (record.value() == null || status != null)) {
+        events.add(new StatusView.Event(record.partition(), record.offset(), record.key(), status));
+      }
     }
-    if (record.value() == null) {
-      view.remove(record.key());
-      return;
-    }
-    try {
-      JobStatus status = deserializer.deserialize(record.topic(), record.value());
-      view.apply(status.getJobId(), status.getStatus());
-    } catch (RuntimeException e) {
-      log.warn("skipping undecodable status event {}-{}@{}: {}", record.topic(), record.partition(), record.offset(), e.getMessage());
-    }
+    return events;
   }
 
   private static void closeQuietly(Consumer<String, byte[]> consumer) {
@@ -266,8 +291,8 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
     }
   }
 
-  @Override
-  public void close() {
+  /** Stops the reader; returns whether its thread has ended (only then may the view's store be closed). */
+  public boolean stop() {
     running = false;
     consumer.wakeup();
     try {
@@ -275,5 +300,11 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    return !thread.isAlive();
+  }
+
+  @Override
+  public void close() {
+    stop();
   }
 }

@@ -50,7 +50,7 @@ class TemplateHandlersTest {
   private static final byte[] INIT_PERSISTENT = HexFormat.of().parseHex("02020000020102106d657461646174610214323032332d30342d32360001");
 
   private final SchemalessAvroCodec<TemplateInput> codec = SchemalessAvroCodec.of(TemplateInput.class);
-  private final StatusView view = new StatusView();
+  private final StatusView view = StatusView.inMemory();
   private MockProducer<String, Object> producer;
   private JobSubmitter submitter;
   private TemplateHandlers handlers;

@@ -37,7 +37,7 @@ class StatusViewLoaderTest {
 
   private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
   private final MockConsumer<String, byte[]> ends = new MockConsumer<>("earliest");
-  private final StatusView view = new StatusView();
+  private final StatusView view = StatusView.inMemory();
   private final AtomicInteger stateChanges = new AtomicInteger();
   private StatusViewLoader loader;
 

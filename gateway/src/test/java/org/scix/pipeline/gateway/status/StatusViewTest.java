@@ -13,7 +13,7 @@ import org.scix.pipeline.schemas.status.JobState;
 class StatusViewTest {
   @Test
   void movesOnlyForwardAndTellsListenersEachMove() {
-    StatusView view = new StatusView();
+    StatusView view = StatusView.inMemory();
     AtomicReference<JobState> seen = new AtomicReference<>();
     view.subscribe("job", seen::set);
 
@@ -34,7 +34,7 @@ class StatusViewTest {
   @Test
   void aSubscriptionRacingTheCloseOfTheLastOtherOneStillHearsTheJob() {
     InterleavingMap listeners = new InterleavingMap();
-    StatusView view = new StatusView(listeners);
+    StatusView view = new StatusView(JobStore.inMemory(), listeners);
     StatusView.Subscription leaving = view.subscribe("job", state -> { });
     listeners.afterNextAccess = leaving::close;
 

@@ -10,7 +10,9 @@ public final class JobStatuses {
 
   /** The event a gateway writes with the job: attempt 0, no worker yet. */
   public static JobStatus pending(String jobId, String task, String gateway, String traceparent) {
-    return event(jobId, JobState.Pending, task, 0, gateway, null, traceparent);
+    JobStatus pending = event(jobId, JobState.Pending, task, 0, gateway, null, traceparent);
+    pending.setSubmittedTime(pending.getTime());
+    return pending;
   }
 
   /**

@@ -60,6 +60,19 @@ public final class TopicAdmin {
     }
   }
 
+  /** The id Kafka gave {@code topic} (a topic deleted and created again gets a new one). */
+  public static String topicId(KafkaSettings kafka, String topic, Duration timeout) {
+    try (Admin admin = Admin.create(kafka.clientConfig())) {
+      return admin.describeTopics(List.of(topic)).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(topic).topicId()
+          .toString();
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot describe topic " + topic + " on " + kafka.bootstrapServers() + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while describing topic " + topic, e);
+    }
+  }
+
   /**
    * Waits until every partition of freshly created topics has a leader: producing into a topic
    * the broker has not opened yet earns NOT_LEADER_OR_FOLLOWER on the first batches, which an

@@ -1,6 +1,7 @@
 package org.scix.pipeline.worker.runner;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -131,6 +132,10 @@ final class BatchWriter {
   private ProducerRecord<String, Object> status(JobExecution execution, JobState state, int attempt, String reason) {
     String task = execution.isJob() ? execution.job().getTask().name() : null;
     JobStatus event = JobStatuses.event(execution.jobId(), state, task, attempt, workerName, reason, execution.traceparent());
+    // The job's earlier times travel with every event: the compacted topic keeps only its latest one.
+    long submitted = execution.record().timestamp();
+    event.setSubmittedTime(submitted > 0 ? Instant.ofEpochMilli(submitted) : null);
+    event.setStartedTime(execution.startedAtMillis() > 0 ? Instant.ofEpochMilli(execution.startedAtMillis()) : null);
     return checked(new ProducerRecord<>(topics.status(), execution.jobId(), event));
   }
 

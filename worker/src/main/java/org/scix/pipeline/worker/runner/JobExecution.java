@@ -31,6 +31,7 @@ final class JobExecution {
   private volatile int latestAttempt; // 0 until dispatched; then the attempt the task is on
   private volatile boolean taskStarted;
   private volatile long startedNanos;
+  private volatile long startedAtMillis; // wall clock, for the status events' started_time
   private volatile boolean abandoned;
   private volatile boolean cancelled;
 
@@ -122,6 +123,11 @@ final class JobExecution {
     return startedNanos;
   }
 
+  /** When its task first began (epoch millis); 0 if it never did. */
+  long startedAtMillis() {
+    return startedAtMillis;
+  }
+
   /** The task should stop: cancelled, or handed back to the group. */
   boolean shouldStop() {
     return cancelled || abandoned;
@@ -208,6 +214,7 @@ final class JobExecution {
 
   void taskStarted() {
     startedNanos = System.nanoTime();
+    startedAtMillis = System.currentTimeMillis();
     taskStarted = true;
   }
 

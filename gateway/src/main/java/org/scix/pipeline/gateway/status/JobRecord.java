@@ -1,0 +1,126 @@
+package org.scix.pipeline.gateway.status;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import org.scix.pipeline.core.job.JobStates;
+import org.scix.pipeline.schemas.status.JobState;
+import org.scix.pipeline.schemas.status.JobStatus;
+
+/**
+ * What the gateway knows of one job: its latest status and the time of each change, as folded
+ * from the status topic. Times are epoch milliseconds, 0 when not (yet) known.
+ *
+ * @param partition the status-topic partition its events are on (where its tombstone goes)
+ * @param attempt the latest attempt a worker reported (0 before any worker took it)
+ * @param worker who wrote the latest status (a gateway for Pending, else a worker)
+ */
+public record JobRecord(String jobId, JobState state, String task, int partition, long submittedAt, long startedAt, long endedAt,
+    long updatedAt, int attempt, String worker, String errorReason, String traceparent) {
+
+  private static final byte FORMAT = 1;
+
+  public boolean isTerminal() {
+    return JobStates.isTerminal(state);
+  }
+
+  /** The record a first event starts. */
+  public static JobRecord of(JobStatus event, int partition) {
+    return new JobRecord(event.getJobId(), null, null, partition, 0, 0, 0, 0, 0, null, null, null).fold(event);
+  }
+
+  /**
+   * This job after {@code event}, or {@code this} itself when the event changes nothing a reader
+   * sees: the status moves only forward ({@link JobStates#fold}); a later attempt's Processing
+   * updates the attempt and worker without moving the status.
+   */
+  public JobRecord fold(JobStatus event) {
+    JobState next = event.getStatus();
+    boolean moves = state == null || JobStates.canMove(state, next);
+    boolean retry = !moves && state == next && next == JobState.Processing && event.getAttempt() > attempt;
+    if (!moves && !retry) {
+      return this;
+    }
+    long time = millis(event.getTime());
+    long submitted = first(submittedAt, millis(event.getSubmittedTime()), next == JobState.Pending ? time : 0);
+    long started = first(startedAt, millis(event.getStartedTime()), next == JobState.Processing ? time : 0);
+    return new JobRecord(jobId, moves ? next : state, event.getTask() != null ? event.getTask() : task, partition,
+        submitted != 0 ? submitted : time, started, JobStates.isTerminal(next) ? time : endedAt, time,
+        Math.max(attempt, event.getAttempt()), event.getWorker(), event.getErrorReason(),
+        event.getTraceparent() != null ? event.getTraceparent() : traceparent);
+  }
+
+  /** Whether moving from {@code before} to this changed the status (what stream listeners are told of). */
+  public boolean movedFrom(JobRecord before) {
+    return before == null || before.state != state;
+  }
+
+  byte[] encode() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(96);
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      out.writeByte(FORMAT);
+      out.writeByte(state.ordinal());
+      out.writeInt(partition);
+      out.writeLong(submittedAt);
+      out.writeLong(startedAt);
+      out.writeLong(endedAt);
+      out.writeLong(updatedAt);
+      out.writeInt(attempt);
+      writeNullable(out, task);
+      writeNullable(out, worker);
+      writeNullable(out, errorReason);
+      writeNullable(out, traceparent);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  static JobRecord decode(String jobId, byte[] value) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(value))) {
+      byte format = in.readByte();
+      if (format != FORMAT) {
+        throw new IllegalStateException("job record of " + jobId + " has unknown format " + format);
+      }
+      JobState state = JobState.values()[in.readByte()];
+      int partition = in.readInt();
+      long submitted = in.readLong();
+      long started = in.readLong();
+      long ended = in.readLong();
+      long updated = in.readLong();
+      int attempt = in.readInt();
+      return new JobRecord(jobId, state, readNullable(in), partition, submitted, started, ended, updated, attempt,
+          readNullable(in), readNullable(in), readNullable(in));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static long millis(Instant time) {
+    return time == null ? 0 : time.toEpochMilli();
+  }
+
+  private static long first(long... candidates) {
+    for (long c : candidates) {
+      if (c != 0) {
+        return c;
+      }
+    }
+    return 0;
+  }
+
+  private static void writeNullable(DataOutputStream out, String s) throws IOException {
+    out.writeBoolean(s != null);
+    if (s != null) {
+      out.writeUTF(s.length() > 4096 ? s.substring(0, 4096) : s);
+    }
+  }
+
+  private static String readNullable(DataInputStream in) throws IOException {
+    return in.readBoolean() ? in.readUTF() : null;
+  }
+}

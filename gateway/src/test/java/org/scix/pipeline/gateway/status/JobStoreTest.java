@@ -1,0 +1,145 @@
+package org.scix.pipeline.gateway.status;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.schemas.status.JobState;
+import org.scix.pipeline.schemas.status.JobStatus;
+
+class JobStoreTest {
+  @TempDir
+  Path dir;
+
+  @Test
+  void aJobsTimelineKeepsEachStatusChangeTimeAttemptWorkerAndReason() {
+    try (StatusView view = StatusView.inMemory()) {
+      String id = JobIds.random();
+      view.applyAll(List.of(
+          new StatusView.Event(2, 10, id, event(id, JobState.Pending, "SYMBOL1", 1_000, 0, "gateway-a", null)),
+          new StatusView.Event(2, 11, id, event(id, JobState.Processing, "SYMBOL1", 2_000, 1, "worker-1", null)),
+          new StatusView.Event(2, 12, id, event(id, JobState.Processing, "SYMBOL1", 3_000, 2, "worker-2", null)),
+          new StatusView.Event(2, 13, id, event(id, JobState.Error, "SYMBOL1", 4_000, 2, "worker-2", "boom"))));
+
+      JobRecord job = view.job(id).orElseThrow();
+      assertThat(job.state()).isEqualTo(JobState.Error);
+      assertThat(job.submittedAt()).isEqualTo(1_000);
+      assertThat(job.startedAt()).isEqualTo(2_000);
+      assertThat(job.endedAt()).isEqualTo(4_000);
+      assertThat(job.attempt()).isEqualTo(2);
+      assertThat(job.worker()).isEqualTo("worker-2");
+      assertThat(job.errorReason()).isEqualTo("boom");
+      assertThat(job.traceparent()).isEqualTo("00-" + "1".repeat(32) + "-" + "2".repeat(16) + "-01");
+      assertThat(job.partition()).isEqualTo(2);
+      assertThat(view.count(JobState.Error)).isEqualTo(1);
+      assertThat(view.size()).isEqualTo(1);
+    }
+  }
+
+  /** After compaction only a job's terminal event is left; the earlier times it carries still give its timeline. */
+  @Test
+  void aTerminalEventAloneStillGivesSubmitAndStartTimes() {
+    try (StatusView view = StatusView.inMemory()) {
+      String id = JobIds.random();
+      JobStatus success = event(id, JobState.Success, "SYMBOL2", 9_000, 1, "worker-1", null);
+      success.setSubmittedTime(Instant.ofEpochMilli(5_000));
+      success.setStartedTime(Instant.ofEpochMilli(6_000));
+      view.applyAll(List.of(new StatusView.Event(0, 0, id, success)));
+
+      JobRecord job = view.job(id).orElseThrow();
+      assertThat(List.of(job.submittedAt(), job.startedAt(), job.endedAt())).containsExactly(5_000L, 6_000L, 9_000L);
+    }
+  }
+
+  @Test
+  void listingFiltersByStatusTaskAndTimeAndPagesNewestFirstWithoutGapsOrRepeats() {
+    try (StatusView view = StatusView.inMemory()) {
+      List<StatusView.Event> events = new ArrayList<>();
+      List<String> successesOfSymbol1 = new ArrayList<>();
+      for (int i = 0; i < 250; i++) {
+        String id = JobIds.random();
+        JobState state = i % 3 == 0 ? JobState.Pending : JobState.Success;
+        String task = i % 2 == 0 ? "SYMBOL1" : "SYMBOL2";
+        events.add(new StatusView.Event(i % 4, i, id, event(id, state, task, 10_000 + i, 1, "w", null)));
+        if (state == JobState.Success && task.equals("SYMBOL1")) {
+          successesOfSymbol1.add(0, id); // newest first
+        }
+      }
+      view.applyAll(events);
+
+      List<String> paged = new ArrayList<>();
+      JobQuery.Cursor cursor = null;
+      int pages = 0;
+      do {
+        JobPage page = view.list(new JobQuery(Set.of(JobState.Success), "SYMBOL1", 0, Long.MAX_VALUE, 7, cursor));
+        page.jobs().forEach(j -> assertThat(j.state()).isEqualTo(JobState.Success));
+        page.jobs().forEach(j -> paged.add(j.jobId()));
+        cursor = page.next();
+        pages++;
+      } while (cursor != null);
+      assertThat(paged).containsExactlyElementsOf(successesOfSymbol1);
+      assertThat(pages).isGreaterThan(10);
+
+      JobPage window = view.list(new JobQuery(Set.of(), null, 10_100, 10_110, 100, null));
+      assertThat(window.jobs()).extracting(JobRecord::submittedAt).containsExactly(10_109L, 10_108L, 10_107L, 10_106L, 10_105L,
+          10_104L, 10_103L, 10_102L, 10_101L, 10_100L);
+      assertThat(window.next()).isNull();
+    }
+  }
+
+  @Test
+  void aMoveUpdatesTheIndexesSoAFilterSeesOnlyTheLatestStatus() {
+    try (StatusView view = StatusView.inMemory()) {
+      String id = JobIds.random();
+      view.applyAll(List.of(new StatusView.Event(0, 0, id, event(id, JobState.Pending, "SYMBOL1", 1_000, 0, "g", null))));
+      view.applyAll(List.of(new StatusView.Event(0, 1, id, event(id, JobState.Success, "SYMBOL1", 2_000, 1, "w", null))));
+
+      assertThat(view.list(new JobQuery(Set.of(JobState.Pending), null, 0, Long.MAX_VALUE, 10, null)).jobs()).isEmpty();
+      assertThat(view.list(new JobQuery(Set.of(JobState.Success), null, 0, Long.MAX_VALUE, 10, null)).jobs()).hasSize(1);
+      assertThat(view.count(JobState.Pending)).isZero();
+      assertThat(view.count(JobState.Success)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aReopenedStoreHasItsJobsAndWhereToResumeAndAStoreOfAnotherTopicIsWiped() {
+    String id = JobIds.random();
+    try (StatusView view = new StatusView(JobStore.open(dir, "TEMPLATEStatus/topic-id-1"))) {
+      view.applyAll(List.of(new StatusView.Event(1, 41, id, event(id, JobState.Success, "SYMBOL1", 1_000, 1, "w", null))));
+    }
+    try (StatusView reopened = new StatusView(JobStore.open(dir, "TEMPLATEStatus/topic-id-1"))) {
+      assertThat(reopened.status(id)).contains(JobState.Success);
+      assertThat(reopened.resumeOffsets()).containsEntry(1, 42L);
+      assertThat(reopened.count(JobState.Success)).isEqualTo(1);
+    }
+    try (StatusView recreatedTopic = new StatusView(JobStore.open(dir, "TEMPLATEStatus/topic-id-2"))) {
+      assertThat(recreatedTopic.status(id)).isEmpty();
+      assertThat(recreatedTopic.resumeOffsets()).isEmpty();
+      assertThat(recreatedTopic.size()).isZero();
+    }
+  }
+
+  @Test
+  void aTombstoneForgetsTheJob() {
+    try (StatusView view = StatusView.inMemory()) {
+      String id = JobIds.random();
+      view.applyAll(List.of(new StatusView.Event(0, 0, id, event(id, JobState.Success, "SYMBOL1", 1_000, 1, "w", null)),
+          new StatusView.Event(0, 1, id, null)));
+      assertThat(view.job(id)).isEmpty();
+      assertThat(view.size()).isZero();
+      assertThat(view.list(new JobQuery(Set.of(), null, 0, Long.MAX_VALUE, 10, null)).jobs()).isEmpty();
+    }
+  }
+
+  static JobStatus event(String id, JobState state, String task, long time, int attempt, String worker, String reason) {
+    return JobStatus.newBuilder().setJobId(id).setStatus(state).setTask(task).setTime(Instant.ofEpochMilli(time))
+        .setAttempt(attempt).setWorker(worker).setErrorReason(reason)
+        .setTraceparent("00-" + "1".repeat(32) + "-" + "2".repeat(16) + "-01").build();
+  }
+}
