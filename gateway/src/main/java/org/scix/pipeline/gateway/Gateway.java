@@ -37,6 +37,7 @@ import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.core.kafka.TransactionalWriter.ProducerSettings;
 import org.scix.pipeline.core.ops.Metrics;
 import org.scix.pipeline.core.ops.OpsHttpServer;
+import org.scix.pipeline.gateway.api.JobsHttpApi;
 import org.scix.pipeline.gateway.api.TemplateHandlers;
 import org.scix.pipeline.gateway.api.TemplateServices;
 import org.scix.pipeline.gateway.interceptors.CallMetadata;
@@ -133,6 +134,7 @@ public final class Gateway implements AutoCloseable {
         .start();
     if (config.opsPort() > 0) {
       ops = new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !stopping && !submitter.fenced().isDone(), this::isServing);
+      ops.route(JobsHttpApi.PATH, new JobsHttpApi(view, loader, loader::isHealthy, config.statusSyncTimeout()));
     }
     updateHealth();
     // Health follows events (above); a stalled reader is the one state only time reveals.
@@ -144,11 +146,12 @@ public final class Gateway implements AutoCloseable {
   }
 
   /**
-   * The status view over its store: in STATUS_STORE_DIR when set (a restart resumes from it), else
-   * in a temporary directory (a restart reads the whole status topic again).
+   * The status view over its store: in STATUS_STORE_DIR/instance-id when set (a restart resumes
+   * from it; replicas sharing the setting still get a store each), else in a temporary directory
+   * (a restart reads the whole status topic again).
    */
   private StatusView openView() throws IOException {
-    Path dir = config.statusStoreDir().orElse(null);
+    Path dir = config.statusStoreDir().map(parent -> parent.resolve(config.instanceId())).orElse(null);
     if (dir == null) {
       temporaryStoreDir = Files.createTempDirectory("scix-status-view-");
       dir = temporaryStoreDir;
@@ -288,6 +291,9 @@ public final class Gateway implements AutoCloseable {
     if (submitter != null) {
       submitter.close();
     }
+    if (ops != null) {
+      ops.close(); // before the store closes: no query may read a closed store
+    }
     boolean readerStopped = loader == null || loader.stop();
     if (tombstones != null) {
       tombstones.close(Duration.ofSeconds(2));
@@ -299,9 +305,6 @@ public final class Gateway implements AutoCloseable {
     }
     if (temporaryStoreDir != null) {
       deleteQuietly(temporaryStoreDir);
-    }
-    if (ops != null) {
-      ops.close();
     }
     log.info("gateway {} stopped", config.instanceId());
   }

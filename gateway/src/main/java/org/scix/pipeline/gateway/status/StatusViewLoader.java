@@ -1,5 +1,6 @@
 package org.scix.pipeline.gateway.status;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
@@ -63,6 +64,7 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   private volatile boolean reading; // in the main loop, where a wakeup is expected
   private volatile Runnable stateListener = () -> { };
   private Runnable housekeeping = () -> { };
+  private final Counter eventsRead;
 
   /** End offsets to reach, and who is waiting for them. */
   private record Barrier(Map<TopicPartition, Long> targets, List<CompletableFuture<Void>> waiters) {}
@@ -85,6 +87,8 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
     this.maxStall = maxStall;
     this.partitionCheckInterval = partitionCheckInterval;
     this.thread = new Thread(this::run, "status-view-loader-" + name);
+    eventsRead = Counter.builder("pipeline.status_view.events_read")
+        .description("Status events read since start (after a restart from a kept store: only the topic's tail)").register(metrics);
     Gauge.builder("pipeline.status_view.jobs", view, StatusView::size).description("Jobs held in the status view").register(metrics);
     Gauge.builder("pipeline.status_view.caught_up", this, l -> l.isCaughtUp() ? 1 : 0).register(metrics);
     Gauge.builder("pipeline.status_view.catch_up", this, l -> l.catchUpTime == null ? Double.NaN : l.catchUpTime.toNanos() / 1e9)
@@ -148,7 +152,9 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
       reading = true;
       while (running) {
         try {
-          view.applyAll(events(consumer.poll(Duration.ofMillis(200))));
+          ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
+          view.applyAll(events(records));
+          eventsRead.increment(records.count());
           housekeeping.run();
           lastPollNanos = System.nanoTime();
           pickUpNewPartitions();
@@ -188,7 +194,9 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
         consumer.seek(partition, next);
       }
     }
-    consumer.seekToBeginning(fresh);
+    if (!fresh.isEmpty()) {
+      consumer.seekToBeginning(fresh); // an empty list would mean every assigned partition
+    }
   }
 
   /** Partitions added to the status topic since start are read too, from their beginning (checked every 10 s). */

@@ -1,6 +1,7 @@
 package org.scix.pipeline.core.ops;
 
 import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -12,7 +13,9 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The operations endpoint of a process: {@code /metrics} (Prometheus), {@code /health/live} and
- * {@code /health/ready} (200 or 503), for scrapers and Kubernetes probes. JDK HttpServer, one thread.
+ * {@code /health/ready} (200 or 503), for scrapers and Kubernetes probes, plus whatever the process
+ * {@link #route}s (the gateway's job queries). JDK HttpServer, a few threads: a slow query must not
+ * hold up a probe.
  */
 public final class OpsHttpServer implements AutoCloseable {
   private final HttpServer server;
@@ -23,12 +26,17 @@ public final class OpsHttpServer implements AutoCloseable {
     server.createContext("/metrics", exchange -> reply(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
     server.createContext("/health/live", exchange -> probe(exchange, live));
     server.createContext("/health/ready", exchange -> probe(exchange, ready));
-    server.setExecutor(Executors.newSingleThreadExecutor(r -> {
+    server.setExecutor(Executors.newFixedThreadPool(4, r -> {
       Thread t = new Thread(r, "ops-http");
       t.setDaemon(true);
       return t;
     }));
     server.start();
+  }
+
+  /** Serves {@code path} (and everything under it) with {@code handler}. */
+  public void route(String path, HttpHandler handler) {
+    server.createContext(path, handler);
   }
 
   public int port() {
