@@ -1,14 +1,21 @@
 package org.scix.pipeline.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.scix.pipeline.core.job.JobStates;
+import org.scix.pipeline.gateway.status.JobQuery;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
 import org.scix.pipeline.core.kafka.TopicReader;
 import org.scix.pipeline.core.kafka.TopicReader.From;
@@ -16,30 +23,95 @@ import org.scix.pipeline.schemas.serde.ConfluentAvroDeserializer;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "jobs", description = "List jobs and their latest status, read from the status topic.")
+@Command(name = "jobs", description = "List jobs, newest first, from a gateway's ListJobs (its ops port); --from-topic reads the "
+    + "status topic instead, for when no gateway runs.")
 final class JobsCommand implements Callable<Integer> {
-  @Option(names = "--status", description = "Only jobs in this status (Pending, Processing, Error, Success).")
-  JobState status;
+  @Option(names = "--status", split = ",", description = "Only jobs in these statuses (Pending, Processing, Error, Success).")
+  List<JobState> statuses = new ArrayList<>();
 
-  @Option(names = "--limit", defaultValue = "100")
+  @Option(names = "--task", description = "Only jobs of this task (SYMBOL1..SYMBOL3).")
+  String task;
+
+  @Option(names = "--since", description = "Only jobs submitted within this long before now (e.g. PT1H, P2D) or since this instant.")
+  String since;
+
+  @Option(names = "--until", description = "Only jobs submitted before this instant (ISO-8601).")
+  Instant until;
+
+  @Option(names = "--limit", defaultValue = "100", description = "At most this many jobs (default ${DEFAULT-VALUE}).")
   int limit;
 
+  @Option(names = "--from-topic", description = "Read the status topic (its latest state) instead of asking a gateway.")
+  boolean fromTopic;
+
+  @Mixin
+  GatewayOps ops;
+
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
+    Instant from = since == null ? null : since.startsWith("P") ? Instant.now().minus(Duration.parse(since)) : Instant.parse(since);
+    return fromTopic ? fromTopic(from) : fromGateway(from);
+  }
+
+  /** Pages through ListJobs until {@code limit} jobs are printed or the cursor ends. */
+  private int fromGateway(Instant from) throws InterruptedException {
+    int shown = 0;
+    String cursor = null;
+    JsonNode page;
+    try {
+      do {
+        StringBuilder query = new StringBuilder("/jobs?limit=").append(Math.min(JobQuery.MAX_LIMIT, limit - shown));
+        if (!statuses.isEmpty()) {
+          query.append("&status=").append(String.join(",", statuses.stream().map(Enum::name).toList()));
+        }
+        append(query, "task", task);
+        append(query, "from", from == null ? null : from.toString());
+        append(query, "to", until == null ? null : until.toString());
+        append(query, "cursor", cursor);
+        page = ops.get(query.toString());
+        for (JsonNode job : page.get("jobs")) {
+          System.out.println(job);
+          shown++;
+        }
+        cursor = page.hasNonNull("next_cursor") ? page.get("next_cursor").asText() : null;
+      } while (cursor != null && shown < limit);
+    } catch (GatewayOps.QueryFailedException e) {
+      System.err.println("error: " + e.getMessage());
+      return GatewayOps.UNREACHABLE;
+    }
+    JsonNode view = page.get("view");
+    System.err.println(shown + " job(s) shown" + (cursor != null ? " (more: raise --limit)" : "") + "; held by the gateway: "
+        + page.get("counts") + (view.path("caught_up").asBoolean() ? "" : " (WARNING: its view is still catching up with the status topic)"));
+    return 0;
+  }
+
+  private static void append(StringBuilder query, String name, String value) {
+    if (value != null) {
+      query.append('&').append(name).append('=').append(URLEncoder.encode(value, StandardCharsets.UTF_8));
+    }
+  }
+
+  /** The status topic's latest state folded here: every job in it, with how many terminal events each has. */
+  private int fromTopic(Instant from) {
     KafkaTarget target = new KafkaTarget();
-    ConfluentAvroDeserializer<JobStatus> statuses = new PipelineSerdes(target.kafka).deserializer(JobStatus.class);
+    ConfluentAvroDeserializer<JobStatus> deserializer = new PipelineSerdes(target.kafka).deserializer(JobStatus.class);
     Map<String, JobStatus> latest = new LinkedHashMap<>();
     Map<String, Integer> terminalEvents = new LinkedHashMap<>();
     String topic = target.topics.status();
     try (TopicReader reader = TopicReader.open(target.kafka, "scix-pipeline-cli")) {
-      reader.read(reader.partitions(topic, Duration.ofSeconds(15)), From.BEGINNING, false, record -> fold(record, statuses, latest, terminalEvents), () -> false);
+      reader.read(reader.partitions(topic, Duration.ofSeconds(15)), From.BEGINNING, false,
+          record -> fold(record, deserializer, latest, terminalEvents), () -> false);
     }
     ObjectMapper json = new ObjectMapper();
     int shown = 0;
     for (JobStatus job : latest.values()) {
-      if (status != null && job.getStatus() != status) {
+      Instant submitted = job.getSubmittedTime() != null ? job.getSubmittedTime() : job.getTime();
+      boolean matches = (statuses.isEmpty() || statuses.contains(job.getStatus())) && (task == null || task.equals(job.getTask()))
+          && (from == null || !submitted.isBefore(from)) && (until == null || submitted.isBefore(until));
+      if (!matches) {
         continue;
       }
       if (shown++ >= limit) {
@@ -55,7 +127,7 @@ final class JobsCommand implements Callable<Integer> {
     Map<JobState, Integer> counts = new EnumMap<>(JobState.class);
     latest.values().forEach(j -> counts.merge(j.getStatus(), 1, Integer::sum));
     long multiTerminal = terminalEvents.values().stream().filter(n -> n > 1).count();
-    System.err.println(latest.size() + " job(s): " + counts + "; jobs with more than one terminal event: " + multiTerminal);
+    System.err.println(latest.size() + " job(s) on the status topic: " + counts + "; jobs with more than one terminal event: " + multiTerminal);
     return 0;
   }
 

@@ -55,6 +55,10 @@ final class UpCommand implements Callable<Integer> {
   @Option(names = "--grpc-port", defaultValue = "50051")
   int grpcPort;
 
+  @Option(names = "--ops-port", defaultValue = "9464",
+      description = "The gateway's ops port: metrics, health, job queries (default ${DEFAULT-VALUE}, where `./pipeline jobs` looks).")
+  int opsPort;
+
   @Option(names = "--simulate-ms", description = "Bind every worker task to the simulated task sleeping this long.")
   Integer simulateMs;
 
@@ -68,7 +72,7 @@ final class UpCommand implements Callable<Integer> {
     long begin = System.nanoTime();
     Path runDir = (dir != null ? dir : Path.of(".pipeline", "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))))
         .toAbsolutePath();
-    for (int port : new int[] {kafkaPort, registryPort, grpcPort}) {
+    for (int port : new int[] {kafkaPort, registryPort, grpcPort, opsPort}) {
       if (Ports.isListening(port)) {
         throw new IllegalStateException("port " + port + " is already in use (another ./pipeline up?)");
       }
@@ -85,9 +89,10 @@ final class UpCommand implements Callable<Integer> {
     env.put(KafkaSettings.REGISTRY_URL, stack.schemaRegistryUrl());
     env.put(TopicSettings.REPLICATION_FACTOR, Integer.toString(Math.min(3, brokers)));
     env.put(GatewayConfig.GRPC_PORT, Integer.toString(grpcPort));
-    env.put(GatewayConfig.OPS_PORT, Integer.toString(Ports.free()));
-
-    services.add(start("gateway", List.of("gateway"), env, runDir.resolve("gateway.log")));
+    Map<String, String> gatewayEnv = new HashMap<>(env);
+    gatewayEnv.put(GatewayConfig.OPS_PORT, Integer.toString(opsPort));
+    gatewayEnv.put(GatewayConfig.STATUS_STORE_DIR, runDir.resolve("status-store").toString());
+    services.add(start("gateway", List.of("gateway"), gatewayEnv, runDir.resolve("gateway.log")));
     List<Integer> workerOps = new ArrayList<>();
     for (int i = 1; i <= workers; i++) {
       Map<String, String> workerEnv = new HashMap<>(env);
@@ -102,8 +107,8 @@ final class UpCommand implements Callable<Integer> {
       services.add(start("worker-" + i, args, workerEnv, runDir.resolve("worker-" + i + ".log")));
     }
     awaitGatewayServing(Duration.ofMinutes(2));
-    System.out.println("gateway   127.0.0.1:" + grpcPort + "   (metrics http://127.0.0.1:" + env.get(GatewayConfig.OPS_PORT)
-        + "/metrics, log " + runDir.resolve("gateway.log") + ")");
+    System.out.println("gateway   127.0.0.1:" + grpcPort + "   (jobs http://127.0.0.1:" + opsPort + "/jobs, metrics http://127.0.0.1:"
+        + opsPort + "/metrics, log " + runDir.resolve("gateway.log") + ")");
     for (int i = 0; i < workerOps.size(); i++) {
       awaitReady(workerOps.get(i), Duration.ofMinutes(2));
       System.out.println("worker-" + (i + 1) + "  ops http://127.0.0.1:" + workerOps.get(i) + "   (log " + runDir.resolve("worker-" + (i + 1) + ".log") + ")");

@@ -1,16 +1,22 @@
 package org.scix.pipeline.core.config;
 
+import java.time.Duration;
+
 /**
  * The pipeline's topics. Names and partition count are configurable; defaults match the original.
+ *
+ * @param statusSegment how long a status-topic segment stays open: compaction (which drops
+ *     forgotten jobs' events, see JOB_RETENTION) never touches the open segment
  */
 public record TopicSettings(String input, String status, String output, String deadLetter, int partitions,
-    short replicationFactor) {
+    short replicationFactor, Duration statusSegment) {
   public static final String INPUT = "INPUT_TOPIC";
   public static final String STATUS = "STATUS_TOPIC";
   public static final String OUTPUT = "OUTPUT_TOPIC";
   public static final String DEAD_LETTER = "DEAD_LETTER_TOPIC";
   public static final String PARTITIONS = "TOPIC_PARTITIONS";
   public static final String REPLICATION_FACTOR = "TOPIC_REPLICATION_FACTOR";
+  public static final String STATUS_SEGMENT = "STATUS_TOPIC_SEGMENT_MS";
 
   public static TopicSettings from(Settings settings) {
     String input = topicName(settings, INPUT, "TEMPLATEInput");
@@ -19,7 +25,8 @@ public record TopicSettings(String input, String status, String output, String d
         topicName(settings, OUTPUT, "TEMPLATEOutput"),
         topicName(settings, DEAD_LETTER, input + ".DLT"),
         settings.integer(PARTITIONS, 8, 1, 10_000),
-        (short) settings.integer(REPLICATION_FACTOR, 1, 1, 32));
+        (short) settings.integer(REPLICATION_FACTOR, 1, 1, 32),
+        settings.duration(STATUS_SEGMENT, Duration.ofHours(1), Duration.ofSeconds(1)));
   }
 
   private static String topicName(Settings settings, String key, String defaultValue) {

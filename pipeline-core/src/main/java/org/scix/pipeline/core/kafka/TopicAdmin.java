@@ -102,10 +102,12 @@ public final class TopicAdmin {
   static List<NewTopic> wanted(TopicSettings t) {
     return List.of(
         new NewTopic(t.input(), t.partitions(), t.replicationFactor()),
-        // Compacted and keyed by job id: the latest status of every job, kept forever.
+        // Compacted and keyed by job id: the latest status of every job until the gateways tombstone it
+        // (JOB_RETENTION after it ended). Segments roll hourly so compaction can reach the tombstones.
         new NewTopic(t.status(), t.partitions(), t.replicationFactor()).configs(Map.of(
             TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
-            TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "60000")),
+            TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "60000",
+            TopicConfig.SEGMENT_MS_CONFIG, Long.toString(t.statusSegment().toMillis()))),
         new NewTopic(t.output(), t.partitions(), t.replicationFactor()),
         new NewTopic(t.deadLetter(), t.partitions(), t.replicationFactor()));
   }
