@@ -1,17 +1,22 @@
 package org.scix.pipeline.bench;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.gateway.GatewayConfig;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 
 /**
- * status_view.*: a gateway's heap per job held in its status view, with N jobs on the status
- * topic (live heap after a full GC, minus the same gateway's live heap over an empty topic), and
- * the time it takes to read them all at start.
+ * status_view.*: with N jobs on the status topic, a gateway's Java heap per job held (live heap
+ * after a full GC, minus the same gateway's over an empty topic), the time it takes to read them
+ * all into a new store, its store's disk bytes per job, and the time a restarted gateway (same
+ * instance id, same STATUS_STORE_DIR) takes from process start to SERVING.
  */
 final class StatusViewFootprint {
   private StatusViewFootprint() {}
@@ -30,10 +35,12 @@ final class StatusViewFootprint {
     Topics.sendAll(ctx, jobs, i -> {
       String id = JobIds.random();
       return new ProducerRecord<>(topics.status(), id, JobStatus.newBuilder().setJobId(id).setStatus(states[i % states.length])
-          .setTask("SYMBOL1").setTime(now).setAttempt(1).setWorker("bench").build());
+          .setTask("SYMBOL1").setTime(now).setAttempt(1).setWorker("bench").setSubmittedTime(now).build());
     });
-    ctx.say("status view: starting a gateway over them");
+    Path storeDir = Files.createTempDirectory("bench-status-store-");
     Map<String, String> env = new HashMap<>(Services.topics("bench-view", BenchContext.PARTITIONS));
+    env.put(GatewayConfig.STATUS_STORE_DIR, storeDir.toString());
+    ctx.say("status view: starting a gateway over them (new store)");
     Services.Service gateway = ctx.services().gateway("bench-view-gw", env, "1g");
     double held = ctx.services().metric(gateway, "pipeline_status_view_jobs");
     double catchUp = ctx.services().metric(gateway, "pipeline_status_view_catch_up_seconds");
@@ -42,8 +49,29 @@ final class StatusViewFootprint {
     if (held != jobs) {
       throw new IllegalStateException("the view holds " + held + " jobs, expected " + jobs);
     }
+    long storeBytes = sizeOf(storeDir);
+
+    ctx.say("status view: restarting it over its store");
+    long start = System.nanoTime();
+    Services.Service restarted = ctx.services().gateway("bench-view-gw", env, "1g");
+    double restartSeconds = (System.nanoTime() - start) / 1e9;
+    double heldAfterRestart = ctx.services().metric(restarted, "pipeline_status_view_jobs");
+    double eventsRead = ctx.services().metric(restarted, "pipeline_status_view_events_read_total");
+    ctx.services().stop(restarted);
+    if (heldAfterRestart != jobs) {
+      throw new IllegalStateException("the restarted view holds " + heldAfterRestart + " jobs, expected " + jobs);
+    }
     results.put("status_view.jobs", jobs);
     results.put("status_view.heap_bytes_per_job", (fullHeap - emptyHeap) / (double) jobs);
     results.put("status_view.catch_up_s", catchUp);
+    results.put("status_view.store_disk_bytes_per_job", storeBytes / (double) jobs);
+    results.put("status_view.restart_to_serving_s", restartSeconds);
+    results.put("status_view.restart_events_read", eventsRead);
+  }
+
+  static long sizeOf(Path dir) throws Exception {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+    }
   }
 }

@@ -2,6 +2,7 @@ package org.scix.pipeline.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Set;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
@@ -24,14 +25,23 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--dir", paramLabel = "DIR", description = "Where logs go (default .pipeline/bench-<time>).")
   Path dir;
 
+  @Option(names = "--only", split = ",", paramLabel = "SCENARIO",
+      description = "Run only these scenarios: submit, latency, scaling, fanout, status-view, retention (default all).")
+  Set<String> only;
+
   @Override
   public Integer call() throws Exception {
+    Set<String> scenarios = only == null ? Set.copyOf(Benchmark.SCENARIOS) : only;
+    if (!Benchmark.SCENARIOS.containsAll(scenarios)) {
+      System.err.println("error: unknown scenario in " + scenarios + "; choose from " + Benchmark.SCENARIOS);
+      return 2;
+    }
     Path runDir = (dir != null ? dir : Path.of(".pipeline", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))))
         .toAbsolutePath();
     Files.createDirectories(runDir);
     System.out.println("bench (" + (quick ? "quick" : "full") + "), logs in " + runDir);
     try (LocalStack stack = LocalStack.start(runDir.resolve("stack"), Ports.free(), Ports.free())) {
-      Results results = Benchmark.run(stack, quick ? BenchConfig.quick() : BenchConfig.full(), runDir, System.out);
+      Results results = Benchmark.run(stack, quick ? BenchConfig.quick() : BenchConfig.full(), runDir, System.out, scenarios);
       System.out.println();
       System.out.println(results.markdown());
       if (json != null) {
