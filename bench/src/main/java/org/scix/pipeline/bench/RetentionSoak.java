@@ -74,10 +74,10 @@ final class RetentionSoak {
           }
         }
       }
-      double forgotten = ctx.services().metric(gateway, "pipeline_status_view_forgotten_total");
+      double tombstones = ctx.services().metric(gateway, "pipeline_status_view_tombstones_sent_total");
       ctx.services().stop(gateway);
       results.put("retention.jobs_sent", sent);
-      results.put("retention.jobs_forgotten", forgotten);
+      results.put("retention.tombstones_sent", tombstones);
       results.put("retention.heap_after_two_periods_mb", samples.get(0)[0]);
       results.put("retention.heap_after_soak_mb", samples.get(1)[0]);
       results.put("retention.jobs_held_after_two_periods", samples.get(0)[1]);

@@ -135,14 +135,6 @@ public final class StatusView implements AutoCloseable {
     return status(jobId).orElse(null) != before;
   }
 
-  /** Forgets jobs (retention); reader thread only. */
-  void forget(List<JobRecord> jobs) {
-    try (JobStore.Batch batch = store.batch()) {
-      jobs.forEach(batch::delete);
-      batch.commit();
-    }
-  }
-
   /** Jobs ended before {@code endedBefore} (epoch millis), oldest first, at most {@code limit}. */
   List<JobRecord> endedBefore(long endedBefore, int limit) {
     return store.endedBefore(endedBefore, limit);
