@@ -25,7 +25,11 @@ record BenchContext(KafkaStack stack, Services services, BenchConfig config, Pri
 
   /** Creates a scenario's own topics and returns their settings (and the env that points services at them). */
   TopicSettings topics(String prefix) {
-    TopicSettings topics = TopicSettings.from(Settings.of(Services.topics(prefix, PARTITIONS)));
+    return topics(prefix, PARTITIONS);
+  }
+
+  TopicSettings topics(String prefix, int partitions) {
+    TopicSettings topics = TopicSettings.from(Settings.of(Services.topics(prefix, partitions)));
     TopicAdmin.ensureTopics(kafka(), topics, Duration.ofSeconds(30));
     return topics;
   }

@@ -51,10 +51,15 @@ final class JobLatency {
     double[] kafka = KafkaTools.endToEndLatencyMs(ctx, "bench-e2e-latency", c.kafkaLatencyRecords(), SubmitThroughput.jobRecordSize());
     results.put("latency.kafka_e2e_p50_ms", kafka[0]);
     results.put("latency.kafka_e2e_p99_ms", kafka[1]);
+
+    ctx.say("latency: Kafka's transactional round (begin, send, send offsets, commit), %d rounds", c.kafkaLatencyRecords() / 5);
+    double[] txn = KafkaTools.transactionalRoundMs(ctx, "bench-txn-floor", c.kafkaLatencyRecords() / 5, SubmitThroughput.jobRecordSize());
+    results.put("latency.kafka_txn_p50_ms", txn[0]);
+    results.put("latency.kafka_txn_p99_ms", txn[1]);
   }
 
   /** Offers {@code jobs} at a fixed rate and waits for all of them; returns their latencies. */
-  private static Histogram measure(int port, int ratePerSecond, int jobs) throws InterruptedException {
+  static Histogram measure(int port, int ratePerSecond, int jobs) throws InterruptedException {
     ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
     Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
     CountDownLatch done = new CountDownLatch(jobs);

@@ -1,12 +1,22 @@
 package org.scix.pipeline.bench;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.scix.pipeline.localstack.BuildLayout;
 
 /** Kafka's own measuring tools (kafka-tools, on the broker's classpath), run as child JVMs on the same broker. */
@@ -36,6 +46,36 @@ final class KafkaTools {
         List.of(ctx.stack().bootstrapServers(), topic, Integer.toString(records), "all", Integer.toString(recordSize)),
         Duration.ofMinutes(5));
     return new double[] {last(P50, output, "EndToEndLatency"), last(P99, output, "EndToEndLatency")};
+  }
+
+  /**
+   * Kafka's own floor for one transactional round on this broker: begin, send one record of the
+   * job's size, send offsets for a group, commit. Returns {p50, p99} in ms over {@code rounds}.
+   */
+  static double[] transactionalRoundMs(BenchContext ctx, String topic, int rounds, int recordSize) throws Exception {
+    createTopic(ctx, topic, 1);
+    Map<String, Object> config = new HashMap<>();
+    config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.stack().bootstrapServers());
+    config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-txn-floor");
+    config.put(ProducerConfig.ACKS_CONFIG, "all");
+    Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
+    TopicPartition partition = new TopicPartition(topic, 0);
+    ConsumerGroupMetadata group = new ConsumerGroupMetadata("bench-txn-floor-group");
+    byte[] value = new byte[recordSize];
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+      producer.initTransactions();
+      for (int i = 0; i < rounds + rounds / 10; i++) {
+        long start = System.nanoTime();
+        producer.beginTransaction();
+        producer.send(new ProducerRecord<>(topic, 0, null, value));
+        producer.sendOffsetsToTransaction(Map.of(partition, new OffsetAndMetadata(i)), group);
+        producer.commitTransaction();
+        if (i >= rounds / 10) { // the first tenth warms up
+          histogram.recordValue((System.nanoTime() - start) / 1000);
+        }
+      }
+    }
+    return new double[] {histogram.getValueAtPercentile(50) / 1000.0, histogram.getValueAtPercentile(99) / 1000.0};
   }
 
   private static void createTopic(BenchContext ctx, String topic, int partitions) throws Exception {

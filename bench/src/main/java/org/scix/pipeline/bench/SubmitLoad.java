@@ -28,11 +28,13 @@ final class SubmitLoad {
   private static final MethodDescriptor<byte[], byte[]> METHOD =
       TemplateApi.serverStreaming(TemplateApi.INIT_METHOD, RawBytesMarshaller.INSTANCE, RawBytesMarshaller.INSTANCE);
 
-  record Outcome(double callsPerSecond, long failed) {}
+  /** @param cpuMicrosPerCall the server process's CPU time over the measured window per call answered in it */
+  record Outcome(double callsPerSecond, long failed, double cpuMicrosPerCall) {}
 
   private SubmitLoad() {}
 
-  static Outcome run(int port, int outstanding, Duration warmup, Duration measure) throws InterruptedException {
+  /** Keeps {@code outstanding} Init calls open against the server on {@code port} (process {@code serverPid}). */
+  static Outcome run(int port, long serverPid, int outstanding, Duration warmup, Duration measure) throws InterruptedException {
     List<ManagedChannel> channels = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       channels.add(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build());
@@ -43,9 +45,14 @@ final class SubmitLoad {
     long begin = System.nanoTime();
     long measureFrom = begin + warmup.toNanos();
     long measureTo = measureFrom + measure.toNanos();
+    long cpuAtStart = -1;
+    long cpuAtEnd = -1;
     try {
       int next = 0;
       while (System.nanoTime() < measureTo) {
+        if (cpuAtStart < 0 && System.nanoTime() >= measureFrom) {
+          cpuAtStart = ProcessCpu.nanos(serverPid);
+        }
         if (!window.tryAcquire(100, TimeUnit.MILLISECONDS)) {
           continue;
         }
@@ -71,10 +78,12 @@ final class SubmitLoad {
           }
         });
       }
+      cpuAtEnd = ProcessCpu.nanos(serverPid);
       window.tryAcquire(outstanding, 30, TimeUnit.SECONDS); // let the last calls finish
     } finally {
       channels.forEach(ManagedChannel::shutdownNow);
     }
-    return new Outcome(counted.get() / (measure.toNanos() / 1e9), failed.get());
+    long calls = Math.max(1, counted.get());
+    return new Outcome(counted.get() / (measure.toNanos() / 1e9), failed.get(), (cpuAtEnd - cpuAtStart) / 1000.0 / calls);
   }
 }

@@ -12,16 +12,18 @@ final class SubmitThroughput {
     BenchConfig c = ctx.config();
     ctx.say("submit: no-op gRPC server, %d outstanding calls, %d s", c.submitConcurrency(), c.submitMeasure().toSeconds());
     Services.Service noop = ctx.services().noopServer();
-    SubmitLoad.Outcome grpc = SubmitLoad.run(noop.grpcPort(), c.submitConcurrency(), c.submitWarmup(), c.submitMeasure());
+    SubmitLoad.Outcome grpc = SubmitLoad.run(noop.grpcPort(), noop.pid(), c.submitConcurrency(), c.submitWarmup(), c.submitMeasure());
     ctx.services().stop(noop);
     results.put("submit.grpc_noop_rps", grpc.callsPerSecond());
+    results.put("submit.noop_cpu_us_per_call", grpc.cpuMicrosPerCall());
 
     ctx.topics("bench-submit");
     ctx.say("submit: gateway (acks=all, Pending after the commit)");
     Services.Service gateway = ctx.services().gateway("bench-submit-gw", Services.topics("bench-submit", BenchContext.PARTITIONS), "1g");
-    SubmitLoad.Outcome ours = SubmitLoad.run(gateway.grpcPort(), c.submitConcurrency(), c.submitWarmup(), c.submitMeasure());
+    SubmitLoad.Outcome ours = SubmitLoad.run(gateway.grpcPort(), gateway.pid(), c.submitConcurrency(), c.submitWarmup(), c.submitMeasure());
     ctx.services().stop(gateway);
     results.put("submit.gateway_rps", ours.callsPerSecond());
+    results.put("submit.gateway_cpu_us_per_call", ours.cpuMicrosPerCall());
     results.put("submit.gateway_failed_calls", ours.failed());
 
     int recordSize = jobRecordSize();

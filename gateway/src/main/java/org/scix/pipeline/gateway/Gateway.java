@@ -94,16 +94,11 @@ public final class Gateway implements AutoCloseable {
     SchemalessAvroCodec<TemplateInput> codec = requestCodec();
     TopicAdmin.ensureTopics(config.kafka(), config.topics(), Duration.ofSeconds(30));
 
-    ProducerSettings producer = new ProducerSettings(JobSubmitter.transactionalId(config.instanceId()),
-        // Every blocking step is bounded by the submit deadline, so a dead broker answers UNAVAILABLE in time.
-        config.submitTimeout(), config.submitTimeout(), config.submitTimeout(),
-        // A gateway that dies mid-transaction blocks read_committed readers until this expires.
-        Duration.ofSeconds(10));
     RecordValueSerializer values = serdes.recordValues();
     SubmitterSettings submitting = new SubmitterSettings(config.instanceId(), config.submitTimeout(),
-        RecordSizeLimit.of(config.kafka()));
-    submitter = new JobSubmitter(config.topics(), s -> TransactionalWriter.create(config.kafka(), producer, values, s::isRunning),
-        values, submitting, metrics);
+        RecordSizeLimit.of(config.kafka()), config.submitLanes());
+    submitter = new JobSubmitter(config.topics(),
+        (s, lane) -> TransactionalWriter.create(config.kafka(), producerSettings(lane), values, s::isRunning), values, submitting, metrics);
     view = openView();
     loader = new StatusViewLoader(view, config.kafka(), config.topics().status(), serdes, "scix-gateway-view-" + config.instanceId(),
         config.statusViewMaxStall(), metrics);
@@ -145,6 +140,15 @@ public final class Gateway implements AutoCloseable {
     return this;
   }
 
+  /** The transactional producer of one submit lane. */
+  private ProducerSettings producerSettings(int lane) {
+    return new ProducerSettings(JobSubmitter.transactionalId(config.instanceId(), lane),
+        // Every blocking step is bounded by the submit deadline, so a dead broker answers UNAVAILABLE in time.
+        config.submitTimeout(), config.submitTimeout(), config.submitTimeout(),
+        // A gateway that dies mid-transaction blocks read_committed readers until this expires.
+        Duration.ofSeconds(10));
+  }
+
   /**
    * The status view over its store: in STATUS_STORE_DIR/instance-id when set (a restart resumes
    * from it; replicas sharing the setting still get a store each), else in a temporary directory
@@ -158,7 +162,7 @@ public final class Gateway implements AutoCloseable {
     }
     String topic = config.topics().status();
     String identity = topic + "/" + TopicAdmin.topicId(config.kafka(), topic, Duration.ofSeconds(30));
-    return new StatusView(JobStore.open(dir, identity));
+    return new StatusView(JobStore.open(dir, identity), 2);
   }
 
   /** Tombstones need no transaction: each is one idempotent write of a job no one writes again. */

@@ -24,6 +24,7 @@ public record GatewayConfig(
     int maxInboundMessageBytes,
     int maxConcurrentCallsPerConnection,
     Duration submitTimeout,
+    int submitLanes,
     Duration idempotencyWindow,
     Duration statusSyncTimeout,
     Duration statusViewMaxStall,
@@ -42,6 +43,7 @@ public record GatewayConfig(
   public static final String MAX_MESSAGE_BYTES = "GRPC_MAX_MESSAGE_BYTES";
   public static final String MAX_CONCURRENT_CALLS = "GRPC_MAX_CONCURRENT_CALLS_PER_CONNECTION";
   public static final String SUBMIT_TIMEOUT = "SUBMIT_TIMEOUT_MS";
+  public static final String SUBMIT_LANES = "SUBMIT_LANES";
   public static final String IDEMPOTENCY_WINDOW = "IDEMPOTENCY_WINDOW_MS";
   public static final String STATUS_SYNC_TIMEOUT = "STATUS_SYNC_TIMEOUT_MS";
   public static final String STATUS_VIEW_MAX_STALL = "STATUS_VIEW_MAX_STALL_MS";
@@ -85,6 +87,7 @@ public record GatewayConfig(
         s.integer(MAX_MESSAGE_BYTES, 1 << 20, 64, 64 << 20),
         s.integer(MAX_CONCURRENT_CALLS, 1000, 1, 1_000_000),
         s.duration(SUBMIT_TIMEOUT, Duration.ofSeconds(10), Duration.ofMillis(100)),
+        s.integer(SUBMIT_LANES, 2, 1, 16),
         idempotencyWindow,
         s.duration(STATUS_SYNC_TIMEOUT, Duration.ofSeconds(5), Duration.ofMillis(100)),
         s.duration(STATUS_VIEW_MAX_STALL, Duration.ofSeconds(30), Duration.ofSeconds(1)),

@@ -87,6 +87,11 @@ public final class LocalKafkaBroker implements AutoCloseable {
     return "127.0.0.1:" + brokerPort;
   }
 
+  /** The broker process's pid, or -1 while it is not running. */
+  public synchronized long pid() {
+    return process == null || !process.isAlive() ? -1 : process.pid();
+  }
+
   public Path logFile() {
     return workDir.resolve("broker.log");
   }

@@ -48,6 +48,8 @@ final class Pipeline implements AutoCloseable {
     settings.put(GatewayConfig.GRPC_PORT, "0");
     settings.put(GatewayConfig.OPS_PORT, "0");
     settings.put(WorkerConfig.RETRY_BACKOFF, "10");
+    // Tests assert every status event, so every attempt's Processing is written (ProcessingStatusIT covers the default delay).
+    settings.put(WorkerConfig.PROCESSING_DELAY, "0");
   }
 
   Gateway startGateway(String instanceId) throws Exception {

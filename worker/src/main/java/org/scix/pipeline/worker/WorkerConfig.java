@@ -31,6 +31,7 @@ public record WorkerConfig(
     int maxAttempts,
     Duration retryBackoff,
     Duration drainTimeout,
+    Duration processingDelay,
     int opsPort) {
 
   public static final String GROUP_ID = "WORKER_GROUP_ID";
@@ -43,6 +44,7 @@ public record WorkerConfig(
   public static final String RETRY_BACKOFF = "TASK_RETRY_BACKOFF_MS";
   public static final String DRAIN_TIMEOUT = "WORKER_DRAIN_TIMEOUT_MS";
   public static final String OPS_PORT = "WORKER_OPS_PORT";
+  public static final String PROCESSING_DELAY = "PROCESSING_STATUS_DELAY_MS";
   /** How long one run of any task may take (0: no limit); {@code TASK_<SYMBOL>_DEADLINE_MS} per task. */
   public static final String TASK_DEADLINE = "TASK_DEADLINE_MS";
   public static final String TASK_DEADLINE_SUFFIX = "_DEADLINE_MS";
@@ -68,6 +70,7 @@ public record WorkerConfig(
         s.integer(MAX_ATTEMPTS, 3, 1, 100),
         s.duration(RETRY_BACKOFF, Duration.ofMillis(200), Duration.ZERO),
         s.duration(DRAIN_TIMEOUT, Duration.ofSeconds(30), Duration.ZERO),
+        s.duration(PROCESSING_DELAY, Duration.ofMillis(100), Duration.ZERO),
         s.integer(OPS_PORT, 0, 0, 65535));
   }
 

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
@@ -24,20 +26,34 @@ import org.scix.pipeline.schemas.status.JobStatus;
 public final class StatusView implements AutoCloseable {
   private final JobStore store;
   private final Map<String, List<StatusListener>> listeners;
+  private final ExecutorService[] notifiers; // empty: listeners are told on the applying thread
 
-  public StatusView(JobStore store) {
-    this(store, new ConcurrentHashMap<>());
+  /**
+   * @param notifyThreads threads that tell listeners of moves, each job always on the same one (so
+   *     its changes arrive in order); 0 tells them on the thread applying the events
+   */
+  public StatusView(JobStore store, int notifyThreads) {
+    this(store, new ConcurrentHashMap<>(), notifyThreads);
   }
 
   /** For tests that need to interleave with the listener map's operations. */
-  StatusView(JobStore store, ConcurrentHashMap<String, List<StatusListener>> listeners) {
+  StatusView(JobStore store, ConcurrentHashMap<String, List<StatusListener>> listeners, int notifyThreads) {
     this.store = store;
     this.listeners = listeners;
+    this.notifiers = new ExecutorService[notifyThreads];
+    for (int i = 0; i < notifyThreads; i++) {
+      String name = "status-notify-" + i;
+      notifiers[i] = Executors.newSingleThreadExecutor(runnable -> {
+        Thread t = new Thread(runnable, name);
+        t.setDaemon(true);
+        return t;
+      });
+    }
   }
 
   /** A view kept in memory only (tests, throwaway gateways). */
   public static StatusView inMemory() {
-    return new StatusView(JobStore.inMemory());
+    return new StatusView(JobStore.inMemory(), 0);
   }
 
   /** One event as read from the status topic; {@code status} null is a tombstone (forget the job). */
@@ -121,8 +137,17 @@ public final class StatusView implements AutoCloseable {
     for (JobRecord moved : moves) {
       List<StatusListener> forJob = listeners.get(moved.jobId());
       if (forJob != null) {
-        forJob.forEach(listener -> listener.onStatus(moved.state()));
+        notify(moved.jobId(), () -> forJob.forEach(listener -> listener.onStatus(moved.state())));
       }
+    }
+  }
+
+  /** Off the reader thread when there are notifiers: 5,000 streams of one burst are written in parallel with its next poll. */
+  private void notify(String jobId, Runnable tell) {
+    if (notifiers.length == 0) {
+      tell.run();
+    } else {
+      notifiers[Math.floorMod(jobId.hashCode(), notifiers.length)].execute(tell);
     }
   }
 
@@ -163,6 +188,9 @@ public final class StatusView implements AutoCloseable {
   /** Flushes the store so a restart resumes from here, and closes it. */
   @Override
   public void close() {
+    for (ExecutorService notifier : notifiers) {
+      notifier.shutdown();
+    }
     store.flush();
     store.close();
   }

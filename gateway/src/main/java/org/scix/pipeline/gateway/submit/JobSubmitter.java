@@ -10,8 +10,12 @@ import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -31,8 +35,11 @@ import org.slf4j.LoggerFactory;
  * is already on the status topic: a worker's Processing always lands after it. That is the order
  * the original lost.
  *
- * <p>Concurrent submissions are grouped: one thread drains whatever is queued into a single
- * transaction (group commit), so the per-transaction cost is shared under load. Records are
+ * <p>Concurrent submissions are grouped: a lane's thread drains whatever is queued into a single
+ * transaction (group commit), so the per-transaction cost is shared under load, and several lanes
+ * (each its own transactional producer) overlap their transactions, so a batch never waits for
+ * another's commit. A submission is answered only after its own transaction committed; callers are
+ * completed on a separate executor, never on a lane's thread. Records are
  * serialized and size-checked on the caller's thread, so an oversize job is refused alone. A
  * submission not sent within its deadline is dropped (never sent later); once sent, its future
  * completes with the transaction's real outcome: committed, not committed, or unknown (the
@@ -43,11 +50,13 @@ public final class JobSubmitter implements AutoCloseable {
   private static final int MAX_BATCH = 1000;
 
   private final TopicSettings topics;
-  private final Function<JobSubmitter, TransactionalWriter> writerFactory;
+  private final BiFunction<JobSubmitter, Integer, TransactionalWriter> writerFactory;
   private final Serializer<Object> values;
   private final SubmitterSettings settings;
   private final BlockingQueue<Submission> queue = new LinkedBlockingQueue<>(100_000);
-  private final Thread thread;
+  private final List<Thread> lanes = new ArrayList<>();
+  private final List<TransactionalWriter> writers = new CopyOnWriteArrayList<>();
+  private final ExecutorService completions;
   private final Counter submitted;
   private final DistributionSummary batchSizes;
   private volatile boolean running = true;
@@ -55,7 +64,6 @@ public final class JobSubmitter implements AutoCloseable {
   private volatile Runnable stateListener = () -> { };
   private final CompletableFuture<String> fenced = new CompletableFuture<>();
   private final Map<String, CompletableFuture<Void>> unconfirmed = new ConcurrentHashMap<>(); // by job id
-  private TransactionalWriter writer;
 
   /**
    * @param writerFactory builds the writer; it is given this submitter so the writer stops retrying
@@ -63,6 +71,12 @@ public final class JobSubmitter implements AutoCloseable {
    */
   public JobSubmitter(TopicSettings topics, Function<JobSubmitter, TransactionalWriter> writerFactory, Serializer<Object> values,
       SubmitterSettings settings, MeterRegistry metrics) {
+    this(topics, (submitter, lane) -> writerFactory.apply(submitter), values, settings, metrics);
+  }
+
+  /** @param writerFactory builds the writer of each lane (0 to lanes - 1), each with its own transactional id */
+  public JobSubmitter(TopicSettings topics, BiFunction<JobSubmitter, Integer, TransactionalWriter> writerFactory,
+      Serializer<Object> values, SubmitterSettings settings, MeterRegistry metrics) {
     this.topics = topics;
     this.writerFactory = writerFactory;
     this.values = values;
@@ -70,12 +84,21 @@ public final class JobSubmitter implements AutoCloseable {
     this.submitted = Counter.builder("pipeline.jobs.submitted").description("Jobs acknowledged by Kafka").register(metrics);
     this.batchSizes = DistributionSummary.builder("pipeline.submit.batch.size")
         .description("Jobs per submit transaction").register(metrics);
-    this.thread = new Thread(this::run, "job-submitter");
+    this.completions = Executors.newFixedThreadPool(2, runnable -> {
+      Thread t = new Thread(runnable, "submit-completions");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** The transactional id of a gateway replica: one per instance id, so a restart fences its predecessor. */
   public static String transactionalId(String instanceId) {
     return "scix-gateway-" + instanceId;
+  }
+
+  /** The transactional id of one lane of a replica; lane 0 keeps the replica's own. */
+  public static String transactionalId(String instanceId, int lane) {
+    return lane == 0 ? transactionalId(instanceId) : transactionalId(instanceId) + "-lane" + lane;
   }
 
   /** Called (on the submitter thread) whenever {@link #isKafkaReachable} changes; set before {@link #start}. */
@@ -85,10 +108,15 @@ public final class JobSubmitter implements AutoCloseable {
 
   /** Creates the transactional producer (fencing a predecessor with the same instance id) and starts. */
   public void start() {
-    writer = writerFactory.apply(this);
-    writer.init();
+    for (int lane = 0; lane < settings.lanes(); lane++) {
+      TransactionalWriter writer = writerFactory.apply(this, lane);
+      writer.init();
+      writers.add(writer);
+      Thread thread = new Thread(() -> run(writer), "job-submitter-" + lane);
+      lanes.add(thread);
+    }
     setReachable(true);
-    thread.start();
+    lanes.forEach(Thread::start);
   }
 
   /** False once the submitter is closing or was fenced: the writer stops retrying then. */
@@ -167,9 +195,9 @@ public final class JobSubmitter implements AutoCloseable {
     return submission.acknowledged();
   }
 
-  private void run() {
+  private void run(TransactionalWriter writer) {
     List<Submission> batch = new ArrayList<>(MAX_BATCH);
-    while (running || !queue.isEmpty()) {
+    while ((running || !queue.isEmpty()) && !fenced.isDone()) {
       try {
         Submission first = queue.poll(100, TimeUnit.MILLISECONDS);
         if (first == null) {
@@ -177,7 +205,7 @@ public final class JobSubmitter implements AutoCloseable {
         }
         batch.add(first);
         queue.drainTo(batch, MAX_BATCH - 1);
-        writeInOneTransaction(batch);
+        writeInOneTransaction(writer, batch);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -199,7 +227,7 @@ public final class JobSubmitter implements AutoCloseable {
     failAll("gateway is not accepting jobs (shutting down, or fenced by another replica with its instance id)");
   }
 
-  private void writeInOneTransaction(List<Submission> batch) {
+  private void writeInOneTransaction(TransactionalWriter writer, List<Submission> batch) {
     try {
       writer.write(transaction -> {
         // Claimed only now, with the transaction open: one that expired meanwhile was already answered.
@@ -209,24 +237,28 @@ public final class JobSubmitter implements AutoCloseable {
     } catch (TransactionalWriter.Aborted e) {
       log.warn("submit transaction of {} job(s) failed, nothing of it is visible: {}", batch.size(), e.getMessage());
       setReachable(false);
-      batch.forEach(s -> s.acknowledged().completeExceptionally(
-          SubmissionFailedException.notAccepted("Kafka did not take the job: " + e.getMessage(), e)));
+      List<Submission> failed = List.copyOf(batch);
+      completions.execute(() -> failed.forEach(s -> s.acknowledged().completeExceptionally(
+          SubmissionFailedException.notAccepted("Kafka did not take the job: " + e.getMessage(), e))));
       return;
     } catch (TransactionalWriter.OutcomeUnknown e) {
       log.warn("submit transaction of {} job(s): commit outcome unknown: {}", batch.size(), e.getMessage());
       setReachable(false);
-      batch.forEach(s -> s.acknowledged().completeExceptionally(SubmissionFailedException.outcomeUnknown(s.jobId(), e)));
+      List<Submission> unknown = List.copyOf(batch);
+      completions.execute(() -> unknown.forEach(s -> s.acknowledged().completeExceptionally(SubmissionFailedException.outcomeUnknown(s.jobId(), e))));
       return;
     }
     setReachable(true);
     batchSizes.record(batch.size());
-    for (Submission s : batch) {
-      log.info("job {} {}", s.jobId(), s.what());
-      s.acknowledged().complete(null);
+    List<Submission> done = List.copyOf(batch);
+    if (log.isDebugEnabled()) {
+      done.forEach(s -> log.debug("job {} {}", s.jobId(), s.what()));
     }
+    // The lane goes on to its next batch at once; callers' answers are written elsewhere.
+    completions.execute(() -> done.forEach(s -> s.acknowledged().complete(null)));
   }
 
-  private void setReachable(boolean reachable) {
+  private synchronized void setReachable(boolean reachable) {
     if (kafkaReachable != reachable) {
       kafkaReachable = reachable;
       stateListener.run();
@@ -246,12 +278,18 @@ public final class JobSubmitter implements AutoCloseable {
   public void close() {
     running = false;
     try {
-      thread.join(30_000);
+      for (Thread lane : lanes) {
+        lane.join(30_000);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (writer != null) {
-      writer.close(Duration.ofSeconds(5));
+    writers.forEach(writer -> writer.close(Duration.ofSeconds(5)));
+    completions.shutdown();
+    try {
+      completions.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 }

@@ -110,19 +110,19 @@ class JobStoreTest {
   @Test
   void aReopenedStoreHasItsJobsAndWhereToResumeAndAStoreOfAnotherTopicIsWiped() {
     String id = JobIds.random();
-    try (StatusView view = new StatusView(JobStore.open(dir, "TEMPLATEStatus/topic-id-1"))) {
+    try (StatusView view = new StatusView(JobStore.open(dir, "TEMPLATEStatus/topic-id-1"), 0)) {
       view.applyAll(List.of(new StatusView.Event(1, 41, id, event(id, JobState.Success, "SYMBOL1", 1_000, 1, "w", null))));
       for (int p = 0; p < 4; p++) {
         String other = JobIds.random();
         view.applyAll(List.of(new StatusView.Event(p, 100 + p, other, event(other, JobState.Pending, "SYMBOL1", 1_000, 0, "g", null))));
       }
     }
-    try (StatusView reopened = new StatusView(JobStore.open(dir, "TEMPLATEStatus/topic-id-1"))) {
+    try (StatusView reopened = new StatusView(JobStore.open(dir, "TEMPLATEStatus/topic-id-1"), 0)) {
       assertThat(reopened.status(id)).contains(JobState.Success);
       assertThat(reopened.resumeOffsets()).containsExactlyInAnyOrderEntriesOf(java.util.Map.of(0, 101L, 1, 102L, 2, 103L, 3, 104L));
       assertThat(reopened.count(JobState.Success)).isEqualTo(1);
     }
-    try (StatusView recreatedTopic = new StatusView(JobStore.open(dir, "TEMPLATEStatus/topic-id-2"))) {
+    try (StatusView recreatedTopic = new StatusView(JobStore.open(dir, "TEMPLATEStatus/topic-id-2"), 0)) {
       assertThat(recreatedTopic.status(id)).isEmpty();
       assertThat(recreatedTopic.resumeOffsets()).isEmpty();
       assertThat(recreatedTopic.size()).isZero();

@@ -34,7 +34,7 @@ class StatusViewTest {
   @Test
   void aSubscriptionRacingTheCloseOfTheLastOtherOneStillHearsTheJob() {
     InterleavingMap listeners = new InterleavingMap();
-    StatusView view = new StatusView(JobStore.inMemory(), listeners);
+    StatusView view = new StatusView(JobStore.inMemory(), listeners, 0);
     StatusView.Subscription leaving = view.subscribe("job", state -> { });
     listeners.afterNextAccess = leaving::close;
 

@@ -24,6 +24,11 @@ final class InFlightJobs {
   private static final Logger log = LoggerFactory.getLogger(InFlightJobs.class);
   private final Map<TopicPartition, PartitionLedger> ledgers = new HashMap<>();
   private final ArrayDeque<JobExecution> waiting = new ArrayDeque<>();
+  private final long processingDelayNanos;
+
+  InFlightJobs(Duration processingDelay) {
+    this.processingDelayNanos = processingDelay.toNanos();
+  }
 
   /** Starts a partition from the group's committed offset and its metadata. */
   void seed(TopicPartition partition, long committedOffset, String metadata) {
@@ -132,13 +137,21 @@ final class InFlightJobs {
     return overdue;
   }
 
-  /** What the next transaction should write; nothing changes until {@link #committed}. */
+  /**
+   * What the next transaction should write; nothing changes until {@link #committed}. With a
+   * processing delay, Processing is due only for a job still running that long after dispatch, and
+   * never for one that has ended (its terminal event carries the attempts and start time).
+   */
   CommitBatch due() {
+    long now = System.nanoTime();
     List<Announcement> announcements = new ArrayList<>();
     Map<TopicPartition, PartitionCommit> commits = new LinkedHashMap<>();
     ledgers.forEach((partition, ledger) -> {
       boolean touched = false;
       for (JobExecution execution : ledger.held()) {
+        if (processingDelayNanos > 0 && (execution.isFinished() || now - execution.dispatchedNanos() < processingDelayNanos)) {
+          continue;
+        }
         for (int attempt = execution.firstUnannouncedAttempt(); attempt <= execution.latestAttempt(); attempt++) {
           announcements.add(new Announcement(execution, attempt));
           touched = true;

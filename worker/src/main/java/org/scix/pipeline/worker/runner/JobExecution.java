@@ -32,6 +32,7 @@ final class JobExecution {
   private volatile boolean taskStarted;
   private volatile long startedNanos;
   private volatile long startedAtMillis; // wall clock, for the status events' started_time
+  private long dispatchedNanos; // poll thread only
   private volatile boolean abandoned;
   private volatile boolean cancelled;
 
@@ -123,6 +124,11 @@ final class JobExecution {
     return startedNanos;
   }
 
+  /** When it was handed to the task pool (System.nanoTime). */
+  long dispatchedNanos() {
+    return dispatchedNanos;
+  }
+
   /** When its task first began (epoch millis); 0 if it never did. */
   long startedAtMillis() {
     return startedAtMillis;
@@ -142,6 +148,7 @@ final class JobExecution {
   /** The job's task was handed to the pool; its first attempt's Processing is now due. */
   void dispatched(Future<?> task) {
     this.task = task;
+    this.dispatchedNanos = System.nanoTime();
     this.latestAttempt = 1;
   }
 

@@ -17,9 +17,18 @@ import org.scix.pipeline.schemas.input.taskenum;
  * @param deadlines per task: how long one run may take before the job ends Error {@code timed out}
  *     (zero or absent: no deadline)
  * @param workerName written into every status event this worker writes
+ * @param processingDelay Processing is written only for a job still running this long after it
+ *     was dispatched; a job that ends sooner goes from Pending to its terminal status in one commit.
+ *     Zero writes every attempt's Processing as soon as it starts.
  */
 public record LoopSettings(int concurrency, int waitingPerPartition, Duration drainTimeout, Duration revocationWait,
-    Map<taskenum, Duration> deadlines, String workerName) {
+    Map<taskenum, Duration> deadlines, String workerName, Duration processingDelay) {
+
+  /** Every attempt's Processing is written (no delay). */
+  public LoopSettings(int concurrency, int waitingPerPartition, Duration drainTimeout, Duration revocationWait,
+      Map<taskenum, Duration> deadlines, String workerName) {
+    this(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, Duration.ZERO);
+  }
 
   Duration deadline(JobExecution execution) {
     return execution.isJob() ? deadlines.getOrDefault(execution.job().getTask(), Duration.ZERO) : Duration.ZERO;

@@ -41,7 +41,7 @@ public final class WorkerLoop implements Runnable {
   private final RetryingTaskRunner runner;
   private final Executor taskThreads;
   private final WorkerMetrics metrics;
-  private final InFlightJobs jobs = new InFlightJobs();
+  private final InFlightJobs jobs;
   private final AtomicBoolean running;
   private volatile boolean ready;
   private volatile boolean stopped;
@@ -51,6 +51,7 @@ public final class WorkerLoop implements Runnable {
   WorkerLoop(LoopSettings settings, AtomicBoolean running, String inputTopic, Consumer<String, byte[]> consumer, BatchWriter batches,
       JobDecoder decoder, RetryingTaskRunner runner, Executor taskThreads, WorkerMetrics metrics) {
     this.settings = settings;
+    this.jobs = new InFlightJobs(settings.processingDelay());
     this.running = running;
     this.inputTopic = inputTopic;
     this.consumer = consumer;

@@ -10,6 +10,9 @@ import org.scix.pipeline.worker.WorkerConfig;
  */
 public final class SimulatedTask implements PipelineTask {
   public static final String NAME = "simulated";
+  /** A long-running stand-in (a job that holds its partition's head for a while): {@value #LONG_MS_SETTING}, 30 s by default. */
+  public static final String LONG_NAME = "simulated-long";
+  public static final String LONG_MS_SETTING = "SIMULATED_LONG_TASK_MS";
   private final Duration duration;
 
   public SimulatedTask(Duration duration) {
@@ -20,6 +23,13 @@ public final class SimulatedTask implements PipelineTask {
   public static final class Provider extends NamedTaskProvider {
     public Provider() {
       super(NAME, settings -> new SimulatedTask(duration(settings)));
+    }
+  }
+
+  /** Sleeps {@value #LONG_MS_SETTING} (30 s by default). */
+  public static final class LongProvider extends NamedTaskProvider {
+    public LongProvider() {
+      super(LONG_NAME, settings -> new SimulatedTask(settings.duration(LONG_MS_SETTING, Duration.ofSeconds(30), Duration.ZERO)));
     }
   }
 

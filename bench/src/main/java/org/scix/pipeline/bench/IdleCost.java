@@ -1,0 +1,36 @@
+package org.scix.pipeline.bench;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.scix.pipeline.localstack.LocalStack;
+
+/**
+ * idle.*: what a pipeline doing nothing costs: the CPU (in cores) one gateway, one worker and the
+ * broker use over a quiet window, after a settling pause, each from its own /proc figures.
+ */
+final class IdleCost {
+  private IdleCost() {}
+
+  static void run(BenchContext ctx, Results results) throws Exception {
+    Duration window = ctx.config().idleWindow();
+    ctx.topics("bench-idle");
+    Map<String, String> env = new HashMap<>(Services.topics("bench-idle", BenchContext.PARTITIONS));
+    Services.Service gateway = ctx.services().gateway("bench-idle-gw", env, "512m");
+    Services.Service worker = ctx.services().worker("bench-idle-w", env);
+    long brokerPid = ctx.stack() instanceof LocalStack local ? local.broker().pid() : -1;
+    Thread.sleep(5_000); // start-up work (JIT, group join, first fetches) is not idling
+    ctx.say("idle: one gateway, one worker, nothing submitted, %d s", window.toSeconds());
+    long[] before = {ProcessCpu.nanos(gateway.pid()), ProcessCpu.nanos(worker.pid()), brokerPid > 0 ? ProcessCpu.nanos(brokerPid) : 0};
+    long start = System.nanoTime();
+    Thread.sleep(window.toMillis());
+    double wall = System.nanoTime() - start;
+    results.put("idle.gateway_cpu_cores", (ProcessCpu.nanos(gateway.pid()) - before[0]) / wall);
+    results.put("idle.worker_cpu_cores", (ProcessCpu.nanos(worker.pid()) - before[1]) / wall);
+    if (brokerPid > 0) {
+      results.put("idle.broker_cpu_cores", (ProcessCpu.nanos(brokerPid) - before[2]) / wall);
+    }
+    ctx.services().stop(worker);
+    ctx.services().stop(gateway);
+  }
+}
