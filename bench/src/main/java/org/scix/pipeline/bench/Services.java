@@ -64,6 +64,7 @@ final class Services implements AutoCloseable {
     Map<String, String> env = baseEnv();
     env.put(GatewayConfig.GRPC_PORT, Integer.toString(grpcPort));
     env.put(GatewayConfig.OPS_PORT, Integer.toString(opsPort));
+    env.put(GatewayConfig.DASHBOARD_ENABLED, "false"); // several gateways run at once here
     env.put(GatewayConfig.INSTANCE_ID, name);
     env.put(GatewayConfig.MAX_CONCURRENT_CALLS, "100000");
     env.putAll(extraEnv);

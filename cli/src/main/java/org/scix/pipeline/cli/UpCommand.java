@@ -59,6 +59,9 @@ final class UpCommand implements Callable<Integer> {
       description = "The gateway's ops port: metrics, health, job queries (default ${DEFAULT-VALUE}, where `./pipeline jobs` looks).")
   int opsPort;
 
+  @Option(names = "--dashboard-port", defaultValue = "8088", description = "The jobs dashboard (default ${DEFAULT-VALUE}).")
+  int dashboardPort;
+
   @Option(names = "--simulate-ms", description = "Bind every worker task to the simulated task sleeping this long.")
   Integer simulateMs;
 
@@ -72,7 +75,7 @@ final class UpCommand implements Callable<Integer> {
     long begin = System.nanoTime();
     Path runDir = (dir != null ? dir : Path.of(".pipeline", "run-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))))
         .toAbsolutePath();
-    for (int port : new int[] {kafkaPort, registryPort, grpcPort, opsPort}) {
+    for (int port : new int[] {kafkaPort, registryPort, grpcPort, opsPort, dashboardPort}) {
       if (Ports.isListening(port)) {
         throw new IllegalStateException("port " + port + " is already in use (another ./pipeline up?)");
       }
@@ -92,6 +95,7 @@ final class UpCommand implements Callable<Integer> {
     Map<String, String> gatewayEnv = new HashMap<>(env);
     gatewayEnv.put(GatewayConfig.OPS_PORT, Integer.toString(opsPort));
     gatewayEnv.put(GatewayConfig.STATUS_STORE_DIR, runDir.resolve("status-store").toString());
+    gatewayEnv.put(GatewayConfig.DASHBOARD_PORT, Integer.toString(dashboardPort));
     services.add(start("gateway", List.of("gateway"), gatewayEnv, runDir.resolve("gateway.log")));
     List<Integer> workerOps = new ArrayList<>();
     for (int i = 1; i <= workers; i++) {
@@ -113,6 +117,7 @@ final class UpCommand implements Callable<Integer> {
       awaitReady(workerOps.get(i), Duration.ofMinutes(2));
       System.out.println("worker-" + (i + 1) + "  ops http://127.0.0.1:" + workerOps.get(i) + "   (log " + runDir.resolve("worker-" + (i + 1) + ".log") + ")");
     }
+    System.out.println("dashboard http://127.0.0.1:" + dashboardPort + "/dashboard/   (actions need DASHBOARD_TOKEN in the environment of `up`)");
     System.out.printf("ready in %.1f s (Ctrl-C to stop)%n", (System.nanoTime() - begin) / 1e9);
     System.out.flush();
     while (true) {

@@ -38,6 +38,9 @@ import org.scix.pipeline.core.kafka.TransactionalWriter.ProducerSettings;
 import org.scix.pipeline.core.ops.Metrics;
 import org.scix.pipeline.core.ops.OpsHttpServer;
 import org.scix.pipeline.gateway.api.JobsHttpApi;
+import org.scix.pipeline.gateway.dashboard.DashboardServer;
+import org.scix.pipeline.gateway.dashboard.KafkaWorkerGroup;
+import org.scix.pipeline.gateway.deadletters.DeadLetters;
 import org.scix.pipeline.gateway.api.TemplateHandlers;
 import org.scix.pipeline.gateway.api.TemplateServices;
 import org.scix.pipeline.gateway.interceptors.CallMetadata;
@@ -82,6 +85,8 @@ public final class Gateway implements AutoCloseable {
   private TemplateHandlers handlers;
   private Server server;
   private OpsHttpServer ops;
+  private DashboardServer dashboard;
+  private KafkaWorkerGroup workerGroup;
   private volatile boolean stopping;
 
   public Gateway(GatewayConfig config) {
@@ -130,6 +135,12 @@ public final class Gateway implements AutoCloseable {
     if (config.opsPort() > 0) {
       ops = new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !stopping && !submitter.fenced().isDone(), this::isServing);
       ops.route(JobsHttpApi.PATH, new JobsHttpApi(view, loader, loader::isHealthy, config.statusSyncTimeout()));
+    }
+    if (config.dashboard().enabled()) {
+      workerGroup = new KafkaWorkerGroup(config.kafka(), config.workerGroup(), config.topics().input());
+      DeadLetters deadLetters = new DeadLetters(config.kafka(), config.topics().deadLetter(), serdes.deserializer(TemplateInput.class), submitter);
+      dashboard = new DashboardServer(config.dashboard(), view,
+          new JobsHttpApi("/api/jobs", view, loader, loader::isHealthy, config.statusSyncTimeout()), submitter, deadLetters, workerGroup);
     }
     updateHealth();
     // Health follows events (above); a stalled reader is the one state only time reveals.
@@ -211,6 +222,11 @@ public final class Gateway implements AutoCloseable {
 
   public PrometheusMeterRegistry metrics() {
     return metrics;
+  }
+
+  /** The dashboard's port, or -1 when it is off. */
+  public int dashboardPort() {
+    return dashboard == null ? -1 : dashboard.port();
   }
 
   public int opsPort() {
@@ -297,6 +313,10 @@ public final class Gateway implements AutoCloseable {
     }
     if (ops != null) {
       ops.close(); // before the store closes: no query may read a closed store
+    }
+    if (dashboard != null) {
+      dashboard.close();
+      workerGroup.close();
     }
     boolean readerStopped = loader == null || loader.stop();
     if (tombstones != null) {

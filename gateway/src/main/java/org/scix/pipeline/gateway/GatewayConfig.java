@@ -10,6 +10,7 @@ import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.gateway.api.ApiSettings;
+import org.scix.pipeline.gateway.dashboard.DashboardSettings;
 
 /**
  * Everything the gateway reads at start, validated there.
@@ -36,7 +37,9 @@ public record GatewayConfig(
     Optional<Path> tlsCertFile,
     Optional<Path> tlsKeyFile,
     Optional<Path> tlsClientCaFile,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    DashboardSettings dashboard,
+    String workerGroup) {
 
   public static final String GRPC_HOST = "GRPC_HOST";
   public static final String GRPC_PORT = "GRPC_PORT";
@@ -56,6 +59,12 @@ public record GatewayConfig(
   public static final String TLS_KEY = "GRPC_TLS_KEY_FILE";
   public static final String TLS_CLIENT_CA = "GRPC_TLS_CLIENT_CA_FILE";
   public static final String SHUTDOWN_GRACE = "GATEWAY_SHUTDOWN_GRACE_MS";
+  public static final String DASHBOARD_ENABLED = "DASHBOARD_ENABLED";
+  public static final String DASHBOARD_HOST = "DASHBOARD_HOST";
+  public static final String DASHBOARD_PORT = "DASHBOARD_PORT";
+  public static final String DASHBOARD_TOKEN = "DASHBOARD_TOKEN";
+  /** The workers' consumer group (the same setting the workers read), for the dashboard's lag view. */
+  public static final String WORKER_GROUP_ID = "WORKER_GROUP_ID";
 
   public static GatewayConfig from(Settings s) {
     int port = s.integer(GRPC_PORT, 50051, 0, 65535);
@@ -97,7 +106,23 @@ public record GatewayConfig(
         instanceId,
         s.integer(OPS_PORT, 9464, 0, 65535),
         cert, key, clientCa,
-        s.duration(SHUTDOWN_GRACE, Duration.ofSeconds(10), Duration.ZERO));
+        s.duration(SHUTDOWN_GRACE, Duration.ofSeconds(10), Duration.ZERO),
+        dashboard(s),
+        s.string(WORKER_GROUP_ID, "scix-pipeline-workers"));
+  }
+
+  private static DashboardSettings dashboard(Settings s) {
+    Optional<String> token = s.optional(DASHBOARD_TOKEN).filter(t -> !t.isBlank());
+    if (token.isPresent() && token.get().length() < 16) {
+      throw new ConfigException(DASHBOARD_TOKEN, "use at least 16 characters (e.g. openssl rand -hex 16)");
+    }
+    DashboardSettings dashboard = new DashboardSettings(s.bool(DASHBOARD_ENABLED, true), s.string(DASHBOARD_HOST, "127.0.0.1"),
+        s.integer(DASHBOARD_PORT, 8088, 0, 65535), token);
+    if (dashboard.enabled() && !dashboard.isLoopback() && token.isEmpty()) {
+      throw new ConfigException(DASHBOARD_TOKEN, "the dashboard listens on " + dashboard.host()
+          + ", beyond this machine: set DASHBOARD_TOKEN, or DASHBOARD_HOST=127.0.0.1, or DASHBOARD_ENABLED=false");
+    }
+    return dashboard;
   }
 
   public ApiSettings api() {

@@ -47,6 +47,7 @@ final class Pipeline implements AutoCloseable {
     settings.put("WORKER_GROUP_ID", prefix + "workers");
     settings.put(GatewayConfig.GRPC_PORT, "0");
     settings.put(GatewayConfig.OPS_PORT, "0");
+    settings.put(GatewayConfig.DASHBOARD_PORT, "0"); // an ephemeral port each: many gateways share this JVM
     settings.put(WorkerConfig.RETRY_BACKOFF, "10");
     // Tests assert every status event, so every attempt's Processing is written (ProcessingStatusIT covers the default delay).
     settings.put(WorkerConfig.PROCESSING_DELAY, "0");

@@ -50,6 +50,7 @@ public final class JobsHttpApi implements HttpHandler {
   public static final String PATH = "/jobs";
   private static final int DEFAULT_LIMIT = 100;
 
+  private final String path;
   private final StatusView view;
   private final StatusViewSync sync;
   private final BooleanSupplier healthy;
@@ -57,6 +58,12 @@ public final class JobsHttpApi implements HttpHandler {
   private final ObjectMapper json = new ObjectMapper();
 
   public JobsHttpApi(StatusView view, StatusViewSync sync, BooleanSupplier healthy, Duration syncTimeout) {
+    this(PATH, view, sync, healthy, syncTimeout);
+  }
+
+  /** @param path where it is served ({@value #PATH} on the ops port, {@code /api/jobs} in the dashboard) */
+  public JobsHttpApi(String path, StatusView view, StatusViewSync sync, BooleanSupplier healthy, Duration syncTimeout) {
+    this.path = path;
     this.view = view;
     this.sync = sync;
     this.healthy = healthy;
@@ -71,11 +78,12 @@ public final class JobsHttpApi implements HttpHandler {
         send(exchange, 405, error("only GET is served here"));
         return;
       }
-      String path = exchange.getRequestURI().getPath();
-      if (path.equals(PATH) || path.equals(PATH + "/")) {
-        send(exchange, 200, list(query(exchange.getRequestURI())));
+      String requested = exchange.getRequestURI().getPath();
+      if (requested.equals(path) || requested.equals(path + "/")) {
+        String idPrefix = parameters(exchange.getRequestURI().getRawQuery()).get("id");
+        send(exchange, 200, idPrefix != null && !idPrefix.isBlank() ? byIdPrefix(idPrefix) : list(query(exchange.getRequestURI())));
       } else {
-        job(exchange, path.substring(PATH.length() + 1));
+        job(exchange, requested.substring(path.length() + 1));
       }
     } catch (IllegalArgumentException e) {
       send(exchange, 400, error(e.getMessage()));
@@ -130,12 +138,24 @@ public final class JobsHttpApi implements HttpHandler {
     return answer;
   }
 
+  /** Jobs whose id starts with {@code prefix} (search by id); at most a page. */
+  private ObjectNode byIdPrefix(String prefix) {
+    if (!prefix.matches("[0-9a-f]{1,64}")) {
+      throw new IllegalArgumentException("an id prefix is lowercase hex, got '" + prefix + "'");
+    }
+    ObjectNode answer = json.createObjectNode();
+    ArrayNode jobs = answer.putArray("jobs");
+    view.withIdPrefix(prefix, DEFAULT_LIMIT).forEach(job -> jobs.add(describe(job)));
+    answer.set("view", viewState());
+    return answer;
+  }
+
   private ObjectNode viewState() {
     return json.createObjectNode().put("caught_up", sync.isCaughtUp()).put("healthy", healthy.getAsBoolean()).put("jobs", view.size());
   }
 
   /** One job as ListJobs and the job endpoint return it. */
-  private ObjectNode describe(JobRecord job) {
+  public ObjectNode describe(JobRecord job) {
     ObjectNode node = json.createObjectNode()
         .put("job_id", job.jobId())
         .put("task", job.task())
@@ -145,7 +165,8 @@ public final class JobsHttpApi implements HttpHandler {
         .put("error_reason", job.errorReason())
         .put("trace_id", traceId(job.traceparent()))
         .put("traceparent", job.traceparent())
-        .put("partition", job.partition());
+        .put("partition", job.partition())
+        .put("replay_of", job.replayOf());
     putTime(node, "submitted_at", job.submittedAt());
     putTime(node, "started_at", job.startedAt());
     putTime(node, "ended_at", job.endedAt());

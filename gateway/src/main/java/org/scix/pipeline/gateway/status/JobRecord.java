@@ -18,9 +18,10 @@ import org.scix.pipeline.schemas.status.JobStatus;
  * @param partition the status-topic partition its events are on (where its tombstone goes)
  * @param attempt the latest attempt a worker reported (0 before any worker took it)
  * @param worker who wrote the latest status (a gateway for Pending, else a worker)
+ * @param replayOf the dead-lettered job this one replays, or null
  */
 public record JobRecord(String jobId, JobState state, String task, int partition, long submittedAt, long startedAt, long endedAt,
-    long updatedAt, int attempt, String worker, String errorReason, String traceparent) {
+    long updatedAt, int attempt, String worker, String errorReason, String traceparent, String replayOf) {
 
   private static final byte FORMAT = 1;
 
@@ -30,7 +31,7 @@ public record JobRecord(String jobId, JobState state, String task, int partition
 
   /** The record a first event starts. */
   public static JobRecord of(JobStatus event, int partition) {
-    return new JobRecord(event.getJobId(), null, null, partition, 0, 0, 0, 0, 0, null, null, null).fold(event);
+    return new JobRecord(event.getJobId(), null, null, partition, 0, 0, 0, 0, 0, null, null, null, null).fold(event);
   }
 
   /**
@@ -51,7 +52,8 @@ public record JobRecord(String jobId, JobState state, String task, int partition
     return new JobRecord(jobId, moves ? next : state, event.getTask() != null ? event.getTask() : task, partition,
         submitted != 0 ? submitted : time, started, JobStates.isTerminal(next) ? time : endedAt, time,
         Math.max(attempt, event.getAttempt()), event.getWorker(), event.getErrorReason(),
-        event.getTraceparent() != null ? event.getTraceparent() : traceparent);
+        event.getTraceparent() != null ? event.getTraceparent() : traceparent,
+        event.getReplayOf() != null ? event.getReplayOf() : replayOf);
   }
 
   /** Whether moving from {@code before} to this changed the status (what stream listeners are told of). */
@@ -74,6 +76,7 @@ public record JobRecord(String jobId, JobState state, String task, int partition
       writeNullable(out, worker);
       writeNullable(out, errorReason);
       writeNullable(out, traceparent);
+      writeNullable(out, replayOf);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -94,7 +97,7 @@ public record JobRecord(String jobId, JobState state, String task, int partition
       long updated = in.readLong();
       int attempt = in.readInt();
       return new JobRecord(jobId, state, readNullable(in), partition, submitted, started, ended, updated, attempt,
-          readNullable(in), readNullable(in), readNullable(in));
+          readNullable(in), readNullable(in), readNullable(in), readNullable(in));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -213,6 +213,59 @@ public final class JobStore implements AutoCloseable {
     }
   }
 
+  /** Jobs whose id starts with {@code prefix} (at most {@code limit}), in id order. */
+  public List<JobRecord> withIdPrefix(String prefix, int limit) {
+    List<JobRecord> found = new ArrayList<>();
+    byte[] start = key(JOB, prefix);
+    try (ReadOptions read = new ReadOptions(); Slice lower = new Slice(start); Slice upper = new Slice(new byte[] {JOB + 1});
+        RocksIterator it = db.newIterator(read.setIterateLowerBound(lower).setIterateUpperBound(upper))) {
+      for (it.seekToFirst(); it.isValid() && found.size() < limit; it.next()) {
+        String id = new String(it.key(), 1, it.key().length - 1, StandardCharsets.UTF_8);
+        if (!id.startsWith(prefix)) {
+          break;
+        }
+        found.add(JobRecord.decode(id, it.value()));
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Per bucket of {@code bucketMillis} since {@code since}: jobs submitted, succeeded and failed
+   * (by the time they were submitted or ended), from the indexes; at most {@code maxJobs} looked at.
+   */
+  public long[][] activity(long since, long bucketMillis, int buckets, int maxJobs) {
+    long[][] counts = new long[3][buckets];
+    try (ReadOptions read = new ReadOptions(); Slice lower = new Slice(timeKey(BY_SUBMITTED, since, ""));
+        Slice upper = new Slice(new byte[] {BY_SUBMITTED + 1});
+        RocksIterator it = db.newIterator(read.setIterateLowerBound(lower).setIterateUpperBound(upper))) {
+      int seen = 0;
+      for (it.seekToFirst(); it.isValid() && seen++ < maxJobs; it.next()) {
+        int bucket = (int) ((ByteBuffer.wrap(it.key(), 1, 8).getLong() - since) / bucketMillis);
+        if (bucket >= 0 && bucket < buckets) {
+          counts[0][bucket]++;
+        }
+      }
+    }
+    List<String> ended = new ArrayList<>();
+    try (ReadOptions read = new ReadOptions(); Slice lower = new Slice(timeKey(BY_ENDED, since, ""));
+        Slice upper = new Slice(new byte[] {BY_ENDED + 1});
+        RocksIterator it = db.newIterator(read.setIterateLowerBound(lower).setIterateUpperBound(upper))) {
+      for (it.seekToFirst(); it.isValid() && ended.size() < maxJobs; it.next()) {
+        ended.add(idOfTimeKey(it.key()));
+      }
+    }
+    for (JobRecord job : getAll(ended)) {
+      if (job != null && job.isTerminal()) {
+        int bucket = (int) ((job.endedAt() - since) / bucketMillis);
+        if (bucket >= 0 && bucket < buckets) {
+          counts[job.state() == JobState.Success ? 1 : 2][bucket]++;
+        }
+      }
+    }
+    return counts;
+  }
+
   /** Flushes memory to disk, so a restart finds everything applied so far (called at shutdown). */
   public void flush() {
     try (FlushOptions flush = new FlushOptions().setWaitForFlush(true)) {

@@ -27,6 +27,7 @@ public final class StatusView implements AutoCloseable {
   private final JobStore store;
   private final Map<String, List<StatusListener>> listeners;
   private final ExecutorService[] notifiers; // empty: listeners are told on the applying thread
+  private final List<StatusListenerForAll> allListeners = new CopyOnWriteArrayList<>();
 
   /**
    * @param notifyThreads threads that tell listeners of moves, each job always on the same one (so
@@ -69,6 +70,27 @@ public final class StatusView implements AutoCloseable {
 
   public JobPage list(JobQuery query) {
     return store.list(query);
+  }
+
+  public List<JobRecord> withIdPrefix(String prefix, int limit) {
+    return store.withIdPrefix(prefix, limit);
+  }
+
+  /** Submitted, succeeded and failed per bucket since {@code since}; see {@link JobStore#activity}. */
+  public long[][] activity(long since, long bucketMillis, int buckets) {
+    return store.activity(since, bucketMillis, buckets, 200_000);
+  }
+
+  /** Tells {@code listener} of every job's every move (the dashboard's live view); returns how to stop. */
+  public Subscription subscribeAll(StatusListenerForAll listener) {
+    allListeners.add(listener);
+    return () -> allListeners.remove(listener);
+  }
+
+  /** Told of every move of every job, off the reader thread when there are notifiers; must not block. */
+  @FunctionalInterface
+  public interface StatusListenerForAll {
+    void onMove(JobRecord job);
   }
 
   public long size() {
@@ -135,6 +157,9 @@ public final class StatusView implements AutoCloseable {
       batch.commit();
     }
     for (JobRecord moved : moves) {
+      if (!allListeners.isEmpty()) {
+        notify(moved.jobId(), () -> allListeners.forEach(listener -> listener.onMove(moved)));
+      }
       List<StatusListener> forJob = listeners.get(moved.jobId());
       if (forJob != null) {
         notify(moved.jobId(), () -> forJob.forEach(listener -> listener.onStatus(moved.state())));

@@ -148,12 +148,28 @@ public final class JobSubmitter implements AutoCloseable {
   }
 
   private CompletableFuture<Void> enqueueJob(String jobId, TemplateInput job, String traceparent) {
+    return enqueue(new Submission(jobId, "submitted (task " + job.getTask() + ")", jobRecords(jobId, job, traceparent, null)), true);
+  }
+
+  /** The job, its Pending, and {@code alsoWrite} (the dead-letter topic's "replayed" marker) in one transaction. */
+  public CompletableFuture<Void> submitReplay(String jobId, TemplateInput job, String replayOf, ProducerRecord<String, Object> alsoWrite) {
+    List<ProducerRecord<String, Object>> records = new ArrayList<>(jobRecords(jobId, job, null, replayOf));
+    records.add(alsoWrite);
+    return enqueue(new Submission(jobId, "submitted as a replay of " + replayOf, records), true);
+  }
+
+  /** Writes one record (a dead-letter marker) through the submit transactions. */
+  public CompletableFuture<Void> write(String id, String what, ProducerRecord<String, Object> record) {
+    return enqueue(new Submission(id, what, List.of(record)), false);
+  }
+
+  private List<ProducerRecord<String, Object>> jobRecords(String jobId, TemplateInput job, String traceparent, String replayOf) {
     ProducerRecord<String, Object> jobRecord = serialized(new ProducerRecord<>(topics.input(), jobId, job));
     // W3C trace context travels with the job to the worker, which copies it into its status events.
     ControlRecords.addTraceparent(jobRecord.headers(), traceparent);
     ProducerRecord<String, Object> pending = serialized(new ProducerRecord<>(topics.status(), jobId,
-        JobStatuses.pending(jobId, job.getTask().name(), "gateway-" + settings.instanceId(), traceparent)));
-    return enqueue(new Submission(jobId, "submitted (task " + job.getTask() + ")", List.of(jobRecord, pending)), true);
+        JobStatuses.pending(jobId, job.getTask().name(), "gateway-" + settings.instanceId(), traceparent, replayOf)));
+    return List.of(jobRecord, pending);
   }
 
   /**

@@ -10,8 +10,14 @@ public final class JobStatuses {
 
   /** The event a gateway writes with the job: attempt 0, no worker yet. */
   public static JobStatus pending(String jobId, String task, String gateway, String traceparent) {
+    return pending(jobId, task, gateway, traceparent, null);
+  }
+
+  /** @param replayOf the dead-lettered job this new job replays, or null */
+  public static JobStatus pending(String jobId, String task, String gateway, String traceparent, String replayOf) {
     JobStatus pending = event(jobId, JobState.Pending, task, 0, gateway, null, traceparent);
     pending.setSubmittedTime(pending.getTime());
+    pending.setReplayOf(replayOf);
     return pending;
   }
 

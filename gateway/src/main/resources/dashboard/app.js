@@ -1,0 +1,270 @@
+// The jobs dashboard: plain JavaScript over the gateway's /api (ListJobs, overview, dead letters, live events).
+'use strict';
+
+const main = document.getElementById('main');
+const banner = document.getElementById('error-banner');
+const STATES = ['Pending', 'Processing', 'Success', 'Error'];
+let token = sessionStorage.getItem('dashboard-token') || '';
+let refresh = null;
+let onJobChange = null; // the current page's handler of live status changes
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (key === 'class') node.className = value;
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else if (value !== null && value !== undefined) node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function showError(message) {
+  banner.textContent = message;
+  banner.classList.remove('hidden');
+}
+
+function clearError() {
+  banner.classList.add('hidden');
+}
+
+async function api(path, options = {}) {
+  const headers = Object.assign({'Accept': 'application/json'}, options.headers || {});
+  if (token) headers['X-Dashboard-Token'] = token;
+  if (options.method === 'POST') headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, Object.assign({}, options, {headers}));
+  const body = await response.json().catch(() => ({error: response.statusText}));
+  if (!response.ok) {
+    const prefix = response.status === 401 ? 'Not signed in (401): ' : response.status === 403 ? 'Refused (403): ' : `Error ${response.status}: `;
+    throw new Error(prefix + (body.error || response.statusText));
+  }
+  return body;
+}
+
+function time(iso) {
+  return iso ? new Date(iso).toISOString().replace('T', ' ').replace('Z', '') : '';
+}
+
+function statusCell(status) {
+  return el('span', {class: `status status-${status}`}, status);
+}
+
+// --- Overview ---
+
+async function overview() {
+  const data = await api('/api/overview');
+  const cards = el('div', {class: 'cards', id: 'status-counts'},
+    STATES.map(s => el('div', {class: 'card', 'data-status': s}, el('div', {class: 'n'}, data.counts[s] || 0), el('div', {class: 'label'}, s))));
+  main.replaceChildren(
+    el('section', {}, el('h2', {}, 'Jobs by status now'), cards),
+    el('section', {}, el('h2', {}, 'Last hour, per minute'), chart(data.per_minute),
+      el('div', {class: 'legend'}, el('span', {class: 'submitted'}, '— submitted'), el('span', {class: 'succeeded'}, '— succeeded'),
+        el('span', {class: 'failed'}, '— failed'))),
+    el('section', {}, el('h2', {}, 'Workers and their input partitions'), workersTable(data.workers)));
+}
+
+function chart(perMinute) {
+  const width = 720, height = 160, pad = 24;
+  const series = ['submitted', 'succeeded', 'failed'];
+  const colors = {submitted: '#0b5cad', succeeded: '#13734b', failed: '#b42318'};
+  const max = Math.max(1, ...series.flatMap(s => perMinute[s]));
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('class', 'chart');
+  svg.setAttribute('id', 'activity-chart');
+  svg.setAttribute('width', width);
+  svg.setAttribute('height', height);
+  for (const name of series) {
+    const points = perMinute[name].map((n, i) => `${pad + i * (width - 2 * pad) / 59},${height - pad - n * (height - 2 * pad) / max}`);
+    const line = document.createElementNS(ns, 'polyline');
+    line.setAttribute('points', points.join(' '));
+    line.setAttribute('fill', 'none');
+    line.setAttribute('stroke', colors[name]);
+    line.setAttribute('stroke-width', '2');
+    svg.append(line);
+  }
+  const label = document.createElementNS(ns, 'text');
+  label.setAttribute('x', 4);
+  label.setAttribute('y', 14);
+  label.setAttribute('font-size', '11');
+  label.textContent = `max ${max}/min`;
+  svg.append(label);
+  return svg;
+}
+
+function workersTable(workers) {
+  return el('table', {id: 'workers-table'},
+    el('thead', {}, el('tr', {}, el('th', {}, 'worker'), el('th', {}, 'host'), el('th', {}, 'partitions (lag)'))),
+    el('tbody', {}, workers.length === 0 ? el('tr', {}, el('td', {colspan: 3}, 'no live workers')) :
+      workers.map(w => w.error ? el('tr', {}, el('td', {colspan: 3}, w.error)) :
+        el('tr', {}, el('td', {class: 'mono'}, w.client), el('td', {}, w.host),
+          el('td', {}, w.partitions.map(p => `${p.partition} (${p.lag})`).join(', ')))))); 
+}
+
+// --- Jobs ---
+
+function jobsQuery(params) {
+  const query = new URLSearchParams();
+  for (const key of ['status', 'task', 'id', 'cursor']) if (params.get(key)) query.set(key, params.get(key));
+  for (const key of ['from', 'to']) if (params.get(key)) query.set(key, new Date(params.get(key)).toISOString());
+  query.set('limit', '50');
+  return query;
+}
+
+async function jobs(params) {
+  const data = await api('/api/jobs?' + jobsQuery(params));
+  const form = el('form', {class: 'filters', id: 'job-filters'},
+    el('label', {}, 'status', el('select', {name: 'status'}, el('option', {value: ''}, 'any'),
+      STATES.map(s => el('option', params.get('status') === s ? {value: s, selected: ''} : {value: s}, s)))),
+    el('label', {}, 'task', el('select', {name: 'task'}, el('option', {value: ''}, 'any'),
+      ['SYMBOL1', 'SYMBOL2', 'SYMBOL3'].map(t => el('option', params.get('task') === t ? {value: t, selected: ''} : {value: t}, t)))),
+    el('label', {}, 'submitted from', el('input', {type: 'datetime-local', name: 'from', value: params.get('from') || ''})),
+    el('label', {}, 'to', el('input', {type: 'datetime-local', name: 'to', value: params.get('to') || ''})),
+    el('label', {}, 'id starts with', el('input', {type: 'search', name: 'id', value: params.get('id') || '', placeholder: 'hex'})),
+    el('button', {type: 'submit'}, 'Filter'));
+  form.addEventListener('submit', event => {
+    event.preventDefault();
+    const next = new URLSearchParams();
+    for (const [key, value] of new FormData(form)) if (value) next.set(key, value);
+    location.hash = '#/jobs?' + next;
+  });
+  const rows = el('tbody', {}, data.jobs.map(jobRow));
+  const table = el('table', {id: 'jobs-table'},
+    el('thead', {}, el('tr', {}, ['job', 'task', 'status', 'submitted', 'updated', 'attempts', 'error'].map(h => el('th', {}, h)))), rows);
+  const more = data.next_cursor ? el('a', {id: 'next-page', href: '#/jobs?' + new URLSearchParams(Object.assign(
+    Object.fromEntries(params), {cursor: data.next_cursor}))}, 'Older jobs →') : null;
+  main.replaceChildren(form, table, more || '');
+  const firstPage = !params.get('cursor') && !params.get('id') && !params.get('to');
+  onJobChange = job => {
+    const row = rows.querySelector(`tr[data-job-id="${job.job_id}"]`);
+    const matches = (!params.get('status') || params.get('status') === job.status) && (!params.get('task') || params.get('task') === job.task);
+    if (row) row.replaceWith(jobRow(job));
+    else if (firstPage && matches && job.status === 'Pending') rows.prepend(jobRow(job));
+  };
+}
+
+function jobRow(job) {
+  return el('tr', {'data-job-id': job.job_id},
+    el('td', {class: 'mono'}, el('a', {href: '#/job/' + job.job_id}, job.job_id.slice(0, 16) + '…')),
+    el('td', {}, job.task || ''), el('td', {class: 'status-cell'}, statusCell(job.status)),
+    el('td', {}, time(job.submitted_at)), el('td', {}, time(job.updated_at)), el('td', {}, job.attempts),
+    el('td', {class: 'error-reason'}, job.error_reason || ''));
+}
+
+// --- One job ---
+
+async function job(jobId) {
+  const data = await api('/api/jobs/' + jobId);
+  renderJob(data.job);
+  // Live changes carry the whole job: drawn as they come, in order (never a slower re-fetch over a newer state).
+  onJobChange = changed => { if (changed.job_id === jobId && rank(changed.status) >= rank(shownStatus)) renderJob(changed); };
+}
+
+let shownStatus = null;
+
+function rank(status) {
+  return status === 'Pending' ? 0 : status === 'Processing' ? 1 : 2;
+}
+
+function renderJob(j) {
+  shownStatus = j.status;
+  const jobId = j.job_id;
+  const ended = j.status === 'Success' || j.status === 'Error';
+  const cancel = ended ? null : el('button', {class: 'danger', id: 'cancel-job', onclick: async () => {
+    try {
+      await api(`/api/jobs/${jobId}/cancel`, {method: 'POST', body: '{}'});
+      clearError();
+    } catch (e) {
+      showError(e.message);
+    }
+  }}, 'Cancel');
+  main.replaceChildren(
+    el('h2', {}, 'Job ', el('span', {class: 'mono'}, j.job_id)),
+    el('dl', {class: 'facts', id: 'job-facts'},
+      el('dt', {}, 'status'), el('dd', {id: 'job-status'}, statusCell(j.status)),
+      el('dt', {}, 'task'), el('dd', {}, j.task || ''),
+      el('dt', {}, 'attempts'), el('dd', {}, j.attempts),
+      el('dt', {}, 'worker'), el('dd', {}, j.worker || ''),
+      el('dt', {}, 'error reason'), el('dd', {id: 'job-error'}, j.error_reason || ''),
+      el('dt', {}, 'trace id'), el('dd', {class: 'mono'}, j.trace_id || '—'),
+      el('dt', {}, 'replay of'), el('dd', {class: 'mono'}, j.replay_of ? el('a', {href: '#/job/' + j.replay_of}, j.replay_of) : '—'),
+      el('dt', {}, 'arguments, outputs'), el('dd', {class: 'mono'}, `./pipeline inspect TEMPLATEInput --key ${j.job_id} --from-beginning`)),
+    el('section', {}, el('h2', {}, 'Timeline'), el('ol', {class: 'timeline', id: 'timeline'},
+      j.history.map(h => el('li', {'data-status': h.status}, time(h.time), ' ', statusCell(h.status),
+        h.status === 'Error' && j.error_reason ? ` — ${j.error_reason}` : '',
+        h.status !== 'Pending' ? ` (attempt ${j.attempts}, ${j.worker || ''})` : ''))), cancel || ''));
+}
+
+// --- Dead letters ---
+
+async function deadLetters() {
+  const data = await api('/api/dead-letters');
+  const act = (ref, what) => async () => {
+    try {
+      const result = await api(`/api/dead-letters/${ref}/${what}`, {method: 'POST', body: '{}'});
+      clearError();
+      if (result.replayed_as) location.hash = '#/job/' + result.replayed_as;
+      else route();
+    } catch (e) {
+      showError(e.message);
+    }
+  };
+  main.replaceChildren(el('h2', {}, 'Dead letters'), el('table', {id: 'dlt-table'},
+    el('thead', {}, el('tr', {}, ['record', 'job', 'dead-lettered', 'why (dlt.* headers)', 'value', 'state', ''].map(h => el('th', {}, h)))),
+    el('tbody', {}, data.dead_letters.length === 0 ? el('tr', {}, el('td', {colspan: 7}, 'no dead letters')) :
+      data.dead_letters.map(d => el('tr', {'data-ref': d.ref},
+        el('td', {class: 'mono'}, d.ref), el('td', {class: 'mono'}, d.key ? d.key.slice(0, 16) + '…' : ''),
+        el('td', {}, time(new Date(d.timestamp).toISOString())),
+        el('td', {}, el('pre', {}, Object.entries(d.reasons).map(([k, v]) => `${k}: ${v}`).join('\n'))),
+        el('td', {}, el('pre', {}, d.value || '')),
+        el('td', {class: 'dlt-state'}, d.state, d.replayed_as ? el('a', {href: '#/job/' + d.replayed_as}, ' → new job') : ''),
+        el('td', {}, d.state === 'dead' && d.replayable ? el('button', {class: 'replay', onclick: act(d.ref, 'replay')}, 'Replay') : '',
+          d.state === 'dead' ? el('button', {class: 'danger discard', onclick: act(d.ref, 'discard')}, 'Discard') : ''))))));
+}
+
+// --- Routing and live updates ---
+
+async function route() {
+  clearInterval(refresh);
+  onJobChange = null;
+  const [path, query] = (location.hash.slice(1) || '/overview').split('?');
+  const params = new URLSearchParams(query || '');
+  for (const link of document.querySelectorAll('nav a')) link.classList.toggle('active', path.startsWith(link.getAttribute('href').slice(1)));
+  try {
+    if (path.startsWith('/job/')) await job(path.slice(5));
+    else if (path === '/jobs') await jobs(params);
+    else if (path === '/dead-letters') await deadLetters();
+    else {
+      await overview();
+      refresh = setInterval(() => overview().catch(e => showError(e.message)), 5000);
+    }
+    clearError();
+  } catch (e) {
+    showError(e.message);
+  }
+}
+
+function live() {
+  const source = new EventSource('/api/events' + (token ? '?token=' + encodeURIComponent(token) : ''));
+  const state = document.getElementById('live-state');
+  source.onopen = () => { state.textContent = 'live updates: on'; };
+  source.onerror = () => { state.textContent = 'live updates: reconnecting'; };
+  source.onmessage = event => {
+    if (onJobChange) onJobChange(JSON.parse(event.data));
+  };
+  return source;
+}
+
+let events = live();
+document.getElementById('token-form').addEventListener('submit', event => {
+  event.preventDefault();
+  token = document.getElementById('token').value.trim();
+  sessionStorage.setItem('dashboard-token', token);
+  events.close();
+  events = live();
+  route();
+});
+window.addEventListener('hashchange', route);
+route();
