@@ -22,8 +22,9 @@ final class CancelCommand implements Callable<Integer> {
       System.out.println(after.jobId() + " " + after.status());
       return 0;
     } catch (PipelineClientException e) {
-      System.err.println("error: " + e.getMessage());
-      return 3;
+      CliErrors.Explained explained = CliErrors.explain(e, gateway.target);
+      System.err.println("error: " + explained.message());
+      return explained.exitCode();
     }
   }
 }

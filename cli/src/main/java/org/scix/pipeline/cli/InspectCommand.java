@@ -39,7 +39,7 @@ final class InspectCommand implements Callable<Integer> {
     RecordJson json = new RecordJson(new ConfluentAvroDeserializer<>(new SchemaRegistryClient(target.kafka.registry()), null));
     AtomicInteger printed = new AtomicInteger();
     try (TopicReader reader = TopicReader.open(target.kafka, "scix-pipeline-cli")) {
-      List<TopicPartition> partitions = reader.partitions(topic, Duration.ofSeconds(15)).stream()
+      List<TopicPartition> partitions = reader.partitions(topic, KafkaTarget.REACH_TIMEOUT).stream()
           .filter(p -> partition == null || p.partition() == partition).toList();
       if (partitions.isEmpty()) {
         throw new IllegalArgumentException("topic '" + topic + "' has no partition " + partition);

@@ -102,7 +102,7 @@ final class JobsCommand implements Callable<Integer> {
     Map<String, Integer> terminalEvents = new LinkedHashMap<>();
     String topic = target.topics.status();
     try (TopicReader reader = TopicReader.open(target.kafka, "scix-pipeline-cli")) {
-      reader.read(reader.partitions(topic, Duration.ofSeconds(15)), From.BEGINNING, false,
+      reader.read(reader.partitions(topic, KafkaTarget.REACH_TIMEOUT), From.BEGINNING, false,
           record -> fold(record, deserializer, latest, terminalEvents), () -> false);
     }
     ObjectMapper json = new ObjectMapper();

@@ -31,8 +31,9 @@ final class MonitorCommand implements Callable<Integer> {
       }
       return last.status() == statusenum.Error ? 1 : 0;
     } catch (PipelineClientException e) {
-      System.err.println("error: " + e.getMessage());
-      return 3;
+      CliErrors.Explained explained = CliErrors.explain(e, gateway.target);
+      System.err.println("error: " + explained.message());
+      return explained.exitCode();
     }
   }
 }

@@ -1,6 +1,5 @@
 package org.scix.pipeline.cli;
 
-import org.scix.pipeline.core.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -8,7 +7,7 @@ import picocli.CommandLine;
 @Command(name = "pipeline", mixinStandardHelpOptions = true, version = "scix-pipeline 0.1.0",
     description = "SciX pipeline: gRPC gateway, Kafka, workers.",
     subcommands = {UpCommand.class, GatewayCommand.class, WorkerCommand.class, SubmitCommand.class,
-        MonitorCommand.class, CancelCommand.class, InspectCommand.class, JobsCommand.class, JobCommand.class, BenchCommand.class, ChaosCommand.class})
+        MonitorCommand.class, CancelCommand.class, InspectCommand.class, JobsCommand.class, JobCommand.class, DltCommand.class, BenchCommand.class, ChaosCommand.class})
 public final class PipelineCli implements Runnable {
   @Override
   public void run() {
@@ -22,8 +21,9 @@ public final class PipelineCli implements Runnable {
   public static int execute(String... args) {
     CommandLine cli = new CommandLine(new PipelineCli());
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      commandLine.getErr().println("error: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
-      return e instanceof ConfigException ? 2 : 1;
+      CliErrors.Explained explained = CliErrors.explain(e);
+      commandLine.getErr().println("error: " + explained.message());
+      return explained.exitCode();
     });
     return cli.execute(args);
   }

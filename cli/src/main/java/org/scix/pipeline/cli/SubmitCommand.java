@@ -65,8 +65,9 @@ final class SubmitCommand implements Callable<Integer> {
       JobUpdate last = client.submitAndFollow(request, idempotencyKey, u -> System.out.println(u.jobId() + " " + u.status()));
       return last.status() == statusenum.Success ? 0 : 1;
     } catch (PipelineClientException e) {
-      System.err.println("error: " + e.getMessage());
-      return 3;
+      CliErrors.Explained explained = CliErrors.explain(e, gateway.target);
+      System.err.println("error: " + explained.message());
+      return explained.exitCode();
     }
   }
 

@@ -16,6 +16,8 @@ import org.apache.avro.Schema;
 public final class SeedSchemas {
   /** Subject the existing clients fetch with {@code GET /subjects/TemplateInputSchema/versions/latest}. */
   public static final String TEMPLATE_INPUT_SUBJECT = "TemplateInputSchema";
+  /** The subject the Python template's pipeline code fetched the request schema from; registered too, with the same schema. */
+  public static final String PYTHON_PIPELINE_SUBJECT = "TEMPLATEInputSchema";
 
   public static final String TEMPLATE_INPUT_TEXT = load("schemas/TEMPLATEInputSchema.avsc");
   public static final String TEMPLATE_OUTPUT_TEXT = load("schemas/TEMPLATEOutputSchema.avsc");

@@ -259,6 +259,7 @@ public final class Gateway implements AutoCloseable {
   private SchemalessAvroCodec<TemplateInput> requestCodec() {
     Schema seed = SeedSchemas.templateInput();
     serdes.registry().register(SeedSchemas.TEMPLATE_INPUT_SUBJECT, seed);
+    serdes.registry().register(SeedSchemas.PYTHON_PIPELINE_SUBJECT, seed); // where the Python template's pipeline code looks
     RegisteredSchema latest = serdes.registry().getLatest(SeedSchemas.TEMPLATE_INPUT_SUBJECT);
     try {
       SchemalessAvroCodec<TemplateInput> codec = SchemalessAvroCodec.of(TemplateInput.class, latest.schema());

@@ -166,6 +166,13 @@ class PipelineEndToEndIT {
   }
 
   @Test
+  void theRequestSchemaIsAlsoUnderTheSubjectThePythonTemplatesPipelineCodeFetches() {
+    org.scix.pipeline.schemas.registry.SchemaRegistryClient registry = new org.scix.pipeline.schemas.registry.SchemaRegistryClient(
+        org.scix.pipeline.schemas.registry.RegistryConfig.of(pipeline.stack.schemaRegistryUrl()));
+    assertThat(registry.getLatest("TEMPLATEInputSchema").schema()).isEqualTo(registry.getLatest("TemplateInputSchema").schema());
+  }
+
+  @Test
   void aClientBuiltFromTheAvscAloneGetsTheProtocolBytesBack() throws Exception {
     // As the Python client does: schema from the registry's root-path subject, generic records, raw bytes.
     Schema schema = new org.scix.pipeline.schemas.registry.SchemaRegistryClient(

@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Raw configuration: environment variables over an optional properties file (both with the same
@@ -26,6 +28,17 @@ public final class Settings {
   public static final String CONFIG_FILE = "PIPELINE_CONFIG_FILE";
   static final String ENV_CLIENT_PREFIX = "KAFKA_CLIENT_";
   static final String FILE_CLIENT_PREFIX = "kafka.";
+
+  /**
+   * The Python template's setting names, accepted with a warning: each maps to the key that
+   * replaced it. When both are set, the new key wins.
+   */
+  static final Map<String, String> PYTHON_TEMPLATE_ALIASES = Map.of(
+      "KAFKA_BROKER", "KAFKA_BOOTSTRAP_SERVERS",
+      "TEMPLATE_INPUT_TOPIC", "INPUT_TOPIC",
+      "TEMPLATE_OUTPUT_TOPIC", "OUTPUT_TOPIC",
+      "LOGGING_LEVEL", "LOG_LEVEL");
+  private static final Logger log = LoggerFactory.getLogger(Settings.class);
 
   private final Map<String, String> values;
   private final Map<String, String> kafkaClientProperties;
@@ -65,7 +78,23 @@ public final class Settings {
         }
       });
     }
+    applyAliases(values);
     return new Settings(values, client);
+  }
+
+  private static void applyAliases(Map<String, String> values) {
+    PYTHON_TEMPLATE_ALIASES.forEach((old, current) -> {
+      String value = values.get(old);
+      if (value == null) {
+        return;
+      }
+      if (values.containsKey(current)) {
+        log.warn("{} (the Python template's name) is ignored: {} is set too and wins; remove {}", old, current, old);
+      } else {
+        log.warn("{} is the Python template's name for {}: taken as {}={}; rename it", old, current, current, value);
+        values.put(current, value);
+      }
+    });
   }
 
   public static Settings fromEnvironment() {

@@ -45,4 +45,15 @@ class SettingsTest {
 
     assertThat(KafkaSettings.from(settings).clientConfig()).containsEntry("max.poll.interval.ms", "3000");
   }
+
+  @Test
+  void thePythonTemplatesSettingNamesAreTakenAsTheirReplacementsAndTheNewNameWins() {
+    Settings old = Settings.of(Map.of("KAFKA_BROKER", "old-broker:9092", "TEMPLATE_INPUT_TOPIC", "oldIn", "TEMPLATE_OUTPUT_TOPIC", "oldOut"));
+    assertThat(KafkaSettings.from(old).bootstrapServers()).isEqualTo("old-broker:9092");
+    assertThat(TopicSettings.from(old).input()).isEqualTo("oldIn");
+    assertThat(TopicSettings.from(old).output()).isEqualTo("oldOut");
+
+    Settings both = Settings.of(Map.of("KAFKA_BROKER", "old-broker:9092", "KAFKA_BOOTSTRAP_SERVERS", "new-broker:9092"));
+    assertThat(KafkaSettings.from(both).bootstrapServers()).isEqualTo("new-broker:9092");
+  }
 }
