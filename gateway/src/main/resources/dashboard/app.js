@@ -155,14 +155,37 @@ function jobRow(job) {
 
 // --- One job ---
 
+let recordsCache = {input: '', outputs: ''};
+
 async function job(jobId) {
   const data = await api('/api/jobs/' + jobId);
+  recordsCache = {input: 'looking on the input topic…', outputs: ''};
   renderJob(data.job);
+  loadRecords(jobId, data.job.status);
   // Live changes carry the whole job: drawn as they come, in order (never a slower re-fetch over a newer state).
-  onJobChange = changed => { if (changed.job_id === jobId && rank(changed.status) >= rank(shownStatus)) renderJob(changed); };
+  onJobChange = changed => {
+    if (changed.job_id === jobId && rank(changed.status) >= rank(shownStatus)) {
+      renderJob(changed);
+      if (changed.status === 'Success') loadRecords(jobId, changed.status);
+    }
+  };
 }
 
 let shownStatus = null;
+
+async function loadRecords(jobId, status) {
+  try {
+    const records = await api(`/api/jobs/${jobId}/records`);
+    recordsCache = {input: records.input.join('\n') || '(not found on the input topic)',
+      outputs: records.outputs.join('\n') || (status === 'Success' ? '(none)' : '(once it succeeds)')};
+  } catch (e) {
+    recordsCache = {input: e.message, outputs: ''};
+  }
+  const input = document.querySelector('#job-input pre');
+  const outputs = document.querySelector('#job-outputs pre');
+  if (input) input.textContent = recordsCache.input;
+  if (outputs) outputs.textContent = recordsCache.outputs;
+}
 
 function rank(status) {
   return status === 'Pending' ? 0 : status === 'Processing' ? 1 : 2;
@@ -190,7 +213,8 @@ function renderJob(j) {
       el('dt', {}, 'error reason'), el('dd', {id: 'job-error'}, j.error_reason || ''),
       el('dt', {}, 'trace id'), el('dd', {class: 'mono'}, j.trace_id || '—'),
       el('dt', {}, 'replay of'), el('dd', {class: 'mono'}, j.replay_of ? el('a', {href: '#/job/' + j.replay_of}, j.replay_of) : '—'),
-      el('dt', {}, 'arguments, outputs'), el('dd', {class: 'mono'}, `./pipeline inspect TEMPLATEInput --key ${j.job_id} --from-beginning`)),
+      el('dt', {}, 'submitted arguments'), el('dd', {id: 'job-input'}, el('pre', {}, recordsCache.input)),
+      el('dt', {}, 'output records'), el('dd', {id: 'job-outputs'}, el('pre', {}, recordsCache.outputs))),
     el('section', {}, el('h2', {}, 'Timeline'), el('ol', {class: 'timeline', id: 'timeline'},
       j.history.map(h => el('li', {'data-status': h.status}, time(h.time), ' ', statusCell(h.status),
         h.status === 'Error' && j.error_reason ? ` — ${j.error_reason}` : '',

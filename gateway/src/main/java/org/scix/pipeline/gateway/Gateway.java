@@ -39,6 +39,7 @@ import org.scix.pipeline.core.ops.Metrics;
 import org.scix.pipeline.core.ops.OpsHttpServer;
 import org.scix.pipeline.gateway.api.JobsHttpApi;
 import org.scix.pipeline.gateway.dashboard.DashboardServer;
+import org.scix.pipeline.gateway.dashboard.KafkaJobTopics;
 import org.scix.pipeline.gateway.dashboard.KafkaWorkerGroup;
 import org.scix.pipeline.gateway.deadletters.DeadLetters;
 import org.scix.pipeline.gateway.api.TemplateHandlers;
@@ -87,6 +88,7 @@ public final class Gateway implements AutoCloseable {
   private OpsHttpServer ops;
   private DashboardServer dashboard;
   private KafkaWorkerGroup workerGroup;
+  private KafkaJobTopics jobTopics;
   private volatile boolean stopping;
 
   public Gateway(GatewayConfig config) {
@@ -139,8 +141,10 @@ public final class Gateway implements AutoCloseable {
     if (config.dashboard().enabled()) {
       workerGroup = new KafkaWorkerGroup(config.kafka(), config.workerGroup(), config.topics().input());
       DeadLetters deadLetters = new DeadLetters(config.kafka(), config.topics().deadLetter(), serdes.deserializer(TemplateInput.class), submitter);
+      jobTopics = new KafkaJobTopics(config.kafka(), config.topics(), serdes, "scix-gateway-dashboard-" + config.instanceId());
       dashboard = new DashboardServer(config.dashboard(), view,
-          new JobsHttpApi("/api/jobs", view, loader, loader::isHealthy, config.statusSyncTimeout()), submitter, deadLetters, workerGroup);
+          new JobsHttpApi("/api/jobs", view, loader, loader::isHealthy, config.statusSyncTimeout()), submitter, deadLetters, workerGroup,
+          jobTopics);
     }
     updateHealth();
     // Health follows events (above); a stalled reader is the one state only time reveals.
@@ -318,6 +322,7 @@ public final class Gateway implements AutoCloseable {
     if (dashboard != null) {
       dashboard.close();
       workerGroup.close();
+      jobTopics.close();
     }
     boolean readerStopped = loader == null || loader.stop();
     if (tombstones != null) {

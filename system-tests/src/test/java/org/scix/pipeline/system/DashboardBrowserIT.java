@@ -132,6 +132,9 @@ class DashboardBrowserIT {
       assertThat(newJobId).isNotEqualTo(failed.jobId());
       waitFor(By.cssSelector("#job-status"), "Success");
       assertThat(browser.findElement(By.id("job-facts")).getText()).contains(failed.jobId()); // replay of
+      waitFor(By.cssSelector("#job-input pre"), "\"task\": \"SYMBOL2\""); // its submitted arguments, from the input topic
+      waitFor(By.cssSelector("#job-outputs pre"), "\"record_id\""); // its results, from the output topic
+      screenshot("replayed-job");
       assertThat(client.monitor(failed.jobId()).status()).isEqualTo(statusenum.Error); // the original keeps its one terminal status
     } finally {
       working.close();

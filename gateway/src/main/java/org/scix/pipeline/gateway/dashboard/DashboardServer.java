@@ -49,13 +49,15 @@ public final class DashboardServer implements AutoCloseable {
   private final JobSubmitter submitter;
   private final DeadLetters deadLetters;
   private final WorkerGroup workers;
+  private final JobTopics records;
   private final DashboardAccess access;
   private final Semaphore eventStreams = new Semaphore(MAX_EVENT_STREAMS);
   private final ObjectMapper json = new ObjectMapper();
   private volatile boolean running = true;
 
   public DashboardServer(DashboardSettings settings, StatusView view, JobsHttpApi jobs, JobSubmitter submitter, DeadLetters deadLetters,
-      WorkerGroup workers) throws IOException {
+      WorkerGroup workers, JobTopics records) throws IOException {
+    this.records = records;
     this.view = view;
     this.jobs = jobs;
     this.submitter = submitter;
@@ -127,6 +129,12 @@ public final class DashboardServer implements AutoCloseable {
       return;
     }
     try {
+      if (!action && path.matches("/api/jobs/[0-9a-f]{64}/records")) {
+        try (exchange) {
+          sendJson(exchange, 200, records(path.split("/")[3]));
+        }
+        return;
+      }
       if (path.startsWith("/api/jobs") && !action) {
         jobs.handle(exchange);
         return;
@@ -192,6 +200,25 @@ public final class DashboardServer implements AutoCloseable {
       }
     }
     answer.set("workers", json.valueToTree(workers.describe()));
+    return answer;
+  }
+
+  /** A job's submitted arguments (its input record) and its output records, found on their topics by its times. */
+  private ObjectNode records(String jobId) {
+    ObjectNode answer = json.createObjectNode().put("job_id", jobId);
+    JobRecord job = view.job(jobId).orElse(null);
+    if (job == null) {
+      return answer.put("error", "job " + jobId + " is not known");
+    }
+    long slack = Duration.ofSeconds(5).toMillis();
+    long submitted = job.submittedAt() > 0 ? job.submittedAt() : job.updatedAt();
+    ArrayNode input = answer.putArray("input");
+    records.input(jobId, submitted - slack, submitted + Duration.ofMinutes(1).toMillis()).forEach(input::add);
+    ArrayNode outputs = answer.putArray("outputs");
+    if (job.state() == JobState.Success) {
+      long from = job.startedAt() > 0 ? job.startedAt() : submitted;
+      records.outputs(jobId, from - slack, job.endedAt() + Duration.ofMinutes(1).toMillis()).forEach(outputs::add);
+    }
     return answer;
   }
 
@@ -276,6 +303,13 @@ public final class DashboardServer implements AutoCloseable {
     running = false;
     server.stop(0);
     threads.shutdownNow();
+  }
+
+  /** A job's records on the input and output topics, as text. */
+  public interface JobTopics {
+    List<String> input(String jobId, long fromMillis, long toMillis);
+
+    List<String> outputs(String jobId, long fromMillis, long toMillis);
   }
 
   /** For the overview: who is in the worker group and what they hold. */
