@@ -67,9 +67,9 @@ async function overview() {
 
 function chart(perMinute) {
   const width = 720, height = 160, pad = 24;
-  const series = ['submitted', 'succeeded', 'failed'];
+  const series = ['succeeded', 'failed', 'submitted']; // submitted last and dashed: it often lies on succeeded
   const colors = {submitted: '#0b5cad', succeeded: '#13734b', failed: '#b42318'};
-  const max = Math.max(1, ...series.flatMap(s => perMinute[s]));
+  const max = Math.max(1, ...series.flatMap(name => perMinute[name]));
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('class', 'chart');
@@ -83,6 +83,7 @@ function chart(perMinute) {
     line.setAttribute('fill', 'none');
     line.setAttribute('stroke', colors[name]);
     line.setAttribute('stroke-width', '2');
+    if (name === 'submitted') line.setAttribute('stroke-dasharray', '5 3');
     svg.append(line);
   }
   const label = document.createElementNS(ns, 'text');
@@ -96,7 +97,7 @@ function chart(perMinute) {
 
 function workersTable(workers) {
   return el('table', {id: 'workers-table'},
-    el('thead', {}, el('tr', {}, el('th', {}, 'worker'), el('th', {}, 'host'), el('th', {}, 'partitions (lag)'))),
+    el('thead', {}, el('tr', {}, el('th', {}, 'worker'), el('th', {}, 'host'), el('th', {}, 'input partitions (offset lag; a transaction marker counts 1)'))),
     el('tbody', {}, workers.length === 0 ? el('tr', {}, el('td', {colspan: 3}, 'no live workers')) :
       workers.map(w => w.error ? el('tr', {}, el('td', {colspan: 3}, w.error)) :
         el('tr', {}, el('td', {class: 'mono'}, w.client), el('td', {}, w.host),
