@@ -54,6 +54,7 @@ function statusCell(status) {
 // --- Overview ---
 
 async function overview() {
+  onJobChange = null;
   const data = await api('/api/overview');
   const cards = el('div', {class: 'cards', id: 'status-counts'},
     STATES.map(s => el('div', {class: 'card', 'data-status': s}, el('div', {class: 'n'}, data.counts[s] || 0), el('div', {class: 'label'}, s))));
@@ -225,6 +226,7 @@ function renderJob(j) {
 // --- Dead letters ---
 
 async function deadLetters() {
+  onJobChange = null;
   const data = await api('/api/dead-letters');
   const act = (ref, what) => async () => {
     try {
@@ -253,7 +255,10 @@ async function deadLetters() {
 
 async function route() {
   clearInterval(refresh);
-  onJobChange = null;
+  // Changes that arrive while a page is still loading are kept and handed to it once drawn:
+  // a change must never be lost between the page's fetch and its live handler.
+  const early = [];
+  onJobChange = changed => early.push(changed);
   const [path, query] = (location.hash.slice(1) || '/overview').split('?');
   const params = new URLSearchParams(query || '');
   for (const link of document.querySelectorAll('nav a')) link.classList.toggle('active', path.startsWith(link.getAttribute('href').slice(1)));
@@ -266,6 +271,10 @@ async function route() {
       refresh = setInterval(() => overview().catch(e => showError(e.message)), 5000);
     }
     clearError();
+    if (early.length && onJobChange) {
+      const handler = onJobChange;
+      early.splice(0).forEach(changed => handler(changed));
+    }
   } catch (e) {
     showError(e.message);
   }

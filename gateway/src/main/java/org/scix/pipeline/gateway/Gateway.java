@@ -10,6 +10,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -142,9 +143,15 @@ public final class Gateway implements AutoCloseable {
       workerGroup = new KafkaWorkerGroup(config.kafka(), config.workerGroup(), config.topics().input());
       DeadLetters deadLetters = new DeadLetters(config.kafka(), config.topics().deadLetter(), serdes.deserializer(TemplateInput.class), submitter);
       jobTopics = new KafkaJobTopics(config.kafka(), config.topics(), serdes, "scix-gateway-dashboard-" + config.instanceId());
-      dashboard = new DashboardServer(config.dashboard(), view,
-          new JobsHttpApi("/api/jobs", view, loader, loader::isHealthy, config.statusSyncTimeout()), submitter, deadLetters, workerGroup,
-          jobTopics);
+      try {
+        dashboard = new DashboardServer(config.dashboard(), view,
+            new JobsHttpApi("/api/jobs", view, loader, loader::isHealthy, config.statusSyncTimeout()), submitter, deadLetters, workerGroup,
+            jobTopics);
+      } catch (BindException e) {
+        throw new IOException("the dashboard cannot listen on " + config.dashboard().host() + ":" + config.dashboard().port()
+            + " (in use: another gateway on this machine?): set " + GatewayConfig.DASHBOARD_PORT + " to another port (0: any free one)"
+            + " or " + GatewayConfig.DASHBOARD_ENABLED + "=false", e);
+      }
     }
     updateHealth();
     // Health follows events (above); a stalled reader is the one state only time reveals.
