@@ -64,6 +64,7 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   private volatile boolean reading; // in the main loop, where a wakeup is expected
   private volatile Runnable stateListener = () -> { };
   private Runnable housekeeping = () -> { };
+  private long lastHousekeepingWarning = System.nanoTime() - Duration.ofMinutes(2).toNanos(); // reader thread only
   private final Counter eventsRead;
 
   /** End offsets to reach, and who is waiting for them. */
@@ -155,7 +156,7 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
           ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
           view.applyAll(events(records));
           eventsRead.increment(records.count());
-          housekeeping.run();
+          runHousekeeping();
           lastPollNanos = System.nanoTime();
           pickUpNewPartitions();
           serveBarriers();
@@ -196,6 +197,18 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
     }
     if (!fresh.isEmpty()) {
       consumer.seekToBeginning(fresh); // an empty list would mean every assigned partition
+    }
+  }
+
+  /** A failing sweep is logged, not fatal: the view must keep reading whatever retention does. */
+  private void runHousekeeping() {
+    try {
+      housekeeping.run();
+    } catch (RuntimeException e) {
+      if (System.nanoTime() - lastHousekeepingWarning > Duration.ofMinutes(1).toNanos()) {
+        lastHousekeepingWarning = System.nanoTime();
+        log.warn("status view housekeeping (retention sweep) failed; the view keeps reading: {}", e.toString());
+      }
     }
   }
 

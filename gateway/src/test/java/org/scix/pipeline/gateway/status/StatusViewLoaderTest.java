@@ -40,6 +40,7 @@ class StatusViewLoaderTest {
   private final StatusView view = StatusView.inMemory();
   private final AtomicInteger stateChanges = new AtomicInteger();
   private StatusViewLoader loader;
+  private volatile boolean housekeepingFails;
 
   @BeforeEach
   void start() {
@@ -49,6 +50,11 @@ class StatusViewLoaderTest {
     loader = new StatusViewLoader(view, TOPIC, consumer, ends, STATUSES, Duration.ofSeconds(30), Duration.ofMillis(100), "test",
         new SimpleMeterRegistry());
     loader.onStateChange(stateChanges::incrementAndGet);
+    loader.onEachTurn(() -> {
+      if (housekeepingFails) {
+        throw new IllegalStateException("retention broke");
+      }
+    });
     loader.start();
     await().atMost(Duration.ofSeconds(5)).until(loader::isHealthy);
   }
@@ -78,6 +84,17 @@ class StatusViewLoaderTest {
 
     await().atMost(Duration.ofSeconds(5)).until(() -> view.status("job-on-p1").isPresent());
     assertThat(view.status("job-on-p1")).contains(JobState.Processing);
+  }
+
+  @Test
+  void aFailingRetentionSweepDoesNotStopTheReader() {
+    housekeepingFails = true;
+    consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, 0, "job-a", "job-a:Pending".getBytes(StandardCharsets.UTF_8)));
+    await().atMost(Duration.ofSeconds(5)).until(() -> view.status("job-a").isPresent());
+    consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, 1, "job-a", "job-a:Success".getBytes(StandardCharsets.UTF_8)));
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> view.status("job-a").orElseThrow() == JobState.Success);
+    assertThat(loader.isHealthy()).isTrue();
   }
 
   private static PartitionInfo partition(int number) {
