@@ -123,9 +123,8 @@ public final class Worker implements AutoCloseable {
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(1, config.concurrency()));
-    // Kafka's 500 ms default wait measurably raises submit -> Success latency here (docs/benchmarks.md,
-    // "Idle"); the cause is not settled, so the short wait stays. KAFKA_CLIENT_FETCH_MAX_WAIT_MS overrides.
-    c.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
+    // fetch.max.wait.ms stays at Kafka's 500 ms: the broker answers a parked read_committed fetch as
+    // soon as a transaction commits, so a short wait only costs idle CPU (docs/benchmarks.md, "Idle").
     c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
     c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
     return c;

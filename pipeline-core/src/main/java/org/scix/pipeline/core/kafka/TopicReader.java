@@ -52,8 +52,8 @@ public final class TopicReader implements AutoCloseable {
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
     config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000);
-    // Short fetch waits keep status latency low at an idle cost (docs/benchmarks.md, "Idle"); KAFKA_CLIENT_FETCH_MAX_WAIT_MS overrides.
-    config.putIfAbsent(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 20);
+    // fetch.max.wait.ms stays at Kafka's 500 ms: a parked fetch is answered as soon as data commits,
+    // and a short wait would only cost idle CPU here and on the broker (docs/benchmarks.md, "Idle").
     // Partitions added to a topic show up in the metadata within this time (Kafka's default: 5 min).
     config.putIfAbsent(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 30_000);
     return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
