@@ -126,7 +126,7 @@ public record GatewayConfig(
   }
 
   public ApiSettings api() {
-    return new ApiSettings(submitTimeout, idempotencyWindow, statusSyncTimeout, cancelWait);
+    return new ApiSettings(idempotencyWindow, statusSyncTimeout, cancelWait);
   }
 
   private static String hostName() {

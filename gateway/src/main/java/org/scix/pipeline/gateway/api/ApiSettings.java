@@ -5,10 +5,8 @@ import java.time.Duration;
 /**
  * Timing rules of the API handlers.
  *
- * @param submitTimeout how long a job (or cancel request) may wait to be sent to Kafka before it is
- *     dropped and answered UNAVAILABLE; once sent, the caller hears the commit's real outcome
  * @param idempotencyWindow a repeat of an idempotency key within this time maps to the same job
  * @param syncTimeout how long a lookup of a job this replica does not know yet may wait for the status topic
  * @param cancelWait how long Cancel waits for the job's terminal status before answering with the current one
  */
-public record ApiSettings(Duration submitTimeout, Duration idempotencyWindow, Duration syncTimeout, Duration cancelWait) {}
+public record ApiSettings(Duration idempotencyWindow, Duration syncTimeout, Duration cancelWait) {}

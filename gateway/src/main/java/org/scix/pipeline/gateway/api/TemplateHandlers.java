@@ -120,10 +120,13 @@ public final class TemplateHandlers {
 
   private CompletableFuture<Reply> submitNew(TemplateInput request, String jobId, String traceparent) {
     TemplateInput job = Requests.job(request, jobId);
+    // The answer is the job as submitted (status Pending): encoded now, on the caller's thread, once.
+    byte[] pending = codec.encode(job);
+    Function<JobState, byte[]> render = state -> state == JobState.Pending ? pending : renderer(job).apply(state);
     Tracing.JobSpan span = Tracing.start("submit job", SpanKind.PRODUCER, traceparent, jobId);
-    return answeredInTime(submitter.submit(jobId, job, span.traceparent()), jobId)
+    return submitter.submit(jobId, job, span.traceparent())
         .whenComplete((ok, error) -> span.end(error == null ? null : error.toString()))
-        .thenApply(ok -> Reply.status(jobId, JobState.Pending, renderer(job), Requests.persistent(request)));
+        .thenApply(ok -> Reply.status(jobId, JobState.Pending, render, Requests.persistent(request)));
   }
 
   /** A repeat of a submission Kafka already has: same job id, nothing enqueued; a stream starts at Pending like the first. */
@@ -165,7 +168,7 @@ public final class TemplateHandlers {
           }
           log.info("job {} cancel requested (status {})", jobId, current);
           Tracing.JobSpan span = Tracing.start("cancel job", SpanKind.PRODUCER, traceparent, jobId);
-          return answeredInTime(submitter.cancel(jobId, span.traceparent()), jobId)
+          return submitter.cancel(jobId, span.traceparent())
               .whenComplete((ok, error) -> span.end(error == null ? null : error.toString()))
               .thenCompose(ok -> terminalStatus(jobId));
         })
@@ -214,17 +217,6 @@ public final class TemplateHandlers {
           subscription.close();
           return state != null ? state : view.status(jobId).orElse(JobState.Pending);
         });
-  }
-
-  /**
-   * A submission's answer. The submitter answers every submission itself: not accepted if it was
-   * not sent by {@code SUBMIT_TIMEOUT_MS}, otherwise the commit's real outcome, which the writer
-   * learns within a few times that. This bound is only a safety net, and since the submission may
-   * have been sent, running out of it says "outcome unknown", never "not accepted".
-   */
-  private CompletableFuture<Void> answeredInTime(CompletableFuture<Void> submission, String jobId) {
-    return within(submission, settings.submitTimeout().multipliedBy(4), () -> SubmissionFailedException.outcomeUnknown(jobId,
-        new TimeoutException("no answer from the submitter within " + settings.submitTimeout().multipliedBy(4).toMillis() + " ms")));
   }
 
   /** {@code future}, failing with what {@code whenLate} makes if it takes longer than {@code timeout}. */

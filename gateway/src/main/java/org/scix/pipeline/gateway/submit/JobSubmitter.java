@@ -14,6 +14,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -64,6 +66,11 @@ public final class JobSubmitter implements AutoCloseable {
   private volatile Runnable stateListener = () -> { };
   private final CompletableFuture<String> fenced = new CompletableFuture<>();
   private final Map<String, CompletableFuture<Void>> unconfirmed = new ConcurrentHashMap<>(); // by job id
+  private final Map<TransactionalWriter, InFlight> inFlight = new ConcurrentHashMap<>(); // each lane's open transaction
+  private final ScheduledExecutorService sweeper;
+
+  /** The submissions of a lane's open transaction, and when it began. */
+  private record InFlight(List<Submission> submissions, long sentAtNanos) {}
 
   /**
    * @param writerFactory builds the writer; it is given this submitter so the writer stops retrying
@@ -86,6 +93,11 @@ public final class JobSubmitter implements AutoCloseable {
         .description("Jobs per submit transaction").register(metrics);
     this.completions = Executors.newFixedThreadPool(2, runnable -> {
       Thread t = new Thread(runnable, "submit-completions");
+      t.setDaemon(true);
+      return t;
+    });
+    this.sweeper = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread t = new Thread(runnable, "submit-deadlines");
       t.setDaemon(true);
       return t;
     });
@@ -117,6 +129,16 @@ public final class JobSubmitter implements AutoCloseable {
     }
     setReachable(true);
     lanes.forEach(Thread::start);
+    long tick = Math.max(1, Math.min(50, settings.sendDeadline().toMillis() / 10));
+    sweeper.scheduleWithFixedDelay(this::sweepQuietly, tick, tick, TimeUnit.MILLISECONDS);
+  }
+
+  private void sweepQuietly() {
+    try {
+      sweep();
+    } catch (RuntimeException e) {
+      log.warn("submit deadline sweep failed: {}", e.toString()); // next tick tries again
+    }
   }
 
   /** False once the submitter is closing or was fenced: the writer stops retrying then. */
@@ -148,19 +170,19 @@ public final class JobSubmitter implements AutoCloseable {
   }
 
   private CompletableFuture<Void> enqueueJob(String jobId, TemplateInput job, String traceparent) {
-    return enqueue(new Submission(jobId, "submitted (task " + job.getTask() + ")", jobRecords(jobId, job, traceparent, null)), true);
+    return enqueue(new Submission(jobId, "submitted (task " + job.getTask() + ")", jobRecords(jobId, job, traceparent, null), true));
   }
 
   /** The job, its Pending, and {@code alsoWrite} (the dead-letter topic's "replayed" marker) in one transaction. */
   public CompletableFuture<Void> submitReplay(String jobId, TemplateInput job, String replayOf, ProducerRecord<String, Object> alsoWrite) {
     List<ProducerRecord<String, Object>> records = new ArrayList<>(jobRecords(jobId, job, null, replayOf));
     records.add(alsoWrite);
-    return enqueue(new Submission(jobId, "submitted as a replay of " + replayOf, records), true);
+    return enqueue(new Submission(jobId, "submitted as a replay of " + replayOf, records, true));
   }
 
   /** Writes one record (a dead-letter marker) through the submit transactions. */
   public CompletableFuture<Void> write(String id, String what, ProducerRecord<String, Object> record) {
-    return enqueue(new Submission(id, what, List.of(record)), false);
+    return enqueue(new Submission(id, what, List.of(record), false));
   }
 
   private List<ProducerRecord<String, Object>> jobRecords(String jobId, TemplateInput job, String traceparent, String replayOf) {
@@ -177,8 +199,8 @@ public final class JobSubmitter implements AutoCloseable {
    * it lands on the job's partition, after the job, where the worker that owns the job sees it.
    */
   public CompletableFuture<Void> cancel(String jobId, String traceparent) {
-    return enqueue(new Submission(jobId, "cancel requested", List.of(serialized(ControlRecords.cancel(topics.input(), jobId, traceparent)))),
-        false);
+    return enqueue(new Submission(jobId, "cancel requested", List.of(serialized(ControlRecords.cancel(topics.input(), jobId, traceparent))),
+        false));
   }
 
   /** The record with its value serialized here, on the caller's thread, and checked against the producer's limit. */
@@ -193,22 +215,39 @@ public final class JobSubmitter implements AutoCloseable {
     }
   }
 
-  private CompletableFuture<Void> enqueue(Submission submission, boolean countsAsJob) {
+  private CompletableFuture<Void> enqueue(Submission submission) {
     if (!running) {
       submission.acknowledged().completeExceptionally(SubmissionFailedException.notAccepted("gateway is shutting down", null));
     } else if (!queue.offer(submission)) {
       submission.acknowledged().completeExceptionally(
           SubmissionFailedException.notAccepted("submit queue full: Kafka is not keeping up", null));
-    } else {
-      // Past the deadline and still unsent: dropped, and never sent later.
-      CompletableFuture.delayedExecutor(settings.sendDeadline().toMillis(), TimeUnit.MILLISECONDS, Runnable::run)
-          .execute(() -> submission.expireIfQueued("Kafka did not take the " + (countsAsJob ? "job" : "cancel request") + " within "
-              + settings.sendDeadline().toMillis() + " ms; it was not sent and will not be"));
-      if (countsAsJob) {
-        submission.acknowledged().thenRun(submitted::increment);
+    }
+    // Its deadline is kept by the sweeper (one timer for all, not one per call).
+    return submission.acknowledged();
+  }
+
+  /**
+   * Runs every few milliseconds on one timer thread. Drops submissions still queued past their
+   * deadline (never sent later), oldest first: the queue is in deadline order, so it stops at the
+   * first one still in time. And, as a safety net, answers "outcome unknown" for a batch whose
+   * transaction has been running for four deadlines (the writer learns the outcome well before).
+   */
+  void sweep() {
+    long now = System.nanoTime();
+    long deadline = settings.sendDeadline().toNanos();
+    Submission head;
+    while ((head = queue.peek()) != null && now - head.queuedAtNanos() >= deadline) {
+      if (queue.remove(head)) { // a lane may have taken it meanwhile: then it is sent, not expired
+        head.expireIfQueued("Kafka did not take the " + (head.isJob() ? "job" : "request") + " within "
+            + settings.sendDeadline().toMillis() + " ms; it was not sent and will not be");
       }
     }
-    return submission.acknowledged();
+    for (InFlight batch : inFlight.values()) {
+      if (now - batch.sentAtNanos() >= 4 * deadline) {
+        TimeoutException late = new TimeoutException("no commit outcome within " + 4 * settings.sendDeadline().toMillis() + " ms");
+        batch.submissions().forEach(s -> s.acknowledged().completeExceptionally(SubmissionFailedException.outcomeUnknown(s.jobId(), late)));
+      }
+    }
   }
 
   private void run(TransactionalWriter writer) {
@@ -221,7 +260,11 @@ public final class JobSubmitter implements AutoCloseable {
         }
         batch.add(first);
         queue.drainTo(batch, MAX_BATCH - 1);
-        writeInOneTransaction(writer, batch);
+        try {
+          writeInOneTransaction(writer, batch);
+        } finally {
+          inFlight.remove(writer);
+        }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;
@@ -248,6 +291,7 @@ public final class JobSubmitter implements AutoCloseable {
       writer.write(transaction -> {
         // Claimed only now, with the transaction open: one that expired meanwhile was already answered.
         batch.removeIf(s -> !s.markSent());
+        inFlight.put(writer, new InFlight(List.copyOf(batch), System.nanoTime()));
         batch.forEach(s -> s.records().forEach(transaction::send));
       });
     } catch (TransactionalWriter.Aborted e) {
@@ -266,6 +310,7 @@ public final class JobSubmitter implements AutoCloseable {
     }
     setReachable(true);
     batchSizes.record(batch.size());
+    submitted.increment(batch.stream().filter(Submission::isJob).count());
     List<Submission> done = List.copyOf(batch);
     if (log.isDebugEnabled()) {
       done.forEach(s -> log.debug("job {} {}", s.jobId(), s.what()));
@@ -301,6 +346,7 @@ public final class JobSubmitter implements AutoCloseable {
       Thread.currentThread().interrupt();
     }
     writers.forEach(writer -> writer.close(Duration.ofSeconds(5)));
+    sweeper.shutdownNow();
     completions.shutdown();
     try {
       completions.awaitTermination(5, TimeUnit.SECONDS);

@@ -18,15 +18,29 @@ final class Submission {
   private final List<ProducerRecord<String, Object>> records;
   private final CompletableFuture<Void> acknowledged = new CompletableFuture<>();
   private final AtomicReference<State> state = new AtomicReference<>(State.QUEUED);
+  private final long queuedAtNanos = System.nanoTime();
 
-  Submission(String jobId, String what, List<ProducerRecord<String, Object>> records) {
+  private final boolean isJob;
+
+  /** @param isJob a job (counted as submitted), not a cancel request or a dead-letter marker */
+  Submission(String jobId, String what, List<ProducerRecord<String, Object>> records, boolean isJob) {
     this.jobId = jobId;
     this.what = what;
     this.records = records;
+    this.isJob = isJob;
+  }
+
+  boolean isJob() {
+    return isJob;
   }
 
   String jobId() {
     return jobId;
+  }
+
+  /** When it was queued ({@link System#nanoTime}): its deadline counts from here. */
+  long queuedAtNanos() {
+    return queuedAtNanos;
   }
 
   String what() {

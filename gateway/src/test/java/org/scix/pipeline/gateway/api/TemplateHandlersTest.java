@@ -98,7 +98,7 @@ class TemplateHandlersTest {
       }
     };
     handlers = new TemplateHandlers(codec, submitter, view, viewSync,
-        new ApiSettings(Duration.ofSeconds(2), Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofMillis(300)), clock);
+        new ApiSettings(Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofMillis(300)), clock);
     String name = InProcessServerBuilder.generateName();
     ConnectionCallLimit limit = new ConnectionCallLimit(maxCallsPerConnection);
     server = InProcessServerBuilder.forName(name).directExecutor()

@@ -65,6 +65,19 @@ class JobSubmitterTest {
     assertThat(producer.history()).hasSize(2); // a's job and Pending; nothing of b
   }
 
+  /** The safety net: a commit that never returns leaves no caller hanging; it hears "outcome unknown", never "not accepted". */
+  @Test
+  void aSentJobWhoseCommitNeverReturnsIsAnsweredOutcomeUnknownAfterFourDeadlines() throws Exception {
+    start(new SubmitterSettings("test", Duration.ofMillis(200), new RecordSizeLimit(1024 * 1024)));
+    producer.gated = true;
+    long start = System.nanoTime();
+    CompletableFuture<Void> a = submitter.submit(JobIds.random(), job("a"), null);
+
+    assertThatThrownBy(() -> a.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOfSatisfying(SubmissionFailedException.class, e -> assertThat(e.outcomeKnown()).isFalse());
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(800));
+  }
+
   @Test
   void aRetryWhileTheFirstSubmissionIsOnItsWayJoinsItInsteadOfQueueingTheJobAgain() throws Exception {
     start(new SubmitterSettings("test", Duration.ofSeconds(5), new RecordSizeLimit(1024 * 1024)));
