@@ -53,7 +53,8 @@ public final class Worker implements AutoCloseable {
       return t;
     });
     LoopSettings settings = new LoopSettings(config.concurrency(), Math.max(16, 4 * config.concurrency()), config.drainTimeout(),
-        revocationWait(consumerConfig), config.taskDeadlines(), "worker-" + config.instanceId(), config.processingDelay());
+        revocationWait(consumerConfig), config.taskDeadlines(), "worker-" + config.instanceId(), config.processingDelay(),
+        config.commitInterval(), config.commitEarlyJobs());
     runner = WorkerLoops.create(config, settings, consumer, serdes, pool, metrics);
     thread = new Thread(() -> {
       try {

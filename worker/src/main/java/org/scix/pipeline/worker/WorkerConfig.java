@@ -32,6 +32,8 @@ public record WorkerConfig(
     Duration retryBackoff,
     Duration drainTimeout,
     Duration processingDelay,
+    Duration commitInterval,
+    int commitEarlyJobs,
     int opsPort) {
 
   public static final String GROUP_ID = "WORKER_GROUP_ID";
@@ -45,6 +47,10 @@ public record WorkerConfig(
   public static final String DRAIN_TIMEOUT = "WORKER_DRAIN_TIMEOUT_MS";
   public static final String OPS_PORT = "WORKER_OPS_PORT";
   public static final String PROCESSING_DELAY = "PROCESSING_STATUS_DELAY_MS";
+  /** A worker transaction begins at most this often (0: as soon as the previous one ended). */
+  public static final String COMMIT_INTERVAL = "WORKER_COMMIT_INTERVAL_MS";
+  /** With a commit interval, this many finished jobs begin a transaction without waiting it out. */
+  public static final String COMMIT_EARLY_JOBS = "WORKER_COMMIT_EARLY_JOBS";
   /** How long one run of any task may take (0: no limit); {@code TASK_<SYMBOL>_DEADLINE_MS} per task. */
   public static final String TASK_DEADLINE = "TASK_DEADLINE_MS";
   public static final String TASK_DEADLINE_SUFFIX = "_DEADLINE_MS";
@@ -71,6 +77,8 @@ public record WorkerConfig(
         s.duration(RETRY_BACKOFF, Duration.ofMillis(200), Duration.ZERO),
         s.duration(DRAIN_TIMEOUT, Duration.ofSeconds(30), Duration.ZERO),
         s.duration(PROCESSING_DELAY, Duration.ofMillis(100), Duration.ZERO),
+        s.duration(COMMIT_INTERVAL, Duration.ZERO, Duration.ZERO),
+        s.integer(COMMIT_EARLY_JOBS, 500, 1, 100_000),
         s.integer(OPS_PORT, 0, 0, 65535));
   }
 

@@ -1,9 +1,14 @@
 package org.scix.pipeline.worker.runner;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
@@ -12,9 +17,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Commits what is due in one transaction and decides what a failure means: an aborted transaction
- * is simply written again next turn (nothing is forgotten before it commits); one whose outcome is
- * unknown is settled first, so no job's results are ever written twice. Poll thread only.
+ * Commits what is due, one transaction at a time, on its own commit thread, so the poll thread
+ * never waits for a commit: it cuts a batch (with the group metadata of that moment, which fences
+ * the transaction by the generation the batch was cut in), hands it to the commit thread and goes
+ * on polling and starting jobs. What finishes meanwhile goes into the next batch, cut as soon as
+ * this one has ended (or, with a commit interval, once the interval is up or enough jobs wait).
+ *
+ * <p>The outcome is taken back on the poll thread, which alone touches the bookkeeping: an aborted
+ * transaction is simply written again (nothing is forgotten before it commits); one whose outcome
+ * is unknown is settled first, so no job's results are ever written twice; a fenced writer stops
+ * the loop. Revocation and shutdown first wait for the commit in flight ({@link #commitNow}).
  */
 final class DueCommits {
   private static final Logger log = LoggerFactory.getLogger(DueCommits.class);
@@ -23,39 +35,132 @@ final class DueCommits {
   private final BatchWriter batches;
   private final Consumer<String, byte[]> consumer;
   private final WorkerMetrics metrics;
+  private final Executor commitThread;
+  private final long intervalNanos;
+  private final int earlyJobs;
+  private InFlight inFlight; // poll thread only
+  private long lastCutNanos = System.nanoTime() - Long.MAX_VALUE / 2;
 
-  DueCommits(InFlightJobs jobs, BatchWriter batches, Consumer<String, byte[]> consumer, WorkerMetrics metrics) {
+  /** A batch handed to the commit thread, and how its transaction ended (null: committed). */
+  private record InFlight(CommitBatch batch, CompletableFuture<RuntimeException> outcome) {}
+
+  /**
+   * @param commitThread where transactions run; {@code Runnable::run} commits on the poll thread (tests)
+   * @param interval a batch is cut at most this often (zero: as soon as the previous commit ended)...
+   * @param earlyJobs ...unless at least this many finished jobs are due
+   */
+  DueCommits(InFlightJobs jobs, BatchWriter batches, Consumer<String, byte[]> consumer, WorkerMetrics metrics, Executor commitThread,
+      Duration interval, int earlyJobs) {
     this.jobs = jobs;
     this.batches = batches;
     this.consumer = consumer;
     this.metrics = metrics;
+    this.commitThread = commitThread;
+    this.intervalNanos = interval.toNanos();
+    this.earlyJobs = earlyJobs;
   }
 
+  /** True while a transaction runs on the commit thread. */
+  boolean isCommitting() {
+    return inFlight != null;
+  }
+
+  /**
+   * One turn: takes back the outcome of a commit that ended, then hands the next batch to the
+   * commit thread if nothing is in flight and a batch is due. Never waits.
+   */
   void commitDue() {
-    CommitBatch batch = jobs.due();
-    if (batch.isEmpty()) {
-      return;
+    if (inFlight != null && inFlight.outcome().isDone()) {
+      settle(inFlight);
     }
+    if (inFlight == null) {
+      long now = System.nanoTime();
+      CommitBatch batch = jobs.due();
+      boolean due = now - lastCutNanos >= intervalNanos || batch.finished().size() >= earlyJobs;
+      if (!batch.isEmpty() && due) {
+        lastCutNanos = now;
+        start(batch, consumer.groupMetadata());
+      }
+    }
+  }
+
+  /** Waits for the commit in flight, then commits what is due now and waits for that too (revocation, shutdown). */
+  void commitNow() {
+    awaitInFlight();
+    CommitBatch batch = jobs.due();
+    if (!batch.isEmpty()) {
+      start(batch, consumer.groupMetadata());
+      awaitInFlight();
+    }
+  }
+
+  /** Waits for the commit in flight, if any, and takes back its outcome. */
+  void awaitInFlight() {
+    if (inFlight != null) {
+      inFlight.outcome().join();
+      settle(inFlight);
+    }
+  }
+
+  /** On the way out after a failure: waits a bounded time for a commit in flight so the producer is not closed under it. */
+  void awaitInFlightQuietly(Duration timeout) {
+    if (inFlight != null) {
+      try {
+        inFlight.outcome().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        log.warn("the commit in flight did not end within {} ms: {}", timeout.toMillis(), e.toString());
+      }
+      inFlight = null;
+    }
+  }
+
+  private void start(CommitBatch batch, ConsumerGroupMetadata group) {
+    CompletableFuture<RuntimeException> outcome = new CompletableFuture<>();
+    inFlight = new InFlight(batch, outcome);
+    Thread pollThread = Thread.currentThread();
+    commitThread.execute(() -> {
+      RuntimeException failure = null;
+      try {
+        batches.write(batch, group);
+      } catch (RuntimeException e) {
+        failure = e;
+      }
+      outcome.complete(failure);
+      if (Thread.currentThread() != pollThread) {
+        consumer.wakeup(); // the poll thread takes the outcome back and cuts the next batch now
+      }
+    });
+    if (outcome.isDone()) {
+      settle(inFlight); // committed on this thread: take the outcome back at once
+    }
+  }
+
+  private void settle(InFlight done) {
+    inFlight = null;
+    RuntimeException failure;
     try {
-      batches.write(batch, consumer.groupMetadata());
-    } catch (TransactionalWriter.Aborted e) {
+      failure = done.outcome().join();
+    } catch (CompletionException e) {
+      failure = new IllegalStateException("commit thread failed", e.getCause());
+    }
+    if (failure == null) {
+      jobs.committed(done.batch());
+      metrics.committed(done.batch());
+    } else if (failure instanceof TransactionalWriter.Aborted e) {
       // The broker refused some job's record: that job alone ends Error; the rest is written again next turn.
       batches.takeUnwritable().forEach((execution, reason) -> {
         log.warn("job {}: its results cannot be written ({}); it ends in Error", execution.jobId(), reason);
         execution.resultUnwritable("results could not be written: " + reason);
       });
       log.warn("transaction failed, will retry: {}", e.getMessage());
-      return;
-    } catch (SerializationException e) {
+    } else if (failure instanceof SerializationException e) {
       log.warn("cannot serialize the batch yet, will retry: {}", e.getMessage());
-      return;
-    } catch (TransactionalWriter.OutcomeUnknown e) {
+    } else if (failure instanceof TransactionalWriter.OutcomeUnknown e) {
       log.warn("transaction outcome unknown, settling it before writing again: {}", e.getMessage());
       settleUnknownOutcome();
-      return;
+    } else {
+      throw failure; // fenced, or a bug: the loop stops
     }
-    jobs.committed(batch);
-    metrics.committed(batch);
   }
 
   /**
@@ -66,7 +171,7 @@ final class DueCommits {
   private void settleUnknownOutcome() {
     batches.init();
     Map<TopicPartition, CommitPoint> committed = new HashMap<>();
-    consumer.committed(consumer.assignment()).forEach((partition, offset) -> {
+    Consumers.committed(consumer, consumer.assignment()).forEach((partition, offset) -> {
       if (offset != null) {
         committed.put(partition, new CommitPoint(offset.offset(), offset.metadata()));
       }

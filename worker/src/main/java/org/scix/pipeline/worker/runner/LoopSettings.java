@@ -20,9 +20,25 @@ import org.scix.pipeline.schemas.input.taskenum;
  * @param processingDelay Processing is written only for a job still running this long after it
  *     was dispatched; a job that ends sooner goes from Pending to its terminal status in one commit.
  *     Zero writes every attempt's Processing as soon as it starts.
+ * @param commitInterval a transaction is begun at most this often; zero begins the next as soon as
+ *     the previous one ended (what finished meanwhile shares it)
+ * @param commitEarlyJobs with a commit interval, this many finished jobs begin a transaction without waiting it out
  */
 public record LoopSettings(int concurrency, int waitingPerPartition, Duration drainTimeout, Duration revocationWait,
-    Map<taskenum, Duration> deadlines, String workerName, Duration processingDelay) {
+    Map<taskenum, Duration> deadlines, String workerName, Duration processingDelay, Duration commitInterval, int commitEarlyJobs) {
+
+  public LoopSettings {
+    if (commitInterval.isNegative() || commitEarlyJobs < 1) {
+      throw new IllegalArgumentException("commit interval must be >= 0 and early jobs >= 1, got " + commitInterval + " and "
+          + commitEarlyJobs);
+    }
+  }
+
+  /** A transaction as soon as the previous one ended. */
+  public LoopSettings(int concurrency, int waitingPerPartition, Duration drainTimeout, Duration revocationWait,
+      Map<taskenum, Duration> deadlines, String workerName, Duration processingDelay) {
+    this(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay, Duration.ZERO, 1000);
+  }
 
   /** Every attempt's Processing is written (no delay). */
   public LoopSettings(int concurrency, int waitingPerPartition, Duration drainTimeout, Duration revocationWait,

@@ -41,7 +41,7 @@ final class Rebalance implements ConsumerRebalanceListener {
     while (System.nanoTime() < deadline && jobs.hasStartedUnfinished(partitions) && !Thread.currentThread().isInterrupted()) {
       LockSupport.parkNanos(20_000_000);
     }
-    committer.commitDue();
+    committer.commitNow(); // after the commit in flight ends: nothing of these partitions may be written once they are gone
     int handedBack = jobs.handBack(partitions);
     if (handedBack > 0) {
       log.info("partitions {} revoked; handing back {} unfinished job(s)", partitions, handedBack);
@@ -51,6 +51,7 @@ final class Rebalance implements ConsumerRebalanceListener {
   @Override
   public void onPartitionsLost(Collection<TopicPartition> partitions) {
     log.warn("partitions {} lost; their jobs will run again on their new owner", partitions);
+    committer.awaitInFlight(); // its outcome must be taken back before these partitions can be assigned afresh
     jobs.handBack(partitions);
   }
 
@@ -61,7 +62,7 @@ final class Rebalance implements ConsumerRebalanceListener {
     }
     log.info("worker {} assigned {}", settings.workerName(), partitions);
     // Continue where the previous owner left off: the done offsets and recent job ids in the metadata.
-    consumer.committed(new HashSet<>(partitions)).forEach((partition, offset) -> {
+    Consumers.committed(consumer, new HashSet<>(partitions)).forEach((partition, offset) -> {
       if (offset != null) {
         jobs.seed(partition, offset.offset(), offset.metadata());
       }

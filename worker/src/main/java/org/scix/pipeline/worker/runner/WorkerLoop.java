@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -19,9 +20,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The consume-process-produce loop of one worker process, read top to bottom like Kafka's
  * {@code ExactlyOnceMessageProcessor}: poll, start jobs on task threads while fewer than
- * {@code concurrency} run, end tasks past their deadline, commit what is due in one transaction
- * ({@link DueCommits}), pause or resume partitions. One thread (this one) owns the consumer and
- * the writer; {@link InFlightJobs} keeps the per-partition bookkeeping.
+ * {@code concurrency} run, end tasks past their deadline, hand what is due to the commit thread
+ * as one transaction ({@link DueCommits}; the poll thread never waits for it), pause or resume
+ * partitions. One thread (this one) owns the consumer and the bookkeeping ({@link InFlightJobs});
+ * the commit thread only writes the batches it is handed.
  *
  * <p>A job's terminal status, outputs and input offset commit together or not at all: a worker
  * killed mid-job leaves it uncommitted, another worker runs it again, and it still ends with
@@ -40,6 +42,7 @@ public final class WorkerLoop implements Runnable {
   private final JobDecoder decoder;
   private final RetryingTaskRunner runner;
   private final Executor taskThreads;
+  private final Executor commitThread;
   private final WorkerMetrics metrics;
   private final InFlightJobs jobs;
   private final AtomicBoolean running;
@@ -47,16 +50,21 @@ public final class WorkerLoop implements Runnable {
   private volatile boolean stopped;
   private volatile Throwable failure;
 
-  /** @param running cleared by {@link #stop}; shared with the writer, which stops retrying an unreachable Kafka then */
+  /**
+   * @param running cleared by {@link #stop}; shared with the writer, which stops retrying an unreachable Kafka then
+   * @param commitThread runs the transactions ({@code Runnable::run}: on the poll thread, as tests do); an
+   *     ExecutorService is shut down with the loop
+   */
   WorkerLoop(LoopSettings settings, AtomicBoolean running, String inputTopic, Consumer<String, byte[]> consumer, BatchWriter batches,
-      JobDecoder decoder, RetryingTaskRunner runner, Executor taskThreads, WorkerMetrics metrics) {
+      JobDecoder decoder, RetryingTaskRunner runner, Executor taskThreads, Executor commitThread, WorkerMetrics metrics) {
     this.settings = settings;
     this.jobs = new InFlightJobs(settings.processingDelay());
     this.running = running;
     this.inputTopic = inputTopic;
     this.consumer = consumer;
     this.batches = batches;
-    this.committer = new DueCommits(jobs, batches, consumer, metrics);
+    this.commitThread = commitThread;
+    this.committer = new DueCommits(jobs, batches, consumer, metrics, commitThread, settings.commitInterval(), settings.commitEarlyJobs());
     this.decoder = decoder;
     this.runner = runner;
     this.taskThreads = taskThreads;
@@ -100,6 +108,7 @@ public final class WorkerLoop implements Runnable {
         }
         turn();
       }
+      committer.awaitInFlight();
       if (jobs.runningTasks() > 0) {
         log.warn("drain timeout: abandoning {} running job(s); they will run again elsewhere", jobs.runningTasks());
       }
@@ -134,7 +143,7 @@ public final class WorkerLoop implements Runnable {
   }
 
   private boolean isBusy() {
-    return jobs.runningTasks() > 0 || !jobs.due().isEmpty();
+    return jobs.runningTasks() > 0 || committer.isCommitting() || !jobs.due().isEmpty();
   }
 
   private Iterable<ConsumerRecord<String, byte[]>> poll() {
@@ -225,6 +234,10 @@ public final class WorkerLoop implements Runnable {
   }
 
   private void closeQuietly() {
+    committer.awaitInFlightQuietly(Duration.ofSeconds(10)); // after a failure: do not close the producer under a commit
+    if (commitThread instanceof ExecutorService service) {
+      service.shutdown();
+    }
     try {
       consumer.close(Duration.ofSeconds(5));
     } catch (RuntimeException e) {

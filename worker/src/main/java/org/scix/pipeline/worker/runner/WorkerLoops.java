@@ -3,6 +3,8 @@ package org.scix.pipeline.worker.runner;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
@@ -29,7 +31,15 @@ public final class WorkerLoops {
         new BatchWriter(config.topics(), writer, serdes.recordValues(), RecordSizeLimit.of(config.kafka()), settings.workerName()),
         new JobDecoder(serdes.deserializer(TemplateInput.class)),
         new RetryingTaskRunner(config.tasks(), config.maxAttempts(), config.retryBackoff()),
-        taskThreads, new WorkerMetrics(metrics));
+        taskThreads, commitThread(), new WorkerMetrics(metrics));
+  }
+
+  private static ExecutorService commitThread() {
+    return Executors.newSingleThreadExecutor(runnable -> {
+      Thread t = new Thread(runnable, "worker-commit");
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   /** A worker's transactional id: one per instance id, so a restarted worker fences its predecessor. */

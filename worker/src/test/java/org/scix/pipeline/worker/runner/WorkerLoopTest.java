@@ -2,6 +2,8 @@ package org.scix.pipeline.worker.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +17,11 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -97,6 +104,11 @@ class WorkerLoopTest {
 
   /** A loop over {@link #consumer} (as a restarted worker would be, when the test swaps the consumer first). */
   private void startLoop(LoopSettings settings) {
+    startLoop(settings, Runnable::run);
+  }
+
+  /** ... whose transactions run on {@code commitThread} ({@code Runnable::run}: on the poll thread, so each turn commits). */
+  private void startLoop(LoopSettings settings, Executor commitThread) {
     TaskRegistry tasks = TaskRegistry.of(Map.of(taskenum.SYMBOL1, context -> {
       runs.computeIfAbsent(context.jobId(), id -> new AtomicInteger()).incrementAndGet();
       while (ignoringInterrupts.contains(context.jobId()) && !releaseStuckTasks) {
@@ -116,7 +128,7 @@ class WorkerLoopTest {
     }, running::get, Duration.ofMillis(100));
     loop = new WorkerLoop(settings, running, TOPICS.input(),
         consumer, new BatchWriter(TOPICS, writer, this::serialize, new RecordSizeLimit(4096), "worker-test"), new JobDecoder(jobsById()),
-        new RetryingTaskRunner(tasks, 3, Duration.ZERO), taskThreads::add, new WorkerMetrics(new SimpleMeterRegistry()));
+        new RetryingTaskRunner(tasks, 3, Duration.ZERO), taskThreads::add, commitThread, new WorkerMetrics(new SimpleMeterRegistry()));
     loop.open();
   }
 
@@ -307,6 +319,87 @@ class WorkerLoopTest {
     assertThat(producers.get(1).history()).isEmpty(); // Success and outputs are not written a second time
   }
 
+  /**
+   * The poll thread hands the transaction to the commit thread and goes on: while a commit hangs,
+   * new jobs are received and started; what finishes meanwhile commits in the next transaction.
+   */
+  @Test
+  void thePollThreadKeepsReceivingAndStartingJobsWhileACommitHangs() throws Exception {
+    ExecutorService commitThread = Executors.newSingleThreadExecutor();
+    try {
+      consumer = new MockConsumer<>("earliest");
+      startLoop(SETTINGS, commitThread);
+      consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+      consumer.rebalance(List.of(P0, P1));
+      String a = job(P0);
+      loop.turn();
+      awaitCommits(1); // a's Processing
+      CountDownLatch gate = new CountDownLatch(1);
+      producer.commitGate = gate;
+      taskThreads.get(0).run();
+      // a's results go to the commit thread, whose commit now hangs; a commit on the poll thread would block here
+      assertTimeoutPreemptively(Duration.ofSeconds(2), () -> loop.turn());
+      await().atMost(Duration.ofSeconds(5)).until(() -> producer.commitWaiting);
+
+      String b = job(P1);
+      assertTimeoutPreemptively(Duration.ofSeconds(2), () -> loop.turn()); // a sync commit would block here
+      assertThat(taskThreads).hasSize(2); // b started while a's commit is in flight
+      taskThreads.get(1).run();
+      loop.turn();
+      assertThat(terminalStatuses()).isEmpty();
+
+      gate.countDown();
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        loop.turn();
+        assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(a, b);
+      });
+      assertThat(producer.consumerGroupOffsetsHistory()).hasSize(3); // a's Processing, a's results, then b's
+      assertThat(committedOffsets()).containsEntry(P0, 1L).containsEntry(P1, 1L);
+    } finally {
+      producer.commitGate = null;
+      commitThread.shutdownNow();
+    }
+  }
+
+  /** A revoked partition is handed back only after the commit in flight ended: its new owner then starts from there. */
+  @Test
+  void revocationWaitsForTheCommitInFlightBeforeHandingThePartitionBack() throws Exception {
+    ExecutorService commitThread = Executors.newSingleThreadExecutor();
+    try {
+      consumer = new MockConsumer<>("earliest");
+      startLoop(SETTINGS, commitThread);
+      consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+      consumer.rebalance(List.of(P0, P1));
+      String a = job(P1);
+      loop.turn();
+      awaitCommits(1); // a's Processing
+      CountDownLatch gate = new CountDownLatch(1);
+      producer.commitGate = gate;
+      taskThreads.get(0).run();
+      loop.turn();
+      await().atMost(Duration.ofSeconds(5)).until(() -> producer.commitWaiting);
+
+      CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS).execute(gate::countDown);
+      consumer.rebalance(List.of(P0)); // P1 revoked while a's commit hangs: returns only once it ended
+
+      assertThat(gate.getCount()).isZero();
+      assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(a);
+      assertThat(committedOffsets()).containsEntry(P1, 1L);
+    } finally {
+      producer.commitGate = null;
+      commitThread.shutdownNow();
+    }
+  }
+
+  /** Turns the loop until {@code count} transactions have committed and their outcome is taken back. */
+  private void awaitCommits(int count) {
+    await().atMost(Duration.ofSeconds(5)).until(() -> {
+      loop.turn();
+      return producer.consumerGroupOffsetsHistory().size() >= count;
+    });
+    loop.turn();
+  }
+
   @Test
   void revocationCommitsWhatFinishedAndHandsTheRestBack() {
     String b = job(P1);
@@ -443,6 +536,23 @@ class WorkerLoopTest {
   /** MockProducer that can refuse one job's outputs as a broker would (callback error, then the commit fails). */
   private static final class RefusingProducer extends MockProducer<String, Object> {
     volatile String refuseOutputsOf;
+    volatile CountDownLatch commitGate; // while set, a commit waits for it (a slow transaction coordinator)
+    volatile boolean commitWaiting;
+
+    @Override
+    public void commitTransaction() {
+      CountDownLatch gate = commitGate;
+      if (gate != null) {
+        commitWaiting = true;
+        try {
+          gate.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        commitWaiting = false;
+      }
+      super.commitTransaction();
+    }
 
     RefusingProducer() {
       super(true, null, new StringSerializer(), (topic, value) -> (byte[]) value);
