@@ -50,6 +50,7 @@ import org.scix.pipeline.gateway.interceptors.ConnectionCallLimit;
 import org.scix.pipeline.gateway.interceptors.RpcMetrics;
 import org.scix.pipeline.gateway.status.JobRetention;
 import org.scix.pipeline.gateway.status.JobStore;
+import org.scix.pipeline.gateway.status.OwnPendings;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewLoader;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
@@ -115,6 +116,9 @@ public final class Gateway implements AutoCloseable {
     // Health follows state changes as they happen: the view catching up or stopping, Kafka lost or regained.
     submitter.onStateChange(this::updateHealth);
     loader.onStateChange(this::updateHealth);
+    OwnPendings ownPendings = new OwnPendings(Duration.ofMinutes(10));
+    submitter.tellWritten(ownPendings);
+    loader.readingBack(ownPendings);
     submitter.start();
     loader.start();
     handlers = new TemplateHandlers(codec, submitter, view, loader, config.api(), Clock.systemUTC());

@@ -43,6 +43,7 @@ import org.slf4j.LoggerFactory;
 public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatusViewLoader.class);
   private static final Duration PARTITION_CHECK_INTERVAL = Duration.ofSeconds(10);
+  private static final Duration OWN_PENDINGS_EXPIRY_INTERVAL = Duration.ofSeconds(10);
 
   private final StatusView view;
   private final String topic;
@@ -64,6 +65,8 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   private volatile boolean reading; // in the main loop, where a wakeup is expected
   private volatile Runnable stateListener = () -> { };
   private Runnable housekeeping = () -> { };
+  private OwnPendings ownPendings = new OwnPendings(Duration.ZERO); // empty unless the submitter tells it
+  private long lastOwnPendingsExpiry = System.nanoTime(); // reader thread only
   private long lastHousekeepingWarning = System.nanoTime() - Duration.ofMinutes(2).toNanos(); // reader thread only
   private final Counter eventsRead;
 
@@ -99,6 +102,11 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   /** Called (on the reader thread) when the view becomes caught up or the reader stops; set before {@link #start}. */
   public void onStateChange(Runnable listener) {
     this.stateListener = listener;
+  }
+
+  /** The Pendings this replica writes: read back, they are applied as written instead of decoded. Set before {@link #start}. */
+  public void readingBack(OwnPendings ownPendings) {
+    this.ownPendings = ownPendings;
   }
 
   /** Run on the reader thread after each poll (the view's single writer): retention sweeps. Set before {@link #start}. */
@@ -203,6 +211,10 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   /** A failing sweep is logged, not fatal: the view must keep reading whatever retention does. */
   private void runHousekeeping() {
     try {
+      if (System.nanoTime() - lastOwnPendingsExpiry > OWN_PENDINGS_EXPIRY_INTERVAL.toNanos()) {
+        lastOwnPendingsExpiry = System.nanoTime();
+        ownPendings.expire();
+      }
       housekeeping.run();
     } catch (RuntimeException e) {
       if (System.nanoTime() - lastHousekeepingWarning > Duration.ofMinutes(1).toNanos()) {
@@ -285,12 +297,15 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
     log.info("status view caught up: {} job(s) in {} ms", view.size(), catchUpTime.toMillis());
   }
 
-  /** Decodes a poll's records into view events; undecodable ones are logged and skipped (their offset still counts). */
+  /**
+   * Decodes a poll's records into view events; undecodable ones are logged and skipped (their
+   * offset still counts). This replica's own Pendings are not decoded: the object written is applied.
+   */
   private List<StatusView.Event> events(ConsumerRecords<String, byte[]> records) {
     List<StatusView.Event> events = new ArrayList<>(records.count());
     for (ConsumerRecord<String, byte[]> record : records) {
       JobStatus status = null;
-      if (record.key() != null && record.value() != null) {
+      if (record.key() != null && record.value() != null && (status = ownPendings.take(record.key())) == null) {
         try {
           status = deserializer.deserialize(record.topic(), record.value());
         } catch (RuntimeException e) {

@@ -27,7 +27,9 @@ import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.core.kafka.ControlRecords;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
+import org.scix.pipeline.gateway.status.OwnPendings;
 import org.scix.pipeline.schemas.input.TemplateInput;
+import org.scix.pipeline.schemas.status.JobStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +66,7 @@ public final class JobSubmitter implements AutoCloseable {
   private volatile boolean running = true;
   private volatile boolean kafkaReachable;
   private volatile Runnable stateListener = () -> { };
+  private volatile OwnPendings ownPendings; // null: nobody reads them back
   private final CompletableFuture<String> fenced = new CompletableFuture<>();
   private final Map<String, CompletableFuture<Void>> unconfirmed = new ConcurrentHashMap<>(); // by job id
   private final Map<TransactionalWriter, InFlight> inFlight = new ConcurrentHashMap<>(); // each lane's open transaction
@@ -111,6 +114,11 @@ public final class JobSubmitter implements AutoCloseable {
   /** The transactional id of one lane of a replica; lane 0 keeps the replica's own. */
   public static String transactionalId(String instanceId, int lane) {
     return lane == 0 ? transactionalId(instanceId) : transactionalId(instanceId) + "-lane" + lane;
+  }
+
+  /** Told of each Pending as it is written, so the status reader need not decode it back; set before {@link #start}. */
+  public void tellWritten(OwnPendings ownPendings) {
+    this.ownPendings = ownPendings;
   }
 
   /** Called (on the submitter thread) whenever {@link #isKafkaReachable} changes; set before {@link #start}. */
@@ -170,28 +178,32 @@ public final class JobSubmitter implements AutoCloseable {
   }
 
   private CompletableFuture<Void> enqueueJob(String jobId, TemplateInput job, String traceparent) {
-    return enqueue(new Submission(jobId, "submitted (task " + job.getTask() + ")", jobRecords(jobId, job, traceparent, null), true));
+    JobStatus pending = pending(jobId, job, traceparent, null);
+    return enqueue(new Submission(jobId, "submitted (task " + job.getTask() + ")", jobRecords(jobId, job, traceparent, pending), pending));
   }
 
   /** The job, its Pending, and {@code alsoWrite} (the dead-letter topic's "replayed" marker) in one transaction. */
   public CompletableFuture<Void> submitReplay(String jobId, TemplateInput job, String replayOf, ProducerRecord<String, Object> alsoWrite) {
-    List<ProducerRecord<String, Object>> records = new ArrayList<>(jobRecords(jobId, job, null, replayOf));
+    JobStatus pending = pending(jobId, job, null, replayOf);
+    List<ProducerRecord<String, Object>> records = new ArrayList<>(jobRecords(jobId, job, null, pending));
     records.add(alsoWrite);
-    return enqueue(new Submission(jobId, "submitted as a replay of " + replayOf, records, true));
+    return enqueue(new Submission(jobId, "submitted as a replay of " + replayOf, records, pending));
   }
 
   /** Writes one record (a dead-letter marker) through the submit transactions. */
   public CompletableFuture<Void> write(String id, String what, ProducerRecord<String, Object> record) {
-    return enqueue(new Submission(id, what, List.of(record), false));
+    return enqueue(new Submission(id, what, List.of(record), null));
   }
 
-  private List<ProducerRecord<String, Object>> jobRecords(String jobId, TemplateInput job, String traceparent, String replayOf) {
+  private JobStatus pending(String jobId, TemplateInput job, String traceparent, String replayOf) {
+    return JobStatuses.pending(jobId, job.getTask().name(), "gateway-" + settings.instanceId(), traceparent, replayOf);
+  }
+
+  private List<ProducerRecord<String, Object>> jobRecords(String jobId, TemplateInput job, String traceparent, JobStatus pending) {
     ProducerRecord<String, Object> jobRecord = serialized(new ProducerRecord<>(topics.input(), jobId, job));
     // W3C trace context travels with the job to the worker, which copies it into its status events.
     ControlRecords.addTraceparent(jobRecord.headers(), traceparent);
-    ProducerRecord<String, Object> pending = serialized(new ProducerRecord<>(topics.status(), jobId,
-        JobStatuses.pending(jobId, job.getTask().name(), "gateway-" + settings.instanceId(), traceparent, replayOf)));
-    return List.of(jobRecord, pending);
+    return List.of(jobRecord, serialized(new ProducerRecord<>(topics.status(), jobId, pending)));
   }
 
   /**
@@ -200,7 +212,7 @@ public final class JobSubmitter implements AutoCloseable {
    */
   public CompletableFuture<Void> cancel(String jobId, String traceparent) {
     return enqueue(new Submission(jobId, "cancel requested", List.of(serialized(ControlRecords.cancel(topics.input(), jobId, traceparent))),
-        false));
+        null));
   }
 
   /** The record with its value serialized here, on the caller's thread, and checked against the producer's limit. */
@@ -292,10 +304,19 @@ public final class JobSubmitter implements AutoCloseable {
         // Claimed only now, with the transaction open: one that expired meanwhile was already answered.
         batch.removeIf(s -> !s.markSent());
         inFlight.put(writer, new InFlight(List.copyOf(batch), System.nanoTime()));
+        OwnPendings told = ownPendings;
+        batch.forEach(s -> {
+          if (told != null && s.isJob()) {
+            told.writing(s.jobId(), s.pending());
+          }
+        });
         batch.forEach(s -> s.records().forEach(transaction::send));
       });
     } catch (TransactionalWriter.Aborted e) {
       log.warn("submit transaction of {} job(s) failed, nothing of it is visible: {}", batch.size(), e.getMessage());
+      if (ownPendings != null) {
+        ownPendings.notWritten(batch.stream().map(Submission::jobId).toList());
+      }
       setReachable(false);
       List<Submission> failed = List.copyOf(batch);
       completions.execute(() -> failed.forEach(s -> s.acknowledged().completeExceptionally(

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.scix.pipeline.schemas.status.JobStatus;
 
 /**
  * Records that must reach Kafka together (a job and its Pending, or a cancel request), already
@@ -20,18 +21,24 @@ final class Submission {
   private final AtomicReference<State> state = new AtomicReference<>(State.QUEUED);
   private final long queuedAtNanos = System.nanoTime();
 
-  private final boolean isJob;
+  private final JobStatus pending;
 
-  /** @param isJob a job (counted as submitted), not a cancel request or a dead-letter marker */
-  Submission(String jobId, String what, List<ProducerRecord<String, Object>> records, boolean isJob) {
+  /** @param pending the job's Pending among the records; null for a cancel request or a dead-letter marker */
+  Submission(String jobId, String what, List<ProducerRecord<String, Object>> records, JobStatus pending) {
     this.jobId = jobId;
     this.what = what;
     this.records = records;
-    this.isJob = isJob;
+    this.pending = pending;
   }
 
+  /** A job (counted as submitted), not a cancel request or a dead-letter marker. */
   boolean isJob() {
-    return isJob;
+    return pending != null;
+  }
+
+  /** The job's Pending event, as serialized into {@link #records}; null if not a job. */
+  JobStatus pending() {
+    return pending;
   }
 
   String jobId() {
