@@ -10,14 +10,13 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -152,6 +151,10 @@ public final class Gateway implements AutoCloseable {
             new JobsHttpApi("/api/jobs", view, loader, loader::isHealthy, config.statusSyncTimeout()), submitter, deadLetters, workerGroup,
             jobTopics);
       } catch (BindException e) {
+        workerGroup.close(); // released now, not left for close(): the gateway does not start
+        jobTopics.close();
+        workerGroup = null;
+        jobTopics = null;
         throw new IOException("the dashboard cannot listen on " + config.dashboard().host() + ":" + config.dashboard().port()
             + " (in use: another gateway on this machine?): set " + GatewayConfig.DASHBOARD_PORT + " to another port (0: any free one)"
             + " or " + GatewayConfig.DASHBOARD_ENABLED + "=false", e);
@@ -259,14 +262,6 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  private static void deleteQuietly(Path dir) {
-    try (Stream<Path> paths = Files.walk(dir)) {
-      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      log.warn("could not delete the temporary status store {}: {}", dir, e.toString());
-    }
-  }
-
   /**
    * Registers the request schema under the subject clients fetch and decodes with whatever is
    * latest there (clients encode with the latest version).
@@ -345,7 +340,11 @@ public final class Gateway implements AutoCloseable {
       log.warn("status reader did not stop in time; the status store is left open (a restart re-reads its unflushed tail)");
     }
     if (temporaryStoreDir != null) {
-      deleteQuietly(temporaryStoreDir);
+      try {
+        JobStore.deleteRecursively(temporaryStoreDir);
+      } catch (UncheckedIOException e) {
+        log.warn("could not delete the temporary status store {}: {}", temporaryStoreDir, e.getCause().toString());
+      }
     }
     log.info("gateway {} stopped", config.instanceId());
   }

@@ -52,32 +52,19 @@ public final class DeadLetters {
 
   /** Every dead letter now on the topic, newest first, at most {@code limit}. */
   public List<DeadLetter> list(int limit) {
-    List<ConsumerRecord<String, byte[]>> records;
-    try (TopicReader reader = TopicReader.open(kafka, "scix-gateway-dead-letters")) {
-      records = reader.readAll(topic);
-    }
-    Map<String, ConsumerRecord<String, byte[]>> letters = new LinkedHashMap<>();
-    Map<String, String[]> outcomes = new HashMap<>(); // ref -> {state, replayed as}
-    for (ConsumerRecord<String, byte[]> record : records) {
-      String action = header(record, ACTION);
-      if (action == null) {
-        letters.put(record.partition() + "-" + record.offset(), record);
-      } else {
-        outcomes.put(header(record, REF), new String[] {action, header(record, REPLAYED_AS)});
-      }
-    }
+    Fold fold = read();
     List<DeadLetter> list = new ArrayList<>();
-    List<String> refs = new ArrayList<>(letters.keySet());
+    List<String> refs = new ArrayList<>(fold.letters().keySet());
     for (int i = refs.size() - 1; i >= 0 && list.size() < limit; i--) {
-      String[] outcome = outcomes.getOrDefault(refs.get(i), new String[] {"dead", null});
-      list.add(describe(refs.get(i), letters.get(refs.get(i)), outcome[0], outcome[1]));
+      list.add(fold.describe(refs.get(i)));
     }
     return list;
   }
 
   /** The dead letter named {@code ref}, or null. */
   public DeadLetter get(String ref) {
-    return list(Integer.MAX_VALUE).stream().filter(d -> d.ref().equals(ref)).findFirst().orElse(null);
+    Fold fold = read();
+    return fold.letters().containsKey(ref) ? fold.describe(ref) : null;
   }
 
   /**
@@ -85,11 +72,12 @@ public final class DeadLetters {
    * has it and the marker. Refuses what is not a job, or was already replayed or discarded.
    */
   public CompletableFuture<String> replay(String ref) {
-    DeadLetter letter = require(ref);
+    Fold fold = read();
+    DeadLetter letter = require(fold, ref);
     if (!letter.replayable()) {
       throw new IllegalArgumentException("dead letter " + ref + " is not a job this gateway can decode; it cannot be replayed");
     }
-    TemplateInput original = decode(find(ref));
+    TemplateInput original = decode(fold.letters().get(ref));
     String newJobId = JobIds.random();
     TemplateInput job = TemplateInput.newBuilder(original).setHash(newJobId).setId(null).setStatus(statusenum.Pending).build();
     ProducerRecord<String, Object> marker = marker(letter, "replayed");
@@ -99,15 +87,41 @@ public final class DeadLetters {
 
   /** Marks the dead letter as dealt with; it stays on the topic (Kafka's retention removes it). */
   public CompletableFuture<Void> discard(String ref) {
-    DeadLetter letter = require(ref);
+    DeadLetter letter = require(read(), ref);
     return submitter.write(ref, "dead letter discarded", marker(letter, "discarded"));
   }
 
-  private DeadLetter require(String ref) {
-    DeadLetter letter = get(ref);
-    if (letter == null) {
+  /** The topic read once: the dead letters by ref, in offset order per partition, and what was done with each. */
+  private record Fold(Map<String, ConsumerRecord<String, byte[]>> letters, Map<String, String[]> outcomes, DeadLetters owner) {
+    DeadLetter describe(String ref) {
+      String[] outcome = outcomes.getOrDefault(ref, new String[] {"dead", null}); // {state, replayed as}
+      return owner.describe(ref, letters.get(ref), outcome[0], outcome[1]);
+    }
+  }
+
+  private Fold read() {
+    List<ConsumerRecord<String, byte[]>> records;
+    try (TopicReader reader = TopicReader.open(kafka, "scix-gateway-dead-letters")) {
+      records = reader.readAll(topic);
+    }
+    Map<String, ConsumerRecord<String, byte[]>> letters = new LinkedHashMap<>();
+    Map<String, String[]> outcomes = new HashMap<>();
+    for (ConsumerRecord<String, byte[]> record : records) {
+      String action = header(record, ACTION);
+      if (action == null) {
+        letters.put(record.partition() + "-" + record.offset(), record);
+      } else {
+        outcomes.put(header(record, REF), new String[] {action, header(record, REPLAYED_AS)});
+      }
+    }
+    return new Fold(letters, outcomes, this);
+  }
+
+  private DeadLetter require(Fold fold, String ref) {
+    if (!fold.letters().containsKey(ref)) {
       throw new NotFoundException("no dead letter " + ref + " on " + topic);
     }
+    DeadLetter letter = fold.describe(ref);
     if (!letter.state().equals("dead")) {
       throw new IllegalStateException("dead letter " + ref + " was already " + letter.state()
           + (letter.replayedAs() != null ? " (as job " + letter.replayedAs() + ")" : ""));
@@ -120,13 +134,6 @@ public final class DeadLetters {
     marker.headers().add(ACTION, action.getBytes(StandardCharsets.UTF_8));
     marker.headers().add(REF, letter.ref().getBytes(StandardCharsets.UTF_8));
     return marker;
-  }
-
-  private ConsumerRecord<String, byte[]> find(String ref) {
-    try (TopicReader reader = TopicReader.open(kafka, "scix-gateway-dead-letters")) {
-      return reader.readAll(topic).stream().filter(r -> (r.partition() + "-" + r.offset()).equals(ref)).findFirst()
-          .orElseThrow(() -> new NotFoundException("no dead letter " + ref + " on " + topic));
-    }
   }
 
   private DeadLetter describe(String ref, ConsumerRecord<String, byte[]> record, String state, String replayedAs) {

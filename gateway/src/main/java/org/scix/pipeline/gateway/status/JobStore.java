@@ -389,7 +389,8 @@ public final class JobStore implements AutoCloseable {
     return new String(key, 9, key.length - 9, StandardCharsets.US_ASCII);
   }
 
-  private static void deleteRecursively(Path dir) {
+  /** Deletes a store directory and everything in it (a wiped store, a temporary one at shutdown). */
+  public static void deleteRecursively(Path dir) {
     try (Stream<Path> paths = Files.walk(dir)) {
       for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.delete(p);

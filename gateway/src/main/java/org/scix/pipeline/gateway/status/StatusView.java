@@ -10,7 +10,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 
@@ -174,15 +173,6 @@ public final class StatusView implements AutoCloseable {
     } else {
       notifiers[Math.floorMod(jobId.hashCode(), notifiers.length)].execute(tell);
     }
-  }
-
-  /**
-   * Applies one status reached now, outside the topic (tests and tools); returns whether the job moved.
-   */
-  public boolean apply(String jobId, JobState state) {
-    JobState before = status(jobId).orElse(null);
-    applyAll(List.of(new Event(0, -1, jobId, JobStatuses.event(jobId, state, null, 1, "local", null, null))));
-    return status(jobId).orElse(null) != before;
   }
 
   /** Jobs ended before {@code endedBefore} (epoch millis), oldest first, at most {@code limit}. */

@@ -32,6 +32,7 @@ import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.gateway.status.StatusView;
+import org.scix.pipeline.gateway.status.StatusViews;
 import org.scix.pipeline.gateway.status.StatusViewSync;
 import org.scix.pipeline.gateway.interceptors.CallMetadata;
 import org.scix.pipeline.gateway.interceptors.ConnectionCallLimit;
@@ -189,11 +190,11 @@ class TemplateHandlersTest {
     // The stream follows the job right after sending Pending; statuses applied before that are
     // coalesced (latest wins), so wait for the subscription to see each one.
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> view.subscriptionCount() == 1);
-    view.apply(jobId, JobState.Pending);
-    view.apply(jobId, JobState.Processing);
-    view.apply(jobId, JobState.Pending); // late duplicate: ignored
-    view.apply(jobId, JobState.Success);
-    view.apply(jobId, JobState.Error);   // after terminal: ignored
+    StatusViews.apply(view, jobId, JobState.Pending);
+    StatusViews.apply(view, jobId, JobState.Processing);
+    StatusViews.apply(view, jobId, JobState.Pending); // late duplicate: ignored
+    StatusViews.apply(view, jobId, JobState.Success);
+    StatusViews.apply(view, jobId, JobState.Error);   // after terminal: ignored
     List<String> rest = new ArrayList<>();
     responses.forEachRemaining(bytes -> rest.add(codec.decode(bytes).getStatus().name()));
 
@@ -231,7 +232,7 @@ class TemplateHandlersTest {
   @Test
   void fuzzedRequestsAreAnsweredWithClientErrorsNeverInternalOrUnknown() throws Exception {
     start(true, false);
-    view.apply("a".repeat(64), JobState.Processing);
+    StatusViews.apply(view, "a".repeat(64), JobState.Processing);
     List<byte[]> seeds = List.of(INIT, INIT_PERSISTENT, monitorRequest("a".repeat(64), false), monitorRequest("a".repeat(64), true));
     java.util.Random random = new java.util.Random(7);
     java.util.Map<Status.Code, Integer> codes = new java.util.EnumMap<>(Status.Code.class);
@@ -301,7 +302,7 @@ class TemplateHandlersTest {
 
       @Override
       public java.util.concurrent.CompletableFuture<Void> sync() {
-        return java.util.concurrent.CompletableFuture.runAsync(() -> view.apply(jobId, JobState.Processing));
+        return java.util.concurrent.CompletableFuture.runAsync(() -> StatusViews.apply(view, jobId, JobState.Processing));
       }
     };
     start(true, false);
@@ -340,7 +341,7 @@ class TemplateHandlersTest {
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> barrier.getNumberOfDependents() > 0);
 
     call.cancel("caller left", null);
-    view.apply(jobId, JobState.Processing); // the barrier finds the job: the handler now answers with a stream
+    StatusViews.apply(view, jobId, JobState.Processing); // the barrier finds the job: the handler now answers with a stream
     barrier.complete(null);
 
     assertThat(handlers.openStreams()).isZero();
@@ -350,7 +351,7 @@ class TemplateHandlersTest {
   void aRepeatedIdempotencyKeyWithinTheWindowReturnsTheSameJobAndEnqueuesNothing() throws Exception {
     start(true, false);
     String first = codec.decode(callWithKey(INIT, "order-42").get(0)).getHash();
-    view.apply(first, JobState.Pending); // what the view reads back from the status topic
+    StatusViews.apply(view, first, JobState.Pending); // what the view reads back from the status topic
     clockMillis.addAndGet(Duration.ofSeconds(59).toMillis()); // into the next window, within one window length
 
     String repeat = codec.decode(callWithKey(INIT, "order-42").get(0)).getHash();
@@ -367,7 +368,7 @@ class TemplateHandlersTest {
     start(true, false);
     long window = clockMillis.get() / Duration.ofMinutes(1).toMillis();
     String fromTheFastReplica = JobIds.forIdempotencyKey("order-7", window + 1);
-    view.apply(fromTheFastReplica, JobState.Pending);
+    StatusViews.apply(view, fromTheFastReplica, JobState.Pending);
 
     String answered = codec.decode(callWithKey(INIT, "order-7").get(0)).getHash();
 
@@ -379,7 +380,7 @@ class TemplateHandlersTest {
   void anIdempotencyKeyAfterTwoWindowsMakesANewJob() throws Exception {
     start(true, false);
     String first = codec.decode(callWithKey(INIT, "order-42").get(0)).getHash();
-    view.apply(first, JobState.Success);
+    StatusViews.apply(view, first, JobState.Success);
     clockMillis.addAndGet(Duration.ofMinutes(2).toMillis());
 
     assertThat(codec.decode(callWithKey(INIT, "order-42").get(0)).getHash()).isNotEqualTo(first);
@@ -391,10 +392,10 @@ class TemplateHandlersTest {
   void cancelOfARunningJobRequestsItOnTheJobsPartitionAndAnswersTheTerminalStatus() throws Exception {
     start(true, false);
     String jobId = "c".repeat(64);
-    view.apply(jobId, JobState.Processing);
+    StatusViews.apply(view, jobId, JobState.Processing);
     var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> unary(TemplateApi.CANCEL_METHOD, monitorRequest(jobId, false)));
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 1);
-    view.apply(jobId, JobState.Error); // the worker's Error (cancelled), read back from the status topic
+    StatusViews.apply(view, jobId, JobState.Error); // the worker's Error (cancelled), read back from the status topic
 
     assertThat(codec.decode(answer.get(5, TimeUnit.SECONDS)).getStatus().name()).isEqualTo("Error");
     var cancel = producer.history().get(0);
@@ -407,7 +408,7 @@ class TemplateHandlersTest {
   void cancelOfAFinishedJobChangesNothingAndOfAnUnknownJobIsNotFound() throws Exception {
     start(true, false);
     String done = "d".repeat(64);
-    view.apply(done, JobState.Success);
+    StatusViews.apply(view, done, JobState.Success);
 
     assertThat(codec.decode(unary(TemplateApi.CANCEL_METHOD, monitorRequest(done, false))).getStatus().name()).isEqualTo("Success");
     assertThat(producer.history()).isEmpty();
@@ -422,7 +423,7 @@ class TemplateHandlersTest {
     maxCallsPerConnection = 2;
     start(true, false);
     String jobId = "f".repeat(64);
-    view.apply(jobId, JobState.Processing);
+    StatusViews.apply(view, jobId, JobState.Processing);
     var open = new ArrayList<java.util.Iterator<byte[]>>();
     for (int i = 0; i < 2; i++) {
       var stream = ClientCalls.blockingServerStreamingCall(channel, method(TemplateApi.MONITOR_METHOD),
@@ -433,7 +434,7 @@ class TemplateHandlersTest {
 
     assertThatThrownBy(() -> call(TemplateApi.MONITOR_METHOD, monitorRequest(jobId, false)))
         .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
-    view.apply(jobId, JobState.Success); // both streams end
+    StatusViews.apply(view, jobId, JobState.Success); // both streams end
     open.forEach(stream -> stream.forEachRemaining(bytes -> { }));
     assertThat(call(TemplateApi.MONITOR_METHOD, monitorRequest(jobId, false))).hasSize(1);
   }

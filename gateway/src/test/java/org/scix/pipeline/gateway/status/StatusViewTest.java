@@ -17,10 +17,10 @@ class StatusViewTest {
     AtomicReference<JobState> seen = new AtomicReference<>();
     view.subscribe("job", seen::set);
 
-    assertThat(view.apply("job", JobState.Processing)).isTrue();
-    assertThat(view.apply("job", JobState.Pending)).isFalse();
-    assertThat(view.apply("job", JobState.Success)).isTrue();
-    assertThat(view.apply("job", JobState.Error)).isFalse();
+    assertThat(StatusViews.apply(view, "job", JobState.Processing)).isTrue();
+    assertThat(StatusViews.apply(view, "job", JobState.Pending)).isFalse();
+    assertThat(StatusViews.apply(view, "job", JobState.Success)).isTrue();
+    assertThat(StatusViews.apply(view, "job", JobState.Error)).isFalse();
     assertThat(view.status("job")).contains(JobState.Success);
     assertThat(seen).hasValue(JobState.Success);
   }
@@ -40,7 +40,7 @@ class StatusViewTest {
 
     AtomicReference<JobState> heard = new AtomicReference<>();
     view.subscribe("job", heard::set);
-    view.apply("job", JobState.Success);
+    StatusViews.apply(view, "job", JobState.Success);
 
     assertThat(listeners.afterNextAccess).isNull(); // the close did run in the window
     assertThat(heard).hasValue(JobState.Success);
