@@ -2,12 +2,6 @@ package org.scix.pipeline.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -21,8 +15,6 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "dlt", description = "Dead letters: list | show REF | replay REF | discard REF (through the gateway's dashboard API).")
 final class DltCommand implements Callable<Integer> {
-  static final int UNREACHABLE = 3;
-
   @Parameters(index = "0", paramLabel = "ACTION", description = "list, show, replay or discard")
   String action;
 
@@ -36,7 +28,6 @@ final class DltCommand implements Callable<Integer> {
   @Option(names = "--token", defaultValue = "${env:DASHBOARD_TOKEN}", description = "The dashboard token (default $DASHBOARD_TOKEN); replay and discard need it.")
   String token;
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(3)).build();
   private final ObjectMapper json = new ObjectMapper();
 
   @Override
@@ -46,16 +37,17 @@ final class DltCommand implements Callable<Integer> {
       System.err.println("usage: ./pipeline dlt list | show REF | replay REF | discard REF");
       return 2;
     }
+    GatewayHttp dashboard = dashboard();
     try {
       switch (action) {
         case "list" -> {
-          for (JsonNode letter : get("/api/dead-letters").get("dead_letters")) {
+          for (JsonNode letter : dashboard.get("/api/dead-letters", false).get("dead_letters")) {
             System.out.println(json.createObjectNode().put("ref", letter.get("ref").asText()).put("job", letter.path("key").asText(null))
                 .put("state", letter.get("state").asText()).put("reason", letter.get("reasons").path("dlt.reason").asText(null)));
           }
         }
         case "show" -> {
-          for (JsonNode letter : get("/api/dead-letters").get("dead_letters")) {
+          for (JsonNode letter : dashboard.get("/api/dead-letters", false).get("dead_letters")) {
             if (letter.get("ref").asText().equals(ref)) {
               System.out.println(letter.toPrettyString());
               return 0;
@@ -64,54 +56,16 @@ final class DltCommand implements Callable<Integer> {
           System.err.println("error: no dead letter " + ref);
           return 1;
         }
-        default -> System.out.println(post("/api/dead-letters/" + ref + "/" + action).toPrettyString());
+        default -> System.out.println(dashboard.post("/api/dead-letters/" + ref + "/" + action).toPrettyString());
       }
       return 0;
-    } catch (ApiException e) {
+    } catch (GatewayHttp.Failed e) {
       System.err.println("error: " + e.getMessage());
       return e.exitCode;
     }
   }
 
-  private JsonNode get(String path) throws ApiException, InterruptedException {
-    return send(HttpRequest.newBuilder(URI.create(url + path)).GET());
-  }
-
-  private JsonNode post(String path) throws ApiException, InterruptedException {
-    return send(HttpRequest.newBuilder(URI.create(url + path)).POST(HttpRequest.BodyPublishers.ofString("{}"))
-        .header("Content-Type", "application/json"));
-  }
-
-  private JsonNode send(HttpRequest.Builder request) throws ApiException, InterruptedException {
-    if (token != null && !token.isBlank()) {
-      request.header("X-Dashboard-Token", token);
-    }
-    HttpResponse<String> response;
-    try {
-      response = http.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new ApiException("cannot reach the gateway's dashboard at " + url + " (" + e.getClass().getSimpleName()
-          + "): is `./pipeline up` running? Point --dashboard or DASHBOARD_URL at it", UNREACHABLE);
-    }
-    JsonNode body;
-    try {
-      body = json.readTree(response.body());
-    } catch (IOException e) {
-      throw new ApiException("the service at " + url + " is not a gateway's dashboard (answer " + response.statusCode() + ")", UNREACHABLE);
-    }
-    if (response.statusCode() / 100 != 2) {
-      String hint = response.statusCode() == 401 ? " (set DASHBOARD_TOKEN or --token)" : "";
-      throw new ApiException(response.statusCode() + ": " + body.path("error").asText(response.body()) + hint, 1);
-    }
-    return body;
-  }
-
-  private static final class ApiException extends Exception {
-    final int exitCode;
-
-    ApiException(String message, int exitCode) {
-      super(message);
-      this.exitCode = exitCode;
-    }
+  private GatewayHttp dashboard() {
+    return new GatewayHttp(url, "the gateway's dashboard", "Point --dashboard or DASHBOARD_URL at it", token);
   }
 }

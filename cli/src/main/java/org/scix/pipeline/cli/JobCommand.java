@@ -24,9 +24,9 @@ final class JobCommand implements Callable<Integer> {
     JsonNode answer;
     try {
       answer = ops.get("/jobs/" + jobId);
-    } catch (GatewayOps.QueryFailedException e) {
+    } catch (GatewayHttp.Failed e) {
       System.err.println("error: " + e.getMessage());
-      return GatewayOps.UNREACHABLE;
+      return e.exitCode;
     }
     if (!answer.has("job")) {
       System.err.println("error: " + answer.path("error").asText("job not found"));

@@ -78,9 +78,9 @@ final class JobsCommand implements Callable<Integer> {
         }
         cursor = page.hasNonNull("next_cursor") ? page.get("next_cursor").asText() : null;
       } while (cursor != null && shown < limit);
-    } catch (GatewayOps.QueryFailedException e) {
+    } catch (GatewayHttp.Failed e) {
       System.err.println("error: " + e.getMessage());
-      return GatewayOps.UNREACHABLE;
+      return e.exitCode;
     }
     JsonNode view = page.get("view");
     System.err.println(shown + " job(s) shown" + (cursor != null ? " (more: raise --limit)" : "") + "; held by the gateway: "
