@@ -85,8 +85,15 @@ final class Services implements AutoCloseable {
   }
 
   Service noopServer() throws Exception {
+    return noopServer(0);
+  }
+
+  /** The no-op server; with {@code answerEveryMs} > 0 it answers in batches that often, as late as a commit would. */
+  Service noopServer(long answerEveryMs) throws Exception {
     int port = Ports.free();
-    ChildProcess process = start("grpc-noop", NoopServerMain.class.getName(), List.of("-Xmx512m"), Map.of(), List.of(Integer.toString(port)));
+    List<String> args = answerEveryMs > 0 ? List.of(Integer.toString(port), Long.toString(answerEveryMs)) : List.of(Integer.toString(port));
+    ChildProcess process = start(answerEveryMs > 0 ? "grpc-noop-late" : "grpc-noop", NoopServerMain.class.getName(), List.of("-Xmx512m"),
+        Map.of(), args);
     long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
     while (!Ports.isListening(port)) {
       if (System.nanoTime() > deadline || !process.isAlive()) {

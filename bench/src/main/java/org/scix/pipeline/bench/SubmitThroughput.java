@@ -26,6 +26,17 @@ final class SubmitThroughput {
     results.put("submit.gateway_cpu_us_per_call", ours.cpuMicrosPerCall());
     results.put("submit.gateway_failed_calls", ours.failed());
 
+    // Context for the CPU ratio: the same no-op, answering as late as the gateway did (its mean
+    // call time, by Little's law), so gRPC handles as few calls per read and write as it did there.
+    long answerEveryMs = Math.max(1, Math.round(1000.0 * c.submitConcurrency() / Math.max(1, ours.callsPerSecond())));
+    ctx.say("submit: no-op gRPC server answering every %d ms (the gateway's mean call time)", answerEveryMs);
+    Services.Service late = ctx.services().noopServer(answerEveryMs);
+    SubmitLoad.Outcome lateNoop = SubmitLoad.run(late.grpcPort(), late.pid(), c.submitConcurrency(), c.submitWarmup(), c.submitMeasure());
+    ctx.services().stop(late);
+    results.put("submit.noop_same_latency_answer_ms", answerEveryMs);
+    results.put("submit.noop_same_latency_rps", lateNoop.callsPerSecond());
+    results.put("submit.noop_same_latency_cpu_us_per_call", lateNoop.cpuMicrosPerCall());
+
     int recordSize = jobRecordSize();
     ctx.say("submit: Kafka ProducerPerformance, %d records of %d bytes, acks=all", c.producerRecords(), recordSize);
     results.put("submit.kafka_producer_rps", KafkaTools.producerRecordsPerSecond(ctx, "bench-producer-perf", c.producerRecords(), recordSize));

@@ -54,7 +54,7 @@ public final class Worker implements AutoCloseable {
     });
     LoopSettings settings = new LoopSettings(config.concurrency(), Math.max(16, 4 * config.concurrency()), config.drainTimeout(),
         revocationWait(consumerConfig), config.taskDeadlines(), "worker-" + config.instanceId(), config.processingDelay(),
-        config.commitInterval(), config.commitEarlyJobs());
+        config.commitInterval(), config.commitMaxJobs());
     runner = WorkerLoops.create(config, settings, consumer, serdes, pool, metrics);
     thread = new Thread(() -> {
       try {

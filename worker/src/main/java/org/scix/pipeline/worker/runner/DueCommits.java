@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * never waits for a commit: it cuts a batch (with the group metadata of that moment, which fences
  * the transaction by the generation the batch was cut in), hands it to the commit thread and goes
  * on polling and starting jobs. What finishes meanwhile goes into the next batch, cut as soon as
- * this one has ended (or, with a commit interval, once the interval is up or enough jobs wait).
+ * this one has ended (or, with a commit interval, once the interval is up or a full batch waits),
+ * with at most {@code maxJobs} jobs' results.
  *
  * <p>The outcome is taken back on the poll thread, which alone touches the bookkeeping: an aborted
  * transaction is simply written again (nothing is forgotten before it commits); one whose outcome
@@ -37,7 +38,7 @@ final class DueCommits {
   private final WorkerMetrics metrics;
   private final Executor commitThread;
   private final long intervalNanos;
-  private final int earlyJobs;
+  private final int maxJobs;
   private InFlight inFlight; // poll thread only
   private long lastCutNanos = System.nanoTime() - Long.MAX_VALUE / 2;
 
@@ -46,18 +47,20 @@ final class DueCommits {
 
   /**
    * @param commitThread where transactions run; {@code Runnable::run} commits on the poll thread (tests)
-   * @param interval a batch is cut at most this often (zero: as soon as the previous commit ended)...
-   * @param earlyJobs ...unless at least this many finished jobs are due
+   * @param interval a batch is cut at most this often (zero: as soon as the previous commit ended),
+   *     or sooner once {@code maxJobs} finished jobs are due
+   * @param maxJobs the most finished jobs one transaction carries: a record's wait for its commit
+   *     grows with the transaction, so a burst is written as several
    */
   DueCommits(InFlightJobs jobs, BatchWriter batches, Consumer<String, byte[]> consumer, WorkerMetrics metrics, Executor commitThread,
-      Duration interval, int earlyJobs) {
+      Duration interval, int maxJobs) {
     this.jobs = jobs;
     this.batches = batches;
     this.consumer = consumer;
     this.metrics = metrics;
     this.commitThread = commitThread;
     this.intervalNanos = interval.toNanos();
-    this.earlyJobs = earlyJobs;
+    this.maxJobs = maxJobs;
   }
 
   /** True while a transaction runs on the commit thread. */
@@ -75,8 +78,8 @@ final class DueCommits {
     }
     if (inFlight == null) {
       long now = System.nanoTime();
-      CommitBatch batch = jobs.due();
-      boolean due = now - lastCutNanos >= intervalNanos || batch.finished().size() >= earlyJobs;
+      CommitBatch batch = jobs.due(maxJobs);
+      boolean due = now - lastCutNanos >= intervalNanos || batch.finished().size() >= maxJobs;
       if (!batch.isEmpty() && due) {
         lastCutNanos = now;
         start(batch, consumer.groupMetadata());
@@ -84,7 +87,7 @@ final class DueCommits {
     }
   }
 
-  /** Waits for the commit in flight, then commits what is due now and waits for that too (revocation, shutdown). */
+  /** Waits for the commit in flight, then commits everything due now and waits for that too (revocation: nothing is left behind). */
   void commitNow() {
     awaitInFlight();
     CommitBatch batch = jobs.due();

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +26,7 @@ final class InFlightJobs {
   private final Map<TopicPartition, PartitionLedger> ledgers = new HashMap<>();
   private final ArrayDeque<JobExecution> waiting = new ArrayDeque<>();
   private final long processingDelayNanos;
+  private int firstPartition; // rotates: which partition's results a capped batch takes first
 
   InFlightJobs(Duration processingDelay) {
     this.processingDelayNanos = processingDelay.toNanos();
@@ -137,16 +139,29 @@ final class InFlightJobs {
     return overdue;
   }
 
-  /**
-   * What the next transaction should write; nothing changes until {@link #committed}. With a
-   * processing delay, Processing is due only for a job still running that long after dispatch, and
-   * never for one that has ended (its terminal event carries the attempts and start time).
-   */
+  /** Everything due now; see {@link #due(int)}. */
   CommitBatch due() {
+    return due(Integer.MAX_VALUE);
+  }
+
+  /**
+   * What the next transaction should write, with the results of at most {@code maxFinished} jobs
+   * (the partitions take turns being first, so none waits behind the others); nothing changes
+   * until {@link #committed}. With a processing delay, Processing is due only for a job still
+   * running that long after dispatch, and never for one that has ended (its terminal event
+   * carries the attempts and start time).
+   */
+  CommitBatch due(int maxFinished) {
     long now = System.nanoTime();
     List<Announcement> announcements = new ArrayList<>();
     Map<TopicPartition, PartitionCommit> commits = new LinkedHashMap<>();
-    ledgers.forEach((partition, ledger) -> {
+    List<TopicPartition> order = new ArrayList<>(ledgers.keySet());
+    if (!order.isEmpty()) {
+      Collections.rotate(order, -(firstPartition++ % order.size()));
+    }
+    int budget = maxFinished;
+    for (TopicPartition partition : order) {
+      PartitionLedger ledger = ledgers.get(partition);
       boolean touched = false;
       for (JobExecution execution : ledger.held()) {
         if (processingDelayNanos > 0 && (execution.isFinished() || now - execution.dispatchedNanos() < processingDelayNanos)) {
@@ -158,10 +173,12 @@ final class InFlightJobs {
         }
       }
       // A partition with only Processing events still commits its (unchanged) offset: that fences the write.
-      if (touched || ledger.hasFinished()) {
-        commits.put(partition, ledger.due());
+      if (touched || (budget > 0 && ledger.hasFinished())) {
+        PartitionCommit commit = ledger.due(budget);
+        budget -= commit.finished().size();
+        commits.put(partition, commit);
       }
-    });
+    }
     return new CommitBatch(announcements, commits);
   }
 

@@ -22,22 +22,22 @@ import org.scix.pipeline.schemas.input.taskenum;
  *     Zero writes every attempt's Processing as soon as it starts.
  * @param commitInterval a transaction is begun at most this often; zero begins the next as soon as
  *     the previous one ended (what finished meanwhile shares it)
- * @param commitEarlyJobs with a commit interval, this many finished jobs begin a transaction without waiting it out
+ * @param commitMaxJobs the most finished jobs one transaction carries (a full batch also begins without waiting out the interval)
  */
 public record LoopSettings(int concurrency, int waitingPerPartition, Duration drainTimeout, Duration revocationWait,
-    Map<taskenum, Duration> deadlines, String workerName, Duration processingDelay, Duration commitInterval, int commitEarlyJobs) {
+    Map<taskenum, Duration> deadlines, String workerName, Duration processingDelay, Duration commitInterval, int commitMaxJobs) {
 
   public LoopSettings {
-    if (commitInterval.isNegative() || commitEarlyJobs < 1) {
-      throw new IllegalArgumentException("commit interval must be >= 0 and early jobs >= 1, got " + commitInterval + " and "
-          + commitEarlyJobs);
+    if (commitInterval.isNegative() || commitMaxJobs < 1) {
+      throw new IllegalArgumentException("commit interval must be >= 0 and max jobs >= 1, got " + commitInterval + " and "
+          + commitMaxJobs);
     }
   }
 
   /** A transaction as soon as the previous one ended. */
   public LoopSettings(int concurrency, int waitingPerPartition, Duration drainTimeout, Duration revocationWait,
       Map<taskenum, Duration> deadlines, String workerName, Duration processingDelay) {
-    this(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay, Duration.ZERO, 1000);
+    this(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay, Duration.ZERO, 200);
   }
 
   /** Every attempt's Processing is written (no delay). */

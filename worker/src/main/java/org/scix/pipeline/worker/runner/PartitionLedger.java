@@ -82,10 +82,16 @@ final class PartitionLedger {
     return false;
   }
 
-  /** The commit for every finished record, or fewer if their done offsets would not fit in the metadata. */
-  PartitionCommit due() {
+  /**
+   * The commit for the first {@code maxFinished} finished records (in offset order), or fewer if
+   * their done offsets would not fit in the metadata.
+   */
+  PartitionCommit due(int maxFinished) {
     List<JobExecution> finished = new ArrayList<>();
     for (JobExecution execution : held) {
+      if (finished.size() >= maxFinished) {
+        break;
+      }
       if (execution.isFinished()) {
         finished.add(execution);
       }

@@ -64,7 +64,7 @@ public final class WorkerLoop implements Runnable {
     this.consumer = consumer;
     this.batches = batches;
     this.commitThread = commitThread;
-    this.committer = new DueCommits(jobs, batches, consumer, metrics, commitThread, settings.commitInterval(), settings.commitEarlyJobs());
+    this.committer = new DueCommits(jobs, batches, consumer, metrics, commitThread, settings.commitInterval(), settings.commitMaxJobs());
     this.decoder = decoder;
     this.runner = runner;
     this.taskThreads = taskThreads;
