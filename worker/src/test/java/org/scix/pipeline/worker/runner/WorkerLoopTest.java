@@ -391,6 +391,28 @@ class WorkerLoopTest {
     }
   }
 
+  /** A burst is written as several transactions of at most WORKER_COMMIT_MAX_JOBS jobs, the partitions taking turns. */
+  @Test
+  void aTransactionCarriesAtMostTheMaximumNumberOfJobsAndTheRestCommitNext() {
+    startAssigned(new LoopSettings(8, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), "worker-test", Duration.ofMillis(100),
+        Duration.ZERO, 2));
+    List<String> p0 = List.of(job(P0), job(P0), job(P0));
+    List<String> p1 = List.of(job(P1), job(P1));
+    loop.turn();
+    taskThreads.forEach(Runnable::run);
+    int before = producer.consumerGroupOffsetsHistory().size();
+
+    loop.turn();
+    assertThat(terminalStatuses()).hasSize(2);
+    loop.turn();
+    assertThat(terminalStatuses()).hasSize(4);
+    loop.turn();
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactlyInAnyOrderElementsOf(
+        java.util.stream.Stream.concat(p0.stream(), p1.stream()).toList());
+    assertThat(producer.consumerGroupOffsetsHistory()).hasSize(before + 3);
+    assertThat(committedOffsets()).containsEntry(P0, 3L).containsEntry(P1, 2L);
+  }
+
   /** Turns the loop until {@code count} transactions have committed and their outcome is taken back. */
   private void awaitCommits(int count) {
     await().atMost(Duration.ofSeconds(5)).until(() -> {
