@@ -22,11 +22,18 @@ final class Requests {
     return request.getTaskArgs() != null && Boolean.TRUE.equals(request.getTaskArgs().getPersistence());
   }
 
-  /** The job as it goes to Kafka and back to the caller: hash set, Pending, id and persistence null. */
+  /** The job as it goes to Kafka and back to the caller: hash set, Pending, id and persistence null; {@code request} is left as it was. */
   static TemplateInput job(TemplateInput request, String jobId) {
-    TemplateInput job = TemplateInput.newBuilder(request).setHash(jobId).setId(null).setStatus(statusenum.Pending).build();
-    job.getTaskArgs().setPersistence(null);
-    return job;
+    return intoJob(TemplateInput.newBuilder(request).build(), jobId);
+  }
+
+  /** {@link #job}, made of {@code request} itself (read what you need of the request first). */
+  static TemplateInput intoJob(TemplateInput request, String jobId) {
+    request.setHash(jobId);
+    request.setId(null);
+    request.setStatus(statusenum.Pending);
+    request.getTaskArgs().setPersistence(null);
+    return request;
   }
 
   /** For error messages: never echo a megabyte of client input. */

@@ -88,7 +88,7 @@ public final class TemplateHandlers {
   private CompletableFuture<Reply> init(TemplateInput request, String idempotencyKey, String traceparent) {
     Requests.validateInit(request);
     if (idempotencyKey == null) {
-      return submitNew(request, JobIds.random(), traceparent);
+      return submitNew(request, JobIds.random(), traceparent, false);
     }
     if (idempotencyKey.isEmpty() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
       throw new InvalidRequestException("idempotency-key must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
@@ -101,7 +101,7 @@ public final class TemplateHandlers {
     return existing(candidates)
         .thenCompose(existing -> existing.isPresent()
             ? CompletableFuture.completedFuture(repeated(request, existing.get()))
-            : submitNew(request, current, traceparent));
+            : submitNew(request, current, traceparent, true));
   }
 
   /** The first of these job ids that exists, with its status. */
@@ -118,15 +118,23 @@ public final class TemplateHandlers {
     });
   }
 
-  private CompletableFuture<Reply> submitNew(TemplateInput request, String jobId, String traceparent) {
-    TemplateInput job = Requests.job(request, jobId);
+  /** @param keyed the id comes from an idempotency key: a retry racing this submission joins it */
+  private CompletableFuture<Reply> submitNew(TemplateInput request, String jobId, String traceparent, boolean keyed) {
+    boolean stream = Requests.persistent(request);
+    TemplateInput job = Requests.intoJob(request, jobId); // the request was decoded for this call alone: no copy
     // The answer is the job as submitted (status Pending): encoded now, on the caller's thread, once.
     byte[] pending = codec.encode(job);
     Function<JobState, byte[]> render = state -> state == JobState.Pending ? pending : renderer(job).apply(state);
     Tracing.JobSpan span = Tracing.start("submit job", SpanKind.PRODUCER, traceparent, jobId);
-    return submitter.submit(jobId, job, span.traceparent())
-        .whenComplete((ok, error) -> span.end(error == null ? null : error.toString()))
-        .thenApply(ok -> Reply.status(jobId, JobState.Pending, render, Requests.persistent(request)));
+    CompletableFuture<Void> accepted = keyed ? submitter.submitKeyed(jobId, job, span.traceparent())
+        : submitter.submit(jobId, job, span.traceparent());
+    return accepted.handle((ok, error) -> { // one stage per call: this runs for every accepted job
+      span.end(error == null ? null : error.toString());
+      if (error != null) {
+        throw error instanceof CompletionException completion ? completion : new CompletionException(error);
+      }
+      return Reply.status(jobId, JobState.Pending, render, stream);
+    });
   }
 
   /** A repeat of a submission Kafka already has: same job id, nothing enqueued; a stream starts at Pending like the first. */

@@ -165,13 +165,23 @@ public final class JobSubmitter implements AutoCloseable {
   }
 
   /**
-   * Queues a job; the future completes when Kafka has it, or fails with {@link SubmissionFailedException}.
+   * Queues a job with a fresh id (never submitted before); the future completes when Kafka has it,
+   * or fails with {@link SubmissionFailedException}.
    *
    * @throws JobTooLargeException if the job's record is larger than Kafka takes (nothing is queued)
    */
   public CompletableFuture<Void> submit(String jobId, TemplateInput job, String traceparent) {
-    // A retry of a keyed job while its first submission is still on its way joins that one: the
-    // same job id is never queued twice by this replica.
+    return enqueueJob(jobId, job, traceparent);
+  }
+
+  /**
+   * Queues a job whose id comes from an idempotency key, so a client's retry may bring it again:
+   * a retry while its first submission is still on its way joins that one, so this replica never
+   * queues the same job id twice.
+   *
+   * @throws JobTooLargeException if the job's record is larger than Kafka takes (nothing is queued)
+   */
+  public CompletableFuture<Void> submitKeyed(String jobId, TemplateInput job, String traceparent) {
     CompletableFuture<Void> answer = unconfirmed.computeIfAbsent(jobId, id -> enqueueJob(id, job, traceparent));
     answer.whenComplete((ok, error) -> unconfirmed.remove(jobId, answer));
     return answer;

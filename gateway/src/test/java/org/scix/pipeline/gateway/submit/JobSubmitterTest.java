@@ -85,8 +85,8 @@ class JobSubmitterTest {
     String jobId = JobIds.random();
     CompletableFuture<Void> first = submitter.submit(JobIds.random(), job("ahead"), null); // holds the commit
     await().atMost(Duration.ofSeconds(5)).until(() -> producer.commitWaiting);
-    CompletableFuture<Void> keyed = submitter.submit(jobId, job("keyed"), null);
-    CompletableFuture<Void> retry = submitter.submit(jobId, job("keyed"), null);
+    CompletableFuture<Void> keyed = submitter.submitKeyed(jobId, job("keyed"), null);
+    CompletableFuture<Void> retry = submitter.submitKeyed(jobId, job("keyed"), null);
 
     producer.gate.countDown();
     CompletableFuture.allOf(first, keyed, retry).get(5, TimeUnit.SECONDS);
