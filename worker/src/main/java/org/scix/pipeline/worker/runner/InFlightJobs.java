@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 import org.scix.pipeline.worker.runner.CommitBatch.Announcement;
@@ -25,6 +27,7 @@ final class InFlightJobs {
   private static final Logger log = LoggerFactory.getLogger(InFlightJobs.class);
   private final Map<TopicPartition, PartitionLedger> ledgers = new HashMap<>();
   private final ArrayDeque<JobExecution> waiting = new ArrayDeque<>();
+  private final Set<JobExecution> running = new HashSet<>(); // dispatched and not ended: at most the concurrency, so scans stay short
   private final long processingDelayNanos;
   private int firstPartition; // rotates: which partition's results a capped batch takes first
 
@@ -64,40 +67,31 @@ final class InFlightJobs {
     return ledgers.values().stream().mapToInt(PartitionLedger::size).sum();
   }
 
-  /** Jobs holding a task thread. */
-  int runningTasks() {
-    int running = 0;
-    for (PartitionLedger ledger : ledgers.values()) {
-      for (JobExecution execution : ledger.held()) {
-        if (execution.isRunning()) {
-          running++;
-        }
-      }
-    }
-    return running;
+  /** The job's task was handed to a task thread. */
+  void dispatched(JobExecution execution) {
+    running.add(execution);
   }
 
-  /** Received jobs of {@code partition} not handed to a task thread yet. */
-  int waiting(TopicPartition partition) {
-    int count = 0;
+  /** Jobs holding a task thread. */
+  int runningTasks() {
+    running.removeIf(execution -> !execution.isRunning());
+    return running.size();
+  }
+
+  /** Received jobs not handed to a task thread yet, per partition (one pass, whatever the partition count). */
+  Map<TopicPartition, Integer> waitingByPartition() {
+    Map<TopicPartition, Integer> counts = new HashMap<>();
     for (JobExecution execution : waiting) {
-      if (execution.partition().equals(partition)) {
-        count++;
-      }
+      counts.merge(execution.partition(), 1, Integer::sum);
     }
-    return count;
+    return counts;
   }
 
   /** Whether any job of these partitions is running on a task thread. */
   boolean hasStartedUnfinished(Collection<TopicPartition> partitions) {
-    for (TopicPartition partition : partitions) {
-      PartitionLedger ledger = ledgers.get(partition);
-      if (ledger != null) {
-        for (JobExecution execution : ledger.held()) {
-          if (execution.isStartedAndUnfinished()) {
-            return true;
-          }
-        }
+    for (JobExecution execution : running) {
+      if (execution.isStartedAndUnfinished() && partitions.contains(execution.partition())) {
+        return true;
       }
     }
     return false;
@@ -128,12 +122,10 @@ final class InFlightJobs {
   /** Running jobs past their task's deadline (none for a task without one). */
   List<JobExecution> overdue(Function<JobExecution, Duration> deadline, long nowNanos) {
     List<JobExecution> overdue = new ArrayList<>();
-    for (PartitionLedger ledger : ledgers.values()) {
-      for (JobExecution execution : ledger.held()) {
-        Duration limit = execution.isStartedAndUnfinished() ? deadline.apply(execution) : null;
-        if (limit != null && !limit.isZero() && nowNanos - execution.startedNanos() > limit.toNanos()) {
-          overdue.add(execution);
-        }
+    for (JobExecution execution : running) {
+      Duration limit = execution.isStartedAndUnfinished() ? deadline.apply(execution) : null;
+      if (limit != null && !limit.isZero() && nowNanos - execution.startedNanos() > limit.toNanos()) {
+        overdue.add(execution);
       }
     }
     return overdue;
@@ -220,6 +212,7 @@ final class InFlightJobs {
       }
     }
     waiting.removeIf(execution -> partitions.contains(execution.partition()));
+    running.removeIf(execution -> partitions.contains(execution.partition()));
     return handedBack;
   }
 

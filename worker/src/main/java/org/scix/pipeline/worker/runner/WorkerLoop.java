@@ -3,6 +3,7 @@ package org.scix.pipeline.worker.runner;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
@@ -206,6 +207,7 @@ public final class WorkerLoop implements Runnable {
       consumer.wakeup(); // commit it without waiting out the poll
     }, null);
     execution.dispatched(task);
+    jobs.dispatched(execution);
     taskThreads.execute(task);
   }
 
@@ -221,8 +223,9 @@ public final class WorkerLoop implements Runnable {
     Set<TopicPartition> pause = new HashSet<>();
     Set<TopicPartition> resume = new HashSet<>();
     Set<TopicPartition> paused = consumer.paused();
+    Map<TopicPartition, Integer> waitingByPartition = jobs.waitingByPartition();
     for (TopicPartition partition : consumer.assignment()) {
-      int waiting = jobs.waiting(partition);
+      int waiting = waitingByPartition.getOrDefault(partition, 0);
       if (!paused.contains(partition) && waiting >= settings.waitingPerPartition()) {
         pause.add(partition);
       } else if (paused.contains(partition) && waiting <= settings.waitingPerPartition() / 2) {
