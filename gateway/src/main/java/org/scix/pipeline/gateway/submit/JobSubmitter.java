@@ -130,7 +130,7 @@ public final class JobSubmitter implements AutoCloseable {
   public void start() {
     for (int lane = 0; lane < settings.lanes(); lane++) {
       TransactionalWriter writer = writerFactory.apply(this, lane);
-      writer.init();
+      writer.init(List.of(topics.input(), topics.status(), topics.deadLetter()));
       writers.add(writer);
       Thread thread = new Thread(() -> run(writer), "job-submitter-" + lane);
       lanes.add(thread);

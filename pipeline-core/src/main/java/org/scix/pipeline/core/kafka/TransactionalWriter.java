@@ -1,6 +1,7 @@
 package org.scix.pipeline.core.kafka;
 
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -128,6 +129,22 @@ public final class TransactionalWriter implements AutoCloseable {
   /** Creates the producer and fences any predecessor with this transactional id (aborting what it left open). */
   public void init() {
     ready();
+  }
+
+  /**
+   * {@link #init}, then fetches the partition metadata of the topics the transactions will write,
+   * so the first transaction after a start does not also wait for those lookups. (It still costs
+   * more than later ones: a fresh JVM and the first offsets commit to the group coordinator.)
+   */
+  public void init(Collection<String> topics) {
+    Producer<String, Object> p = ready();
+    for (String topic : topics) {
+      try {
+        p.partitionsFor(topic);
+      } catch (RuntimeException e) {
+        log.debug("{}: no metadata for {} yet ({}); the first send fetches it", transactionalId, topic, e.toString());
+      }
+    }
   }
 
   /**

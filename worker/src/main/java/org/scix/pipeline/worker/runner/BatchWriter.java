@@ -63,7 +63,7 @@ final class BatchWriter {
 
   /** Creates the producer, fencing a predecessor with this worker's transactional id. */
   void init() {
-    writer.init();
+    writer.init(List.of(topics.status(), topics.output(), topics.deadLetter()));
   }
 
   /**
