@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -109,7 +110,7 @@ final class DueCommits {
   void awaitInFlightQuietly(Duration timeout) {
     if (inFlight != null) {
       try {
-        inFlight.outcome().get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        inFlight.outcome().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         log.warn("the commit in flight did not end within {} ms: {}", timeout.toMillis(), e.toString());
       }
@@ -122,19 +123,30 @@ final class DueCommits {
     inFlight = new InFlight(batch, outcome);
     Thread pollThread = Thread.currentThread();
     commitThread.execute(() -> {
-      RuntimeException failure = null;
       try {
         batches.write(batch, group);
+        outcome.complete(null);
       } catch (RuntimeException e) {
-        failure = e;
-      }
-      outcome.complete(failure);
-      if (Thread.currentThread() != pollThread) {
-        consumer.wakeup(); // the poll thread takes the outcome back and cuts the next batch now
+        outcome.complete(e);
+      } catch (Error e) {
+        outcome.completeExceptionally(e); // the poll thread stops on it rather than wait for ever
+        throw e;
+      } finally {
+        if (Thread.currentThread() != pollThread) {
+          wakeUp(); // the poll thread takes the outcome back and cuts the next batch now
+        }
       }
     });
     if (outcome.isDone()) {
       settle(inFlight); // committed on this thread: take the outcome back at once
+    }
+  }
+
+  private void wakeUp() {
+    try {
+      consumer.wakeup();
+    } catch (RuntimeException e) {
+      log.debug("could not wake the poll thread (closing?): {}", e.toString());
     }
   }
 
@@ -144,7 +156,7 @@ final class DueCommits {
     try {
       failure = done.outcome().join();
     } catch (CompletionException e) {
-      failure = new IllegalStateException("commit thread failed", e.getCause());
+      failure = new IllegalStateException("the commit thread failed: " + e.getCause(), e.getCause());
     }
     if (failure == null) {
       jobs.committed(done.batch());
