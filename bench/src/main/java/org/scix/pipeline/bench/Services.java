@@ -128,8 +128,13 @@ final class Services implements AutoCloseable {
 
   /** A gauge's value from the service's Prometheus scrape (first series with that name). */
   double metric(Service service, String name) throws IOException, InterruptedException {
+    return metric(service, name, "");
+  }
+
+  /** The first sample of metric {@code name} whose labels contain {@code labels} (e.g. {@code quantile="0.99"}). */
+  double metric(Service service, String name, String labels) throws IOException, InterruptedException {
     for (String line : get(service, "/metrics").split("\n")) {
-      if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+      if ((line.startsWith(name + "{") && line.substring(0, line.indexOf('}') + 1).contains(labels)) || (labels.isEmpty() && line.startsWith(name + " "))) {
         return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
       }
     }

@@ -104,6 +104,10 @@ final class StreamFanout {
       successArrivals.forEach((jobId, arrived) -> notify.recordValue(Math.max(0, arrived - successTimes.get(jobId))));
       results.put("fanout.notify_p50_ms", notify.getValueAtPercentile(50));
       results.put("fanout.notify_p99_ms", notify.getValueAtPercentile(99));
+      // The gateway's own share: from its status reader receiving the change to the stream written
+      // (the rest is the worker's commit and Kafka delivering a committed record, and the client).
+      results.put("fanout.gateway_share_p50_ms", 1000 * ctx.services().metric(gateway, "pipeline_status_notify_seconds", "quantile=\"0.5\""));
+      results.put("fanout.gateway_share_p99_ms", 1000 * ctx.services().metric(gateway, "pipeline_status_notify_seconds", "quantile=\"0.99\""));
     } finally {
       channels.forEach(ManagedChannel::shutdownNow);
     }

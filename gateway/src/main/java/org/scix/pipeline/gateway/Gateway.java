@@ -191,7 +191,7 @@ public final class Gateway implements AutoCloseable {
     }
     String topic = config.topics().status();
     String identity = topic + "/" + TopicAdmin.topicId(config.kafka(), topic, Duration.ofSeconds(30));
-    return new StatusView(JobStore.open(dir, identity), 2);
+    return new StatusView(JobStore.open(dir, identity), 2, metrics);
   }
 
   /** Tombstones need no transaction: each is one idempotent write of a job no one writes again. */

@@ -1,5 +1,8 @@
 package org.scix.pipeline.gateway.status;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -10,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 
@@ -27,19 +31,35 @@ public final class StatusView implements AutoCloseable {
   private final Map<String, List<StatusListener>> listeners;
   private final ExecutorService[] notifiers; // empty: listeners are told on the applying thread
   private final List<StatusListenerForAll> allListeners = new CopyOnWriteArrayList<>();
+  private final Timer notifyTime;
+
+  /** The gateway's own share of a status change's way to a client: read from Kafka to written to gRPC. */
+  public static final String NOTIFY_TIMER = "pipeline.status.notify";
 
   /**
    * @param notifyThreads threads that tell listeners of moves, each job always on the same one (so
    *     its changes arrive in order); 0 tells them on the thread applying the events
    */
   public StatusView(JobStore store, int notifyThreads) {
-    this(store, new ConcurrentHashMap<>(), notifyThreads);
+    this(store, notifyThreads, new SimpleMeterRegistry());
+  }
+
+  /** ... timing in {@code metrics} how long a job's streams wait for each of its changes ({@value #NOTIFY_TIMER}). */
+  public StatusView(JobStore store, int notifyThreads, MeterRegistry metrics) {
+    this(store, new ConcurrentHashMap<>(), notifyThreads, metrics);
   }
 
   /** For tests that need to interleave with the listener map's operations. */
   StatusView(JobStore store, ConcurrentHashMap<String, List<StatusListener>> listeners, int notifyThreads) {
+    this(store, listeners, notifyThreads, new SimpleMeterRegistry());
+  }
+
+  private StatusView(JobStore store, ConcurrentHashMap<String, List<StatusListener>> listeners, int notifyThreads, MeterRegistry metrics) {
     this.store = store;
     this.listeners = listeners;
+    this.notifyTime = Timer.builder(NOTIFY_TIMER)
+        .description("From the status reader receiving a job's change to the job's streams having it written")
+        .publishPercentiles(0.5, 0.99).register(metrics);
     this.notifiers = new ExecutorService[notifyThreads];
     for (int i = 0; i < notifyThreads; i++) {
       String name = "status-notify-" + i;
@@ -109,11 +129,18 @@ public final class StatusView implements AutoCloseable {
     return listeners.size();
   }
 
+  /** {@link #applyAll(List, long)}, the events read now. */
+  public void applyAll(List<Event> events) {
+    applyAll(events, System.nanoTime());
+  }
+
   /**
    * Applies events read from the status topic, in order, and records how far each partition was
    * read, in one atomic write; then tells each job's listeners of every move. Reader thread only.
+   *
+   * @param readAtNanos when the reader received them ({@link System#nanoTime}): notifications are timed from there
    */
-  public void applyAll(List<Event> events) {
+  public void applyAll(List<Event> events, long readAtNanos) {
     if (events.isEmpty()) {
       return;
     }
@@ -161,7 +188,10 @@ public final class StatusView implements AutoCloseable {
       }
       List<StatusListener> forJob = listeners.get(moved.jobId());
       if (forJob != null) {
-        notify(moved.jobId(), () -> forJob.forEach(listener -> listener.onStatus(moved.state())));
+        notify(moved.jobId(), () -> {
+          forJob.forEach(listener -> listener.onStatus(moved.state()));
+          notifyTime.record(System.nanoTime() - readAtNanos, TimeUnit.NANOSECONDS);
+        });
       }
     }
   }

@@ -162,7 +162,8 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
       while (running) {
         try {
           ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
-          view.applyAll(events(records));
+          long readAt = System.nanoTime();
+          view.applyAll(events(records), readAt);
           eventsRead.increment(records.count());
           runHousekeeping();
           lastPollNanos = System.nanoTime();
