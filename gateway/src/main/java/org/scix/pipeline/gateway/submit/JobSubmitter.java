@@ -69,11 +69,18 @@ public final class JobSubmitter implements AutoCloseable {
   private volatile OwnPendings ownPendings; // null: nobody reads them back
   private final CompletableFuture<String> fenced = new CompletableFuture<>();
   private final Map<String, CompletableFuture<Void>> unconfirmed = new ConcurrentHashMap<>(); // by job id
-  private final Map<TransactionalWriter, InFlight> inFlight = new ConcurrentHashMap<>(); // each lane's open transaction
+  private final Map<TransactionalWriter, LaneBatch> laneBatches = new ConcurrentHashMap<>(); // each lane's current batch
   private final ScheduledExecutorService sweeper;
 
-  /** The submissions of a lane's open transaction, and when it began. */
-  private record InFlight(List<Submission> submissions, long sentAtNanos) {}
+  /** A lane's current batch: taken from the queue, then sent in a transaction (which may not begin at once). */
+  private static final class LaneBatch {
+    final List<Submission> submissions;
+    volatile long sentAtNanos; // 0 until its transaction began
+
+    LaneBatch(List<Submission> submissions) {
+      this.submissions = submissions;
+    }
+  }
 
   /**
    * @param writerFactory builds the writer; it is given this submitter so the writer stops retrying
@@ -249,27 +256,39 @@ public final class JobSubmitter implements AutoCloseable {
   }
 
   /**
-   * Runs every few milliseconds on one timer thread. Drops submissions still queued past their
-   * deadline (never sent later), oldest first: the queue is in deadline order, so it stops at the
-   * first one still in time. And, as a safety net, answers "outcome unknown" for a batch whose
-   * transaction has been running for four deadlines (the writer learns the outcome well before).
+   * Runs every few milliseconds on one timer thread. Drops submissions not sent by their deadline
+   * (never sent later): those still queued, oldest first (the queue is in deadline order, so it
+   * stops at the first one still in time), and those a lane has taken but whose transaction has not
+   * begun (a producer being replaced while Kafka is away). And, as a safety net, answers "outcome
+   * unknown" for a batch whose transaction has run for four deadlines (the writer learns the
+   * outcome well before).
    */
   void sweep() {
     long now = System.nanoTime();
     long deadline = settings.sendDeadline().toNanos();
     Submission head;
     while ((head = queue.peek()) != null && now - head.queuedAtNanos() >= deadline) {
-      if (queue.remove(head)) { // a lane may have taken it meanwhile: then it is sent, not expired
-        head.expireIfQueued("Kafka did not take the " + (head.isJob() ? "job" : "request") + " within "
-            + settings.sendDeadline().toMillis() + " ms; it was not sent and will not be");
+      if (queue.remove(head)) { // a lane may have taken it meanwhile: then the lane's batch is checked below
+        expire(head);
       }
     }
-    for (InFlight batch : inFlight.values()) {
-      if (now - batch.sentAtNanos() >= 4 * deadline) {
+    for (LaneBatch batch : laneBatches.values()) {
+      long sentAt = batch.sentAtNanos;
+      for (Submission s : batch.submissions) {
+        if (now - s.queuedAtNanos() >= deadline) {
+          expire(s); // nothing if it was sent: then it hears its transaction's real outcome
+        }
+      }
+      if (sentAt != 0 && now - sentAt >= 4 * deadline) {
         TimeoutException late = new TimeoutException("no commit outcome within " + 4 * settings.sendDeadline().toMillis() + " ms");
-        batch.submissions().forEach(s -> s.acknowledged().completeExceptionally(SubmissionFailedException.outcomeUnknown(s.jobId(), late)));
+        batch.submissions.forEach(s -> s.acknowledged().completeExceptionally(SubmissionFailedException.outcomeUnknown(s.jobId(), late)));
       }
     }
+  }
+
+  private void expire(Submission submission) {
+    submission.expireIfQueued("Kafka did not take the " + (submission.isJob() ? "job" : "request") + " within "
+        + settings.sendDeadline().toMillis() + " ms; it was not sent and will not be");
   }
 
   private void run(TransactionalWriter writer) {
@@ -282,10 +301,12 @@ public final class JobSubmitter implements AutoCloseable {
         }
         batch.add(first);
         queue.drainTo(batch, MAX_BATCH - 1);
+        LaneBatch current = new LaneBatch(List.copyOf(batch));
+        laneBatches.put(writer, current);
         try {
-          writeInOneTransaction(writer, batch);
+          writeInOneTransaction(writer, batch, current);
         } finally {
-          inFlight.remove(writer);
+          laneBatches.remove(writer);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -308,12 +329,12 @@ public final class JobSubmitter implements AutoCloseable {
     failAll("gateway is not accepting jobs (shutting down, or fenced by another replica with its instance id)");
   }
 
-  private void writeInOneTransaction(TransactionalWriter writer, List<Submission> batch) {
+  private void writeInOneTransaction(TransactionalWriter writer, List<Submission> batch, LaneBatch current) {
     try {
       writer.write(transaction -> {
         // Claimed only now, with the transaction open: one that expired meanwhile was already answered.
         batch.removeIf(s -> !s.markSent());
-        inFlight.put(writer, new InFlight(List.copyOf(batch), System.nanoTime()));
+        current.sentAtNanos = System.nanoTime();
         OwnPendings told = ownPendings;
         batch.forEach(s -> {
           if (told != null && s.isJob()) {

@@ -65,6 +65,28 @@ class JobSubmitterTest {
     assertThat(producer.history()).hasSize(2); // a's job and Pending; nothing of b
   }
 
+  /**
+   * A lane took the job but its transaction cannot begin (its producer being replaced while Kafka
+   * is away): the job is dropped at its deadline like a queued one, and never sent once the
+   * transaction does begin.
+   */
+  @Test
+  void aJobTakenByALaneWhoseTransactionCannotBeginIsDroppedAtItsDeadline() throws Exception {
+    start(new SubmitterSettings("test", Duration.ofMillis(200), new RecordSizeLimit(1024 * 1024)));
+    producer.beginGated = true;
+    CompletableFuture<Void> a = submitter.submit(JobIds.random(), job("a"), null);
+    await().atMost(Duration.ofSeconds(5)).until(() -> producer.beginWaiting);
+
+    assertThatThrownBy(() -> a.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOfSatisfying(SubmissionFailedException.class, e -> {
+          assertThat(e.outcomeKnown()).isTrue();
+          assertThat(e.getMessage()).contains("was not sent and will not be");
+        });
+    producer.gate.countDown();
+    Thread.sleep(200);
+    assertThat(producer.history()).isEmpty();
+  }
+
   /** The safety net: a commit that never returns leaves no caller hanging; it hears "outcome unknown", never "not accepted". */
   @Test
   void aSentJobWhoseCommitNeverReturnsIsAnsweredOutcomeUnknownAfterFourDeadlines() throws Exception {
@@ -135,6 +157,21 @@ class JobSubmitterTest {
     final CountDownLatch gate = new CountDownLatch(1);
     volatile boolean gated;
     volatile boolean commitWaiting;
+    volatile boolean beginGated;
+    volatile boolean beginWaiting;
+
+    @Override
+    public void beginTransaction() {
+      if (beginGated) {
+        beginWaiting = true;
+        try {
+          gate.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      super.beginTransaction();
+    }
 
     GatedProducer() {
       super(true, null, new StringSerializer(), (topic, value) -> (byte[]) value);
