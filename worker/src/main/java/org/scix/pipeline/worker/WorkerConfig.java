@@ -19,6 +19,8 @@ import org.scix.pipeline.worker.task.TaskRegistry;
  *     {@code timed out} and its thread stops counting (zero: no limit)
  * @param tasks the implementation bound to each task name ({@code TASK_SYMBOL1=...}); with
  *     {@value #SIMULATE_ALL_MS} set (CLI {@code --simulate-ms}), every task is bound to {@value #SIMULATED}
+ * @param commitInterval a transaction begins at most this often (zero: as soon as the previous one ended)
+ * @param commitMaxJobs the most finished jobs one transaction carries (default: the concurrency)
  */
 public record WorkerConfig(
     KafkaSettings kafka,
