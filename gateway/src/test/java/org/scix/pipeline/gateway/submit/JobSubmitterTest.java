@@ -152,42 +152,42 @@ class JobSubmitterTest {
         .build();
   }
 
-  /** A MockProducer whose commits can be held back, as a slow coordinator would. */
+  /** A MockProducer whose transactions can be held back at their start or their commit, as a slow coordinator would. */
   private static final class GatedProducer extends MockProducer<String, Object> {
     final CountDownLatch gate = new CountDownLatch(1);
-    volatile boolean gated;
+    volatile boolean gated; // commits wait for the gate
     volatile boolean commitWaiting;
-    volatile boolean beginGated;
+    volatile boolean beginGated; // beginnings wait for the gate
     volatile boolean beginWaiting;
-
-    @Override
-    public void beginTransaction() {
-      if (beginGated) {
-        beginWaiting = true;
-        try {
-          gate.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      super.beginTransaction();
-    }
 
     GatedProducer() {
       super(true, null, new StringSerializer(), (topic, value) -> (byte[]) value);
     }
 
     @Override
+    public void beginTransaction() {
+      if (beginGated) {
+        beginWaiting = true;
+        awaitGate();
+      }
+      super.beginTransaction();
+    }
+
+    @Override
     public void commitTransaction() {
       if (gated) {
         commitWaiting = true;
-        try {
-          gate.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
+        awaitGate();
       }
       super.commitTransaction();
+    }
+
+    private void awaitGate() {
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }

@@ -327,19 +327,9 @@ class WorkerLoopTest {
   void thePollThreadKeepsReceivingAndStartingJobsWhileACommitHangs() throws Exception {
     ExecutorService commitThread = Executors.newSingleThreadExecutor();
     try {
-      consumer = new MockConsumer<>("earliest");
-      startLoop(SETTINGS, commitThread);
-      consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
-      consumer.rebalance(List.of(P0, P1));
-      String a = job(P0);
-      loop.turn();
-      awaitCommits(1); // a's Processing
-      CountDownLatch gate = new CountDownLatch(1);
-      producer.commitGate = gate;
-      taskThreads.get(0).run();
-      // a's results go to the commit thread, whose commit now hangs; a commit on the poll thread would block here
-      assertTimeoutPreemptively(Duration.ofSeconds(2), () -> loop.turn());
-      await().atMost(Duration.ofSeconds(5)).until(() -> producer.commitWaiting);
+      HangingCommit hanging = startWithAHangingCommitOfAJobOn(P0, commitThread);
+      String a = hanging.jobId();
+      CountDownLatch gate = hanging.gate();
 
       String b = job(P1);
       assertTimeoutPreemptively(Duration.ofSeconds(2), () -> loop.turn()); // a sync commit would block here
@@ -366,18 +356,9 @@ class WorkerLoopTest {
   void revocationWaitsForTheCommitInFlightBeforeHandingThePartitionBack() throws Exception {
     ExecutorService commitThread = Executors.newSingleThreadExecutor();
     try {
-      consumer = new MockConsumer<>("earliest");
-      startLoop(SETTINGS, commitThread);
-      consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
-      consumer.rebalance(List.of(P0, P1));
-      String a = job(P1);
-      loop.turn();
-      awaitCommits(1); // a's Processing
-      CountDownLatch gate = new CountDownLatch(1);
-      producer.commitGate = gate;
-      taskThreads.get(0).run();
-      loop.turn();
-      await().atMost(Duration.ofSeconds(5)).until(() -> producer.commitWaiting);
+      HangingCommit hanging = startWithAHangingCommitOfAJobOn(P1, commitThread);
+      String a = hanging.jobId();
+      CountDownLatch gate = hanging.gate();
 
       CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS).execute(gate::countDown);
       consumer.rebalance(List.of(P0)); // P1 revoked while a's commit hangs: returns only once it ended
@@ -411,6 +392,32 @@ class WorkerLoopTest {
         java.util.stream.Stream.concat(p0.stream(), p1.stream()).toList());
     assertThat(producer.consumerGroupOffsetsHistory()).hasSize(before + 3);
     assertThat(committedOffsets()).containsEntry(P0, 3L).containsEntry(P1, 2L);
+  }
+
+  /** A job whose results' commit hangs until {@code gate} opens. */
+  private record HangingCommit(String jobId, CountDownLatch gate) {}
+
+  /**
+   * A loop over both partitions committing on {@code commitThread}; a job on {@code partition}
+   * starts, its Processing commits, it finishes, and the commit of its results hangs until the
+   * returned gate opens. A commit on the poll thread would block the turn that hands it over:
+   * that turn must return.
+   */
+  private HangingCommit startWithAHangingCommitOfAJobOn(TopicPartition partition, ExecutorService commitThread) {
+    consumer = new MockConsumer<>("earliest");
+    offsets.clear();
+    startLoop(SETTINGS, commitThread);
+    consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+    consumer.rebalance(List.of(P0, P1));
+    String jobId = job(partition);
+    loop.turn();
+    awaitCommits(1); // its Processing
+    CountDownLatch gate = new CountDownLatch(1);
+    producer.commitGate = gate;
+    taskThreads.get(0).run();
+    assertTimeoutPreemptively(Duration.ofSeconds(2), () -> loop.turn());
+    await().atMost(Duration.ofSeconds(5)).until(() -> producer.commitWaiting);
+    return new HangingCommit(jobId, gate);
   }
 
   /** Turns the loop until {@code count} transactions have committed and their outcome is taken back. */
