@@ -34,10 +34,10 @@ public record LoopSettings(int concurrency, int waitingPerPartition, Duration dr
     }
   }
 
-  /** A transaction as soon as the previous one ended. */
+  /** A transaction as soon as the previous one ended, with at most {@code concurrency} jobs (the worker's defaults). */
   public LoopSettings(int concurrency, int waitingPerPartition, Duration drainTimeout, Duration revocationWait,
       Map<taskenum, Duration> deadlines, String workerName, Duration processingDelay) {
-    this(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay, Duration.ZERO, 200);
+    this(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay, Duration.ZERO, concurrency);
   }
 
   /** Every attempt's Processing is written (no delay). */

@@ -1,6 +1,7 @@
 package org.scix.pipeline.worker.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -351,6 +352,24 @@ class WorkerLoopTest {
     }
   }
 
+  /** An Error on the commit thread stops the loop on its next turn instead of leaving it waiting for an outcome for ever. */
+  @Test
+  void anErrorOnTheCommitThreadStopsTheLoop() throws Exception {
+    ExecutorService commitThread = Executors.newSingleThreadExecutor();
+    try {
+      HangingCommit hanging = startWithAHangingCommitOfAJobOn(P0, commitThread);
+      producer.commitError = new NoClassDefFoundError("simulated"); // an Error, not an exception
+      hanging.gate().countDown();
+
+      // The Error also ends the commit thread uncaught: not what this test is about.
+      await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThatThrownBy(() -> loop.turn())
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("the commit thread failed").hasMessageContaining("simulated"));
+    } finally {
+      producer.commitGate = null;
+      commitThread.shutdownNow();
+    }
+  }
+
   /** A revoked partition is handed back only after the commit in flight ended: its new owner then starts from there. */
   @Test
   void revocationWaitsForTheCommitInFlightBeforeHandingThePartitionBack() throws Exception {
@@ -567,6 +586,7 @@ class WorkerLoopTest {
     volatile String refuseOutputsOf;
     volatile CountDownLatch commitGate; // while set, a commit waits for it (a slow transaction coordinator)
     volatile boolean commitWaiting;
+    volatile Error commitError; // thrown by the next commit, once past the gate
 
     @Override
     public void commitTransaction() {
@@ -579,6 +599,11 @@ class WorkerLoopTest {
           Thread.currentThread().interrupt();
         }
         commitWaiting = false;
+      }
+      Error error = commitError;
+      if (error != null) {
+        commitError = null;
+        throw error;
       }
       super.commitTransaction();
     }
