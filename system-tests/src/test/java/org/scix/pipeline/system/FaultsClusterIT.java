@@ -25,8 +25,9 @@ import org.scix.pipeline.worker.WorkerConfig;
 
 /**
  * Faults on a three-node cluster (replication factor 3, min.insync.replicas 2, no unclean leader
- * election) under steady load: a partition leader killed, a worker frozen past its session
- * timeout, a gateway killed and restarted under its id, a broker paused past the commit timeout.
+ * election) under steady load: a partition leader killed, a partition leader stopped cleanly and
+ * restarted (one step of a rolling restart), a worker frozen past its session timeout, a gateway
+ * killed and restarted under its id, a broker paused past the commit timeout.
  * After each, the whole history is checked: every job a caller saw Pending for ends with exactly
  * one terminal status, no status goes backwards, nothing stays Processing, no output is doubled.
  */
@@ -55,6 +56,19 @@ class FaultsClusterIT {
       int leader = leaderOf(stack, pipeline.topic("INPUT_TOPIC"), 0);
       underLoad(pipeline, List.of(gateway.port()), "leader of input partition 0 (node " + leader + ") killed 10 s", () -> {
         stack.killBroker(leader);
+        Thread.sleep(10_000);
+        stack.startBroker(leader);
+      });
+    }
+  }
+
+  @Test
+  void aRollingRestartOfTheStatusLeaderLosesAndDoublesNothing(KafkaStack stack) throws Exception {
+    try (Pipeline pipeline = pipeline(stack)) {
+      Gateway gateway = gatewayAndTwoWorkers(pipeline, "rolling");
+      int leader = leaderOf(stack, pipeline.topic("STATUS_TOPIC"), 0);
+      underLoad(pipeline, List.of(gateway.port()), "leader of status partition 0 (node " + leader + ") stopped cleanly 10 s", () -> {
+        stack.stopBroker(leader); // controlled shutdown: leadership and transaction coordination move while commits are in flight
         Thread.sleep(10_000);
         stack.startBroker(leader);
       });

@@ -16,6 +16,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
@@ -68,6 +69,7 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   private OwnPendings ownPendings = new OwnPendings(Duration.ZERO); // empty unless the submitter tells it
   private long lastOwnPendingsExpiry = System.nanoTime(); // reader thread only
   private long lastHousekeepingWarning = System.nanoTime() - Duration.ofMinutes(2).toNanos(); // reader thread only
+  private long lastUnreachableWarning = System.nanoTime() - Duration.ofMinutes(2).toNanos(); // reader thread only
   private final Counter eventsRead;
 
   /** End offsets to reach, and who is waiting for them. */
@@ -171,6 +173,10 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
           serveBarriers();
         } catch (WakeupException e) {
           lastPollNanos = System.nanoTime(); // from sync() (served next turn) or close() (ends the loop)
+        } catch (RetriableException e) {
+          // Kafka unreachable for longer than one lookup's timeout (a broker restarting, say): the view
+          // keeps what it has read and asks again on a later turn. Only a fatal error stops the reader.
+          warnKafkaUnreachable(e);
         }
       }
     } catch (WakeupException e) {
@@ -222,6 +228,13 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
         lastHousekeepingWarning = System.nanoTime();
         log.warn("status view housekeeping (retention sweep) failed; the view keeps reading: {}", e.toString());
       }
+    }
+  }
+
+  private void warnKafkaUnreachable(RetriableException e) {
+    if (System.nanoTime() - lastUnreachableWarning > Duration.ofSeconds(30).toNanos()) {
+      lastUnreachableWarning = System.nanoTime();
+      log.warn("status view: Kafka did not answer a lookup ({}); the view keeps reading and retries", e.toString());
     }
   }
 

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
@@ -15,6 +16,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,7 +40,18 @@ class StatusViewLoaderTest {
   };
   private final OwnPendings ownPendings = new OwnPendings(Duration.ofMinutes(1));
 
-  private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+  private final AtomicBoolean kafkaUnreachable = new AtomicBoolean();
+  private final AtomicInteger lookupsWhileUnreachable = new AtomicInteger();
+  private final MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest") {
+    @Override
+    public List<PartitionInfo> partitionsFor(String topic, Duration timeout) {
+      if (kafkaUnreachable.get()) {
+        lookupsWhileUnreachable.incrementAndGet();
+        throw new TimeoutException("Timeout expired while fetching topic metadata");
+      }
+      return super.partitionsFor(topic, timeout);
+    }
+  };
   private final MockConsumer<String, byte[]> ends = new MockConsumer<>("earliest");
   private final StatusView view = StatusView.inMemory();
   private final AtomicInteger stateChanges = new AtomicInteger();
@@ -99,6 +112,18 @@ class StatusViewLoaderTest {
 
     await().atMost(Duration.ofSeconds(5)).until(() -> view.status("job-a").orElseThrow() == JobState.Success);
     assertThat(loader.isHealthy()).isTrue();
+  }
+
+  /** The periodic check for added partitions times out while Kafka is away; the reader must outlive that. */
+  @Test
+  void aKafkaOutageLongerThanAMetadataLookupDoesNotStopTheReader() {
+    kafkaUnreachable.set(true);
+    await().atMost(Duration.ofSeconds(5)).until(() -> lookupsWhileUnreachable.get() >= 3); // it kept asking
+    assertThat(loader.isHealthy()).isTrue();
+
+    kafkaUnreachable.set(false);
+    consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, 0, "job-b", "job-b:Success".getBytes(StandardCharsets.UTF_8)));
+    await().atMost(Duration.ofSeconds(5)).until(() -> view.status("job-b").isPresent());
   }
 
   /** The gateway's own Pending is applied as written, not decoded back; what follows it is decoded as usual. */
