@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,28 +52,13 @@ class FaultsClusterIT {
 
   @Test
   void killingTheLeaderOfABusyInputPartitionLosesAndDoublesNothing(KafkaStack stack) throws Exception {
-    try (Pipeline pipeline = pipeline(stack)) {
-      Gateway gateway = gatewayAndTwoWorkers(pipeline, "leader");
-      int leader = leaderOf(stack, pipeline.topic("INPUT_TOPIC"), 0);
-      underLoad(pipeline, List.of(gateway.port()), "leader of input partition 0 (node " + leader + ") killed 10 s", () -> {
-        stack.killBroker(leader);
-        Thread.sleep(10_000);
-        stack.startBroker(leader);
-      });
-    }
+    leaderOfPartitionZeroDownFor10s(stack, "leader", "INPUT_TOPIC", "killed", stack::killBroker);
   }
 
   @Test
   void aRollingRestartOfTheStatusLeaderLosesAndDoublesNothing(KafkaStack stack) throws Exception {
-    try (Pipeline pipeline = pipeline(stack)) {
-      Gateway gateway = gatewayAndTwoWorkers(pipeline, "rolling");
-      int leader = leaderOf(stack, pipeline.topic("STATUS_TOPIC"), 0);
-      underLoad(pipeline, List.of(gateway.port()), "leader of status partition 0 (node " + leader + ") stopped cleanly 10 s", () -> {
-        stack.stopBroker(leader); // controlled shutdown: leadership and transaction coordination move while commits are in flight
-        Thread.sleep(10_000);
-        stack.startBroker(leader);
-      });
-    }
+    // Controlled shutdown: leadership and transaction coordination move while commits are in flight.
+    leaderOfPartitionZeroDownFor10s(stack, "rolling", "STATUS_TOPIC", "stopped cleanly", stack::stopBroker);
   }
 
   @Test
@@ -117,6 +103,21 @@ class FaultsClusterIT {
         stack.pauseBroker(node);
         Thread.sleep(15_000); // longer than every commit and delivery timeout of gateway and workers
         stack.resumeBroker(node);
+      });
+    }
+  }
+
+  /** Under load, the node leading partition 0 of a topic is taken down ({@code how}) for 10 s, then started again. */
+  private static void leaderOfPartitionZeroDownFor10s(KafkaStack stack, String name, String topicKey, String how, IntConsumer takeDown)
+      throws Exception {
+    try (Pipeline pipeline = pipeline(stack)) {
+      Gateway gateway = gatewayAndTwoWorkers(pipeline, name);
+      String topic = pipeline.topic(topicKey);
+      int leader = leaderOf(stack, topic, 0);
+      underLoad(pipeline, List.of(gateway.port()), "leader of " + topic + "-0 (node " + leader + ") " + how + " 10 s", () -> {
+        takeDown.accept(leader);
+        Thread.sleep(10_000);
+        stack.startBroker(leader);
       });
     }
   }
