@@ -326,9 +326,7 @@ class WorkerLoopTest {
    */
   @Test
   void thePollThreadKeepsReceivingAndStartingJobsWhileACommitHangs() throws Exception {
-    ExecutorService commitThread = Executors.newSingleThreadExecutor();
-    try {
-      HangingCommit hanging = startWithAHangingCommitOfAJobOn(P0, commitThread);
+    withAHangingCommitOfAJobOn(P0, hanging -> {
       String a = hanging.jobId();
       CountDownLatch gate = hanging.gate();
 
@@ -346,36 +344,26 @@ class WorkerLoopTest {
       });
       assertThat(producer.consumerGroupOffsetsHistory()).hasSize(3); // a's Processing, a's results, then b's
       assertThat(committedOffsets()).containsEntry(P0, 1L).containsEntry(P1, 1L);
-    } finally {
-      producer.commitGate = null;
-      commitThread.shutdownNow();
-    }
+    });
   }
 
   /** An Error on the commit thread stops the loop on its next turn instead of leaving it waiting for an outcome for ever. */
   @Test
   void anErrorOnTheCommitThreadStopsTheLoop() throws Exception {
-    ExecutorService commitThread = Executors.newSingleThreadExecutor();
-    try {
-      HangingCommit hanging = startWithAHangingCommitOfAJobOn(P0, commitThread);
+    withAHangingCommitOfAJobOn(P0, hanging -> {
       producer.commitError = new NoClassDefFoundError("simulated"); // an Error, not an exception
       hanging.gate().countDown();
 
       // The Error also ends the commit thread uncaught: not what this test is about.
       await().dontCatchUncaughtExceptions().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThatThrownBy(() -> loop.turn())
           .isInstanceOf(IllegalStateException.class).hasMessageContaining("the commit thread failed").hasMessageContaining("simulated"));
-    } finally {
-      producer.commitGate = null;
-      commitThread.shutdownNow();
-    }
+    });
   }
 
   /** A revoked partition is handed back only after the commit in flight ended: its new owner then starts from there. */
   @Test
   void revocationWaitsForTheCommitInFlightBeforeHandingThePartitionBack() throws Exception {
-    ExecutorService commitThread = Executors.newSingleThreadExecutor();
-    try {
-      HangingCommit hanging = startWithAHangingCommitOfAJobOn(P1, commitThread);
+    withAHangingCommitOfAJobOn(P1, hanging -> {
       String a = hanging.jobId();
       CountDownLatch gate = hanging.gate();
 
@@ -385,10 +373,24 @@ class WorkerLoopTest {
       assertThat(gate.getCount()).isZero();
       assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(a);
       assertThat(committedOffsets()).containsEntry(P1, 1L);
-    } finally {
-      producer.commitGate = null;
-      commitThread.shutdownNow();
-    }
+    });
+  }
+
+  /**
+   * Lost partitions (the session expired) are dropped only once the commit in flight ended: its
+   * outcome is taken back before the group can assign those partitions afresh.
+   */
+  @Test
+  void losingPartitionsWaitsForTheCommitInFlight() throws Exception {
+    withAHangingCommitOfAJobOn(P1, hanging -> {
+      CountDownLatch gate = hanging.gate();
+
+      CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS).execute(gate::countDown);
+      consumer.losePartitions(List.of(P1)); // returns only once the hanging commit ended
+
+      assertThat(gate.getCount()).isZero();
+      assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(hanging.jobId());
+    });
   }
 
   /** A burst is written as several transactions of at most WORKER_COMMIT_MAX_JOBS jobs, the partitions taking turns. */
@@ -415,6 +417,22 @@ class WorkerLoopTest {
 
   /** A job whose results' commit hangs until {@code gate} opens. */
   private record HangingCommit(String jobId, CountDownLatch gate) {}
+
+  @FunctionalInterface
+  private interface WhileACommitHangs {
+    void run(HangingCommit hanging) throws Exception;
+  }
+
+  /** Runs {@code test} on a loop whose commit of a job on {@code partition} hangs (see below); releases it after. */
+  private void withAHangingCommitOfAJobOn(TopicPartition partition, WhileACommitHangs test) throws Exception {
+    ExecutorService commitThread = Executors.newSingleThreadExecutor();
+    try {
+      test.run(startWithAHangingCommitOfAJobOn(partition, commitThread));
+    } finally {
+      producer.commitGate = null;
+      commitThread.shutdownNow();
+    }
+  }
 
   /**
    * A loop over both partitions committing on {@code commitThread}; a job on {@code partition}
