@@ -10,15 +10,7 @@ public interface KafkaStack extends AutoCloseable {
   /** Human-readable origin, for logs: local child JVMs, Testcontainers or an existing cluster. */
   String description();
 
-  /** Stops the broker (for fault-injection tests); unsupported where this stack does not own it. */
-  default void stopBroker() {
-    throw new UnsupportedOperationException(description() + " cannot stop its broker");
-  }
-
-  default void startBroker() {
-    throw new UnsupportedOperationException(description() + " cannot start its broker");
-  }
-
+  /** Whether the fault-injection calls below work: only where this stack owns its brokers. */
   default boolean canRestartBroker() {
     return false;
   }

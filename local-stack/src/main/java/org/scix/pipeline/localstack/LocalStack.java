@@ -122,16 +122,6 @@ public final class LocalStack implements KafkaStack {
   }
 
   @Override
-  public void stopBroker() {
-    stopBroker(1);
-  }
-
-  @Override
-  public void startBroker() {
-    startBroker(1);
-  }
-
-  @Override
   public void stopBroker(int nodeId) {
     node(nodeId).stop();
   }

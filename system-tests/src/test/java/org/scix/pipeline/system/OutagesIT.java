@@ -87,7 +87,7 @@ class OutagesIT {
         // FaultsClusterIT's, on three nodes, where leadership moves instead of vanishing.
         stack.killBroker(1);
         sleep(4000);
-        stack.startBroker();
+        stack.startBroker(1);
         submitters.shutdown();
         assertThat(submitters.awaitTermination(3, TimeUnit.MINUTES)).isTrue();
 
