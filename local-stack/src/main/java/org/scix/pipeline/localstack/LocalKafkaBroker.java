@@ -219,6 +219,10 @@ public final class LocalKafkaBroker implements AutoCloseable {
         "share.coordinator.state.topic.min.isr=" + minInsync(),
         "group.initial.rebalance.delay.ms=0",
         "log.cleaner.backoff.ms=1000",
+        // A lone node has nowhere to move leadership: fencing itself after a stall (a long GC, a
+        // suspended laptop, SIGSTOP) would only leave its partitions leaderless for a moment, and
+        // Kafka drops the commit markers it is sending to leaderless partitions (docs/status.md).
+        "broker.session.timeout.ms=" + (replication == 1 ? 60_000 : 9_000),
         "");
   }
 

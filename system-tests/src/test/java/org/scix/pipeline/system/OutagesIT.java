@@ -44,14 +44,14 @@ import org.scix.pipeline.schemas.registry.SchemaRegistryException;
 import org.scix.pipeline.schemas.status.JobStatus;
 import org.scix.pipeline.worker.WorkerConfig;
 
-/** Fault injection against the real broker and registry: broker crash and restart mid-burst, gateway restart mid-stream, registry down. */
+/** Fault injection against the real broker and registry: the only broker frozen mid-burst, gateway restart mid-stream, registry down. */
 @ExtendWith(KafkaStackExtension.class)
 class OutagesIT {
   private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{64}");
   private static final JobRequest JOB = new JobRequest(taskenum.SYMBOL3, null, null, null);
 
   @Test
-  void crashingTheBrokerDuringABurstLeavesEveryAcceptedJobTerminalExactlyOnce(KafkaStack stack) throws Exception {
+  void freezingTheOnlyBrokerDuringABurstLeavesEveryAcceptedJobTerminalExactlyOnce(KafkaStack stack) throws Exception {
     Assumptions.assumeTrue(stack.canRestartBroker(), "needs a broker this test owns: " + stack.description());
     try (Pipeline pipeline = new Pipeline(stack)) {
       pipeline.settings.put(GatewayConfig.SUBMIT_TIMEOUT, "3000");
@@ -82,16 +82,17 @@ class OutagesIT {
           });
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> accepted.size() >= 40);
-        // SIGKILL, not a clean stop: a single broker in controlled shutdown can drop the commit markers
-        // of a transaction it already confirmed (docs/status.md). The clean, rolling restart is
-        // FaultsClusterIT's, on three nodes, where leadership moves instead of vanishing.
-        stack.killBroker(1);
-        sleep(4000);
-        stack.startBroker(1);
+        // Kafka gone for 15 s: longer than the submit deadline, the worker's commit timeout and the
+        // status reader's metadata lookups. Frozen (SIGSTOP), not restarted: a lone node that restarts,
+        // cleanly or not, can drop the commit markers of a transaction it had confirmed (Kafka's
+        // behaviour, docs/status.md). Restarts are FaultsClusterIT's, on three nodes.
+        stack.pauseBroker(1);
+        sleep(15_000);
+        stack.resumeBroker(1);
         submitters.shutdown();
         assertThat(submitters.awaitTermination(3, TimeUnit.MINUTES)).isTrue();
 
-        System.out.printf("broker crash mid-burst: %d job(s) accepted, %d refused%n", accepted.size(), refusals.size());
+        System.out.printf("broker frozen mid-burst: %d job(s) accepted, %d refused%n", accepted.size(), refusals.size());
         // Calls that could not reach Kafka were answered in time, never left hanging: not accepted
         // (UNAVAILABLE), or, where the commit was sent but not confirmed, outcome unknown naming the job.
         assertThat(refusals).isNotEmpty().containsOnly(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED);
