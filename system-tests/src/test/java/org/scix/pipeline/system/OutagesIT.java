@@ -82,8 +82,8 @@ class OutagesIT {
           });
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> accepted.size() >= 40);
-        // Kafka gone for 15 s: longer than the submit deadline, the worker's commit timeout and the
-        // status reader's metadata lookups. Frozen (SIGSTOP), not restarted: a lone node that restarts,
+        // Kafka gone for 15 s: longer than the submit deadline and the worker's commit timeout, and
+        // past the consumers' session timeout. Frozen (SIGSTOP), not restarted: a lone node that restarts,
         // cleanly or not, can drop the commit markers of a transaction it had confirmed (Kafka's
         // behaviour, docs/status.md). Restarts are FaultsClusterIT's, on three nodes.
         stack.pauseBroker(1);
