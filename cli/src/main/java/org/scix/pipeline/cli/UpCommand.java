@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.TopicSettings;
@@ -68,7 +69,8 @@ final class UpCommand implements Callable<Integer> {
   @Option(names = "--dir", description = "Where logs and data go (default .pipeline/run-<time>).")
   Path dir;
 
-  private final List<ChildProcess> services = new ArrayList<>();
+  private final List<ChildProcess> services = new CopyOnWriteArrayList<>(); // the watch loop and the shutdown hook both read it
+  private volatile boolean stopping; // set by the shutdown hook: children exiting then is expected
 
   @Override
   public Integer call() throws Exception {
@@ -122,7 +124,7 @@ final class UpCommand implements Callable<Integer> {
     System.out.flush();
     while (true) {
       for (ChildProcess service : services) {
-        if (!service.isAlive()) {
+        if (!stopping && !service.isAlive()) {
           System.out.println("warning: " + service.logFile().getFileName() + " process exited; see " + service.logFile());
           services.remove(service);
           break;
@@ -146,6 +148,7 @@ final class UpCommand implements Callable<Integer> {
 
   /** Workers first (they drain), then the gateway, then the registry front, the registry and the broker. */
   private void stopAll(LocalStack stack, RegistryRootProxy proxy) {
+    stopping = true;
     System.out.println("stopping...");
     List<ChildProcess> reversed = new ArrayList<>(services);
     Collections.reverse(reversed);
