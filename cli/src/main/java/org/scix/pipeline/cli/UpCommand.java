@@ -84,6 +84,7 @@ final class UpCommand implements Callable<Integer> {
     }
     System.out.println("starting in " + runDir);
     LocalStack stack = LocalStack.start(runDir, brokers, kafkaPort, 0);
+    stack.unregisterShutdownHooks(); // stopped last by stopAll, once workers and gateway are done with it
     RegistryRootProxy proxy = new RegistryRootProxy("127.0.0.1", registryPort, stack.schemaRegistryUrl());
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stopAll(stack, proxy), "pipeline-down"));
     System.out.println("kafka     " + stack.bootstrapServers() + "   (log " + stack.broker().logFile() + ")");

@@ -124,6 +124,13 @@ public final class LocalKafkaBroker implements AutoCloseable {
     process.signal("CONT");
   }
 
+  /** Leaves stopping to the owner's own shutdown hook (see {@link ChildProcess#unregisterShutdownHook}). */
+  public synchronized void unregisterShutdownHook() {
+    if (process != null) {
+      process.unregisterShutdownHook();
+    }
+  }
+
   /** SIGTERM and wait: a clean broker shutdown. */
   public synchronized void stop() {
     if (process != null) {

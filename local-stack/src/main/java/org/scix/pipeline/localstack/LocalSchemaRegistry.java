@@ -61,6 +61,13 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     return took;
   }
 
+  /** Leaves stopping to the owner's own shutdown hook (see {@link ChildProcess#unregisterShutdownHook}). */
+  public synchronized void unregisterShutdownHook() {
+    if (process != null) {
+      process.unregisterShutdownHook();
+    }
+  }
+
   public synchronized void stop() {
     if (process != null) {
       process.stop();

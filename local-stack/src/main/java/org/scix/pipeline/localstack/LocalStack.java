@@ -165,6 +165,15 @@ public final class LocalStack implements KafkaStack {
     }
   }
 
+  /**
+   * For an owner that stops the stack itself, after what depends on it: without this, each node's
+   * own shutdown hook would stop it at once, while the owner's workers may still be draining into it.
+   */
+  public void unregisterShutdownHooks() {
+    brokers.forEach(LocalKafkaBroker::unregisterShutdownHook);
+    registry.unregisterShutdownHook();
+  }
+
   @Override
   public void close() {
     brokers.forEach(LocalKafkaBroker::stop);
