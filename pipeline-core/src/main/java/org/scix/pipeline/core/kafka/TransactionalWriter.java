@@ -186,11 +186,13 @@ public final class TransactionalWriter implements AutoCloseable {
 
   private void commit(Producer<String, Object> p) {
     long deadline = System.nanoTime() + commitOutcomeTimeout.toNanos();
+    TimeoutException timedOut = null;
     while (true) {
       try {
         p.commitTransaction();
         return;
       } catch (TimeoutException e) {
+        timedOut = e;
         // The commit request may have reached the coordinator; aborting now would guess. Retrying
         // commitTransaction waits for the same commit's result (KafkaProducer's documented contract).
         if (System.nanoTime() > deadline || !keepTrying.getAsBoolean()) {
@@ -201,6 +203,13 @@ public final class TransactionalWriter implements AutoCloseable {
         log.info("{}: commit timed out, waiting for its outcome: {}", transactionalId, e.getMessage());
         pause(50);
       } catch (RuntimeException e) {
+        if (timedOut != null) {
+          // The commit request may have reached the coordinator before this failure: fenced by a
+          // successor with our transactional id (whose initTransactions completes a prepared commit),
+          // or anything else, the transaction may have committed. Not "aborted".
+          discardProducer();
+          throw new OutcomeUnknown("the commit timed out, then failed (" + e + "); it may have committed", e);
+        }
         throw abort(e);
       }
     }

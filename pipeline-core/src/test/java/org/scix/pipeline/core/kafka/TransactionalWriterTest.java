@@ -113,6 +113,29 @@ class TransactionalWriterTest {
     assertThat(producer.history()).hasSize(1);
   }
 
+  /**
+   * A commit times out, then fails for good: fenced by a successor with this transactional id
+   * (whose initTransactions completes a commit the coordinator had prepared) or anything else.
+   * The transaction may have committed: the answer is outcome-unknown, never "aborted".
+   */
+  @Test
+  void aCommitThatTimedOutAndThenFailsIsOutcomeUnknownNotAbortedOrFenced() {
+    for (RuntimeException then : java.util.List.of(new ProducerFencedException("a successor took the transactional id"),
+        new KafkaException("broker hiccup"))) {
+      TransactionalWriter writer = writer(Duration.ofSeconds(5));
+      MockProducer<String, Object> first = producer;
+      first.commitTransactionException = new TimeoutException("coordinator slow");
+      Thread successor = new Thread(() -> {
+        sleep(200);
+        first.commitTransactionException = then;
+      });
+      successor.start();
+      assertThatThrownBy(() -> writer.write(TransactionalWriterTest::sendOne))
+          .isInstanceOf(TransactionalWriter.OutcomeUnknown.class).hasMessageContaining("may have committed");
+      assertThat(first.transactionAborted()).isFalse();
+    }
+  }
+
   private static void sleep(long millis) {
     try {
       Thread.sleep(millis);

@@ -12,15 +12,17 @@ final class Consumers {
   private Consumers() {}
 
   /**
-   * The group's committed offsets. Task and commit threads wake the poll thread up when they
-   * finish; a wakeup that lands just after a poll returned hits the next blocking call instead,
-   * this one, and it is simply asked again (a wakeup is used up by the call it interrupts).
+   * The group's committed offsets. Task and commit threads wake the poll thread up whenever they
+   * finish, so a wakeup may land on this call, any number of times: each is used up by the call it
+   * interrupts and the call is made again. Other failures (a timeout) are the caller's to handle.
    */
   static Map<TopicPartition, OffsetAndMetadata> committed(Consumer<?, ?> consumer, Set<TopicPartition> partitions) {
-    try {
-      return consumer.committed(partitions);
-    } catch (WakeupException e) {
-      return consumer.committed(partitions);
+    while (true) {
+      try {
+        return consumer.committed(partitions);
+      } catch (WakeupException e) {
+        // a job finished meanwhile: not a reason to give up reading the offsets
+      }
     }
   }
 }

@@ -41,6 +41,7 @@ final class DueCommits {
   private final long intervalNanos;
   private final int maxJobs;
   private InFlight inFlight; // poll thread only
+  private boolean inDoubt; // a commit's outcome is unknown and not settled yet: nothing is written until it is
   private long lastCutNanos = System.nanoTime() - Long.MAX_VALUE / 2;
 
   /** A batch handed to the commit thread, and how its transaction ended (null: committed). */
@@ -77,7 +78,7 @@ final class DueCommits {
     if (inFlight != null && inFlight.outcome().isDone()) {
       settle(inFlight);
     }
-    if (inFlight == null) {
+    if (inFlight == null && isSettled()) {
       long now = System.nanoTime();
       CommitBatch batch = jobs.due(maxJobs);
       boolean due = now - lastCutNanos >= intervalNanos || batch.finished().size() >= maxJobs;
@@ -91,6 +92,10 @@ final class DueCommits {
   /** Waits for the commit in flight, then commits everything due now and waits for that too (revocation: nothing is left behind). */
   void commitNow() {
     awaitInFlight();
+    if (!isSettled()) {
+      log.warn("a commit's outcome is still unknown; nothing more is committed before the partitions are handed back");
+      return;
+    }
     CommitBatch batch = jobs.due();
     if (!batch.isEmpty()) {
       start(batch, consumer.groupMetadata());
@@ -172,9 +177,32 @@ final class DueCommits {
       log.warn("cannot serialize the batch yet, will retry: {}", e.getMessage());
     } else if (failure instanceof TransactionalWriter.OutcomeUnknown e) {
       log.warn("transaction outcome unknown, settling it before writing again: {}", e.getMessage());
-      settleUnknownOutcome();
+      inDoubt = true;
+      isSettled();
     } else {
       throw failure; // fenced, or a bug: the loop stops
+    }
+  }
+
+  /**
+   * Whether no commit's outcome is in doubt, settling one that is first. Until it is settled, the
+   * records of its batch count as neither committed nor uncommitted: none is written again, and a
+   * partition that leaves meanwhile hands them back (its next owner reads what really committed).
+   * A failure to settle (Kafka unreachable, a timeout) is tried again next turn; fencing stops the loop.
+   */
+  private boolean isSettled() {
+    if (!inDoubt) {
+      return true;
+    }
+    try {
+      settleUnknownOutcome();
+      inDoubt = false;
+      return true;
+    } catch (TransactionalWriter.Fenced e) {
+      throw e;
+    } catch (RuntimeException e) {
+      log.warn("cannot settle the commit in doubt yet, will retry: {}", e.toString());
+      return false;
     }
   }
 

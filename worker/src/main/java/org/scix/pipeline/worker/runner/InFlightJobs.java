@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.scix.pipeline.worker.runner.CommitBatch.Announcement;
 import org.scix.pipeline.worker.runner.PartitionLedger.PartitionCommit;
@@ -35,14 +36,27 @@ final class InFlightJobs {
     this.processingDelayNanos = processingDelay.toNanos();
   }
 
-  /** Starts a partition from the group's committed offset and its metadata. */
-  void seed(TopicPartition partition, long committedOffset, String metadata) {
-    ledgers.computeIfAbsent(partition, p -> new PartitionLedger()).seed(committedOffset, metadata);
+  /** Starts a newly owned partition from the group's committed offset and its metadata ({@code null}: none committed). */
+  void seed(TopicPartition partition, OffsetAndMetadata committed) {
+    ledgers.put(partition, PartitionLedger.seededFrom(committed));
   }
 
-  /** Takes a received record; a job that must not run again ends here with nothing to write. */
+  /** Whether the partition was seeded since this worker took it: only then may it take records. */
+  boolean isSeeded(TopicPartition partition) {
+    return ledgers.containsKey(partition);
+  }
+
+  /**
+   * Takes a received record of a seeded partition; a job that must not run again ends here with nothing to write.
+   *
+   * @throws IllegalStateException if its partition was not seeded
+   */
   void add(JobExecution execution) {
-    String skip = ledgers.computeIfAbsent(execution.partition(), p -> new PartitionLedger()).add(execution);
+    PartitionLedger ledger = ledgers.get(execution.partition());
+    if (ledger == null) {
+      throw new IllegalStateException("record of " + execution.partition() + " taken before the partition was seeded");
+    }
+    String skip = ledger.add(execution);
     if (skip != null) {
       log.info("record {}@{} (job {}) skipped: {}", execution.partition(), execution.offset(), execution.jobId(), skip);
       execution.skip();
@@ -102,21 +116,27 @@ final class InFlightJobs {
    * request follows its job on the same partition, so a job not held here has already been
    * committed with its terminal status.
    *
-   * @return whether the job is held here
+   * @return the held records of the job (empty: it already committed)
    */
-  boolean cancel(TopicPartition partition, String jobId) {
-    boolean found = false;
+  List<JobExecution> cancel(TopicPartition partition, String jobId) {
+    List<JobExecution> targets = new ArrayList<>();
     PartitionLedger ledger = ledgers.get(partition);
     for (JobExecution execution : ledger == null ? List.<JobExecution>of() : ledger.held()) {
       if (execution.isJob() && execution.jobId().equals(jobId)) {
-        found = true;
+        targets.add(execution);
         if (!execution.isFinished() && !execution.isCancelled()) {
           log.info("job {} cancelled {}", jobId, execution.isRunning() ? "while running" : "before it started");
           execution.cancel();
         }
       }
     }
-    return found;
+    return targets;
+  }
+
+  /** Whether {@code partition} should take no more records for now ({@link PartitionLedger#isBacklogged}). */
+  boolean isBacklogged(TopicPartition partition) {
+    PartitionLedger ledger = ledgers.get(partition);
+    return ledger != null && ledger.isBacklogged();
   }
 
   /** Running jobs past their task's deadline (none for a task without one). */

@@ -2,6 +2,7 @@ package org.scix.pipeline.worker.runner;
 
 import io.opentelemetry.api.trace.SpanKind;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -35,6 +36,8 @@ final class JobExecution {
   private long dispatchedNanos; // poll thread only
   private volatile boolean abandoned;
   private volatile boolean cancelled;
+  private volatile boolean timedOut;
+  private volatile List<JobExecution> cancelTargets = List.of(); // a cancel record: the job records it cancelled
 
   // Poll thread only.
   private int announcedAttempt; // the last attempt whose Processing status is committed
@@ -105,8 +108,21 @@ final class JobExecution {
     return outcome;
   }
 
+  /**
+   * Ended. A cancel record ends only once the job it cancelled has: committing its offset as done
+   * earlier would tell the partition's next owner the cancel was dealt with while its job still
+   * runs (a task that ignores the interrupt), and that owner would run the job again without it.
+   */
   boolean isFinished() {
-    return outcome != null;
+    if (outcome == null) {
+      return false;
+    }
+    for (JobExecution target : cancelTargets) {
+      if (!target.isFinished()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Its task was handed to the pool and has not ended: it holds (or waits for) a task thread. */
@@ -134,9 +150,9 @@ final class JobExecution {
     return startedAtMillis;
   }
 
-  /** The task should stop: cancelled, or handed back to the group. */
+  /** The task should stop: cancelled, past its deadline, or handed back to the group. */
   boolean shouldStop() {
-    return cancelled || abandoned;
+    return cancelled || timedOut || abandoned;
   }
 
   boolean isCancelled() {
@@ -165,6 +181,11 @@ final class JobExecution {
     }
   }
 
+  /** This cancel record ends only once {@code targets} (the records of the job it cancelled) have. */
+  void cancels(List<JobExecution> targets) {
+    cancelTargets = List.copyOf(targets);
+  }
+
   /** Its job already ran (an earlier record of it, or this record before a restart): only its offset is committed. */
   void skip() {
     endSpan(null);
@@ -176,6 +197,7 @@ final class JobExecution {
    * no longer counts that thread, so a task that ignores the interrupt holds no slot.
    */
   void timeOut(Duration deadline) {
+    timedOut = true; // a task that polls isCancelled(), and the retry loop, stop too
     finish(Outcome.error("timed out after " + deadline.toMillis() + " ms", Math.max(1, latestAttempt)));
     if (task != null) {
       task.cancel(true);

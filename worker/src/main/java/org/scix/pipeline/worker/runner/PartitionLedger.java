@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 
 /**
  * One partition's records from its committed offset upward: plain logic, poll thread only.
@@ -16,18 +17,36 @@ import java.util.TreeSet;
  * in the offset's metadata ({@link CommitMetadata}), so a new owner skips them instead of running
  * them again. The same metadata carries the ids of recently committed jobs, to skip a second
  * record of the same job.
+ *
+ * <p>A ledger exists only once seeded from the group's committed offset and metadata: a partition
+ * that took records before would run its done offsets again.
  */
 final class PartitionLedger {
   private final ArrayDeque<JobExecution> held = new ArrayDeque<>(); // received, results not committed; offset order
   private CommitMetadata committed = CommitMetadata.empty();
-  private long committedOffset = -1; // unknown until seeded or the first record arrives
+  private long committedOffset = -1; // none committed yet: the first record received sets it
   private long nextExpected = -1; // one past the last offset received
+  private boolean metadataFull; // the last due() left finished records out: their done offsets did not fit
 
   /** What one transaction commits for this partition. */
   record PartitionCommit(List<JobExecution> finished, long nextOffset, String metadata, CommitMetadata after) {}
 
-  /** Starts from the group's committed offset and its metadata (at assignment). */
-  void seed(long offset, String metadata) {
+  /**
+   * Above this many held records a partition takes no more (its consumer pauses it): behind a job
+   * that never ends, what finishes after it cannot leave until it does.
+   */
+  static final int MAX_HELD = 10_000;
+
+  /** A ledger starting from the group's committed offset and its metadata; {@code null}: nothing committed yet. */
+  static PartitionLedger seededFrom(OffsetAndMetadata committed) {
+    PartitionLedger ledger = new PartitionLedger();
+    if (committed != null) {
+      ledger.seed(committed.offset(), committed.metadata());
+    }
+    return ledger;
+  }
+
+  private void seed(long offset, String metadata) {
     committedOffset = offset;
     committed = CommitMetadata.decode(metadata, offset);
   }
@@ -72,6 +91,15 @@ final class PartitionLedger {
     return held.size();
   }
 
+  /**
+   * Whether the partition should take no more records for now: it holds {@link #MAX_HELD}, or its
+   * last commit could not carry every finished record because their done offsets (split into
+   * ranges by jobs still running below them) no longer fit in the metadata.
+   */
+  boolean isBacklogged() {
+    return metadataFull || held.size() >= MAX_HELD;
+  }
+
   /** Whether a held record has ended and waits for its results to be committed. */
   boolean hasFinished() {
     for (JobExecution execution : held) {
@@ -99,6 +127,7 @@ final class PartitionLedger {
     for (int count = finished.size(); ; count--) {
       PartitionCommit commit = commitOf(finished.subList(0, count));
       if (count == 0 || commit.metadata().length() <= CommitMetadata.MAX_CHARS) {
+        metadataFull = count < finished.size();
         return commit;
       }
     }
@@ -117,9 +146,11 @@ final class PartitionLedger {
     TreeSet<Long> done = new TreeSet<>(committed.done());
     done.addAll(committing);
     TreeSet<Long> stillAbove = new TreeSet<>(done.tailSet(next, true));
+    // Only a record whose results are written marks its job done. A skipped second record of a
+    // job whose first still runs must not: a new owner would then skip the first one too.
     List<String> ids = new ArrayList<>();
     finished.forEach(execution -> {
-      if (execution.isJob()) {
+      if (execution.isJob() && execution.outcome().writes()) {
         ids.add(CommitMetadata.shortId(execution.jobId()));
       }
     });

@@ -22,14 +22,16 @@ final class Rebalance implements ConsumerRebalanceListener {
   private final Consumer<String, byte[]> consumer;
   private final InFlightJobs jobs;
   private final DueCommits committer;
+  private final PartitionSeeding seeding;
   private final BooleanSupplier running;
 
   Rebalance(LoopSettings settings, Consumer<String, byte[]> consumer, InFlightJobs jobs, DueCommits committer,
-      BooleanSupplier running) {
+      PartitionSeeding seeding, BooleanSupplier running) {
     this.settings = settings;
     this.consumer = consumer;
     this.jobs = jobs;
     this.committer = committer;
+    this.seeding = seeding;
     this.running = running;
   }
 
@@ -41,18 +43,25 @@ final class Rebalance implements ConsumerRebalanceListener {
     while (System.nanoTime() < deadline && jobs.hasStartedUnfinished(partitions) && !Thread.currentThread().isInterrupted()) {
       LockSupport.parkNanos(20_000_000);
     }
-    committer.commitNow(); // after the commit in flight ends: nothing of these partitions may be written once they are gone
-    int handedBack = jobs.handBack(partitions);
-    if (handedBack > 0) {
-      log.info("partitions {} revoked; handing back {} unfinished job(s)", partitions, handedBack);
+    try {
+      committer.commitNow(); // after the commit in flight ends: nothing of these partitions may be written once they are gone
+    } finally {
+      // Whatever happened, these records leave: kept, they would be written later for a partition another worker owns.
+      int handedBack = jobs.handBack(partitions);
+      if (handedBack > 0) {
+        log.info("partitions {} revoked; handing back {} unfinished or uncommitted record(s)", partitions, handedBack);
+      }
     }
   }
 
   @Override
   public void onPartitionsLost(Collection<TopicPartition> partitions) {
     log.warn("partitions {} lost; their jobs will run again on their new owner", partitions);
-    committer.awaitInFlight(); // its outcome must be taken back before these partitions can be assigned afresh
-    jobs.handBack(partitions);
+    try {
+      committer.awaitInFlight(); // its outcome must be taken back before these partitions can be assigned afresh
+    } finally {
+      jobs.handBack(partitions);
+    }
   }
 
   @Override
@@ -61,12 +70,13 @@ final class Rebalance implements ConsumerRebalanceListener {
       return;
     }
     log.info("worker {} assigned {}", settings.workerName(), partitions);
-    // Continue where the previous owner left off: the done offsets and recent job ids in the metadata.
-    Consumers.committed(consumer, new HashSet<>(partitions)).forEach((partition, offset) -> {
-      if (offset != null) {
-        jobs.seed(partition, offset.offset(), offset.metadata());
-      }
-    });
+    try {
+      seeding.seed(new HashSet<>(partitions));
+    } catch (RuntimeException e) {
+      // Not thrown into poll(): the partitions are assigned anyway, and each is seeded before it takes a record.
+      log.warn("cannot read the committed offsets of {} yet ({}); they are read again before their first record", partitions,
+          e.toString());
+    }
     if (!running.getAsBoolean()) {
       consumer.pause(partitions);
     }

@@ -33,13 +33,16 @@ record RetryingTaskRunner(TaskRegistry tasks, int maxAttempts, Duration backoff)
         if (execution.isCancelled()) {
           return cancelled(attempt);
         }
+        if (execution.shouldStop()) {
+          return Outcome.error("stopped: " + e.getMessage(), attempt); // timed out or handed back: its outcome is already set
+        }
         if (attempt >= maxAttempts) {
           return Outcome.deadLetter("gave up after " + attempt + " attempt(s): " + e.getMessage(), attempt);
         }
         long wait = backoff.toMillis() << Math.min(attempt - 1, 20);
         log.info("job {} attempt {} failed ({}); retrying in {} ms", execution.jobId(), attempt, e.getMessage(), wait);
-        if (!sleep(wait) || execution.isCancelled()) {
-          return execution.isCancelled() ? cancelled(attempt) : Outcome.error("interrupted while waiting to retry", attempt);
+        if (!sleep(wait) || execution.shouldStop()) { // cancelled, timed out or handed back: no further attempt
+          return execution.isCancelled() ? cancelled(attempt) : Outcome.error("stopped while waiting to retry", attempt);
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -46,6 +46,7 @@ public final class WorkerLoop implements Runnable {
   private final Executor commitThread;
   private final WorkerMetrics metrics;
   private final InFlightJobs jobs;
+  private final PartitionSeeding seeding;
   private final AtomicBoolean running;
   private volatile boolean ready;
   private volatile boolean stopped;
@@ -60,6 +61,7 @@ public final class WorkerLoop implements Runnable {
       JobDecoder decoder, RetryingTaskRunner runner, Executor taskThreads, Executor commitThread, WorkerMetrics metrics) {
     this.settings = settings;
     this.jobs = new InFlightJobs(settings.processingDelay());
+    this.seeding = new PartitionSeeding(consumer, jobs);
     this.running = running;
     this.inputTopic = inputTopic;
     this.consumer = consumer;
@@ -129,7 +131,7 @@ public final class WorkerLoop implements Runnable {
   /** Creates the producer (fencing a predecessor) and joins the group. */
   void open() {
     batches.init();
-    consumer.subscribe(List.of(inputTopic), new Rebalance(settings, consumer, jobs, committer, running::get));
+    consumer.subscribe(List.of(inputTopic), new Rebalance(settings, consumer, jobs, committer, seeding, running::get));
     ready = true;
   }
 
@@ -147,9 +149,10 @@ public final class WorkerLoop implements Runnable {
     return jobs.runningTasks() > 0 || committer.isCommitting() || !jobs.due().isEmpty();
   }
 
+  /** What a poll returned, of partitions seeded from the group's committed offsets ({@link PartitionSeeding}). */
   private Iterable<ConsumerRecord<String, byte[]>> poll() {
     try {
-      return consumer.poll(Duration.ofMillis(jobs.size() > 0 ? 50 : 200));
+      return seeding.seeded(consumer.poll(Duration.ofMillis(jobs.size() > 0 ? 50 : 200)));
     } catch (WakeupException e) {
       return List.of(); // a job finished, or stop() was called
     }
@@ -167,9 +170,11 @@ public final class WorkerLoop implements Runnable {
       JobExecution execution = decoder.decode(record);
       jobs.add(execution); // held (in offset order) before a cancel later in this poll looks for it
       if (execution.isControl()) {
-        if (!jobs.cancel(execution.partition(), execution.jobId())) {
+        List<JobExecution> targets = jobs.cancel(execution.partition(), execution.jobId());
+        if (targets.isEmpty()) {
           log.info("cancel of job {} ignored: it already finished", execution.jobId());
         }
+        execution.cancels(targets); // committed no earlier than the job it cancels
       } else if (execution.isJob() && !execution.isFinished() && cancelRequested.contains(execution.jobId())) {
         log.info("job {} cancelled before it started", execution.jobId());
         execution.cancel();
@@ -213,8 +218,9 @@ public final class WorkerLoop implements Runnable {
 
   /**
    * Pauses a partition, not all, once it holds {@code waitingPerPartition} jobs that wait for a
-   * task thread; resumes it at half that. Busy task threads do not stop polling: cancel requests
-   * keep arriving, and a busy partition does not hold back the others.
+   * task thread, or is backlogged behind a job that does not end ({@link PartitionLedger#isBacklogged});
+   * resumes it at half that and once it is not. Busy task threads do not stop polling: cancel
+   * requests keep arriving, and a busy partition does not hold back the others.
    */
   private void applyFlowControl() {
     if (!running.get()) {
@@ -226,9 +232,10 @@ public final class WorkerLoop implements Runnable {
     Map<TopicPartition, Integer> waitingByPartition = jobs.waitingByPartition();
     for (TopicPartition partition : consumer.assignment()) {
       int waiting = waitingByPartition.getOrDefault(partition, 0);
-      if (!paused.contains(partition) && waiting >= settings.waitingPerPartition()) {
+      boolean backlogged = jobs.isBacklogged(partition);
+      if (!paused.contains(partition) && (waiting >= settings.waitingPerPartition() || backlogged)) {
         pause.add(partition);
-      } else if (paused.contains(partition) && waiting <= settings.waitingPerPartition() / 2) {
+      } else if (paused.contains(partition) && waiting <= settings.waitingPerPartition() / 2 && !backlogged) {
         resume.add(partition);
       }
     }

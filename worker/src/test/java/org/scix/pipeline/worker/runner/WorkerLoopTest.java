@@ -26,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -38,6 +39,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -72,7 +74,7 @@ class WorkerLoopTest {
   private static final LoopSettings SETTINGS = new LoopSettings(4, 8, Duration.ofSeconds(1), Duration.ofMillis(200),
       Map.of(taskenum.SYMBOL1, Duration.ofMillis(300)), "worker-test");
 
-  private MockConsumer<String, byte[]> consumer = new MockConsumer<>("earliest");
+  private TestConsumer consumer = new TestConsumer();
   private final List<RefusingProducer> producers = new ArrayList<>(); // a new one after each replacement
   private RefusingProducer producer;
   private final Map<byte[], Object> serialized = Collections.synchronizedMap(new IdentityHashMap<>()); // value bytes -> record
@@ -83,6 +85,7 @@ class WorkerLoopTest {
   private final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
   private final Map<String, Long> offsets = new HashMap<>();
   private final Set<String> ignoringInterrupts = ConcurrentHashMap.newKeySet();
+  private final Set<String> pollingIsCancelled = ConcurrentHashMap.newKeySet();
   private volatile boolean releaseStuckTasks;
   private WorkerLoop loop;
 
@@ -114,6 +117,9 @@ class WorkerLoopTest {
       runs.computeIfAbsent(context.jobId(), id -> new AtomicInteger()).incrementAndGet();
       while (ignoringInterrupts.contains(context.jobId()) && !releaseStuckTasks) {
         Thread.onSpinWait(); // a task that never looks at interrupts or isCancelled()
+      }
+      while (pollingIsCancelled.contains(context.jobId()) && !context.isCancelled() && !releaseStuckTasks) {
+        Thread.onSpinWait(); // a task that ignores interrupts but stops once isCancelled()
       }
       AtomicInteger failures = failuresLeft.get(context.jobId());
       if (failures != null && failures.getAndDecrement() > 0) {
@@ -441,7 +447,7 @@ class WorkerLoopTest {
    * that turn must return.
    */
   private HangingCommit startWithAHangingCommitOfAJobOn(TopicPartition partition, ExecutorService commitThread) {
-    consumer = new MockConsumer<>("earliest");
+    consumer = new TestConsumer();
     offsets.clear();
     startLoop(SETTINGS, commitThread);
     consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
@@ -537,6 +543,225 @@ class WorkerLoopTest {
     assertThat(committedOffsets()).containsEntry(P0, 2L);
   }
 
+
+  // --- Guarantees under faults: each test below failed before its fix ---
+
+  /**
+   * Two replicas raced on one idempotency key: the job's second record is skipped while its first
+   * still runs. The skip must not mark the job done, or when the partition changes owner the new
+   * owner skips the first record too and the job never runs.
+   */
+  @Test
+  void aSkippedSecondRecordOfARunningJobDoesNotMarkItDoneForTheNextOwner() {
+    String a = job(P0);
+    redeliver(P0, a);
+    loop.turn(); // a starts; its second record is skipped and committed as a done offset
+    assertThat(committedMetadata(P0)).startsWith("v1|d=1|");
+
+    restartOn(P0); // the worker dies while a runs
+    redeliver(P0, a);
+    redeliver(P0, a);
+    taskThreads.clear();
+    loop.turn();
+
+    assertThat(taskThreads).hasSize(1);
+    taskThreads.get(0).run();
+    loop.turn();
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(a);
+    assertThat(committedOffsets()).containsEntry(P0, 2L);
+  }
+
+  /**
+   * Task and commit threads wake the poll thread at any moment, also while the listener reads the
+   * group's committed offsets at assignment. However many wakeups land there, the partition starts
+   * from its committed metadata: a done offset does not run again.
+   */
+  @Test
+  void wakeupsWhileAPartitionIsAssignedDoNotMakeItRunDoneOffsetsAgain() {
+    takeOverWithDoneOffset1(3, WakeupException::new);
+    String a = job(P0);
+    String b = job(P0); // offset 1: done before this worker took the partition
+    loop.turn();
+    loop.turn();
+
+    assertThat(taskThreads).hasSize(1);
+    assertThat(runsOf(b)).isZero();
+    taskThreads.get(0).run();
+    loop.turn();
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(a);
+  }
+
+  /**
+   * The committed offsets cannot be read at assignment (a timeout): the partition is assigned
+   * anyway, takes no record until it could read them, and then skips its done offsets.
+   */
+  @Test
+  void aPartitionWhoseCommittedOffsetsCannotBeReadYetTakesNoRecordUntilTheyAre() {
+    takeOverWithDoneOffset1(2, () -> new TimeoutException("coordinator slow"));
+    String a = job(P0);
+    String b = job(P0);
+    loop.turn(); // its records are put back: the offsets still cannot be read
+    assertThat(taskThreads).isEmpty();
+    assertThat(consumer.position(P0)).isZero();
+    offsets.put(P0.toString(), 0L); // MockConsumer does not fetch again after a seek: the test does
+    redeliver(P0, a);
+    redeliver(P0, b);
+    loop.turn();
+    loop.turn();
+
+    assertThat(taskThreads).hasSize(1);
+    assertThat(runsOf(b)).isZero();
+    taskThreads.get(0).run();
+    loop.turn();
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(a);
+  }
+
+  /** A fresh worker takes P0, whose group says offset 1 is done; the next {@code failures} reads of the committed offsets fail. */
+  private void takeOverWithDoneOffset1(int failures, Supplier<RuntimeException> failure) {
+    consumer = new TestConsumer();
+    offsets.clear();
+    startLoop(SETTINGS);
+    consumer.commitSync(Map.of(P0, new OffsetAndMetadata(0, "v1|d=1|j=")));
+    consumer.updateBeginningOffsets(Map.of(P0, 0L));
+    consumer.failCommittedReads(failures, failure);
+    try {
+      consumer.rebalance(List.of(P0));
+    } catch (WakeupException | TimeoutException e) {
+      // what the listener throws, poll() throws: the loop takes a wakeup for "nothing polled" (a timeout would stop it)
+    }
+  }
+
+  /**
+   * A partition is revoked while its commit hangs; the commit then times out (outcome unknown)
+   * and cannot be settled yet (the committed offsets cannot be read). The records of that commit
+   * must leave with the partition, not be written again later: the commit did happen.
+   */
+  @Test
+  void aRevocationWhileACommitIsInDoubtNeverWritesItsResultsAgain() throws Exception {
+    withAHangingCommitOfAJobOn(P1, hanging -> {
+      int producersBefore = producers.size();
+      producer.commitTransactionException = new TimeoutException("coordinator did not answer");
+      consumer.commitSync(Map.of(P1, new OffsetAndMetadata(1))); // ... but it did commit
+      consumer.failCommittedReads(1, () -> new TimeoutException("coordinator slow")); // settling fails for now
+      CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS).execute(hanging.gate()::countDown);
+
+      try {
+        consumer.rebalance(List.of(P0)); // P1 revoked: waits for the hanging commit, whose outcome is then unknown
+      } catch (RuntimeException e) {
+        // what escapes the listener, poll() throws
+      }
+      assertThat(producers).hasSize(producersBefore + 1); // replaced: the outcome was being settled
+      for (int i = 0; i < 3; i++) {
+        loop.turn();
+      }
+      assertThat(terminalStatuses()).isEmpty(); // the in-doubt results were not written a second time
+    });
+  }
+
+  /**
+   * A cancel reaches a running job that ignores the interrupt. The cancel record must not be
+   * committed as done while the job still runs: when the partition changes owner, the new owner
+   * sees the cancel again and the job never ends Success.
+   */
+  @Test
+  void aCancelOfARunningJobIsNotCommittedBeforeItSoTheNextOwnerHonoursIt() throws Exception {
+    String a = job(P0);
+    ignoringInterrupts.add(a);
+    loop.turn();
+    Thread running = new Thread(taskThreads.get(0));
+    running.start();
+    await().atMost(Duration.ofSeconds(5)).until(() -> runsOf(a) == 1);
+    cancel(P0, a);
+    loop.turn(); // the cancel reaches a, which keeps running
+    loop.turn();
+    assertThat(committedMetadata(P0)).startsWith("v1|d=|"); // the cancel's offset is not done
+
+    restartOn(P0); // the worker dies; a new owner takes the partition
+    redeliver(P0, a);
+    cancel(P0, a);
+    taskThreads.clear();
+    loop.turn();
+
+    assertThat(taskThreads).isEmpty(); // cancelled before it started
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId, JobStatus::getErrorReason).containsExactly(tuple(a, "cancelled"));
+  }
+
+  /** A task past its deadline is told to stop: one that polls isCancelled() ends, and its thread is freed. */
+  @Test
+  void aTaskPastItsDeadlineIsToldToStop() throws Exception {
+    startAssigned(new LoopSettings(1, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(taskenum.SYMBOL1, Duration.ofMillis(100)),
+        "worker-test"));
+    String slow = job(P0);
+    pollingIsCancelled.add(slow);
+    loop.turn();
+    Thread thread = new Thread(taskThreads.get(0));
+    thread.start();
+    Thread.sleep(300);
+    loop.turn(); // timed out
+
+    thread.join(5000);
+    assertThat(thread.isAlive()).isFalse();
+    assertThat(statuses(slow)).last().extracting(JobStatus::getErrorReason).isEqualTo("timed out after 100 ms");
+  }
+
+  /**
+   * Behind a job that never ends, done offsets split into ranges until the commit metadata is
+   * full: the partition is paused (it holds what it has, bounded) and resumes once the job ends.
+   */
+  @Test
+  void aPartitionWhoseDoneOffsetsNoLongerFitIsPausedUntilTheJobsBelowThemEnd() {
+    startAssigned(new LoopSettings(2000, 4000, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), "worker-test"));
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 2000; i++) {
+      ids.add(job(P0));
+    }
+    loop.turn();
+    for (int i = 1; i < 2000; i += 2) {
+      taskThreads.get(i).run(); // every second job ends: 1000 separate done ranges
+    }
+    loop.turn();
+    loop.turn();
+    assertThat(committedMetadata(P0).length()).isLessThanOrEqualTo(CommitMetadata.MAX_CHARS);
+    assertThat(consumer.paused()).containsExactly(P0);
+
+    for (int i = 0; i < 2000; i += 2) {
+      taskThreads.get(i).run();
+    }
+    for (int i = 0; i < 4; i++) {
+      loop.turn();
+    }
+    assertThat(terminalStatuses()).hasSize(2000);
+    assertThat(consumer.paused()).isEmpty();
+  }
+
+  private int runsOf(String jobId) {
+    AtomicInteger count = runs.get(jobId);
+    return count == null ? 0 : count.get();
+  }
+
+  /** MockConsumer whose next reads of the committed offsets can be made to fail, as a wakeup or a slow coordinator would. */
+  private static final class TestConsumer extends MockConsumer<String, byte[]> {
+    private final AtomicInteger failingReads = new AtomicInteger();
+    private volatile Supplier<RuntimeException> failure;
+
+    TestConsumer() {
+      super("earliest");
+    }
+
+    void failCommittedReads(int count, Supplier<RuntimeException> with) {
+      failure = with;
+      failingReads.set(count);
+    }
+
+    @Override
+    public synchronized Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions) {
+      if (failingReads.getAndDecrement() > 0) {
+        throw failure.get();
+      }
+      return super.committed(partitions);
+    }
+  }
+
   /** Input values are job ids; the test deserializer turns one into a SYMBOL1 job. */
   private static Deserializer<TemplateInput> jobsById() {
     return (topic, data) -> TemplateInput.newBuilder()
@@ -564,7 +789,7 @@ class WorkerLoopTest {
   private void restartOn(TopicPartition partition) {
     Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
     producers.stream().flatMap(p -> p.consumerGroupOffsetsHistory().stream()).forEach(commit -> commit.values().forEach(committed::putAll));
-    consumer = new MockConsumer<>("earliest");
+    consumer = new TestConsumer();
     startLoop(SETTINGS);
     consumer.commitSync(Map.of(partition, committed.get(partition)));
     consumer.updateBeginningOffsets(Map.of(partition, 0L));
