@@ -53,6 +53,7 @@ import org.scix.pipeline.gateway.status.OwnPendings;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewLoader;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
+import org.scix.pipeline.gateway.submit.RetiredLanes;
 import org.scix.pipeline.gateway.submit.SubmitterSettings;
 import org.scix.pipeline.schemas.SeedSchemas;
 import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
@@ -101,6 +102,8 @@ public final class Gateway implements AutoCloseable {
     serdes = new PipelineSerdes(config.kafka());
     SchemalessAvroCodec<TemplateInput> codec = requestCodec();
     TopicAdmin.ensureTopics(config.kafka(), config.topics(), Duration.ofSeconds(30));
+
+    RetiredLanes.fence(config.kafka(), config.instanceId(), config.submitLanes(), Duration.ofSeconds(30));
 
     RecordValueSerializer values = serdes.recordValues();
     SubmitterSettings submitting = new SubmitterSettings(config.instanceId(), config.submitTimeout(),

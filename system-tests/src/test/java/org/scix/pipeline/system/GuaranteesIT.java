@@ -4,6 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.KafkaException;
+import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.gateway.submit.JobSubmitter;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -47,6 +60,9 @@ class GuaranteesIT {
   private static final JobRequest SYMBOL1 = new JobRequest(taskenum.SYMBOL1, null, null, "2024-01-01");
   private static final JobRequest SYMBOL2 = new JobRequest(taskenum.SYMBOL2, null, null, "2024-01-01");
   private static final JobRequest SYMBOL3 = new JobRequest(taskenum.SYMBOL3, null, null, null);
+
+  private static final String DASHBOARD_TOKEN = "a-test-token-of-some-length";
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final List<AutoCloseable> resources = new ArrayList<>();
   private Pipeline pipeline;
@@ -195,6 +211,78 @@ class GuaranteesIT {
           .containsExactly(JobState.Pending, JobState.Processing, JobState.Success);
     }
     assertThat(pipeline.statusEvents()).filteredOn(e -> JobStates.isTerminal(e.getStatus())).hasSize(jobs.size());
+  }
+
+  /**
+   * Replays of one dead letter that race (a double click, two replicas, a retry after a timeout)
+   * make one job: its id is derived from the dead letter, so the worker runs it once. Before, each
+   * replay made a job of its own.
+   */
+  @Test
+  void concurrentReplaysOfOneDeadLetterOnTwoReplicasRunOneJob(KafkaStack stack) throws Exception {
+    pipeline(stack).startWorker("replay-w", Map.of("TASK_SYMBOL2", "flaky", WorkerConfig.MAX_ATTEMPTS, "1"));
+    pipeline.settings.put(GatewayConfig.DASHBOARD_TOKEN, DASHBOARD_TOKEN);
+    Gateway first = pipeline.startGateway("replay-gw-1");
+    Gateway second = pipeline.startGateway("replay-gw-2");
+    JobUpdate failed = client(first).submitAndFollow(SYMBOL2, null, u -> { });
+    assertThat(failed.status()).isEqualTo(statusenum.Error);
+    HttpClient http = HttpClient.newHttpClient();
+    String ref = await().atMost(Duration.ofSeconds(30)).until(() -> deadLetterRef(http, first, failed.jobId()), r -> r != null);
+
+    List<CompletableFuture<HttpResponse<String>>> replays = new ArrayList<>();
+    for (Gateway gateway : List.of(first, second, first, second)) {
+      replays.add(http.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.dashboardPort()
+          + "/api/dead-letters/" + ref + "/replay")).header("X-Dashboard-Token", DASHBOARD_TOKEN)
+          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString()));
+    }
+    Set<String> replayedAs = new HashSet<>();
+    for (CompletableFuture<HttpResponse<String>> replay : replays) {
+      HttpResponse<String> answer = replay.get(30, TimeUnit.SECONDS);
+      assertThat(answer.statusCode()).as(answer.body()).isIn(200, 409); // 409: already replayed
+      if (answer.statusCode() == 200) {
+        replayedAs.add(JSON.readTree(answer.body()).get("replayed_as").asText());
+      }
+    }
+
+    assertThat(replayedAs).hasSize(1);
+    String replay = replayedAs.iterator().next();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(pipeline.statusEvents(replay)).filteredOn(e -> JobStates.isTerminal(e.getStatus())).hasSize(1));
+    Thread.sleep(2000); // a second run, had there been one, would have ended by now
+    assertThat(pipeline.statusEvents(replay)).filteredOn(e -> JobStates.isTerminal(e.getStatus())).hasSize(1);
+  }
+
+  private static String deadLetterRef(HttpClient http, Gateway gateway, String jobId) throws Exception {
+    HttpResponse<String> list = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.dashboardPort()
+        + "/api/dead-letters")).build(), HttpResponse.BodyHandlers.ofString());
+    for (var letter : JSON.readTree(list.body()).get("dead_letters")) {
+      if (jobId.equals(letter.get("key").asText())) {
+        return letter.get("ref").asText();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A replica restarted with fewer SUBMIT_LANES starts no producer for its old higher lanes; a
+   * zombie of its previous process must not be able to commit with them. Before, it could.
+   */
+  @Test
+  void aGatewayStartedWithFewerLanesFencesTheTransactionalIdsOfItsRetiredLanes(KafkaStack stack) throws Exception {
+    pipeline(stack);
+    Map<String, Object> config = new HashMap<>(pipeline.kafka().clientConfig());
+    config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, JobSubmitter.transactionalId("lanes-gw", 2));
+    try (KafkaProducer<String, byte[]> zombie = new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer())) {
+      zombie.initTransactions();
+      zombie.beginTransaction();
+      zombie.send(new ProducerRecord<>(pipeline.topic("OUTPUT_TOPIC"), "zombie", new byte[0])).get();
+
+      pipeline.settings.put(GatewayConfig.SUBMIT_LANES, "1");
+      pipeline.startGateway("lanes-gw");
+
+      assertThatThrownBy(zombie::commitTransaction).isInstanceOf(KafkaException.class);
+    }
+    assertThat(pipeline.records(pipeline.topic("OUTPUT_TOPIC"))).isEmpty();
   }
 
   private static String header(ConsumerRecord<String, byte[]> record, String name) {

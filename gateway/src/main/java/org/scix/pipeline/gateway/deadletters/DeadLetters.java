@@ -25,9 +25,11 @@ import org.scix.pipeline.schemas.input.statusenum;
  * Discard append a marker (null value, header {@value #ACTION}) keyed like the record; listing
  * folds the markers in.
  *
- * <p>Replay submits the record's job again as a <em>new</em> job (new id, {@code replay_of} on its
+ * <p>Replay submits the record's job again as a <em>new</em> job ({@code replay_of} on its
  * Pending), in the same transaction as the "replayed" marker: the dead-lettered job keeps its one
- * terminal status, and the marker exists exactly when the new job does.
+ * terminal status, and the marker exists exactly when the new job does. The new job's id is
+ * derived from the dead letter ({@link JobIds#forReplay}), so replays that race (a double click,
+ * two replicas, a retry after a timeout) make one job: the worker runs one record of a job id once.
  */
 public final class DeadLetters {
   public static final String ACTION = "dlt.action";
@@ -78,7 +80,7 @@ public final class DeadLetters {
       throw new IllegalArgumentException("dead letter " + ref + " is not a job this gateway can decode; it cannot be replayed");
     }
     TemplateInput original = decode(fold.letters().get(ref));
-    String newJobId = JobIds.random();
+    String newJobId = JobIds.forReplay(topic, ref, fold.letters().get(ref).timestamp());
     TemplateInput job = TemplateInput.newBuilder(original).setHash(newJobId).setId(null).setStatus(statusenum.Pending).build();
     ProducerRecord<String, Object> marker = marker(letter, "replayed");
     marker.headers().add(REPLAYED_AS, newJobId.getBytes(StandardCharsets.UTF_8));

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
@@ -189,7 +190,12 @@ public final class JobSubmitter implements AutoCloseable {
    * @throws JobTooLargeException if the job's record is larger than Kafka takes (nothing is queued)
    */
   public CompletableFuture<Void> submitKeyed(String jobId, TemplateInput job, String traceparent) {
-    CompletableFuture<Void> answer = unconfirmed.computeIfAbsent(jobId, id -> enqueueJob(id, job, traceparent));
+    return joiningInFlight(jobId, () -> enqueueJob(jobId, job, traceparent));
+  }
+
+  /** The submission of {@code jobId} already on its way from this replica, or a new one. */
+  private CompletableFuture<Void> joiningInFlight(String jobId, Supplier<CompletableFuture<Void>> submit) {
+    CompletableFuture<Void> answer = unconfirmed.computeIfAbsent(jobId, id -> submit.get());
     answer.whenComplete((ok, error) -> unconfirmed.remove(jobId, answer));
     return answer;
   }
@@ -199,12 +205,18 @@ public final class JobSubmitter implements AutoCloseable {
     return enqueue(new Submission(jobId, "submitted (task " + job.getTask() + ")", jobRecords(jobId, job, traceparent, pending), pending));
   }
 
-  /** The job, its Pending, and {@code alsoWrite} (the dead-letter topic's "replayed" marker) in one transaction. */
+  /**
+   * The job, its Pending, and {@code alsoWrite} (the dead-letter topic's "replayed" marker) in one
+   * transaction. The id is derived from the dead letter: a replay while another of the same dead
+   * letter is on its way joins that one, as a keyed submission does.
+   */
   public CompletableFuture<Void> submitReplay(String jobId, TemplateInput job, String replayOf, ProducerRecord<String, Object> alsoWrite) {
-    JobStatus pending = pending(jobId, job, null, replayOf);
-    List<ProducerRecord<String, Object>> records = new ArrayList<>(jobRecords(jobId, job, null, pending));
-    records.add(alsoWrite);
-    return enqueue(new Submission(jobId, "submitted as a replay of " + replayOf, records, pending));
+    return joiningInFlight(jobId, () -> {
+      JobStatus pending = pending(jobId, job, null, replayOf);
+      List<ProducerRecord<String, Object>> records = new ArrayList<>(jobRecords(jobId, job, null, pending));
+      records.add(alsoWrite);
+      return enqueue(new Submission(jobId, "submitted as a replay of " + replayOf, records, pending));
+    });
   }
 
   /** Writes one record (a dead-letter marker) through the submit transactions. */

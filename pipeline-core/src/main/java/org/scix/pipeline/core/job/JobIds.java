@@ -28,9 +28,22 @@ public final class JobIds {
    * finds the job, and a repeat after two window lengths always makes a new one.
    */
   public static String forIdempotencyKey(String key, long window) {
+    return sha256("idempotency-key:" + window + ":" + key);
+  }
+
+  /**
+   * The id of the job that replays one dead letter ({@code ref} on {@code deadLetterTopic}, written
+   * at {@code timestamp}): every replay of it, on any replica, makes the same job, so a repeated or
+   * concurrent replay cannot run it twice. The timestamp keeps a recreated topic's refs apart.
+   */
+  public static String forReplay(String deadLetterTopic, String ref, long timestamp) {
+    return sha256("replay:" + deadLetterTopic + ":" + ref + ":" + timestamp);
+  }
+
+  private static String sha256(String text) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      return HexFormat.of().formatHex(sha.digest(("idempotency-key:" + window + ":" + key).getBytes(StandardCharsets.UTF_8)));
+      return HexFormat.of().formatHex(sha.digest(text.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
