@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.Random;
 import org.scix.pipeline.bench.Services.Service;
 import org.scix.pipeline.bench.chaos.HistoryCheck;
-import org.scix.pipeline.bench.chaos.SteadyLoad;
+import org.scix.pipeline.bench.chaos.MixedLoad;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
@@ -20,21 +20,33 @@ import org.scix.pipeline.localstack.Ports;
 import org.scix.pipeline.worker.WorkerConfig;
 
 /**
- * A chaos run: steady submissions through two gateways to two workers while a seeded random
- * schedule kills, pauses and restarts brokers, workers and gateways, one fault at a time; then the
- * whole history is checked ({@link HistoryCheck}). The same seed gives the same schedule.
+ * A chaos run: the mixed load ({@link MixedLoad}: plain, long, keyed, overdue, flaky, failing and
+ * cancelled jobs, Monitor calls and racing Replays) through two gateways to two workers, while a
+ * seeded random schedule kills, pauses and restarts brokers, workers and gateways and adds and
+ * removes a third worker, one fault at a time; then the whole history is checked ({@link HistoryCheck})
+ * against what every caller was told. The same seed gives the same schedule.
  */
 public final class ChaosRun {
   private static final String PREFIX = "chaos";
+  private static final String DASHBOARD_TOKEN = "chaos-run-dashboard-token";
+  /** Short, so keyed ids turn over and retention sweeps forget finished jobs during the run. */
+  private static final Duration IDEMPOTENCY_WINDOW = Duration.ofSeconds(30);
+  private static final Duration RETENTION = Duration.ofSeconds(60);
+  /** The task with a deadline: the load's overdue jobs run it for 6 s. */
+  private static final Duration SYMBOL2_DEADLINE = Duration.ofSeconds(2);
+  private static final String EXTRA_WORKER = "w-extra";
 
   private final KafkaStack stack;
   private final Random random;
+  private final long seed;
   private final List<String> injected = new ArrayList<>();
+  private int membershipChanges;
   private PrintStream out = System.out;
 
-  /** @param seed of the fault schedule: the same seed, the same faults at the same moments */
+  /** @param seed of the fault schedule and of the load's choices */
   public ChaosRun(KafkaStack stack, long seed) {
     this.stack = stack;
+    this.seed = seed;
     this.random = new Random(seed);
   }
 
@@ -44,46 +56,86 @@ public final class ChaosRun {
     Map<String, String> env = Services.topics(PREFIX, 8);
     env.put(TopicSettings.REPLICATION_FACTOR, Integer.toString(Math.min(3, stack.brokerCount())));
     env.put(GatewayConfig.SUBMIT_TIMEOUT, "4000");
-    env.put(WorkerConfig.SIMULATE_ALL_MS, "50");
+    env.put(GatewayConfig.IDEMPOTENCY_WINDOW, Long.toString(IDEMPOTENCY_WINDOW.toMillis()));
+    env.put(GatewayConfig.JOB_RETENTION, Long.toString(RETENTION.toMillis()));
+    env.put(GatewayConfig.DASHBOARD_ENABLED, "true");
+    env.put(GatewayConfig.DASHBOARD_TOKEN, DASHBOARD_TOKEN);
+    for (String task : List.of("SYMBOL1", "SYMBOL2", "SYMBOL3")) {
+      env.put(WorkerConfig.TASK_PREFIX + task, "scripted");
+    }
+    env.put(WorkerConfig.TASK_PREFIX + "SYMBOL2" + WorkerConfig.TASK_DEADLINE_SUFFIX, Long.toString(SYMBOL2_DEADLINE.toMillis()));
     env.put(WorkerConfig.GROUP_ID, PREFIX + "-workers");
     try (Services services = new Services(stack, logDir)) {
       List<Integer> gatewayPorts = List.of(Ports.free(), Ports.free());
+      List<Integer> dashboardPorts = List.of(Ports.free(), Ports.free());
       Map<String, Service> gateways = new HashMap<>();
       Map<String, Service> workers = new HashMap<>();
       for (int i = 0; i < 2; i++) {
-        gateways.put("gw-" + i, services.gateway("gw-" + i, gatewayPorts.get(i), env, "256m"));
+        gateways.put("gw-" + i, startGateway(services, env, i, gatewayPorts, dashboardPorts));
         workers.put("w-" + i, services.worker("w-" + i, env));
       }
-      SteadyLoad load = new SteadyLoad(gatewayPorts, 4, Duration.ofMillis(25)).start();
+      MixedLoad load = new MixedLoad(gatewayPorts, dashboardPorts, DASHBOARD_TOKEN, IDEMPOTENCY_WINDOW, 8, seed).start();
       long end = System.nanoTime() + duration.toNanos();
       while (System.nanoTime() < end) {
         sleep(3000 + random.nextInt(5000));
         if (System.nanoTime() >= end) {
           break;
         }
-        injectOne(services, env, gateways, workers, gatewayPorts);
+        injectOne(services, env, gateways, workers, gatewayPorts, dashboardPorts);
       }
       sleep(3000);
       load.close();
-      out.printf("chaos: %d fault(s) injected, %d job(s) acknowledged, %d call(s) refused, %d answered outcome-unknown; checking history%n",
-          injected.size(), load.acked().size(), load.refused(), load.inDoubt().size());
+      out.printf("chaos: %d fault(s) injected (%d worker membership change(s)), %d job(s) accepted, %d call(s) refused, "
+          + "%d answered outcome-unknown; checking history%n", injected.size(), membershipChanges, load.log().acceptedIds().size(),
+          load.log().refusedTotal(), load.log().inDoubt().size());
       Map<String, String> settings = new HashMap<>(env);
       settings.put(KafkaSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
       settings.put(KafkaSettings.REGISTRY_URL, stack.schemaRegistryUrl());
       KafkaSettings kafka = KafkaSettings.from(Settings.of(settings));
       TopicSettings topics = TopicSettings.from(Settings.of(settings));
-      return HistoryCheck.awaitSettled(() -> HistoryCheck.read(kafka, topics, load.acked()), Duration.ofMinutes(3));
+      return HistoryCheck.awaitSettled(() -> HistoryCheck.read(kafka, topics, load.log()), Duration.ofMinutes(3));
     }
+  }
+
+  /** What a run must have exercised for its clean history to mean something. */
+  private static final List<String> MUST_EXERCISE = List.of("keyed races accepted on both replicas", "cancels acknowledged",
+      "replay calls", "jobs retried", "jobs past their deadline", "dead letters on the topic", "jobs with Processing", "jobs cancelled",
+      "streams completed", "Monitor answers", "jobs forgotten by retention");
+
+  /** The features and fault paths this run never took (empty: all of them were exercised). */
+  public List<String> notExercised(HistoryCheck.Result result) {
+    List<String> missing = new ArrayList<>();
+    MUST_EXERCISE.forEach(name -> {
+      if (result.exercised().getOrDefault(name, 0) == 0) {
+        missing.add(name);
+      }
+    });
+    if (membershipChanges == 0) {
+      missing.add("worker membership changes");
+    }
+    return missing;
   }
 
   public List<String> injected() {
     return injected;
   }
 
+  /** Workers that joined or left the group (each a rebalance): kills, graceful stops, the extra worker coming and going. */
+  public int membershipChanges() {
+    return membershipChanges;
+  }
+
+  private static Service startGateway(Services services, Map<String, String> env, int index, List<Integer> gatewayPorts,
+      List<Integer> dashboardPorts) throws Exception {
+    Map<String, String> own = new HashMap<>(env);
+    own.put(GatewayConfig.DASHBOARD_PORT, Integer.toString(dashboardPorts.get(index)));
+    return services.gateway("gw-" + index, gatewayPorts.get(index), own, "256m");
+  }
+
   /** One fault, held for a random while, then healed. */
   private void injectOne(Services services, Map<String, String> env, Map<String, Service> gateways, Map<String, Service> workers,
-      List<Integer> gatewayPorts) throws Exception {
-    int kind = random.nextInt(stack.brokerCount() >= 3 ? 5 : 3);
+      List<Integer> gatewayPorts, List<Integer> dashboardPorts) throws Exception {
+    int kind = random.nextInt(stack.brokerCount() >= 3 ? 6 : 4);
     long hold = 3000 + random.nextInt(9000);
     switch (kind) {
       case 0 -> {
@@ -92,6 +144,7 @@ public final class ChaosRun {
         workers.get(name).process().kill();
         sleep(hold);
         workers.put(name, services.worker(name, env));
+        membershipChanges += 2;
       }
       case 1 -> {
         String name = "w-" + random.nextInt(2);
@@ -107,9 +160,21 @@ public final class ChaosRun {
         note("SIGKILL gateway %s, restart under its id after %d ms", name, hold);
         gateways.get(name).process().kill();
         sleep(hold);
-        gateways.put(name, services.gateway(name, gatewayPorts.get(index), env, "256m"));
+        gateways.put(name, startGateway(services, env, index, gatewayPorts, dashboardPorts));
       }
       case 3 -> {
+        // A worker joins or leaves while transactions are open: a cooperative rebalance moves partitions under load.
+        Service extra = workers.remove(EXTRA_WORKER);
+        if (extra == null) {
+          note("add worker %s", EXTRA_WORKER);
+          workers.put(EXTRA_WORKER, services.worker(EXTRA_WORKER, env));
+        } else {
+          note("stop worker %s (SIGTERM: drain and leave)", EXTRA_WORKER);
+          services.stop(extra);
+        }
+        membershipChanges++;
+      }
+      case 4 -> {
         int node = 1 + random.nextInt(stack.brokerCount());
         note("SIGKILL Kafka node %d, restart after %d ms", node, hold);
         stack.killBroker(node);

@@ -146,10 +146,10 @@ class FaultsClusterIT {
   }
 
   private static void assertClean(Pipeline pipeline, SteadyLoad load, String fault) throws InterruptedException {
-    HistoryCheck.Result result = HistoryCheck.awaitSettled(() -> HistoryCheck.read(pipeline.kafka(), pipeline.topics(), load.acked()), SETTLE);
-    System.out.printf("%s: %s; %d call(s) refused, %d answered outcome-unknown%n", fault, result.summary(), load.refused(),
-        load.inDoubt().size());
-    assertThat(load.acked()).as("jobs acknowledged around the fault").hasSizeGreaterThan(20);
+    HistoryCheck.Result result = HistoryCheck.awaitSettled(() -> HistoryCheck.read(pipeline.kafka(), pipeline.topics(), load.log()), SETTLE);
+    System.out.printf("%s: %s; %d call(s) refused, %d answered outcome-unknown%n", fault, result.summary(), load.log().refusedTotal(),
+        load.log().inDoubt().size());
+    assertThat(load.log().acceptedIds()).as("jobs acknowledged around the fault").hasSizeGreaterThan(20);
     assertThat(result.clean()).as(result.summary()).isTrue();
   }
 

@@ -3,130 +3,312 @@ package org.scix.pipeline.bench.chaos;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.scix.pipeline.core.config.KafkaSettings;
-import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.bench.chaos.CallerLog.Feature;
 import org.scix.pipeline.core.job.JobStates;
-import org.scix.pipeline.core.kafka.PipelineSerdes;
-import org.scix.pipeline.core.kafka.TopicReader;
-import org.scix.pipeline.schemas.output.TemplateOutput;
-import org.scix.pipeline.schemas.serde.ConfluentAvroDeserializer;
+import org.scix.pipeline.schemas.input.statusenum;
+import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 
 /**
- * Checks a run's whole history, as Jepsen's checkers do: what the topics hold against what callers
- * were answered. Counts jobs a caller saw Pending for that never ended (lost), jobs with more than
- * one terminal status (doubled), jobs whose last status is not terminal (stuck), a status that
- * moved backwards (backwards), and output records written more than once (duplicated outputs).
- * A job answered "outcome unknown" may be absent or end once; it is not counted lost.
+ * Checks a run's whole history, as Jepsen's checkers do: what the topics hold ({@link TopicHistory})
+ * against what every caller was told ({@link CallerLog}). Each defect class is counted on its own;
+ * any count above zero fails the run. A job answered "outcome unknown" may be absent or end once:
+ * it is not counted lost.
  */
 public final class HistoryCheck {
+  /** The defect classes, in report order. */
+  public static final List<String> DEFECTS = List.of(
+      "lost", // a caller was told Pending; the job never ended
+      "doubled", // more than one terminal status: it ran (or ended) twice
+      "stuck", // its last status on the topic is not terminal (a view rebuilt from the compacted topic would show it so)
+      "backwards", // a status moved back in topic order (a repeated Pending of a raced key or replay aside)
+      "forgotten unfinished", // a retention tombstone for a job that had not ended
+      "duplicated output", // one output record id written twice
+      "output without Success",
+      "Success without output", // every task of these loads writes one output, named after its job
+      "refused keyed job on the topics", // every call of a key was told "not accepted", yet its job exists
+      "Success after acknowledged cancel", // the cancel was acknowledged before the job first started
+      "replayed more than once", // one dead letter, more than one replay job
+      "stream went backwards",
+      "stream ended unlike the topic",
+      "Monitor disagrees with the topic");
+
   private HistoryCheck() {}
 
-  /** The counts, and a few job ids per kind of defect for the report. */
-  public record Result(int jobs, int acked, int lost, int doubled, int stuck, int backwards, int duplicatedOutputs,
+  /**
+   * @param defects count per defect class (every class present, zero when clean)
+   * @param exercised how much each feature and fault path was used: a clean run that exercised nothing proves nothing
+   */
+  public record Result(int jobs, int accepted, Map<String, Integer> defects, Map<String, Integer> exercised,
       Map<String, List<String>> examples) {
     public boolean clean() {
-      return lost + doubled + stuck + backwards + duplicatedOutputs == 0;
+      return defects.values().stream().allMatch(n -> n == 0);
+    }
+
+    public int count(String defect) {
+      return defects.getOrDefault(defect, 0);
     }
 
     public String summary() {
-      return String.format("%d job(s) on the topics, %d acknowledged: %d lost, %d doubled, %d stuck, %d backwards, "
-          + "%d duplicated output(s)%s", jobs, acked, lost, doubled, stuck, backwards, duplicatedOutputs,
-          examples.isEmpty() ? "" : "; e.g. " + examples);
+      StringBuilder out = new StringBuilder().append(jobs).append(" job(s) on the topics, ").append(accepted).append(" accepted: ");
+      List<String> parts = new ArrayList<>();
+      defects.forEach((defect, n) -> parts.add(n + " " + defect));
+      out.append(String.join(", ", parts));
+      if (!examples.isEmpty()) {
+        out.append("; e.g. ").append(examples);
+      }
+      return out.toString();
     }
   }
 
-  /** Checks the given history: status events in topic order, output record ids, and the acknowledged job ids. */
-  public static Result check(List<JobStatus> events, List<String> outputRecordIds, Set<String> acked) {
-    Map<String, List<JobStatus>> byJob = new HashMap<>();
-    events.forEach(e -> byJob.computeIfAbsent(e.getJobId(), id -> new ArrayList<>()).add(e));
-    Map<String, List<String>> examples = new HashMap<>();
-    int lost = 0;
-    for (String id : acked) {
-      List<JobStatus> history = byJob.getOrDefault(id, List.of());
-      if (history.stream().noneMatch(e -> JobStates.isTerminal(e.getStatus()))) {
-        lost++;
-        example(examples, "lost", id);
-      }
-    }
-    int doubled = 0;
-    int stuck = 0;
-    int backwards = 0;
-    for (Map.Entry<String, List<JobStatus>> job : byJob.entrySet()) {
-      List<JobStatus> history = job.getValue();
-      if (history.stream().filter(e -> JobStates.isTerminal(e.getStatus())).count() > 1) {
-        doubled++;
-        example(examples, "doubled", job.getKey());
-      }
-      if (!JobStates.isTerminal(history.get(history.size() - 1).getStatus())) {
-        stuck++;
-        example(examples, "stuck", job.getKey());
-      }
-      int highest = -1;
-      for (JobStatus event : history) {
-        int rank = JobStates.rank(event.getStatus());
-        if (rank < highest) {
-          backwards++;
-          example(examples, "backwards", job.getKey());
-          break;
-        }
-        highest = Math.max(highest, rank);
-      }
-    }
-    Map<String, Integer> outputs = new HashMap<>();
-    outputRecordIds.forEach(id -> outputs.merge(id, 1, Integer::sum));
-    int duplicated = 0;
-    for (Map.Entry<String, Integer> output : outputs.entrySet()) {
-      if (output.getValue() > 1) {
-        duplicated++;
-        example(examples, "duplicated output", output.getKey());
-      }
-    }
-    return new Result(byJob.size(), acked.size(), lost, doubled, stuck, backwards, duplicated, examples);
+  public static Result check(TopicHistory topics, CallerLog callers) {
+    Checker checker = new Checker(topics, callers);
+    checker.jobs();
+    checker.outputs();
+    checker.keyedRaces();
+    checker.cancels();
+    checker.replays();
+    checker.streams();
+    checker.monitors();
+    return new Result(topics.statuses().size(), callers.acceptedIds().size(), checker.defects, checker.exercised(), checker.examples);
   }
 
-  /** Reads the status and output topics to their ends and checks them. */
-  public static Result read(KafkaSettings kafka, TopicSettings topics, Set<String> acked) {
-    PipelineSerdes serdes = new PipelineSerdes(kafka);
-    ConfluentAvroDeserializer<JobStatus> statuses = serdes.deserializer(JobStatus.class);
-    ConfluentAvroDeserializer<TemplateOutput> outputs = serdes.deserializer(TemplateOutput.class);
-    List<JobStatus> events = new ArrayList<>();
-    List<String> outputIds = new ArrayList<>();
-    try (TopicReader reader = TopicReader.open(kafka, "history-check")) {
-      for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.status())) {
-        if (record.value() != null) {
-          events.add(statuses.deserialize(record.topic(), record.value()));
-        }
-      }
-    }
-    try (TopicReader reader = TopicReader.open(kafka, "history-check")) {
-      for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.output())) {
-        outputIds.add(outputs.deserialize(record.topic(), record.value()).getRecordId());
-      }
-    }
-    return check(events, outputIds, acked);
+  /** Reads the topics and checks them; see {@link #check}. */
+  public static Result read(org.scix.pipeline.core.config.KafkaSettings kafka, org.scix.pipeline.core.config.TopicSettings topics,
+      CallerLog callers) {
+    return check(TopicHistory.read(kafka, topics), callers);
   }
 
   /** Checks until no job is lost or stuck any more (the pipeline caught up), or until {@code timeout}; returns the last result. */
   public static Result awaitSettled(Supplier<Result> check, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     Result result = check.get();
-    while ((result.lost() > 0 || result.stuck() > 0) && System.nanoTime() < deadline) {
+    while ((result.count("lost") > 0 || result.count("stuck") > 0) && System.nanoTime() < deadline) {
       Thread.sleep(2000);
       result = check.get();
     }
     return result;
   }
 
-  private static void example(Map<String, List<String>> examples, String kind, String id) {
-    List<String> ids = examples.computeIfAbsent(kind, k -> new ArrayList<>());
-    if (ids.size() < 3) {
-      ids.add(id.length() > 16 ? id.substring(0, 16) : id);
+  private static final class Checker {
+    private final TopicHistory topics;
+    private final CallerLog callers;
+    private final Map<String, Integer> defects = new LinkedHashMap<>();
+    private final Map<String, List<String>> examples = new LinkedHashMap<>();
+
+    Checker(TopicHistory topics, CallerLog callers) {
+      this.topics = topics;
+      this.callers = callers;
+      DEFECTS.forEach(defect -> defects.put(defect, 0));
+    }
+
+    private void defect(String kind, String jobId) {
+      defects.merge(kind, 1, Integer::sum);
+      List<String> ids = examples.computeIfAbsent(kind, k -> new ArrayList<>());
+      if (ids.size() < 3) {
+        ids.add(jobId == null ? "?" : jobId.length() > 16 ? jobId.substring(0, 16) : jobId);
+      }
+    }
+
+    private List<JobStatus> events(String jobId) {
+      return topics.statuses().getOrDefault(jobId, List.of());
+    }
+
+    private static List<JobStatus> terminals(List<JobStatus> events) {
+      return events.stream().filter(e -> e != null && JobStates.isTerminal(e.getStatus())).toList();
+    }
+
+    void jobs() {
+      for (String id : callers.acceptedIds()) {
+        if (terminals(events(id)).isEmpty()) {
+          defect("lost", id);
+        }
+      }
+      for (Map.Entry<String, List<JobStatus>> job : topics.statuses().entrySet()) {
+        String id = job.getKey();
+        List<JobStatus> events = job.getValue();
+        if (terminals(events).size() > 1) {
+          defect("doubled", id);
+        }
+        JobStatus last = null;
+        boolean ended = false;
+        int highest = -1;
+        boolean wentBack = false;
+        for (JobStatus event : events) {
+          if (event == null) {
+            if (!ended) {
+              defect("forgotten unfinished", id);
+            }
+            continue;
+          }
+          last = event;
+          ended |= JobStates.isTerminal(event.getStatus());
+          int rank = JobStates.rank(event.getStatus());
+          if (rank < highest && event.getStatus() != JobState.Pending) {
+            wentBack = true;
+          }
+          highest = Math.max(highest, rank);
+        }
+        if (wentBack) {
+          defect("backwards", id);
+        }
+        if (last != null && !JobStates.isTerminal(last.getStatus())) {
+          defect("stuck", id);
+        }
+      }
+    }
+
+    void outputs() {
+      Map<String, Integer> outputs = new HashMap<>();
+      topics.outputIds().forEach(id -> outputs.merge(id, 1, Integer::sum));
+      outputs.forEach((id, n) -> {
+        if (n > 1) {
+          defect("duplicated output", id);
+        }
+        if (terminals(events(id)).stream().noneMatch(e -> e.getStatus() == JobState.Success)) {
+          defect("output without Success", id);
+        }
+      });
+      for (Map.Entry<String, List<JobStatus>> job : topics.statuses().entrySet()) {
+        boolean success = terminals(job.getValue()).stream().anyMatch(e -> e.getStatus() == JobState.Success);
+        if (success && !outputs.containsKey(job.getKey())) {
+          defect("Success without output", job.getKey());
+        }
+      }
+    }
+
+    void keyedRaces() {
+      for (CallerLog.KeyedRace race : callers.races()) {
+        if (race.allRefused()) {
+          for (String id : race.candidateIds()) {
+            if (topics.inputJobIds().contains(id) || topics.statuses().containsKey(id)) {
+              defect("refused keyed job on the topics", id);
+            }
+          }
+        }
+      }
+    }
+
+    void cancels() {
+      callers.cancelsAcknowledged().forEach((id, acknowledgedAt) -> {
+        List<JobStatus> events = events(id).stream().filter(Objects::nonNull).toList();
+        long firstStart = events.stream().map(JobStatus::getStartedTime).filter(Objects::nonNull)
+            .mapToLong(java.time.Instant::toEpochMilli).min().orElse(Long.MAX_VALUE);
+        boolean success = terminals(events).stream().anyMatch(e -> e.getStatus() == JobState.Success);
+        if (success && firstStart > acknowledgedAt) {
+          defect("Success after acknowledged cancel", id);
+        }
+      });
+    }
+
+    void replays() {
+      callers.replays().forEach((ref, ids) -> {
+        Set<String> onTopic = topics.replayedAs().getOrDefault(ref, Set.of());
+        if (ids.size() > 1 || onTopic.size() > 1) {
+          defect("replayed more than once", ref);
+        }
+      });
+    }
+
+    void streams() {
+      for (CallerLog.StreamSeen stream : callers.streams()) {
+        int highest = -1;
+        for (statusenum status : stream.statuses()) {
+          int rank = rank(status);
+          if (rank < highest) {
+            defect("stream went backwards", stream.jobId());
+            break;
+          }
+          highest = rank;
+        }
+        if (stream.completed()) {
+          List<JobStatus> terminals = terminals(events(stream.jobId()));
+          statusenum seen = stream.statuses().get(stream.statuses().size() - 1);
+          if (terminals.isEmpty() || !terminals.get(0).getStatus().name().equals(seen.name())) {
+            defect("stream ended unlike the topic", stream.jobId());
+          }
+        }
+      }
+    }
+
+    void monitors() {
+      for (CallerLog.MonitorAnswer answer : callers.monitors()) {
+        List<JobStatus> events = events(answer.jobId());
+        if (answer.status() == null) {
+          if (!events.contains(null)) { // NOT_FOUND is right only for a job retention forgot
+            defect("Monitor disagrees with the topic", answer.jobId());
+          }
+          continue;
+        }
+        boolean seen = events.stream().anyMatch(e -> e != null && e.getStatus().name().equals(answer.status().name()));
+        List<JobStatus> terminals = terminals(events);
+        boolean terminalMatches = !JobStates.isTerminal(JobState.valueOf(answer.status().name()))
+            || (!terminals.isEmpty() && terminals.get(0).getStatus().name().equals(answer.status().name()));
+        if (!(seen || answer.status() == statusenum.Pending) || !terminalMatches) {
+          defect("Monitor disagrees with the topic", answer.jobId());
+        }
+      }
+    }
+
+    private static int rank(statusenum status) {
+      return JobStates.rank(JobState.valueOf(status.name()));
+    }
+
+    /** Per feature: jobs accepted and calls refused; then how often each fault path was taken. */
+    Map<String, Integer> exercised() {
+      Map<String, Integer> counts = new LinkedHashMap<>();
+      for (Feature feature : Feature.values()) {
+        int accepted = (int) callers.accepted().values().stream().filter(a -> a.feature() == feature).count();
+        if (accepted > 0 || callers.refusedCount(feature) > 0) {
+          counts.put(feature.name().toLowerCase() + " accepted", accepted);
+          counts.put(feature.name().toLowerCase() + " refused", callers.refusedCount(feature));
+        }
+      }
+      counts.put("answered outcome-unknown", callers.inDoubt().size());
+      counts.put("keyed races", callers.races().size());
+      counts.put("keyed races accepted on both replicas",
+          (int) callers.races().stream().filter(r -> r.answers().stream().allMatch(a -> a == CallerLog.Answer.ACCEPTED)).count());
+      counts.put("cancels acknowledged", callers.cancelsAcknowledged().size());
+      counts.put("replay calls", callers.replayCalls());
+      counts.put("dead letters replayed", callers.replays().size());
+      counts.put("streams followed", callers.streams().size());
+      counts.put("streams completed", (int) callers.streams().stream().filter(CallerLog.StreamSeen::completed).count());
+      counts.put("Monitor answers", callers.monitors().size());
+      int retried = 0;
+      int timedOut = 0;
+      int processing = 0;
+      int cancelled = 0;
+      int forgotten = 0;
+      for (List<JobStatus> events : topics.statuses().values()) {
+        if (events.stream().anyMatch(e -> e != null && e.getAttempt() > 1)) {
+          retried++;
+        }
+        if (events.stream().anyMatch(e -> e != null && e.getStatus() == JobState.Processing)) {
+          processing++;
+        }
+        if (events.stream().anyMatch(e -> e != null && e.getErrorReason() != null && e.getErrorReason().startsWith("timed out"))) {
+          timedOut++;
+        }
+        if (events.stream().anyMatch(e -> e != null && "cancelled".equals(e.getErrorReason()))) {
+          cancelled++;
+        }
+        if (events.contains(null)) {
+          forgotten++;
+        }
+      }
+      counts.put("jobs retried", retried);
+      counts.put("jobs with Processing", processing);
+      counts.put("jobs past their deadline", timedOut);
+      counts.put("jobs cancelled", cancelled);
+      counts.put("dead letters on the topic", topics.deadLetters());
+      counts.put("jobs forgotten by retention", forgotten);
+      return counts;
     }
   }
 }

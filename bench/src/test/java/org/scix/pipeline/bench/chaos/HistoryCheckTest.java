@@ -2,40 +2,115 @@ package org.scix.pipeline.bench.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.scix.pipeline.bench.chaos.CallerLog.Answer;
+import org.scix.pipeline.bench.chaos.CallerLog.Feature;
 import org.scix.pipeline.core.job.JobStatuses;
+import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 
+/** Each defect class is counted from a small history built to show it, and a clean history counts nothing. */
 class HistoryCheckTest {
-  private static JobStatus event(String job, JobState state) {
-    return JobStatuses.event(job, state, "SYMBOL3", 1, "w", null, null);
+  private final Map<String, List<JobStatus>> statuses = new HashMap<>();
+  private final List<String> outputs = new ArrayList<>();
+  private final CallerLog callers = new CallerLog();
+
+  private void events(String job, JobState... states) {
+    for (JobState state : states) {
+      statuses.computeIfAbsent(job, k -> new ArrayList<>()).add(JobStatuses.event(job, state, "SYMBOL3", 1, "w", null, null));
+    }
+  }
+
+  private void tombstone(String job) {
+    statuses.computeIfAbsent(job, k -> new ArrayList<>()).add(null);
+  }
+
+  private HistoryCheck.Result check() {
+    return HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, Map.of()), callers);
   }
 
   @Test
   void aCleanHistoryCountsNothing() {
-    List<JobStatus> events = List.of(event("a", JobState.Pending), event("a", JobState.Processing), event("a", JobState.Processing),
-        event("a", JobState.Success));
-    HistoryCheck.Result result = HistoryCheck.check(events, List.of("a-1", "a-2"), Set.of("a"));
+    events("a", JobState.Pending, JobState.Processing, JobState.Pending, JobState.Success); // a raced key's second Pending
+    outputs.add("a");
+    tombstone("a");
+    callers.accepted(Feature.KEYED_RACE, "a");
+    callers.stream(new CallerLog.StreamSeen("a", List.of(statusenum.Pending, statusenum.Processing, statusenum.Success), true));
+    callers.monitor(new CallerLog.MonitorAnswer("a", statusenum.Processing));
+    callers.monitor(new CallerLog.MonitorAnswer("a", null)); // forgotten by retention
+    callers.replay("0-1", "a");
+    callers.replay("0-1", "a");
+    callers.replay("0-1", null);
+
+    HistoryCheck.Result result = check();
+    assertThat(result.defects()).allSatisfy((defect, n) -> assertThat(n).as(defect).isZero());
     assertThat(result.clean()).isTrue();
   }
 
   @Test
-  void eachKindOfDefectIsCounted() {
-    List<JobStatus> events = List.of(
-        event("lost", JobState.Pending),
-        event("doubled", JobState.Pending), event("doubled", JobState.Success), event("doubled", JobState.Success),
-        event("backwards", JobState.Pending), event("backwards", JobState.Error), event("backwards", JobState.Processing));
-    HistoryCheck.Result result = HistoryCheck.check(events, List.of("x-1", "x-1"), Set.of("lost", "doubled", "never-written"));
+  void eachJobDefectIsCounted() {
+    events("lost", JobState.Pending);
+    events("doubled", JobState.Pending, JobState.Success, JobState.Success);
+    outputs.addAll(List.of("doubled", "doubled", "orphan"));
+    events("backwards", JobState.Pending, JobState.Error, JobState.Processing);
+    events("forgotten", JobState.Pending);
+    tombstone("forgotten");
+    events("no-output", JobState.Success);
+    callers.accepted(Feature.PLAIN, "lost");
+    callers.accepted(Feature.PLAIN, "never-written");
 
-    assertThat(result.lost()).isEqualTo(2); // "lost" stays Pending; "never-written" has no event at all
-    assertThat(result.doubled()).isEqualTo(1);
-    assertThat(result.stuck()).isEqualTo(2); // "lost" (Pending) and "backwards" (ends Processing)
-    assertThat(result.backwards()).isEqualTo(1);
-    assertThat(result.duplicatedOutputs()).isEqualTo(1);
-    assertThat(result.clean()).isFalse();
-    assertThat(result.summary()).contains("2 lost", "1 doubled", "2 stuck", "1 backwards", "1 duplicated output(s)");
+    HistoryCheck.Result result = check();
+    assertThat(result.count("lost")).isEqualTo(2);
+    assertThat(result.count("doubled")).isEqualTo(1);
+    assertThat(result.count("stuck")).isEqualTo(3); // lost, backwards (ends Processing), forgotten (last event Pending)
+    assertThat(result.count("backwards")).isEqualTo(1);
+    assertThat(result.count("forgotten unfinished")).isEqualTo(1);
+    assertThat(result.count("duplicated output")).isEqualTo(1);
+    assertThat(result.count("output without Success")).isEqualTo(1);
+    assertThat(result.count("Success without output")).isEqualTo(1);
+    assertThat(result.summary()).contains("2 lost", "1 doubled");
+  }
+
+  @Test
+  void eachCallerDefectIsCounted() {
+    events("refused-but-there", JobState.Pending, JobState.Error);
+    callers.race(new CallerLog.KeyedRace("k", Set.of("refused-but-there"), List.of(Answer.REFUSED, Answer.REFUSED)));
+    callers.race(new CallerLog.KeyedRace("k2", Set.of("refused-but-there"), List.of(Answer.REFUSED, Answer.OUTCOME_UNKNOWN)));
+
+    statuses.put("cancelled-late", new ArrayList<>(Arrays.asList(
+        JobStatuses.event("cancelled-late", JobState.Pending, "SYMBOL1", 0, "gw", null, null),
+        started(JobStatuses.event("cancelled-late", JobState.Success, "SYMBOL1", 1, "w", null, null), 2000))));
+    outputs.add("cancelled-late");
+    callers.cancelAcknowledged("cancelled-late", 1000);
+
+    callers.replay("0-7", "x");
+    callers.replay("0-7", "y");
+
+    events("streamed", JobState.Pending, JobState.Processing, JobState.Error);
+    callers.stream(new CallerLog.StreamSeen("streamed", List.of(statusenum.Processing, statusenum.Pending), false));
+    callers.stream(new CallerLog.StreamSeen("streamed", List.of(statusenum.Pending, statusenum.Success), true));
+    callers.monitor(new CallerLog.MonitorAnswer("streamed", statusenum.Success));
+    callers.monitor(new CallerLog.MonitorAnswer("streamed", null)); // NOT_FOUND, but it was never forgotten
+
+    HistoryCheck.Result result = check();
+    assertThat(result.count("refused keyed job on the topics")).isEqualTo(1); // the race with an unknown answer proves nothing
+    assertThat(result.count("Success after acknowledged cancel")).isEqualTo(1);
+    assertThat(result.count("replayed more than once")).isEqualTo(1);
+    assertThat(result.count("stream went backwards")).isEqualTo(1);
+    assertThat(result.count("stream ended unlike the topic")).isEqualTo(1);
+    assertThat(result.count("Monitor disagrees with the topic")).isEqualTo(2);
+  }
+
+  private static JobStatus started(JobStatus event, long startedAtMillis) {
+    event.setStartedTime(Instant.ofEpochMilli(startedAtMillis));
+    return event;
   }
 }

@@ -1,0 +1,320 @@
+package org.scix.pipeline.bench.chaos;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import org.scix.pipeline.bench.chaos.CallerLog.Answer;
+import org.scix.pipeline.bench.chaos.CallerLog.Feature;
+import org.scix.pipeline.client.JobRequest;
+import org.scix.pipeline.client.JobUpdate;
+import org.scix.pipeline.client.PipelineClient;
+import org.scix.pipeline.client.PipelineClientException;
+import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.schemas.input.statusenum;
+import org.scix.pipeline.schemas.input.taskenum;
+
+/**
+ * The chaos run's load: every feature that can lose, double or strand a job, mixed, through two
+ * gateway replicas, recording what each caller was told ({@link CallerLog}). Each actor thread
+ * picks its next action at random (seeded): plain short jobs; long jobs followed by a stream
+ * (they emit Processing and are running when faults hit); one idempotency key sent to both
+ * replicas at the same moment; jobs past their task deadline; flaky jobs that retry and succeed;
+ * failing jobs that dead-letter; cancels of queued and of running jobs; Monitor calls. A replayer
+ * replays every new dead letter of this load on both replicas at once, three calls per dead letter.
+ *
+ * <p>Jobs run the worker's {@code scripted} task, told by their {@code ingest_type} what to do;
+ * {@code SYMBOL2} is the task with a deadline.
+ */
+public final class MixedLoad implements AutoCloseable {
+  private static final Duration PAUSE = Duration.ofMillis(25);
+
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final List<PipelineClient> gateways = new ArrayList<>();
+  private final List<Integer> dashboardPorts;
+  private final String dashboardToken;
+  private final Duration idempotencyWindow;
+  private final List<Thread> threads = new ArrayList<>();
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final CallerLog log = new CallerLog();
+  private final AtomicReferenceArray<String> recent = new AtomicReferenceArray<>(2048); // the last accepted ids, for Monitor
+  private final AtomicInteger accepted = new AtomicInteger();
+  private final Set<String> deadLetterJobs = ConcurrentHashMap.newKeySet();
+  private final Set<String> replayed = new HashSet<>(); // refs the replayer has handled (its thread only)
+  private final AtomicInteger keys = new AtomicInteger();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final ObjectMapper json = new ObjectMapper();
+  private final long seed;
+
+  /**
+   * @param gatewayPorts gRPC ports of the two replicas
+   * @param dashboardPorts their dashboard ports (dead-letter Replay), in the same order
+   * @param idempotencyWindow the gateways' {@code IDEMPOTENCY_WINDOW_MS}, to know a key's job ids before the call
+   */
+  public MixedLoad(List<Integer> gatewayPorts, List<Integer> dashboardPorts, String dashboardToken, Duration idempotencyWindow,
+      int actors, long seed) {
+    this.dashboardPorts = dashboardPorts;
+    this.dashboardToken = dashboardToken;
+    this.idempotencyWindow = idempotencyWindow;
+    this.seed = seed;
+    for (int port : gatewayPorts) {
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+      channels.add(channel);
+      gateways.add(new PipelineClient(channel, 30));
+    }
+    for (int i = 0; i < actors; i++) {
+      Random random = new Random(seed * 31 + i);
+      threads.add(daemon("mixed-load-" + i, () -> act(random)));
+    }
+    threads.add(daemon("mixed-load-replayer", this::replayDeadLetters));
+  }
+
+  private static Thread daemon(String name, Runnable body) {
+    Thread thread = new Thread(body, name);
+    thread.setDaemon(true);
+    return thread;
+  }
+
+  public MixedLoad start() {
+    threads.forEach(Thread::start);
+    return this;
+  }
+
+  public CallerLog log() {
+    return log;
+  }
+
+  private void act(Random random) {
+    while (running.get()) {
+      PipelineClient gateway = gateways.get(random.nextInt(gateways.size()));
+      int roll = random.nextInt(100);
+      try {
+        if (roll < 30) {
+          submit(gateway, Feature.PLAIN, new JobRequest(taskenum.SYMBOL3, null, "sleep=50", null));
+        } else if (roll < 40) {
+          followLongJob(gateway);
+        } else if (roll < 55) {
+          keyedRace();
+        } else if (roll < 60) {
+          submit(gateway, Feature.DEADLINE, new JobRequest(taskenum.SYMBOL2, null, "sleep=6000", null));
+        } else if (roll < 70) {
+          submit(gateway, Feature.FLAKY, new JobRequest(taskenum.SYMBOL3, null, "fail-first=1;sleep=50", null));
+        } else if (roll < 76) {
+          String id = submit(gateway, Feature.DEAD_LETTER, new JobRequest(taskenum.SYMBOL3, null, "fail-always=1", null));
+          if (id != null) {
+            deadLetterJobs.add(id);
+          }
+        } else if (roll < 82) {
+          cancelLongJob(gateway, Feature.CANCEL_QUEUED, Duration.ZERO);
+        } else if (roll < 88) {
+          cancelLongJob(gateway, Feature.CANCEL_RUNNING, Duration.ofMillis(1500));
+        } else {
+          monitor(gateway, random);
+        }
+        Thread.sleep(PAUSE.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+    }
+  }
+
+  /** Submits; returns the job id if accepted. */
+  private String submit(PipelineClient gateway, Feature feature, JobRequest request) {
+    try {
+      String id = gateway.submit(request, null).jobId();
+      accepted(feature, id);
+      return id;
+    } catch (RuntimeException e) {
+      Answers.refusedOrInDoubt(log, feature, e);
+      return null;
+    }
+  }
+
+  private void accepted(Feature feature, String id) {
+    log.accepted(feature, id);
+    recent.set(accepted.getAndIncrement() % recent.length(), id);
+  }
+
+  /** A 4 s job followed on a stream from its Pending to its end (or until the gateway goes away). */
+  private void followLongJob(PipelineClient gateway) {
+    List<statusenum> seen = new ArrayList<>();
+    String[] id = new String[1];
+    try {
+      gateway.submitAndFollow(new JobRequest(taskenum.SYMBOL1, null, "sleep=4000", null), null, update -> {
+        if (id[0] == null) {
+          id[0] = update.jobId();
+          accepted(Feature.LONG, update.jobId());
+        }
+        seen.add(update.status());
+      });
+      log.stream(new CallerLog.StreamSeen(id[0], List.copyOf(seen), true));
+    } catch (RuntimeException e) {
+      if (id[0] == null) {
+        Answers.refusedOrInDoubt(log, Feature.LONG, e);
+      } else {
+        log.stream(new CallerLog.StreamSeen(id[0], List.copyOf(seen), false)); // broken off by a fault
+      }
+    }
+  }
+
+  /** One new idempotency key sent to both replicas at the same moment. */
+  private void keyedRace() throws InterruptedException {
+    String key = "chaos-" + seed + "-" + keys.incrementAndGet();
+    long before = System.currentTimeMillis();
+    List<CompletableFuture<Answer>> calls = new ArrayList<>();
+    for (PipelineClient gateway : gateways) {
+      calls.add(CompletableFuture.supplyAsync(() -> keyedCall(gateway, key)));
+    }
+    List<Answer> answers = calls.stream().map(CompletableFuture::join).toList();
+    long after = System.currentTimeMillis();
+    Set<String> candidates = new HashSet<>();
+    for (long window = before / idempotencyWindow.toMillis() - 1; window <= after / idempotencyWindow.toMillis() + 1; window++) {
+      candidates.add(JobIds.forIdempotencyKey(key, window));
+    }
+    log.race(new CallerLog.KeyedRace(key, candidates, answers));
+  }
+
+  private Answer keyedCall(PipelineClient gateway, String key) {
+    try {
+      accepted(Feature.KEYED_RACE, gateway.submit(new JobRequest(taskenum.SYMBOL3, null, "sleep=200", null), key).jobId());
+      return Answer.ACCEPTED;
+    } catch (PipelineClientException e) {
+      if (Answers.refusedOrInDoubt(log, Feature.KEYED_RACE, e) != null || !isGatewaysRefusal(e)) {
+        return Answer.OUTCOME_UNKNOWN;
+      }
+      return Answer.REFUSED;
+    } catch (RuntimeException e) {
+      log.refused(Feature.KEYED_RACE);
+      return Answer.OUTCOME_UNKNOWN;
+    }
+  }
+
+  /**
+   * The gateway itself said "not accepted" (UNAVAILABLE with its reason). A call broken off by the
+   * transport (a killed gateway) or by the client's deadline may have been accepted: unknown.
+   */
+  private static boolean isGatewaysRefusal(PipelineClientException e) {
+    String description = e.status().getDescription();
+    return e.status().getCode() == Status.Code.UNAVAILABLE && description != null && !description.contains("io exception")
+        && !description.contains("Network closed") && !description.contains("Connection") && !description.contains("closed");
+  }
+
+  /** A 4 s job, cancelled after {@code wait} (zero: at once, usually before it starts). */
+  private void cancelLongJob(PipelineClient gateway, Feature feature, Duration wait) throws InterruptedException {
+    String id = submit(gateway, feature, new JobRequest(taskenum.SYMBOL1, null, "sleep=4000", null));
+    if (id == null) {
+      return;
+    }
+    Thread.sleep(wait.toMillis());
+    try {
+      gateway.cancel(id);
+      log.cancelAcknowledged(id, System.currentTimeMillis());
+    } catch (RuntimeException e) {
+      // not acknowledged: the cancel may or may not be on the topic, so nothing is checked of it
+    }
+  }
+
+  private void monitor(PipelineClient gateway, Random random) {
+    int known = Math.min(accepted.get(), recent.length());
+    if (known == 0) {
+      return;
+    }
+    String id = recent.get(random.nextInt(known));
+    try {
+      JobUpdate answer = gateway.monitor(id);
+      log.monitor(new CallerLog.MonitorAnswer(id, answer.status()));
+    } catch (PipelineClientException e) {
+      if (e.status().getCode() == Status.Code.NOT_FOUND) {
+        log.monitor(new CallerLog.MonitorAnswer(id, null));
+      }
+      // other failures (a gateway away) say nothing about the job
+    } catch (RuntimeException e) {
+      // the same
+    }
+  }
+
+  /** Every 2 s: each new dead letter of this load's failing jobs is replayed three times at once, on both replicas. */
+  private void replayDeadLetters() {
+    while (running.get()) {
+      try {
+        Thread.sleep(2000);
+        for (JsonNode letter : deadLetters()) {
+          String ref = letter.get("ref").asText();
+          if (!"dead".equals(letter.get("state").asText()) || !deadLetterJobs.contains(letter.get("key").asText()) || !replayed.add(ref)) {
+            continue;
+          }
+          List<CompletableFuture<Void>> calls = new ArrayList<>();
+          for (int port : List.of(dashboardPorts.get(0), dashboardPorts.get(1), dashboardPorts.get(0))) {
+            calls.add(replay(port, ref));
+          }
+          calls.forEach(CompletableFuture::join);
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        // a gateway is away: the next round tries again
+      }
+    }
+  }
+
+  private List<JsonNode> deadLetters() {
+    List<JsonNode> letters = new ArrayList<>();
+    for (int port : dashboardPorts) {
+      try {
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/dead-letters"))
+            .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() == 200) {
+          json.readTree(answer.body()).get("dead_letters").forEach(letters::add);
+          return letters;
+        }
+      } catch (Exception e) {
+        // this replica is away: ask the other
+      }
+    }
+    return letters;
+  }
+
+  private CompletableFuture<Void> replay(int port, String ref) {
+    HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/dead-letters/" + ref + "/replay"))
+        .header("X-Dashboard-Token", dashboardToken).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.noBody()).build();
+    return http.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((answer, error) -> {
+      String replayedAs = null;
+      if (error == null && answer.statusCode() == 200) {
+        try {
+          replayedAs = json.readTree(answer.body()).get("replayed_as").asText();
+          accepted(Feature.REPLAY, replayedAs);
+        } catch (Exception e) {
+          // unreadable answer: counted as not replayed
+        }
+      }
+      log.replay(ref, replayedAs);
+      return null;
+    });
+  }
+
+  /** Stops the actors and waits for the calls in flight. */
+  @Override
+  public void close() throws InterruptedException {
+    running.set(false);
+    for (Thread thread : threads) {
+      thread.join(Duration.ofSeconds(90).toMillis());
+    }
+    channels.forEach(ManagedChannel::shutdownNow);
+  }
+}

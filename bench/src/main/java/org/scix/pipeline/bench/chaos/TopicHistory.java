@@ -1,0 +1,71 @@
+package org.scix.pipeline.bench.chaos;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.scix.pipeline.core.config.KafkaSettings;
+import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.core.kafka.ControlRecords;
+import org.scix.pipeline.core.kafka.PipelineSerdes;
+import org.scix.pipeline.core.kafka.TopicReader;
+import org.scix.pipeline.gateway.deadletters.DeadLetters;
+import org.scix.pipeline.schemas.output.TemplateOutput;
+import org.scix.pipeline.schemas.serde.ConfluentAvroDeserializer;
+import org.scix.pipeline.schemas.status.JobStatus;
+
+/**
+ * What the topics hold after a run, read committed to their ends: each job's status events in
+ * topic order (a null event is a retention tombstone), the output records' ids, the job ids on
+ * the input topic, and the dead-letter topic's records and Replay markers.
+ *
+ * @param deadLetters dead-lettered records (not markers) on the dead-letter topic
+ * @param replayedAs per dead letter ref, the job ids its "replayed" markers name
+ */
+public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> outputIds, Set<String> inputJobIds, int deadLetters,
+    Map<String, Set<String>> replayedAs) {
+
+  public static TopicHistory read(KafkaSettings kafka, TopicSettings topics) {
+    PipelineSerdes serdes = new PipelineSerdes(kafka);
+    ConfluentAvroDeserializer<JobStatus> statusValues = serdes.deserializer(JobStatus.class);
+    ConfluentAvroDeserializer<TemplateOutput> outputValues = serdes.deserializer(TemplateOutput.class);
+    Map<String, List<JobStatus>> statuses = new HashMap<>();
+    List<String> outputIds = new ArrayList<>();
+    Set<String> inputIds = new HashSet<>();
+    Map<String, Set<String>> replayedAs = new HashMap<>();
+    int deadLetters = 0;
+    try (TopicReader reader = TopicReader.open(kafka, "history-check")) {
+      for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.status())) {
+        statuses.computeIfAbsent(record.key(), k -> new ArrayList<>())
+            .add(record.value() == null ? null : statusValues.deserialize(record.topic(), record.value()));
+      }
+      for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.output())) {
+        outputIds.add(outputValues.deserialize(record.topic(), record.value()).getRecordId());
+      }
+      for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.input())) {
+        if (ControlRecords.instruction(record.headers()) == null && record.key() != null) {
+          inputIds.add(record.key());
+        }
+      }
+      for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.deadLetter())) {
+        String action = header(record, DeadLetters.ACTION);
+        if (action == null) {
+          deadLetters++;
+        } else if (action.equals("replayed")) {
+          replayedAs.computeIfAbsent(header(record, DeadLetters.REF), r -> new HashSet<>()).add(header(record, DeadLetters.REPLAYED_AS));
+        }
+      }
+    }
+    return new TopicHistory(statuses, outputIds, inputIds, deadLetters, replayedAs);
+  }
+
+  private static String header(ConsumerRecord<String, byte[]> record, String name) {
+    Header header = record.headers().lastHeader(name);
+    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+  }
+}
