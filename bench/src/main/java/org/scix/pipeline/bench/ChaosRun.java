@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,12 +36,14 @@ public final class ChaosRun {
   /** The task with a deadline: the load's overdue jobs run it for 6 s. */
   private static final Duration SYMBOL2_DEADLINE = Duration.ofSeconds(2);
   private static final String EXTRA_WORKER = "w-extra";
+  private static final Duration WORKER_SESSION_TIMEOUT = Duration.ofSeconds(10);
 
   private final KafkaStack stack;
   private final Random random;
   private final long seed;
   private final List<String> injected = new ArrayList<>();
   private int membershipChanges;
+  private final List<Integer> kindsLeft = new ArrayList<>(); // this cycle's fault kinds, in random order
   private PrintStream out = System.out;
 
   /** @param seed of the fault schedule and of the load's choices */
@@ -132,10 +135,25 @@ public final class ChaosRun {
     return services.gateway("gw-" + index, gatewayPorts.get(index), own, "256m");
   }
 
+  /**
+   * The next kind of fault: the kinds come in cycles, each a random permutation of all of them,
+   * so even a short run injects every kind (independent draws left a 2-minute run without a
+   * single worker joining or leaving).
+   */
+  private int nextKind() {
+    if (kindsLeft.isEmpty()) {
+      for (int kind = 0; kind < (stack.brokerCount() >= 3 ? 6 : 4); kind++) {
+        kindsLeft.add(kind);
+      }
+      Collections.shuffle(kindsLeft, random);
+    }
+    return kindsLeft.remove(0);
+  }
+
   /** One fault, held for a random while, then healed. */
   private void injectOne(Services services, Map<String, String> env, Map<String, Service> gateways, Map<String, Service> workers,
       List<Integer> gatewayPorts, List<Integer> dashboardPorts) throws Exception {
-    int kind = random.nextInt(stack.brokerCount() >= 3 ? 6 : 4);
+    int kind = nextKind();
     long hold = 3000 + random.nextInt(9000);
     switch (kind) {
       case 0 -> {
@@ -148,11 +166,14 @@ public final class ChaosRun {
       }
       case 1 -> {
         String name = "w-" + random.nextInt(2);
-        long frozen = 5000 + random.nextInt(12000); // sometimes past the 10 s session timeout
+        long frozen = 5000 + random.nextInt(12000); // sometimes past the session timeout: the group moves its partitions
         note("SIGSTOP worker %s for %d ms, then SIGCONT", name, frozen);
         workers.get(name).process().signal("STOP");
         sleep(frozen);
         workers.get(name).process().signal("CONT");
+        if (frozen > WORKER_SESSION_TIMEOUT.toMillis()) {
+          membershipChanges += 2;
+        }
       }
       case 2 -> {
         int index = random.nextInt(2);

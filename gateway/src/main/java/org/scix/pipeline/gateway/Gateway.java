@@ -91,6 +91,7 @@ public final class Gateway implements AutoCloseable {
   private DashboardServer dashboard;
   private KafkaWorkerGroup workerGroup;
   private KafkaJobTopics jobTopics;
+  private DeadLetters deadLetters;
   private volatile boolean stopping;
 
   public Gateway(GatewayConfig config) {
@@ -147,7 +148,8 @@ public final class Gateway implements AutoCloseable {
     }
     if (config.dashboard().enabled()) {
       workerGroup = new KafkaWorkerGroup(config.kafka(), config.workerGroup(), config.topics().input());
-      DeadLetters deadLetters = new DeadLetters(config.kafka(), config.topics().deadLetter(), serdes.deserializer(TemplateInput.class), submitter);
+      deadLetters = new DeadLetters(config.kafka(), config.topics().deadLetter(), serdes.deserializer(TemplateInput.class), submitter,
+          "scix-gateway-dead-letters-" + config.instanceId());
       jobTopics = new KafkaJobTopics(config.kafka(), config.topics(), serdes, "scix-gateway-dashboard-" + config.instanceId());
       try {
         dashboard = new DashboardServer(config.dashboard(), view,
@@ -156,6 +158,7 @@ public final class Gateway implements AutoCloseable {
       } catch (BindException e) {
         workerGroup.close(); // released now, not left for close(): the gateway does not start
         jobTopics.close();
+        deadLetters.close();
         workerGroup = null;
         jobTopics = null;
         throw new IOException("the dashboard cannot listen on " + config.dashboard().host() + ":" + config.dashboard().port()
@@ -332,6 +335,7 @@ public final class Gateway implements AutoCloseable {
       dashboard.close();
       workerGroup.close();
       jobTopics.close();
+      deadLetters.close();
     }
     boolean readerStopped = loader == null || loader.stop();
     if (tombstones != null) {

@@ -1,20 +1,19 @@
 package org.scix.pipeline.gateway.deadletters;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.job.JobIds;
-import org.scix.pipeline.core.kafka.TopicReader;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.statusenum;
@@ -31,56 +30,61 @@ import org.scix.pipeline.schemas.input.statusenum;
  * derived from the dead letter ({@link JobIds#forReplay}), so replays that race (a double click,
  * two replicas, a retry after a timeout) make one job: the worker runs one record of a job id once.
  */
-public final class DeadLetters {
+public final class DeadLetters implements AutoCloseable {
   public static final String ACTION = "dlt.action";
   public static final String REF = "dlt.ref";
   public static final String REPLAYED_AS = "dlt.replayed.as";
 
-  private final KafkaSettings kafka;
+  /** How long a request waits for the index to read up to the topic's end before it answers "try again". */
+  static final Duration READ_BARRIER = Duration.ofSeconds(10);
+
   private final String topic;
   private final Deserializer<TemplateInput> jobs;
   private final JobSubmitter submitter;
+  private final DeadLetterIndex index;
 
   /** One dead-lettered record; {@code ref} ("partition-offset") names it in Replay and Discard. */
   public record DeadLetter(String ref, String key, long timestamp, Map<String, String> reasons, String value, boolean replayable,
       String state, String replayedAs) {}
 
-  public DeadLetters(KafkaSettings kafka, String deadLetterTopic, Deserializer<TemplateInput> jobs, JobSubmitter submitter) {
-    this.kafka = kafka;
+  /** @param readerId names this replica's reader of the topic (its client id) */
+  public DeadLetters(KafkaSettings kafka, String deadLetterTopic, Deserializer<TemplateInput> jobs, JobSubmitter submitter,
+      String readerId) {
     this.topic = deadLetterTopic;
     this.jobs = jobs;
     this.submitter = submitter;
+    this.index = new DeadLetterIndex(kafka, deadLetterTopic, readerId).start();
   }
 
-  /** Every dead letter now on the topic, newest first, at most {@code limit}. */
-  public List<DeadLetter> list(int limit) {
-    Fold fold = read();
-    List<DeadLetter> list = new ArrayList<>();
-    List<String> refs = new ArrayList<>(fold.letters().keySet());
-    for (int i = refs.size() - 1; i >= 0 && list.size() < limit; i--) {
-      list.add(fold.describe(refs.get(i)));
-    }
-    return list;
+  /** The newest dead letters, newest first, at most {@code limit} (up to {@value DeadLetterIndex#NEWEST}). */
+  public List<DeadLetter> list(int limit) throws TimeoutException, InterruptedException {
+    index.awaitCaughtUp(READ_BARRIER);
+    return index.newest(limit).stream().map(this::describe).toList();
+  }
+
+  /** Dead letters read from the topic so far (markers aside). */
+  public long count() {
+    return index.count();
   }
 
   /** The dead letter named {@code ref}, or null. */
-  public DeadLetter get(String ref) {
-    Fold fold = read();
-    return fold.letters().containsKey(ref) ? fold.describe(ref) : null;
+  public DeadLetter get(String ref) throws TimeoutException, InterruptedException {
+    index.awaitCaughtUp(READ_BARRIER);
+    return index.letter(ref).map(this::describe).orElse(null);
   }
 
   /**
    * Submits the dead letter's job again as a new job; completes with the new job's id once Kafka
    * has it and the marker. Refuses what is not a job, or was already replayed or discarded.
    */
-  public CompletableFuture<String> replay(String ref) {
-    Fold fold = read();
-    DeadLetter letter = require(fold, ref);
+  public CompletableFuture<String> replay(String ref) throws TimeoutException, InterruptedException {
+    ConsumerRecord<String, byte[]> record = require(ref);
+    DeadLetter letter = describe(record);
     if (!letter.replayable()) {
       throw new IllegalArgumentException("dead letter " + ref + " is not a job this gateway can decode; it cannot be replayed");
     }
-    TemplateInput original = decode(fold.letters().get(ref));
-    String newJobId = JobIds.forReplay(topic, ref, fold.letters().get(ref).timestamp());
+    TemplateInput original = decode(record);
+    String newJobId = JobIds.forReplay(topic, ref, record.timestamp());
     TemplateInput job = TemplateInput.newBuilder(original).setHash(newJobId).setId(null).setStatus(statusenum.Pending).build();
     ProducerRecord<String, Object> marker = marker(letter, "replayed");
     marker.headers().add(REPLAYED_AS, newJobId.getBytes(StandardCharsets.UTF_8));
@@ -88,47 +92,38 @@ public final class DeadLetters {
   }
 
   /** Marks the dead letter as dealt with; it stays on the topic (Kafka's retention removes it). */
-  public CompletableFuture<Void> discard(String ref) {
-    DeadLetter letter = require(read(), ref);
+  public CompletableFuture<Void> discard(String ref) throws TimeoutException, InterruptedException {
+    DeadLetter letter = describe(require(ref));
     return submitter.write(ref, "dead letter discarded", marker(letter, "discarded"));
   }
 
-  /** The topic read once: the dead letters by ref, in offset order per partition, and what was done with each. */
-  private record Fold(Map<String, ConsumerRecord<String, byte[]>> letters, Map<String, String[]> outcomes, DeadLetters owner) {
-    DeadLetter describe(String ref) {
-      String[] outcome = outcomes.getOrDefault(ref, new String[] {"dead", null}); // {state, replayed as}
-      return owner.describe(ref, letters.get(ref), outcome[0], outcome[1]);
+  /** The dead letter, still dead (neither replayed nor discarded), after the read barrier. */
+  private ConsumerRecord<String, byte[]> require(String ref) throws TimeoutException, InterruptedException {
+    index.awaitCaughtUp(READ_BARRIER);
+    ConsumerRecord<String, byte[]> record = index.letter(ref)
+        .orElseThrow(() -> new NotFoundException("no dead letter " + ref + " on " + topic));
+    DeadLetterIndex.Outcome outcome = index.outcome(ref);
+    if (outcome != null) {
+      throw new IllegalStateException("dead letter " + ref + " was already " + outcome.state()
+          + (outcome.replayedAs() != null ? " (as job " + outcome.replayedAs() + ")" : ""));
     }
+    return record;
   }
 
-  private Fold read() {
-    List<ConsumerRecord<String, byte[]>> records;
-    try (TopicReader reader = TopicReader.open(kafka, "scix-gateway-dead-letters")) {
-      records = reader.readAll(topic);
-    }
-    Map<String, ConsumerRecord<String, byte[]>> letters = new LinkedHashMap<>();
-    Map<String, String[]> outcomes = new HashMap<>();
-    for (ConsumerRecord<String, byte[]> record : records) {
-      String action = header(record, ACTION);
-      if (action == null) {
-        letters.put(record.partition() + "-" + record.offset(), record);
-      } else {
-        outcomes.put(header(record, REF), new String[] {action, header(record, REPLAYED_AS)});
-      }
-    }
-    return new Fold(letters, outcomes, this);
+  private DeadLetter describe(ConsumerRecord<String, byte[]> record) {
+    String ref = record.partition() + "-" + record.offset();
+    DeadLetterIndex.Outcome outcome = index.outcome(ref);
+    return describe(ref, record, outcome == null ? "dead" : outcome.state(), outcome == null ? null : outcome.replayedAs());
   }
 
-  private DeadLetter require(Fold fold, String ref) {
-    if (!fold.letters().containsKey(ref)) {
-      throw new NotFoundException("no dead letter " + ref + " on " + topic);
-    }
-    DeadLetter letter = fold.describe(ref);
-    if (!letter.state().equals("dead")) {
-      throw new IllegalStateException("dead letter " + ref + " was already " + letter.state()
-          + (letter.replayedAs() != null ? " (as job " + letter.replayedAs() + ")" : ""));
-    }
-    return letter;
+  /** The index behind every request (tests). */
+  DeadLetterIndex index() {
+    return index;
+  }
+
+  @Override
+  public void close() {
+    index.close();
   }
 
   private ProducerRecord<String, Object> marker(DeadLetter letter, String action) {
@@ -162,11 +157,6 @@ public final class DeadLetters {
       throw new IllegalArgumentException("no value");
     }
     return jobs.deserialize(record.topic(), record.value());
-  }
-
-  private static String header(ConsumerRecord<String, byte[]> record, String name) {
-    Header header = record.headers().lastHeader(name);
-    return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
   }
 
   /** No such dead letter. */

@@ -59,6 +59,11 @@ public final class TopicReader implements AutoCloseable {
     return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
   }
 
+  /** The consumer it reads with, for reads this class does not shape (one record by its offset, end offsets). */
+  public Consumer<String, byte[]> consumer() {
+    return consumer;
+  }
+
   /** Where a read starts. */
   public enum From { BEGINNING, END }
 
