@@ -45,6 +45,7 @@ final class ChaosCommand implements Callable<Integer> {
       System.out.printf("chaos: %d job(s) on the topics, %d accepted%n", result.jobs(), result.accepted());
       result.exercised().forEach((what, n) -> System.out.printf("chaos:   exercised  %-40s %d%n", what, n));
       result.defects().forEach((defect, n) -> System.out.printf("chaos:   defect     %-40s %d%n", defect, n));
+      result.defectsByFeature().forEach((defect, n) -> System.out.printf("chaos:   by feature %-40s %d%n", defect, n));
       if (!result.clean()) {
         System.out.println("chaos: FAILED: " + result.summary());
         return 1;

@@ -43,10 +43,11 @@ public final class HistoryCheck {
 
   /**
    * @param defects count per defect class (every class present, zero when clean)
+   * @param defectsByFeature the same, per feature of the job concerned ("keyed_race: lost"); only those above zero
    * @param exercised how much each feature and fault path was used: a clean run that exercised nothing proves nothing
    */
-  public record Result(int jobs, int accepted, Map<String, Integer> defects, Map<String, Integer> exercised,
-      Map<String, List<String>> examples) {
+  public record Result(int jobs, int accepted, Map<String, Integer> defects, Map<String, Integer> defectsByFeature,
+      Map<String, Integer> exercised, Map<String, List<String>> examples) {
     public boolean clean() {
       return defects.values().stream().allMatch(n -> n == 0);
     }
@@ -76,7 +77,8 @@ public final class HistoryCheck {
     checker.replays();
     checker.streams();
     checker.monitors();
-    return new Result(topics.statuses().size(), callers.acceptedIds().size(), checker.defects, checker.exercised(), checker.examples);
+    return new Result(topics.statuses().size(), callers.acceptedIds().size(), checker.defects, checker.byFeature, checker.exercised(),
+        checker.examples);
   }
 
   /** Reads the topics and checks them; see {@link #check}. */
@@ -100,6 +102,7 @@ public final class HistoryCheck {
     private final TopicHistory topics;
     private final CallerLog callers;
     private final Map<String, Integer> defects = new LinkedHashMap<>();
+    private final Map<String, Integer> byFeature = new LinkedHashMap<>();
     private final Map<String, List<String>> examples = new LinkedHashMap<>();
 
     Checker(TopicHistory topics, CallerLog callers) {
@@ -110,6 +113,8 @@ public final class HistoryCheck {
 
     private void defect(String kind, String jobId) {
       defects.merge(kind, 1, Integer::sum);
+      CallerLog.Accepted job = jobId == null ? null : callers.accepted().get(jobId);
+      byFeature.merge((job == null ? "other" : job.feature().name().toLowerCase()) + ": " + kind, 1, Integer::sum);
       List<String> ids = examples.computeIfAbsent(kind, k -> new ArrayList<>());
       if (ids.size() < 3) {
         ids.add(jobId == null ? "?" : jobId.length() > 16 ? jobId.substring(0, 16) : jobId);

@@ -77,6 +77,7 @@ class HistoryCheckTest {
     assertThat(result.count("output without Success")).isEqualTo(1);
     assertThat(result.count("Success without output")).isEqualTo(1);
     assertThat(result.summary()).contains("2 lost", "1 doubled");
+    assertThat(result.defectsByFeature()).containsEntry("plain: lost", 2).containsEntry("other: doubled", 1);
   }
 
   @Test
