@@ -15,6 +15,11 @@ public interface KafkaStack extends AutoCloseable {
     return false;
   }
 
+  /** Whether {@link #pauseBroker} and {@link #resumeBroker} work (a frozen node: SIGSTOP, or {@code docker pause}). */
+  default boolean canPauseBroker() {
+    return canRestartBroker();
+  }
+
   /** How many Kafka nodes (node ids 1..n). */
   default int brokerCount() {
     return 1;

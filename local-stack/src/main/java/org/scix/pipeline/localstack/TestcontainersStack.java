@@ -10,12 +10,18 @@ import org.testcontainers.kafka.KafkaContainer;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * Kafka ({@code apache/kafka}, KRaft) and Apicurio Registry in containers, for users who have a
- * Docker engine. Not exercised on machines without Docker (our CI); kept behind {@link #isDockerAvailable()}.
+ * Kafka (KRaft, one node) and Apicurio Registry in containers, for machines with a Docker engine.
+ * The images are the official ones ({@value #DEFAULT_KAFKA_IMAGE}, {@value #DEFAULT_REGISTRY_IMAGE})
+ * unless {@code KAFKA_IMAGE} / {@code REGISTRY_IMAGE} name others: CI, which reaches no image
+ * registry, sets them to the stand-ins {@code deploy/images/build-local.sh} makes from Debian's
+ * packages and the same Maven Central jars (they honour the same contract). Freezing the broker
+ * is {@code docker pause}.
  */
 public final class TestcontainersStack implements KafkaStack {
-  public static final DockerImageName KAFKA_IMAGE = DockerImageName.parse("apache/kafka:4.1.0");
-  public static final DockerImageName REGISTRY_IMAGE = DockerImageName.parse("apicurio/apicurio-registry-mem:2.6.13.Final");
+  public static final String DEFAULT_KAFKA_IMAGE = "apache/kafka:4.4.0";
+  public static final String DEFAULT_REGISTRY_IMAGE = "apicurio/apicurio-registry-mem:2.6.13.Final";
+  public static final DockerImageName KAFKA_IMAGE = image("KAFKA_IMAGE", DEFAULT_KAFKA_IMAGE, "apache/kafka");
+  public static final DockerImageName REGISTRY_IMAGE = image("REGISTRY_IMAGE", DEFAULT_REGISTRY_IMAGE, "apicurio/apicurio-registry-mem");
 
   private final Network network = Network.newNetwork();
   private final KafkaContainer kafka = new KafkaContainer(KAFKA_IMAGE).withNetwork(network);
@@ -23,6 +29,12 @@ public final class TestcontainersStack implements KafkaStack {
       .withNetwork(network)
       .withExposedPorts(8080)
       .waitingFor(Wait.forHttp(LocalSchemaRegistry.CONFLUENT_API_PATH + "/subjects").forStatusCode(200));
+
+  private static DockerImageName image(String variable, String fallback, String officialName) {
+    String configured = System.getenv(variable);
+    DockerImageName name = DockerImageName.parse(configured == null || configured.isBlank() ? fallback : configured);
+    return name.asCompatibleSubstituteFor(officialName);
+  }
 
   public static boolean isDockerAvailable() {
     try {
@@ -53,6 +65,30 @@ public final class TestcontainersStack implements KafkaStack {
   @Override
   public String description() {
     return "Testcontainers (" + KAFKA_IMAGE + ", " + REGISTRY_IMAGE + ")";
+  }
+
+  @Override
+  public boolean canPauseBroker() {
+    return true;
+  }
+
+  /** {@code docker pause}: every process of the container frozen (the cgroup freezer), as SIGSTOP freezes a local broker. */
+  @Override
+  public void pauseBroker(int nodeId) {
+    requireNode(nodeId);
+    kafka.getDockerClient().pauseContainerCmd(kafka.getContainerId()).exec();
+  }
+
+  @Override
+  public void resumeBroker(int nodeId) {
+    requireNode(nodeId);
+    kafka.getDockerClient().unpauseContainerCmd(kafka.getContainerId()).exec();
+  }
+
+  private static void requireNode(int nodeId) {
+    if (nodeId != 1) {
+      throw new IllegalArgumentException("this stack has one Kafka node (1), not " + nodeId);
+    }
   }
 
   @Override

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.apache.kafka.common.utils.AppInfoParser;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
@@ -40,8 +41,18 @@ class DeploymentFilesTest {
     Map<String, Object> services = map(compose, "services");
 
     assertThat(services).containsKeys("kafka", "create-topics", "schema-registry", "registry-root", "gateway", "worker");
-    assertThat(map(services, "kafka").get("image")).isEqualTo(TestcontainersStack.KAFKA_IMAGE.asCanonicalNameString());
-    assertThat(map(services, "schema-registry").get("image")).isEqualTo(TestcontainersStack.REGISTRY_IMAGE.asCanonicalNameString());
+    // One Kafka version everywhere: the broker the local stack runs (the Kafka jars on this classpath),
+    // the Testcontainers default, both of compose's Kafka services; every image overridable by one variable.
+    String kafkaVersion = AppInfoParser.getVersion();
+    assertThat(TestcontainersStack.DEFAULT_KAFKA_IMAGE).isEqualTo("apache/kafka:" + kafkaVersion);
+    for (String service : List.of("kafka", "create-topics")) {
+      assertThat(map(services, service).get("image")).isEqualTo("${KAFKA_IMAGE:-" + TestcontainersStack.DEFAULT_KAFKA_IMAGE + "}");
+    }
+    assertThat(map(services, "schema-registry").get("image")).isEqualTo("${REGISTRY_IMAGE:-" + TestcontainersStack.DEFAULT_REGISTRY_IMAGE + "}");
+    assertThat(Files.readString(ROOT.resolve("deploy/images/build-local.sh"))).contains("KAFKA_VERSION=" + kafkaVersion);
+    for (String dockerfile : List.of("gateway/Dockerfile", "worker/Dockerfile")) {
+      assertThat(Files.readString(ROOT.resolve(dockerfile))).contains("ARG JDK_IMAGE=eclipse-temurin:17-jdk", "ARG JRE_IMAGE=eclipse-temurin:17-jre");
+    }
     assertThat(map(map(services, "kafka"), "environment")).containsEntry("KAFKA_PROCESS_ROLES", "broker,controller");
     for (String service : List.of("kafka", "schema-registry", "gateway", "worker")) {
       assertThat(map(services, service)).as(service + " health check").containsKey("healthcheck");

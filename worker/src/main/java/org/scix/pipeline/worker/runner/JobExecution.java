@@ -197,8 +197,10 @@ final class JobExecution {
    * no longer counts that thread, so a task that ignores the interrupt holds no slot.
    */
   void timeOut(Duration deadline) {
-    timedOut = true; // a task that polls isCancelled(), and the retry loop, stop too
     finish(Outcome.error("timed out after " + deadline.toMillis() + " ms", Math.max(1, latestAttempt)));
+    // Only now is the task told to stop (isCancelled(), no further attempt): told first, it could
+    // return normally and have its Success, without its outputs, win the race for the outcome.
+    timedOut = true;
     if (task != null) {
       task.cancel(true);
     }

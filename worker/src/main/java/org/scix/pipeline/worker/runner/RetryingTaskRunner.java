@@ -28,7 +28,13 @@ record RetryingTaskRunner(TaskRegistry tasks, int maxAttempts, Duration backoff)
       TaskContext context = new TaskContext(execution.jobId(), execution.job(), attempt, execution::shouldStop);
       try {
         task.run(context);
-        return execution.isCancelled() ? cancelled(attempt) : Outcome.success(attempt, context.outputs());
+        if (execution.isCancelled()) {
+          return cancelled(attempt);
+        }
+        if (execution.shouldStop()) { // it returned because it was told to stop (timed out, handed back): its work is not done
+          return Outcome.error("stopped before it finished", attempt);
+        }
+        return Outcome.success(attempt, context.outputs());
       } catch (RetryableTaskException e) {
         if (execution.isCancelled()) {
           return cancelled(attempt);
