@@ -67,10 +67,11 @@ debootstrap_image() {
   rm -rf --one-file-system "$dir"
 }
 
-build_context() { # docker build of context $1 with Dockerfile in it, tag last
-  local context=$1 tag=$2
-  shift 2
-  docker build -q "$@" -t "$tag" "$context" > /dev/null
+build_context() { # build_context CONTEXT [DOCKER BUILD OPTIONS...] TAG: the Dockerfile in CONTEXT
+  local context=$1
+  shift
+  local tag=${*: -1}
+  docker build -q "${@:1:$#-1}" -t "$tag" "$context" > /dev/null
 }
 
 # --- bases
@@ -86,7 +87,7 @@ if [ ! -f "$root/local-stack/target/broker.classpath" ]; then
 fi
 kafka_ctx="$work/kafka"
 rm -rf "$kafka_ctx" && mkdir -p "$kafka_ctx/libs"
-tr ':' '\n' < "$root/local-stack/target/broker.classpath" | while read -r jar; do cp "$jar" "$kafka_ctx/libs/"; done
+tr ':' '\n' < "$root/local-stack/target/broker.classpath" | while read -r jar || [ -n "$jar" ]; do cp "$jar" "$kafka_ctx/libs/"; done
 cp -r "$here"/kafka/. "$kafka_ctx/"
 grep -q "kafka_2.13-$KAFKA_VERSION.jar" <(ls "$kafka_ctx/libs") || { log "broker classpath is not Kafka $KAFKA_VERSION"; exit 1; }
 kafka_hash=$( (ls "$kafka_ctx/libs"; find "$here/kafka" -type f | sort | xargs cat) | sha256sum | cut -c1-12)

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * every test class in it and stopped when the JVM's tests are done. In order of preference:
  * <ol>
  *   <li>an existing cluster when {@code KAFKA_BOOTSTRAP_SERVERS} and {@code SCHEMA_REGISTRY_URL} are set;</li>
- *   <li>Testcontainers when a Docker engine is available;</li>
+ *   <li>Testcontainers when a Docker engine is available (required with {@code USE_TESTCONTAINERS=true}, never
+ *       used with {@code false});</li>
  *   <li>the local stack: real broker and registry as child JVMs, logs under {@code target/local-stack}:
  *       one node, or {@code n} with system property {@value #BROKERS_PROPERTY} (or {@code KAFKA_STACK_BROKERS})
  *       set to {@code n}, replication factor 3 and {@code min.insync.replicas} 2 from three on.</li>
@@ -47,6 +48,14 @@ public final class KafkaStackExtension implements ParameterResolver {
       KafkaStack stack;
       if (bootstrap != null && !bootstrap.isBlank() && registry != null && !registry.isBlank()) {
         stack = new ExternalStack(bootstrap, registry);
+      } else if ("true".equalsIgnoreCase(System.getenv("USE_TESTCONTAINERS"))) {
+        // Asked for explicitly: no quiet fallback to the local stack when Docker is not usable.
+        if (!TestcontainersStack.isDockerAvailable()) {
+          throw new IllegalStateException("USE_TESTCONTAINERS=true, but Testcontainers finds no usable Docker engine (is dockerd "
+              + "running? Without a reachable image registry set TESTCONTAINERS_CHECKS_DISABLE=true, TESTCONTAINERS_RYUK_DISABLED=true and "
+              + "TESTCONTAINERS_HOST_OVERRIDE=localhost)");
+        }
+        stack = TestcontainersStack.start();
       } else if (!"false".equalsIgnoreCase(System.getenv("USE_TESTCONTAINERS")) && TestcontainersStack.isDockerAvailable()) {
         stack = TestcontainersStack.start();
       } else {
