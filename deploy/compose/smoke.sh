@@ -15,7 +15,7 @@ PROJECT=scix-pipeline
 TOKEN=${DASHBOARD_TOKEN:-compose-dev-token-change-me}
 
 compose() {
-  if docker compose version > /dev/null 2>&1; then docker compose "$@"; else docker-compose "$@"; fi
+  if docker compose version > /dev/null 2>&1; then docker compose -p "$PROJECT" "$@"; else docker-compose -p "$PROJECT" "$@"; fi
 }
 say() { echo "compose-check: $*"; }
 fail() {

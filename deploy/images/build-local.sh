@@ -4,6 +4,7 @@
 #
 #   scix-local/jre:17         Debian bookworm + OpenJDK 17 JRE (stands in for eclipse-temurin:17-jre)
 #   scix-local/jdk:17         the same + the JDK                (for eclipse-temurin:17-jdk)
+#                             (both trust this machine's extra CAs, /usr/local/share/ca-certificates)
 #   scix-local/kafka:4.4.0    Kafka 4.4.0 from the Maven Central jars the local stack runs, with an
 #                             entrypoint honouring apache/kafka's environment contract (for apache/kafka:4.4.0)
 #   scix-local/apicurio:2.6.13.Final   the registry jar the local stack runs (for apicurio/apicurio-registry-mem)
@@ -77,8 +78,18 @@ build_context() { # build_context CONTEXT [DOCKER BUILD OPTIONS...] TAG: the Doc
 # --- bases
 JRE_PACKAGES=openjdk-17-jre-headless,curl,ca-certificates,procps
 JDK_PACKAGES=$JRE_PACKAGES,openjdk-17-jdk-headless
-cached scix-local/jre:17 "$(echo "$SUITE $JRE_PACKAGES" | sha256sum | cut -c1-12)" debootstrap_image "$JRE_PACKAGES"
-cached scix-local/jdk:17 "$(echo "$SUITE $JDK_PACKAGES" | sha256sum | cut -c1-12)" debootstrap_image "$JDK_PACKAGES"
+cached scix-local/debian-jre:17 "$(echo "$SUITE $JRE_PACKAGES" | sha256sum | cut -c1-12)" debootstrap_image "$JRE_PACKAGES"
+cached scix-local/debian-jdk:17 "$(echo "$SUITE $JDK_PACKAGES" | sha256sum | cut -c1-12)" debootstrap_image "$JDK_PACKAGES"
+# ... trusting this machine's own certificate authorities (see trust/Dockerfile).
+trust_ctx="$work/trust"
+rm -rf "$trust_ctx" && mkdir -p "$trust_ctx/certificates"
+cp "$here/trust/Dockerfile" "$trust_ctx/"
+find /usr/local/share/ca-certificates -maxdepth 1 -name '*.crt' -exec cp {} "$trust_ctx/certificates/" \; 2> /dev/null || true
+trust_hash=$( (cat "$here/trust/Dockerfile"; cat "$trust_ctx"/certificates/*.crt 2> /dev/null) | sha256sum | cut -c1-12)
+for kind in jre jdk; do
+  cached "scix-local/$kind:17" "$trust_hash-$(docker image inspect -f '{{.Id}}' "scix-local/debian-$kind:17" | cut -c8-19)" \
+    build_context "$trust_ctx" --build-arg BASE="scix-local/debian-$kind:17"
+done
 
 # --- Kafka: the local stack's broker classpath (Maven Central jars), our entrypoint
 if [ ! -f "$root/local-stack/target/broker.classpath" ]; then

@@ -32,6 +32,12 @@ import org.yaml.snakeyaml.Yaml;
  * partitions vs. replicas) fit.
  */
 class DeploymentFilesTest {
+  /** A Dockerfile's text from its first ARG up to its runtime stage. */
+  private static String buildStage(String dockerfile) throws IOException {
+    String text = Files.readString(ROOT.resolve(dockerfile));
+    return text.substring(text.indexOf("ARG JDK_IMAGE"), text.indexOf("FROM ${JRE_IMAGE}"));
+  }
+
   private static final Path ROOT = projectRoot();
   private static final Set<String> KNOWN_KEYS = knownConfigKeys();
 
@@ -53,6 +59,8 @@ class DeploymentFilesTest {
     for (String dockerfile : List.of("gateway/Dockerfile", "worker/Dockerfile")) {
       assertThat(Files.readString(ROOT.resolve(dockerfile))).contains("ARG JDK_IMAGE=eclipse-temurin:17-jdk", "ARG JRE_IMAGE=eclipse-temurin:17-jre");
     }
+    // One Maven build for both images: their build stages must stay identical for Docker's layer cache.
+    assertThat(buildStage("worker/Dockerfile")).isEqualTo(buildStage("gateway/Dockerfile")).contains("-pl gateway,worker");
     assertThat(map(map(services, "kafka"), "environment")).containsEntry("KAFKA_PROCESS_ROLES", "broker,controller");
     for (String service : List.of("kafka", "schema-registry", "gateway", "worker")) {
       assertThat(map(services, service)).as(service + " health check").containsKey("healthcheck");
@@ -91,7 +99,7 @@ class DeploymentFilesTest {
     Map<String, String> mains = Map.of("gateway", "org.scix.pipeline.gateway.GatewayMain", "worker", "org.scix.pipeline.worker.WorkerMain");
     for (Map.Entry<String, String> service : mains.entrySet()) {
       String dockerfile = Files.readString(ROOT.resolve(service.getKey()).resolve("Dockerfile"));
-      assertThat(dockerfile).contains("AS build").contains("./mvnw").contains("FROM eclipse-temurin:17-jre")
+      assertThat(dockerfile).contains("AS build").contains("./mvnw").contains("ARG JRE_IMAGE=eclipse-temurin:17-jre").contains("FROM ${JRE_IMAGE}")
           .contains("USER 10001").contains(service.getValue()).contains("HEALTHCHECK");
       assertThat(classExists(service.getValue())).isTrue();
     }
