@@ -72,7 +72,7 @@ echo "$out" | tail -1 | sed 's/^/  /'
 say "asking the dashboard"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "X-Dashboard-Token: $TOKEN" http://127.0.0.1:8088/api/overview)
 [ "$code" = 200 ] || fail "dashboard answered $code to /api/overview"
-curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8088/ | grep -q 200 || fail "dashboard page not served"
+curl -s -o /dev/null -w '%{http_code}' http://127.0.0.1:8088/dashboard/ | grep -q 200 || fail "dashboard page not served at /dashboard/"
 
 say "taking it down (docker compose down -v)"
 compose down -v --remove-orphans
