@@ -197,11 +197,7 @@ class WorkerLoopTest {
     String a = job(P0);
     redeliver(P0, a); // a second enqueue of the same job id, as two replicas racing on one key would
     loop.turn();
-    assertThat(taskThreads).hasSize(1);
-    taskThreads.get(0).run();
-    loop.turn();
-
-    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(a);
+    theOnlyStartedJobRunsAndEnds(a);
     assertThat(committedOffsets()).containsEntry(P0, 2L);
   }
 
@@ -564,10 +560,7 @@ class WorkerLoopTest {
     taskThreads.clear();
     loop.turn();
 
-    assertThat(taskThreads).hasSize(1);
-    taskThreads.get(0).run();
-    loop.turn();
-    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(a);
+    theOnlyStartedJobRunsAndEnds(a);
     assertThat(committedOffsets()).containsEntry(P0, 2L);
   }
 
@@ -584,11 +577,8 @@ class WorkerLoopTest {
     loop.turn();
     loop.turn();
 
-    assertThat(taskThreads).hasSize(1);
     assertThat(runsOf(b)).isZero();
-    taskThreads.get(0).run();
-    loop.turn();
-    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(a);
+    theOnlyStartedJobRunsAndEnds(a);
   }
 
   /**
@@ -609,11 +599,8 @@ class WorkerLoopTest {
     loop.turn();
     loop.turn();
 
-    assertThat(taskThreads).hasSize(1);
     assertThat(runsOf(b)).isZero();
-    taskThreads.get(0).run();
-    loop.turn();
-    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(a);
+    theOnlyStartedJobRunsAndEnds(a);
   }
 
   /** A fresh worker takes P0, whose group says offset 1 is done; the next {@code failures} reads of the committed offsets fail. */
@@ -732,6 +719,14 @@ class WorkerLoopTest {
     }
     assertThat(terminalStatuses()).hasSize(2000);
     assertThat(consumer.paused()).isEmpty();
+  }
+
+  /** Exactly one task was started: it runs, and its job alone ends (once). */
+  private void theOnlyStartedJobRunsAndEnds(String jobId) {
+    assertThat(taskThreads).hasSize(1);
+    taskThreads.get(0).run();
+    loop.turn();
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(jobId);
   }
 
   private int runsOf(String jobId) {
