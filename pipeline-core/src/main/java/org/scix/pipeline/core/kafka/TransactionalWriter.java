@@ -54,6 +54,8 @@ public final class TransactionalWriter implements AutoCloseable {
   private final Supplier<Producer<String, Object>> factory;
   private final BooleanSupplier keepTrying;
   private final Duration commitOutcomeTimeout;
+  private final Duration transactionTimeout; // null: unknown (every fencing is taken for another producer)
+  private long begunNanos; // when the current transaction began
   private Producer<String, Object> producer; // null: to be (re)created before the next transaction
 
   /**
@@ -63,10 +65,21 @@ public final class TransactionalWriter implements AutoCloseable {
    */
   public TransactionalWriter(String transactionalId, Supplier<Producer<String, Object>> factory, BooleanSupplier keepTrying,
       Duration commitOutcomeTimeout) {
+    this(transactionalId, factory, keepTrying, commitOutcomeTimeout, null);
+  }
+
+  /**
+   * @param transactionTimeout the producer's {@code transaction.timeout.ms}: a transaction open
+   *     longer than this may be aborted by the coordinator, which bumps the producer's epoch; the
+   *     "fenced" answer that follows is that abort, not another producer (KAFKA-20785)
+   */
+  public TransactionalWriter(String transactionalId, Supplier<Producer<String, Object>> factory, BooleanSupplier keepTrying,
+      Duration commitOutcomeTimeout, Duration transactionTimeout) {
     this.transactionalId = transactionalId;
     this.factory = factory;
     this.keepTrying = keepTrying;
     this.commitOutcomeTimeout = commitOutcomeTimeout;
+    this.transactionTimeout = transactionTimeout;
   }
 
   /** A writer over a {@link KafkaProducer} built from {@link #producerConfig}. */
@@ -74,7 +87,8 @@ public final class TransactionalWriter implements AutoCloseable {
       BooleanSupplier keepTrying) {
     Map<String, Object> config = producerConfig(kafka, settings);
     return new TransactionalWriter(settings.transactionalId(),
-        () -> new KafkaProducer<>(config, new StringSerializer(), values), keepTrying, settings.commitOutcomeTimeout());
+        () -> new KafkaProducer<>(config, new StringSerializer(), values), keepTrying, settings.commitOutcomeTimeout(),
+        settings.transactionTimeout());
   }
 
   /**
@@ -157,6 +171,7 @@ public final class TransactionalWriter implements AutoCloseable {
   public void write(Consumer<Transaction> body) {
     Producer<String, Object> p = ready();
     try {
+      begunNanos = System.nanoTime();
       p.beginTransaction();
       body.accept(new Transaction() {
         @Override
@@ -217,6 +232,14 @@ public final class TransactionalWriter implements AutoCloseable {
 
   /** Classifies a failure inside a transaction and leaves the writer ready for the next one. */
   private RuntimeException abort(RuntimeException failure) {
+    if (isFatal(failure) && outlivedTransactionTimeout() && isCause(failure, ProducerFencedException.class)) {
+      // The coordinator aborted this transaction for running past transaction.timeout.ms (Kafka was
+      // away) and bumped the epoch: nothing of it is visible. A new producer carries on.
+      log.warn("{}: the transaction outlived transaction.timeout.ms and was aborted by the coordinator; replacing the producer",
+          transactionalId);
+      discardProducer();
+      return new Aborted("the coordinator aborted the transaction after transaction.timeout.ms: " + failure.getMessage(), failure);
+    }
     if (isFatal(failure)) {
       discardProducer();
       return new Fenced(transactionalId, failure);
@@ -261,6 +284,19 @@ public final class TransactionalWriter implements AutoCloseable {
   static boolean isRefusedRecord(Throwable error) {
     return error instanceof RecordTooLargeException || error instanceof RecordBatchTooLargeException
         || error instanceof InvalidRecordException || error instanceof InvalidTopicException;
+  }
+
+  private boolean outlivedTransactionTimeout() {
+    return transactionTimeout != null && System.nanoTime() - begunNanos > transactionTimeout.toNanos();
+  }
+
+  private static boolean isCause(Throwable failure, Class<? extends Throwable> type) {
+    for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
+      if (type.isInstance(e)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static boolean isFatal(Throwable failure) {

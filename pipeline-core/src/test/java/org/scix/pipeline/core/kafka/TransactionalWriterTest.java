@@ -136,6 +136,35 @@ class TransactionalWriterTest {
     }
   }
 
+  /**
+   * Kafka was away longer than transaction.timeout.ms while a transaction was open: the coordinator
+   * aborted it and bumped the epoch, and the producer is then told it is fenced (KAFKA-20785). No
+   * other producer exists: the transaction is aborted and a new producer carries on. (Before, the
+   * worker stopped on it: OutagesIT's frozen broker left its jobs unfinished.)
+   */
+  @Test
+  void aFencingAfterTheTransactionOutlivedItsTimeoutIsTheCoordinatorsAbortNotAnotherProducer() {
+    TransactionalWriter writer = new TransactionalWriter("test", () -> {
+      created.incrementAndGet();
+      producer = new MockProducer<>(true, null, new StringSerializer(), (topic, value) -> new byte[0]);
+      return producer;
+    }, () -> true, Duration.ofSeconds(1), Duration.ofMillis(50));
+    writer.init();
+    producer.commitTransactionException = new ProducerFencedException("epoch bumped by the coordinator's timeout abort");
+
+    assertThatThrownBy(() -> writer.write(transaction -> {
+      sleep(120); // Kafka away past transaction.timeout.ms
+      sendOne(transaction);
+    })).isInstanceOf(TransactionalWriter.Aborted.class);
+    writer.write(TransactionalWriterTest::sendOne);
+    assertThat(created).hasValue(2);
+    assertThat(producer.history()).hasSize(1);
+
+    // Within the timeout, fencing is another producer with this transactional id: fatal.
+    producer.commitTransactionException = new ProducerFencedException("a newer producer");
+    assertThatThrownBy(() -> writer.write(TransactionalWriterTest::sendOne)).isInstanceOf(TransactionalWriter.Fenced.class);
+  }
+
   private static void sleep(long millis) {
     try {
       Thread.sleep(millis);
