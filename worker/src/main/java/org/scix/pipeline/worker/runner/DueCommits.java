@@ -78,7 +78,7 @@ final class DueCommits {
     if (inFlight != null && inFlight.outcome().isDone()) {
       settle(inFlight);
     }
-    if (inFlight == null && isSettled()) {
+    if (inFlight == null && settleInDoubt()) {
       long now = System.nanoTime();
       CommitBatch batch = jobs.due(maxJobs);
       boolean due = now - lastCutNanos >= intervalNanos || batch.finished().size() >= maxJobs;
@@ -92,7 +92,7 @@ final class DueCommits {
   /** Waits for the commit in flight, then commits everything due now and waits for that too (revocation: nothing is left behind). */
   void commitNow() {
     awaitInFlight();
-    if (!isSettled()) {
+    if (!settleInDoubt()) {
       log.warn("a commit's outcome is still unknown; nothing more is committed before the partitions are handed back");
       return;
     }
@@ -178,19 +178,19 @@ final class DueCommits {
     } else if (failure instanceof TransactionalWriter.OutcomeUnknown e) {
       log.warn("transaction outcome unknown, settling it before writing again: {}", e.getMessage());
       inDoubt = true;
-      isSettled();
+      settleInDoubt();
     } else {
       throw failure; // fenced, or a bug: the loop stops
     }
   }
 
   /**
-   * Whether no commit's outcome is in doubt, settling one that is first. Until it is settled, the
+   * Settles a commit whose outcome is in doubt, if there is one; returns whether nothing is in doubt now. Until it is settled, the
    * records of its batch count as neither committed nor uncommitted: none is written again, and a
    * partition that leaves meanwhile hands them back (its next owner reads what really committed).
    * A failure to settle (Kafka unreachable, a timeout) is tried again next turn; fencing stops the loop.
    */
-  private boolean isSettled() {
+  private boolean settleInDoubt() {
     if (!inDoubt) {
       return true;
     }
