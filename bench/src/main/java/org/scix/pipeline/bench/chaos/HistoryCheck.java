@@ -1,6 +1,7 @@
 package org.scix.pipeline.bench.chaos;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -10,6 +11,8 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.scix.pipeline.bench.chaos.CallerLog.Feature;
+import org.scix.pipeline.core.config.KafkaSettings;
+import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobStates;
 import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.status.JobState;
@@ -82,7 +85,7 @@ public final class HistoryCheck {
   }
 
   /** Reads the topics and checks them; see {@link #check}. */
-  public static Result read(org.scix.pipeline.core.config.KafkaSettings kafka, org.scix.pipeline.core.config.TopicSettings topics,
+  public static Result read(KafkaSettings kafka, TopicSettings topics,
       CallerLog callers) {
     return check(TopicHistory.read(kafka, topics), callers);
   }
@@ -204,7 +207,7 @@ public final class HistoryCheck {
       callers.cancelsAcknowledged().forEach((id, acknowledgedAt) -> {
         List<JobStatus> events = events(id).stream().filter(Objects::nonNull).toList();
         long firstStart = events.stream().map(JobStatus::getStartedTime).filter(Objects::nonNull)
-            .mapToLong(java.time.Instant::toEpochMilli).min().orElse(Long.MAX_VALUE);
+            .mapToLong(Instant::toEpochMilli).min().orElse(Long.MAX_VALUE);
         boolean success = terminals(events).stream().anyMatch(e -> e.getStatus() == JobState.Success);
         if (success && firstStart > acknowledgedAt) {
           defect("Success after acknowledged cancel", id);
