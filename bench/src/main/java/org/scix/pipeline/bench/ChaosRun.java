@@ -15,10 +15,14 @@ import org.scix.pipeline.bench.chaos.MixedLoad;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
-import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.gateway.api.ApiSettings;
+import org.scix.pipeline.gateway.dashboard.DashboardSettings;
+import org.scix.pipeline.gateway.status.StatusViewSettings;
+import org.scix.pipeline.gateway.submit.SubmitterSettings;
 import org.scix.pipeline.localstack.KafkaStack;
 import org.scix.pipeline.localstack.Ports;
 import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.task.TaskSettings;
 
 /**
  * A chaos run: the mixed load ({@link MixedLoad}: plain, long, keyed, overdue, flaky, failing and
@@ -58,15 +62,15 @@ public final class ChaosRun {
     this.out = out;
     Map<String, String> env = Services.topics(PREFIX, 8);
     env.put(TopicSettings.REPLICATION_FACTOR, Integer.toString(Math.min(3, stack.brokerCount())));
-    env.put(GatewayConfig.SUBMIT_TIMEOUT, "4000");
-    env.put(GatewayConfig.IDEMPOTENCY_WINDOW, Long.toString(IDEMPOTENCY_WINDOW.toMillis()));
-    env.put(GatewayConfig.JOB_RETENTION, Long.toString(RETENTION.toMillis()));
-    env.put(GatewayConfig.DASHBOARD_ENABLED, "true");
-    env.put(GatewayConfig.DASHBOARD_TOKEN, DASHBOARD_TOKEN);
+    env.put(SubmitterSettings.SEND_DEADLINE, "4000");
+    env.put(ApiSettings.IDEMPOTENCY_WINDOW, Long.toString(IDEMPOTENCY_WINDOW.toMillis()));
+    env.put(StatusViewSettings.RETENTION, Long.toString(RETENTION.toMillis()));
+    env.put(DashboardSettings.ENABLED, "true");
+    env.put(DashboardSettings.TOKEN, DASHBOARD_TOKEN);
     for (String task : List.of("SYMBOL1", "SYMBOL2", "SYMBOL3")) {
-      env.put(WorkerConfig.TASK_PREFIX + task, "scripted");
+      env.put(TaskSettings.TASK_PREFIX + task, "scripted");
     }
-    env.put(WorkerConfig.TASK_PREFIX + "SYMBOL2" + WorkerConfig.TASK_DEADLINE_SUFFIX, Long.toString(SYMBOL2_DEADLINE.toMillis()));
+    env.put(TaskSettings.TASK_PREFIX + "SYMBOL2" + TaskSettings.TASK_DEADLINE_SUFFIX, Long.toString(SYMBOL2_DEADLINE.toMillis()));
     env.put(WorkerConfig.GROUP_ID, PREFIX + "-workers");
     try (Services services = new Services(stack, logDir)) {
       List<Integer> gatewayPorts = List.of(Ports.free(), Ports.free());
@@ -131,7 +135,7 @@ public final class ChaosRun {
   private static Service startGateway(Services services, Map<String, String> env, int index, List<Integer> gatewayPorts,
       List<Integer> dashboardPorts) throws Exception {
     Map<String, String> own = new HashMap<>(env);
-    own.put(GatewayConfig.DASHBOARD_PORT, Integer.toString(dashboardPorts.get(index)));
+    own.put(DashboardSettings.PORT, Integer.toString(dashboardPorts.get(index)));
     return services.gateway("gw-" + index, gatewayPorts.get(index), own, "256m");
   }
 

@@ -8,7 +8,6 @@ import org.HdrHistogram.Histogram;
 import org.scix.pipeline.client.JobRequest;
 import org.scix.pipeline.client.PipelineClient;
 import org.scix.pipeline.schemas.input.taskenum;
-import org.scix.pipeline.worker.WorkerConfig;
 import org.scix.pipeline.worker.task.SimulatedTask;
 
 /**
@@ -26,7 +25,7 @@ final class HeadOfLine {
     ctx.topics("bench-hol", 1);
     Map<String, String> env = new HashMap<>(Services.topics("bench-hol", 1));
     env.put("TASK_SYMBOL1", SimulatedTask.NAME);
-    env.put(WorkerConfig.SIMULATED_TASK_MS, "0");
+    env.put(SimulatedTask.MS_SETTING, "0");
     env.put("TASK_SYMBOL2", SimulatedTask.LONG_NAME);
     env.put(SimulatedTask.LONG_MS_SETTING, Long.toString(c.headOfLineLongJob().toMillis()));
     Services.Service gateway = ctx.services().gateway("bench-hol-gw", env, "512m");

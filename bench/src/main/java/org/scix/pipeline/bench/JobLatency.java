@@ -15,7 +15,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.scix.pipeline.schemas.grpc.RawBytesMarshaller;
 import org.scix.pipeline.schemas.grpc.TemplateApi;
-import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.task.TaskSettings;
 
 /**
  * latency.*: submit to Success seen by the caller (persistent Init, no-op task) at a fixed offered
@@ -36,7 +36,7 @@ final class JobLatency {
     ctx.topics("bench-e2e");
     Map<String, String> env = new HashMap<>(Services.topics("bench-e2e", BenchContext.PARTITIONS));
     Services.Service gateway = ctx.services().gateway("bench-e2e-gw", env, "1g");
-    env.put(WorkerConfig.SIMULATE_ALL_MS, "0");
+    env.put(TaskSettings.SIMULATE_ALL_MS, "0");
     ctx.services().worker("bench-e2e-w", env);
     ctx.say("latency: %d jobs/s, %d ms warm-up then %d s measured, submit -> Success", c.e2eRatePerSecond(),
         c.e2eWarmup().toMillis(), c.e2eDuration().toSeconds());

@@ -16,7 +16,8 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.scix.pipeline.core.job.JobIds;
-import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.gateway.api.ApiSettings;
+import org.scix.pipeline.gateway.status.StatusViewSettings;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 
@@ -45,8 +46,8 @@ final class RetentionSoak {
           set(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.01")))).all().get();
 
       Map<String, String> env = new HashMap<>(Services.topics("bench-retention", BenchContext.PARTITIONS));
-      env.put(GatewayConfig.JOB_RETENTION, Long.toString(retention.toMillis()));
-      env.put(GatewayConfig.IDEMPOTENCY_WINDOW, Long.toString(retention.toMillis() / 2));
+      env.put(StatusViewSettings.RETENTION, Long.toString(retention.toMillis()));
+      env.put(ApiSettings.IDEMPOTENCY_WINDOW, Long.toString(retention.toMillis() / 2));
       Services.Service gateway = ctx.services().gateway("bench-retention-gw", env, "512m");
       ctx.say("retention soak: %d jobs/s for %d periods of %d s", rate, periods, retention.toSeconds());
       long sent = 0;

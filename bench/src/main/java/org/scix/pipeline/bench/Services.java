@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.gateway.GrpcServerSettings;
+import org.scix.pipeline.gateway.dashboard.DashboardSettings;
 import org.scix.pipeline.localstack.ChildProcess;
 import org.scix.pipeline.localstack.KafkaStack;
 import org.scix.pipeline.localstack.Ports;
@@ -62,11 +64,11 @@ final class Services implements AutoCloseable {
   Service gateway(String name, int grpcPort, Map<String, String> extraEnv, String heap) throws Exception {
     int opsPort = Ports.free();
     Map<String, String> env = baseEnv();
-    env.put(GatewayConfig.GRPC_PORT, Integer.toString(grpcPort));
+    env.put(GrpcServerSettings.PORT, Integer.toString(grpcPort));
     env.put(GatewayConfig.OPS_PORT, Integer.toString(opsPort));
-    env.put(GatewayConfig.DASHBOARD_ENABLED, "false"); // several gateways run at once here
+    env.put(DashboardSettings.ENABLED, "false"); // several gateways run at once here
     env.put(GatewayConfig.INSTANCE_ID, name);
-    env.put(GatewayConfig.MAX_CONCURRENT_CALLS, "100000");
+    env.put(GrpcServerSettings.MAX_CONCURRENT_CALLS, "100000");
     env.putAll(extraEnv);
     Service gateway = new Service(start(name, "org.scix.pipeline.gateway.GatewayMain", List.of("-Xmx" + heap), env), grpcPort, opsPort);
     awaitHttp200(gateway, "/health/ready", Duration.ofMinutes(3));

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.scix.pipeline.core.job.JobIds;
-import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.gateway.status.StatusViewSettings;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 
@@ -39,7 +39,7 @@ final class StatusViewFootprint {
     });
     Path storeDir = Files.createTempDirectory("bench-status-store-");
     Map<String, String> env = new HashMap<>(Services.topics("bench-view", BenchContext.PARTITIONS));
-    env.put(GatewayConfig.STATUS_STORE_DIR, storeDir.toString());
+    env.put(StatusViewSettings.STORE_DIR, storeDir.toString());
     ctx.say("status view: starting a gateway over them (new store)");
     Services.Service gateway = ctx.services().gateway("bench-view-gw", env, "1g");
     double held = ctx.services().metric(gateway, "pipeline_status_view_jobs");

@@ -24,7 +24,7 @@ import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.input.task_args_record;
 import org.scix.pipeline.schemas.input.taskenum;
-import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.task.TaskSettings;
 
 /**
  * fanout.*: gateway heap per open Monitor stream, with N streams following N pending jobs; then a
@@ -94,7 +94,7 @@ final class StreamFanout {
       results.put("fanout.streams", streams);
       results.put("fanout.heap_bytes_per_stream", (after - before) / (double) streams);
 
-      env.put(WorkerConfig.SIMULATE_ALL_MS, "0");
+      env.put(TaskSettings.SIMULATE_ALL_MS, "0");
       ctx.services().worker("bench-fanout-w", env);
       if (!ended.await(5, TimeUnit.MINUTES)) {
         throw new IllegalStateException(ended.getCount() + " stream(s) did not end");

@@ -11,6 +11,8 @@ import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.runner.LoopSettings;
+import org.scix.pipeline.worker.task.TaskSettings;
 
 /**
  * scaling.*: jobs/s with a 20 ms simulated I/O-bound task on 16 partitions: one job at a time
@@ -35,8 +37,8 @@ final class WorkerScaling {
     String prefix = "bench-scale-" + name;
     TopicSettings topics = ctx.topics(prefix);
     Map<String, String> env = new HashMap<>(Services.topics(prefix, BenchContext.PARTITIONS));
-    env.put(WorkerConfig.SIMULATE_ALL_MS, Integer.toString(TASK_MS));
-    env.put(WorkerConfig.CONCURRENCY, Integer.toString(concurrency));
+    env.put(TaskSettings.SIMULATE_ALL_MS, Integer.toString(TASK_MS));
+    env.put(LoopSettings.CONCURRENCY, Integer.toString(concurrency));
     env.put(WorkerConfig.GROUP_ID, prefix + "-workers");
     List<Services.Service> workers = new ArrayList<>();
     for (int i = 1; i <= processes; i++) {

@@ -25,6 +25,9 @@ import java.util.concurrent.TimeUnit;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.gateway.GrpcServerSettings;
+import org.scix.pipeline.gateway.dashboard.DashboardSettings;
+import org.scix.pipeline.gateway.status.StatusViewSettings;
 import org.scix.pipeline.localstack.ChildProcess;
 import org.scix.pipeline.localstack.LocalStack;
 import org.scix.pipeline.localstack.Ports;
@@ -94,11 +97,11 @@ final class UpCommand implements Callable<Integer> {
     env.put(KafkaSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
     env.put(KafkaSettings.REGISTRY_URL, stack.schemaRegistryUrl());
     env.put(TopicSettings.REPLICATION_FACTOR, Integer.toString(Math.min(3, brokers)));
-    env.put(GatewayConfig.GRPC_PORT, Integer.toString(grpcPort));
+    env.put(GrpcServerSettings.PORT, Integer.toString(grpcPort));
     Map<String, String> gatewayEnv = new HashMap<>(env);
     gatewayEnv.put(GatewayConfig.OPS_PORT, Integer.toString(opsPort));
-    gatewayEnv.put(GatewayConfig.STATUS_STORE_DIR, runDir.resolve("status-store").toString());
-    gatewayEnv.put(GatewayConfig.DASHBOARD_PORT, Integer.toString(dashboardPort));
+    gatewayEnv.put(StatusViewSettings.STORE_DIR, runDir.resolve("status-store").toString());
+    gatewayEnv.put(DashboardSettings.PORT, Integer.toString(dashboardPort));
     services.add(start("gateway", List.of("gateway"), gatewayEnv, runDir.resolve("gateway.log")));
     List<Integer> workerOps = new ArrayList<>();
     for (int i = 1; i <= workers; i++) {

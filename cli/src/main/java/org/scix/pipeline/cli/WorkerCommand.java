@@ -4,8 +4,9 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.scix.pipeline.core.config.Settings;
-import org.scix.pipeline.worker.WorkerConfig;
 import org.scix.pipeline.worker.WorkerMain;
+import org.scix.pipeline.worker.runner.LoopSettings;
+import org.scix.pipeline.worker.task.TaskSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -21,10 +22,10 @@ final class WorkerCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Map<String, String> overrides = new HashMap<>();
     if (simulateMs != null) {
-      overrides.put(WorkerConfig.SIMULATE_ALL_MS, simulateMs.toString());
+      overrides.put(TaskSettings.SIMULATE_ALL_MS, simulateMs.toString());
     }
     if (concurrency != null) {
-      overrides.put(WorkerConfig.CONCURRENCY, concurrency.toString());
+      overrides.put(LoopSettings.CONCURRENCY, concurrency.toString());
     }
     WorkerMain.run(Settings.load(System.getenv(), overrides));
     return 0;

@@ -1,203 +1,232 @@
 package org.scix.pipeline.gateway;
 
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerInterceptors;
 import io.grpc.TlsServerCredentials;
-import io.grpc.protobuf.services.HealthStatusManager;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.avro.Schema;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.apache.avro.Schema;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
-import org.scix.pipeline.core.kafka.RecordValueSerializer;
 import org.scix.pipeline.core.kafka.TopicAdmin;
-import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.core.kafka.TransactionalWriter.ProducerSettings;
+import org.scix.pipeline.core.kafka.TransactionalWriter;
+import org.scix.pipeline.core.lifecycle.Closer;
 import org.scix.pipeline.core.ops.Metrics;
 import org.scix.pipeline.core.ops.OpsHttpServer;
-import org.scix.pipeline.gateway.api.JobsHttpApi;
-import org.scix.pipeline.gateway.dashboard.DashboardServer;
-import org.scix.pipeline.gateway.dashboard.KafkaJobTopics;
-import org.scix.pipeline.gateway.dashboard.KafkaWorkerGroup;
-import org.scix.pipeline.gateway.deadletters.DeadLetters;
 import org.scix.pipeline.gateway.api.TemplateHandlers;
 import org.scix.pipeline.gateway.api.TemplateServices;
+import org.scix.pipeline.gateway.dashboard.DashboardServer;
+import org.scix.pipeline.gateway.http.HttpRouter;
 import org.scix.pipeline.gateway.interceptors.CallMetadata;
 import org.scix.pipeline.gateway.interceptors.ConnectionCallLimit;
 import org.scix.pipeline.gateway.interceptors.RpcMetrics;
+import org.scix.pipeline.gateway.jobsapi.JobsHttpApi;
 import org.scix.pipeline.gateway.status.JobRetention;
 import org.scix.pipeline.gateway.status.JobStore;
 import org.scix.pipeline.gateway.status.OwnPendings;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewLoader;
+import org.scix.pipeline.gateway.submit.JobRecords;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
 import org.scix.pipeline.gateway.submit.RetiredLanes;
-import org.scix.pipeline.gateway.submit.SubmitterSettings;
 import org.scix.pipeline.schemas.SeedSchemas;
 import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
-import org.scix.pipeline.schemas.grpc.TemplateApi;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.registry.RegisteredSchema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Owns the gateway's lifecycle: registry and topics at start, the submitter, the status view,
- * the gRPC server and health, and the order they stop in. Health moves NOT_SERVING -> SERVING
- * (view caught up and Kafka reachable) -> NOT_SERVING (shutdown begins).
+ * The gateway's composition root: {@link #start} builds every part, complete, in dependency order
+ * (registry and topics, the status view and its reader, the submitter, the gRPC server, the ops
+ * endpoint and the dashboard), each registered with a {@link Closer} so {@link #close} stops them
+ * in reverse order, once, and a start that fails halfway closes what it had built. Health moves
+ * NOT_SERVING -> SERVING (view caught up and Kafka reachable) -> NOT_SERVING (shutdown begins).
  */
 public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+  private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+  /** How long a Pending this replica wrote is kept for the reader to meet it (its transaction's outcome was unknown). */
+  private static final Duration OWN_PENDINGS_MAX_AGE = Duration.ofMinutes(10);
 
   private final GatewayConfig config;
   private final PrometheusMeterRegistry metrics = Metrics.newRegistry("gateway");
-  private final HealthStatusManager health = new HealthStatusManager();
-  private StatusView view;
-  private Path temporaryStoreDir; // when STATUS_STORE_DIR is not set: deleted at close
-  private Producer<String, byte[]> tombstones;
-  private final ScheduledExecutorService stallWatch = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "gateway-stall-watch");
-    t.setDaemon(true);
-    return t;
-  });
-  private PipelineSerdes serdes;
-  private JobSubmitter submitter;
-  private StatusViewLoader loader;
-  private TemplateHandlers handlers;
-  private Server server;
-  private OpsHttpServer ops;
-  private DashboardServer dashboard;
-  private KafkaWorkerGroup workerGroup;
-  private KafkaJobTopics jobTopics;
-  private DeadLetters deadLetters;
-  private volatile boolean stopping;
+  private final Closer closer = new Closer();
+  private final AtomicBoolean assembled = new AtomicBoolean();
+  private final AtomicBoolean stopping = new AtomicBoolean();
+  private final GatewayHealth health = new GatewayHealth(this::isServing);
+  private final StatusView view;
+  private final StatusViewLoader loader;
+  private final JobSubmitter submitter;
+  private final TemplateHandlers handlers;
+  private final Server server;
+  private final Optional<OpsHttpServer> ops;
+  private final Optional<DashboardServer> dashboard;
 
-  public Gateway(GatewayConfig config) {
-    this.config = config;
+  /** Builds and starts a gateway; on failure, whatever was started is closed again. */
+  public static Gateway start(GatewayConfig config) throws IOException {
+    return new Gateway(config);
   }
 
-  public Gateway start() throws IOException {
-    health.setStatus("", ServingStatus.NOT_SERVING);
-    serdes = new PipelineSerdes(config.kafka());
-    SchemalessAvroCodec<TemplateInput> codec = requestCodec();
-    TopicAdmin.ensureTopics(config.kafka(), config.topics(), Duration.ofSeconds(30));
+  private Gateway(GatewayConfig config) throws IOException {
+    this.config = config;
+    try {
+      PipelineSerdes serdes = new PipelineSerdes(config.kafka());
+      SchemalessAvroCodec<TemplateInput> codec = requestCodec(serdes);
+      TopicAdmin.ensureTopics(config.kafka(), config.topics(), ADMIN_TIMEOUT);
+      RetiredLanes.fence(config.kafka(), config.instanceId(), config.submitter().lanes(), ADMIN_TIMEOUT);
 
-    RetiredLanes.fence(config.kafka(), config.instanceId(), config.submitLanes(), Duration.ofSeconds(30));
+      view = openView();
+      Producer<String, byte[]> tombstones = closer.register("retention producer", new KafkaProducer<>(tombstoneProducerConfig(),
+          new StringSerializer(), new ByteArraySerializer()));
+      OwnPendings ownPendings = new OwnPendings(OWN_PENDINGS_MAX_AGE);
+      JobRetention retention = new JobRetention(view, tombstones, config.topics().status(), config.statusView().retention(),
+          Clock.systemUTC(), metrics);
+      loader = new StatusViewLoader(view, config.kafka(), config.topics().status(), serdes, "scix-gateway-view-" + config.instanceId(),
+          config.statusView().maxStall(), new StatusViewLoader.Hooks(health::changed, ownPendings, retention), metrics);
+      closer.register("status reader", loader::stop);
 
-    RecordValueSerializer values = serdes.recordValues();
-    SubmitterSettings submitting = new SubmitterSettings(config.instanceId(), config.submitTimeout(),
-        RecordSizeLimit.of(config.kafka()), config.submitLanes());
-    submitter = new JobSubmitter(config.topics(),
-        (s, lane) -> TransactionalWriter.create(config.kafka(), producerSettings(lane), values, s::isRunning), values, submitting, metrics);
-    view = openView();
-    loader = new StatusViewLoader(view, config.kafka(), config.topics().status(), serdes, "scix-gateway-view-" + config.instanceId(),
-        config.statusViewMaxStall(), metrics);
-    tombstones = new KafkaProducer<>(tombstoneProducerConfig(), new StringSerializer(), new ByteArraySerializer());
-    loader.onEachTurn(new JobRetention(view, tombstones, config.topics().status(), config.jobRetention(), Clock.systemUTC(), metrics));
-    // Health follows state changes as they happen: the view catching up or stopping, Kafka lost or regained.
-    submitter.onStateChange(this::updateHealth);
-    loader.onStateChange(this::updateHealth);
-    OwnPendings ownPendings = new OwnPendings(Duration.ofMinutes(10));
-    submitter.tellWritten(ownPendings);
-    loader.readingBack(ownPendings);
-    submitter.start();
-    loader.start();
-    handlers = new TemplateHandlers(codec, submitter, view, loader, config.api(), Clock.systemUTC());
-    metrics.gauge("pipeline.streams.open", handlers, TemplateHandlers::openStreams);
+      JobRecords records = new JobRecords(config.topics(), serdes.recordValues(), RecordSizeLimit.of(config.kafka()),
+          "gateway-" + config.instanceId());
+      submitter = closer.register("submitter", new JobSubmitter(records,
+          (lane, keepTrying) -> TransactionalWriter.create(config.kafka(), producerSettings(lane), serdes.recordValues(), keepTrying),
+          config.submitter(), ownPendings, health::changed, metrics));
+      submitter.start();
+      loader.start();
 
+      handlers = new TemplateHandlers(codec, submitter, view, loader, config.api(), Clock.systemUTC());
+      metrics.gauge("pipeline.streams.open", handlers, TemplateHandlers::openStreams);
+      server = startGrpcServer();
+      closer.register("gRPC server", this::drainGrpcServer);
+      ops = config.opsPort() > 0 ? Optional.of(closer.register("ops endpoint", startOps())) : Optional.empty();
+      dashboard = config.dashboard().enabled()
+          ? Optional.of(closer.register("dashboard", DashboardServer.start(config, view, loader, submitter, serdes)))
+          : Optional.empty();
+
+      ScheduledExecutorService stallWatch = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "gateway-stall-watch");
+        t.setDaemon(true);
+        return t;
+      });
+      closer.register("stall watch", stallWatch::shutdownNow);
+      // Health follows events as they happen; a stalled reader is the one state only time reveals.
+      stallWatch.scheduleWithFixedDelay(health::changed, 1, 1, TimeUnit.SECONDS);
+    } catch (IOException | RuntimeException e) {
+      closer.close();
+      throw e;
+    }
+    assembled.set(true);
+    health.changed();
+    log.info("gateway {} listening on port {} ({}), input topic {}, status topic {}", config.instanceId(), port(),
+        config.server().security(), config.topics().input(), config.topics().status());
+  }
+
+  private Server startGrpcServer() throws IOException {
     RpcMetrics rpcMetrics = new RpcMetrics(metrics);
     CallMetadata callMetadata = new CallMetadata();
     // Interceptors run last-listed first: the connection limit answers before anything else runs.
-    ConnectionCallLimit callLimit = new ConnectionCallLimit(config.maxConcurrentCallsPerConnection());
-    server = NettyServerBuilder.forAddress(new InetSocketAddress(config.grpcHost(), config.grpcPort()), credentials())
+    ConnectionCallLimit callLimit = new ConnectionCallLimit(config.server().maxConcurrentCallsPerConnection());
+    return NettyServerBuilder.forAddress(new InetSocketAddress(config.server().host(), config.server().port()), credentials())
         .addService(ServerInterceptors.intercept(TemplateServices.init(handlers), callMetadata, rpcMetrics, callLimit))
         .addService(ServerInterceptors.intercept(TemplateServices.monitor(handlers), callMetadata, rpcMetrics, callLimit))
         .addService(ServerInterceptors.intercept(TemplateServices.cancel(handlers), callMetadata, rpcMetrics, callLimit))
-        .addService(health.getHealthService())
+        .addService(health.service())
         // Every handler is non-blocking (decode, queue, answer from futures), so calls run on the
         // transport threads; a thread pool would only add hand-offs (measured: docs/benchmarks.md).
         .directExecutor()
-        .maxInboundMessageSize(config.maxInboundMessageBytes())
+        .maxInboundMessageSize(config.server().maxInboundMessageBytes())
         .build()
         .start();
-    if (config.opsPort() > 0) {
-      ops = new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !stopping && !submitter.fenced().isDone(), this::isServing);
-      ops.route(JobsHttpApi.PATH, new JobsHttpApi(view, loader, loader::isHealthy, config.statusSyncTimeout()));
-    }
-    if (config.dashboard().enabled()) {
-      workerGroup = new KafkaWorkerGroup(config.kafka(), config.workerGroup(), config.topics().input());
-      deadLetters = new DeadLetters(config.kafka(), config.topics().deadLetter(), serdes.deserializer(TemplateInput.class), submitter,
-          "scix-gateway-dead-letters-" + config.instanceId());
-      jobTopics = new KafkaJobTopics(config.kafka(), config.topics(), serdes, "scix-gateway-dashboard-" + config.instanceId());
-      try {
-        dashboard = new DashboardServer(config.dashboard(), view,
-            new JobsHttpApi("/api/jobs", view, loader, loader::isHealthy, config.statusSyncTimeout()), submitter, deadLetters, workerGroup,
-            jobTopics);
-      } catch (BindException e) {
-        workerGroup.close(); // released now, not left for close(): the gateway does not start
-        jobTopics.close();
-        deadLetters.close();
-        workerGroup = null;
-        jobTopics = null;
-        throw new IOException("the dashboard cannot listen on " + config.dashboard().host() + ":" + config.dashboard().port()
-            + " (in use: another gateway on this machine?): set " + GatewayConfig.DASHBOARD_PORT + " to another port (0: any free one)"
-            + " or " + GatewayConfig.DASHBOARD_ENABLED + "=false", e);
-      }
-    }
-    updateHealth();
-    // Health follows events (above); a stalled reader is the one state only time reveals.
-    stallWatch.scheduleWithFixedDelay(this::updateHealth, 1, 1, TimeUnit.SECONDS);
-    log.info("gateway {} listening on port {} ({}), input topic {}, status topic {}", config.instanceId(), port(),
-        config.tlsCertFile().isPresent() ? (config.tlsClientCaFile().isPresent() ? "mutual TLS" : "TLS") : "plaintext",
-        config.topics().input(), config.topics().status());
-    return this;
   }
 
-  /** The transactional producer of one submit lane. */
+  private OpsHttpServer startOps() throws IOException {
+    OpsHttpServer endpoint = new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !stopping.get() && !submitter.fenced().isDone(),
+        this::isServing);
+    endpoint.route(JobsHttpApi.PATH, new JobsHttpApi(view, loader, loader::isHealthy, config.api().syncTimeout())
+        .routes(new HttpRouter(), JobsHttpApi.PATH));
+    return endpoint;
+  }
+
+  /** No new calls; open streams end UNAVAILABLE (clients re-monitor elsewhere); calls in progress get the grace period. */
+  private void drainGrpcServer() {
+    server.shutdown();
+    handlers.closeOpenStreams();
+    try {
+      if (!server.awaitTermination(config.server().shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
+        server.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      server.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The transactional producer of one submit lane: every blocking step bounded by the submit deadline, so a dead broker answers UNAVAILABLE in time. */
   private ProducerSettings producerSettings(int lane) {
-    return new ProducerSettings(JobSubmitter.transactionalId(config.instanceId(), lane),
-        // Every blocking step is bounded by the submit deadline, so a dead broker answers UNAVAILABLE in time.
-        config.submitTimeout(), config.submitTimeout(), config.submitTimeout(),
-        // A gateway that dies mid-transaction blocks read_committed readers until this expires.
-        Duration.ofSeconds(10));
+    Duration deadline = config.submitter().sendDeadline();
+    return new ProducerSettings(JobSubmitter.transactionalId(config.instanceId(), lane), deadline, deadline, deadline,
+        config.submitter().transactionTimeout());
   }
 
   /**
    * The status view over its store: in STATUS_STORE_DIR/instance-id when set (a restart resumes
    * from it; replicas sharing the setting still get a store each), else in a temporary directory
-   * (a restart reads the whole status topic again).
+   * (a restart reads the whole status topic again). The store is closed only once its reader has
+   * stopped (a store still written to stays open: a restart re-reads its unflushed tail).
    */
   private StatusView openView() throws IOException {
-    Path dir = config.statusStoreDir().map(parent -> parent.resolve(config.instanceId())).orElse(null);
-    if (dir == null) {
-      temporaryStoreDir = Files.createTempDirectory("scix-status-view-");
-      dir = temporaryStoreDir;
+    Optional<Path> kept = config.statusView().storeDir().map(parent -> parent.resolve(config.instanceId()));
+    Path dir = kept.isPresent() ? kept.get() : Files.createTempDirectory("scix-status-view-");
+    if (kept.isEmpty()) {
+      closer.register("temporary status store", () -> deleteTemporaryStore(dir));
     }
     String topic = config.topics().status();
-    String identity = topic + "/" + TopicAdmin.topicId(config.kafka(), topic, Duration.ofSeconds(30));
-    return new StatusView(JobStore.open(dir, identity), 2, metrics);
+    String identity = topic + "/" + TopicAdmin.topicId(config.kafka(), topic, ADMIN_TIMEOUT);
+    StatusView opened = new StatusView(JobStore.open(dir, identity), 2, metrics);
+    closer.register("status store", () -> {
+      if (loaderStopped()) {
+        opened.close(); // flushed: a restart resumes from here
+      } else {
+        log.warn("status reader did not stop in time; the status store is left open (a restart re-reads its unflushed tail)");
+      }
+    });
+    return opened;
+  }
+
+  /** Whether the status reader has stopped (or never started: the gateway failed before). */
+  private boolean loaderStopped() {
+    return loader == null || loader.stop();
+  }
+
+  private static void deleteTemporaryStore(Path dir) {
+    try {
+      JobStore.deleteRecursively(dir);
+    } catch (UncheckedIOException e) {
+      log.warn("could not delete the temporary status store {}: {}", dir, e.getCause().toString());
+    }
   }
 
   /** Tombstones need no transaction: each is one idempotent write of a job no one writes again. */
@@ -212,12 +241,44 @@ public final class Gateway implements AutoCloseable {
     return producer;
   }
 
+  /**
+   * Registers the request schema under the subject clients fetch and decodes with whatever is
+   * latest there (clients encode with the latest version).
+   */
+  private static SchemalessAvroCodec<TemplateInput> requestCodec(PipelineSerdes serdes) {
+    Schema seed = SeedSchemas.templateInput();
+    serdes.registry().register(SeedSchemas.TEMPLATE_INPUT_SUBJECT, seed);
+    serdes.registry().register(SeedSchemas.PYTHON_PIPELINE_SUBJECT, seed); // where the Python template's pipeline code looks
+    RegisteredSchema latest = serdes.registry().getLatest(SeedSchemas.TEMPLATE_INPUT_SUBJECT);
+    try {
+      SchemalessAvroCodec<TemplateInput> codec = SchemalessAvroCodec.of(TemplateInput.class, latest.schema());
+      log.info("request schema: subject {} version {} (id {})", latest.subject(), latest.version(), latest.id());
+      return codec;
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("latest schema of subject " + SeedSchemas.TEMPLATE_INPUT_SUBJECT
+          + " (version " + latest.version() + ") cannot be read into TemplateInput: " + e.getMessage(), e);
+    }
+  }
+
+  private ServerCredentials credentials() throws IOException {
+    GrpcServerSettings s = config.server();
+    if (s.tlsCertFile().isEmpty()) {
+      return InsecureServerCredentials.create();
+    }
+    TlsServerCredentials.Builder tls = TlsServerCredentials.newBuilder()
+        .keyManager(s.tlsCertFile().get().toFile(), s.tlsKeyFile().get().toFile());
+    if (s.tlsClientCaFile().isPresent()) {
+      tls.trustManager(s.tlsClientCaFile().get().toFile()).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
+    }
+    return tls.build();
+  }
+
   public int port() {
     return server.getPort();
   }
 
   public boolean isServing() {
-    return !stopping && loader.isHealthy() && submitter.isKafkaReachable();
+    return assembled.get() && !stopping.get() && loader.isHealthy() && submitter.isKafkaReachable();
   }
 
   public boolean awaitServing(Duration timeout) throws InterruptedException {
@@ -250,109 +311,26 @@ public final class Gateway implements AutoCloseable {
 
   /** The dashboard's port, or -1 when it is off. */
   public int dashboardPort() {
-    return dashboard == null ? -1 : dashboard.port();
+    return dashboard.map(DashboardServer::port).orElse(-1);
   }
 
   public int opsPort() {
-    return ops == null ? -1 : ops.port();
-  }
-
-  /** Sets health from the current state; called whenever a part of it changes (the health manager ignores repeats). */
-  private synchronized void updateHealth() {
-    if (stopping || server == null) {
-      return; // before start completes, NOT_SERVING holds; after close begins, the terminal state does
-    }
-    ServingStatus status = isServing() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
-    for (String service : new String[] {"", TemplateApi.INIT_SERVICE, TemplateApi.MONITOR_SERVICE, TemplateApi.CANCEL_SERVICE}) {
-      health.setStatus(service, status);
-    }
+    return ops.map(OpsHttpServer::port).orElse(-1);
   }
 
   /**
-   * Registers the request schema under the subject clients fetch and decodes with whatever is
-   * latest there (clients encode with the latest version).
-   */
-  private SchemalessAvroCodec<TemplateInput> requestCodec() {
-    Schema seed = SeedSchemas.templateInput();
-    serdes.registry().register(SeedSchemas.TEMPLATE_INPUT_SUBJECT, seed);
-    serdes.registry().register(SeedSchemas.PYTHON_PIPELINE_SUBJECT, seed); // where the Python template's pipeline code looks
-    RegisteredSchema latest = serdes.registry().getLatest(SeedSchemas.TEMPLATE_INPUT_SUBJECT);
-    try {
-      SchemalessAvroCodec<TemplateInput> codec = SchemalessAvroCodec.of(TemplateInput.class, latest.schema());
-      log.info("request schema: subject {} version {} (id {})", latest.subject(), latest.version(), latest.id());
-      return codec;
-    } catch (RuntimeException e) {
-      throw new IllegalStateException("latest schema of subject " + SeedSchemas.TEMPLATE_INPUT_SUBJECT
-          + " (version " + latest.version() + ") cannot be read into TemplateInput: " + e.getMessage(), e);
-    }
-  }
-
-  private ServerCredentials credentials() throws IOException {
-    if (config.tlsCertFile().isEmpty()) {
-      return InsecureServerCredentials.create();
-    }
-    TlsServerCredentials.Builder tls = TlsServerCredentials.newBuilder()
-        .keyManager(config.tlsCertFile().get().toFile(), config.tlsKeyFile().get().toFile());
-    if (config.tlsClientCaFile().isPresent()) {
-      tls.trustManager(config.tlsClientCaFile().get().toFile()).clientAuth(TlsServerCredentials.ClientAuth.REQUIRE);
-    }
-    return tls.build();
-  }
-
-  /**
-   * Graceful stop: NOT_SERVING first (load balancers drain), no new calls, open streams ended with
-   * UNAVAILABLE so clients re-monitor elsewhere, in-flight submissions finished, then Kafka clients closed.
+   * Graceful stop, once: NOT_SERVING first (load balancers drain), then every part in reverse
+   * order of construction: dashboard and ops, the gRPC server (no new calls, open streams ended
+   * UNAVAILABLE, calls in progress finished), the submitter (queued submissions finished), the
+   * status reader, then the store.
    */
   @Override
   public void close() {
-    if (stopping) {
+    if (!stopping.compareAndSet(false, true)) {
       return;
     }
-    synchronized (this) {
-      stopping = true;
-      health.enterTerminalState();
-    }
-    stallWatch.shutdownNow();
-    if (server != null) {
-      server.shutdown();
-      handlers.closeOpenStreams();
-      try {
-        if (!server.awaitTermination(config.shutdownGrace().toMillis(), TimeUnit.MILLISECONDS)) {
-          server.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
-        }
-      } catch (InterruptedException e) {
-        server.shutdownNow();
-        Thread.currentThread().interrupt();
-      }
-    }
-    if (submitter != null) {
-      submitter.close();
-    }
-    if (ops != null) {
-      ops.close(); // before the store closes: no query may read a closed store
-    }
-    if (dashboard != null) {
-      dashboard.close();
-      workerGroup.close();
-      jobTopics.close();
-      deadLetters.close();
-    }
-    boolean readerStopped = loader == null || loader.stop();
-    if (tombstones != null) {
-      tombstones.close(Duration.ofSeconds(2));
-    }
-    if (view != null && readerStopped) {
-      view.close(); // flushed: a restart resumes from here
-    } else if (view != null) {
-      log.warn("status reader did not stop in time; the status store is left open (a restart re-reads its unflushed tail)");
-    }
-    if (temporaryStoreDir != null) {
-      try {
-        JobStore.deleteRecursively(temporaryStoreDir);
-      } catch (UncheckedIOException e) {
-        log.warn("could not delete the temporary status store {}: {}", temporaryStoreDir, e.getCause().toString());
-      }
-    }
+    health.stopping();
+    closer.close();
     log.info("gateway {} stopped", config.instanceId());
   }
 }

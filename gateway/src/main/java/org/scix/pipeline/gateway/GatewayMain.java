@@ -17,7 +17,7 @@ public final class GatewayMain {
 
   public static void run(Settings settings) throws Exception {
     GatewayConfig config = GatewayConfig.from(settings);
-    Gateway gateway = new Gateway(config).start();
+    Gateway gateway = Gateway.start(config);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("shutdown requested");
       gateway.close();

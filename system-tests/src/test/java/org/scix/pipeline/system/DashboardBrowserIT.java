@@ -31,14 +31,15 @@ import org.scix.pipeline.client.JobRequest;
 import org.scix.pipeline.client.JobUpdate;
 import org.scix.pipeline.client.PipelineClient;
 import org.scix.pipeline.gateway.Gateway;
-import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.gateway.dashboard.DashboardSettings;
 import org.scix.pipeline.localstack.KafkaStack;
 import org.scix.pipeline.localstack.Ports;
 import org.scix.pipeline.localstack.junit.KafkaStackExtension;
 import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.input.taskenum;
 import org.scix.pipeline.worker.Worker;
-import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.task.SimulatedTask;
+import org.scix.pipeline.worker.task.TaskSettings;
 
 /**
  * The dashboard in a real headless Chromium (Debian's chromium and chromedriver packages, found at
@@ -59,9 +60,9 @@ class DashboardBrowserIT {
   @BeforeAll
   void start(KafkaStack stack) throws Exception {
     pipeline = new Pipeline(stack);
-    pipeline.settings.put(GatewayConfig.DASHBOARD_PORT, Integer.toString(Ports.free()));
-    pipeline.settings.put(GatewayConfig.DASHBOARD_TOKEN, TOKEN);
-    pipeline.settings.put(GatewayConfig.WORKER_GROUP_ID, pipeline.settings.get("WORKER_GROUP_ID"));
+    pipeline.settings.put(DashboardSettings.PORT, Integer.toString(Ports.free()));
+    pipeline.settings.put(DashboardSettings.TOKEN, TOKEN);
+    pipeline.settings.put(DashboardSettings.WORKER_GROUP_ID, pipeline.settings.get("WORKER_GROUP_ID"));
     gateway = pipeline.startGateway("dashboard-gw");
     channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
     client = new PipelineClient(channel, 60);
@@ -87,7 +88,7 @@ class DashboardBrowserIT {
 
   @Test
   void aJobSubmittedThroughGrpcAppearsAndMovesToSuccessWithoutAReload() throws Exception {
-    Worker worker = pipeline.startWorker("dashboard-live", Map.of("TASK_SYMBOL3", "simulated", WorkerConfig.SIMULATED_TASK_MS, "1500"));
+    Worker worker = pipeline.startWorker("dashboard-live", Map.of("TASK_SYMBOL3", "simulated", SimulatedTask.MS_SETTING, "1500"));
     try {
       open("#/jobs");
       waitFor(By.cssSelector("#live-state"), "live updates: on");
@@ -109,7 +110,7 @@ class DashboardBrowserIT {
 
   @Test
   void aFailingJobShowsItsReasonInItsTimelineAndItsDeadLetterIsReplayedAsANewJobThatSucceeds() throws Exception {
-    Worker failing = pipeline.startWorker("dashboard-failing", Map.of("TASK_SYMBOL2", "flaky", WorkerConfig.MAX_ATTEMPTS, "2"));
+    Worker failing = pipeline.startWorker("dashboard-failing", Map.of("TASK_SYMBOL2", "flaky", TaskSettings.MAX_ATTEMPTS, "2"));
     JobUpdate failed = client.submitAndFollow(new JobRequest(taskenum.SYMBOL2, null, null, "2024-01-01"), null, u -> { });
     failing.close();
     assertThat(failed.status()).isEqualTo(statusenum.Error);
@@ -143,7 +144,7 @@ class DashboardBrowserIT {
 
   @Test
   void anActionWithoutTheTokenIsRefusedAndSaysWhy() throws Exception {
-    Worker slow = pipeline.startWorker("dashboard-slow", Map.of("TASK_SYMBOL3", "simulated", WorkerConfig.SIMULATED_TASK_MS, "20000"));
+    Worker slow = pipeline.startWorker("dashboard-slow", Map.of("TASK_SYMBOL3", "simulated", SimulatedTask.MS_SETTING, "20000"));
     try {
       JobUpdate running = client.submit(new JobRequest(taskenum.SYMBOL3, null, null, null), null);
       open("#/job/" + running.jobId());

@@ -14,14 +14,22 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Test;
 import org.apache.kafka.common.utils.internals.AppInfoParser;
+import org.junit.jupiter.api.Test;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.gateway.GrpcServerSettings;
+import org.scix.pipeline.gateway.api.ApiSettings;
+import org.scix.pipeline.gateway.dashboard.DashboardSettings;
+import org.scix.pipeline.gateway.status.StatusViewSettings;
+import org.scix.pipeline.gateway.submit.SubmitterSettings;
 import org.scix.pipeline.localstack.TestcontainersStack;
 import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.runner.LoopSettings;
+import org.scix.pipeline.worker.task.SimulatedTask;
+import org.scix.pipeline.worker.task.TaskSettings;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -88,7 +96,7 @@ class DeploymentFilesTest {
       String dockerfile = (String) map(map(services, service), "build").get("dockerfile");
       assertThat(ROOT.resolve(dockerfile)).exists();
     }
-    assertThat(map(map(services, "gateway"), "environment")).containsEntry(GatewayConfig.GRPC_PORT, "50051");
+    assertThat(map(map(services, "gateway"), "environment")).containsEntry(GrpcServerSettings.PORT, "50051");
     String workerProbe = healthCheck(services, "worker");
     assertThat(workerProbe).contains(":" + map(map(services, "worker"), "environment").get(WorkerConfig.OPS_PORT) + "/health/ready");
     assertThat(healthCheck(services, "gateway")).contains(":" + map(map(services, "gateway"), "environment").get(GatewayConfig.OPS_PORT) + "/health/ready");
@@ -138,7 +146,7 @@ class DeploymentFilesTest {
     assertThat(instanceIdSource(workerContainer, WorkerConfig.INSTANCE_ID)).isEqualTo("metadata.name");
 
     Map<String, Integer> gatewayPorts = ports(gatewayContainer);
-    assertThat(gatewayPorts).containsEntry("grpc", Integer.parseInt(gatewayEnv.get(GatewayConfig.GRPC_PORT)))
+    assertThat(gatewayPorts).containsEntry("grpc", Integer.parseInt(gatewayEnv.get(GrpcServerSettings.PORT)))
         .containsEntry("ops", Integer.parseInt(gatewayEnv.get(GatewayConfig.OPS_PORT)));
     assertThat(map(map(gatewayContainer, "readinessProbe"), "grpc")).containsEntry("port", gatewayPorts.get("grpc"));
     assertThat(map(map(gatewayContainer, "livenessProbe"), "httpGet")).containsEntry("path", "/health/live");
@@ -151,7 +159,7 @@ class DeploymentFilesTest {
     }
     // Drain must fit in the grace period.
     assertThat(((Number) map(map(map(worker, "spec"), "template"), "spec").get("terminationGracePeriodSeconds")).intValue() * 1000)
-        .isGreaterThan(Integer.parseInt((String) config.get(WorkerConfig.DRAIN_TIMEOUT)));
+        .isGreaterThan(Integer.parseInt((String) config.get(LoopSettings.DRAIN_TIMEOUT)));
 
     Map<String, Object> service = byKind(docs, "Service", "scix-gateway");
     assertThat(map(map(service, "spec"), "selector")).isEqualTo(labels(gateway));
@@ -186,13 +194,15 @@ class DeploymentFilesTest {
   }
 
   private static boolean isKnown(String key) {
-    return KNOWN_KEYS.contains(key) || key.startsWith("KAFKA_CLIENT_") || key.startsWith(WorkerConfig.TASK_PREFIX);
+    return KNOWN_KEYS.contains(key) || key.startsWith("KAFKA_CLIENT_") || key.startsWith(TaskSettings.TASK_PREFIX);
   }
 
   /** Every configuration key the services read: the String constants of the config classes, plus logging. */
   private static Set<String> knownConfigKeys() {
     Set<String> keys = new HashSet<>(Set.of("LOG_FORMAT", "LOG_LEVEL", "JAVA_TOOL_OPTIONS"));
-    for (Class<?> type : List.of(GatewayConfig.class, WorkerConfig.class, KafkaSettings.class, TopicSettings.class, Settings.class)) {
+    for (Class<?> type : List.of(GatewayConfig.class, GrpcServerSettings.class, SubmitterSettings.class, ApiSettings.class,
+        StatusViewSettings.class, DashboardSettings.class, WorkerConfig.class, LoopSettings.class, TaskSettings.class, SimulatedTask.class,
+        KafkaSettings.class, TopicSettings.class, Settings.class)) {
       for (Field field : type.getDeclaredFields()) {
         if (field.getType() == String.class && Modifier.isStatic(field.getModifiers()) && Modifier.isFinal(field.getModifiers())) {
           try {

@@ -17,12 +17,12 @@ import org.scix.pipeline.bench.chaos.HistoryCheck;
 import org.scix.pipeline.bench.chaos.SteadyLoad;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.gateway.Gateway;
-import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.gateway.submit.SubmitterSettings;
 import org.scix.pipeline.localstack.ChildProcess;
 import org.scix.pipeline.localstack.KafkaStack;
 import org.scix.pipeline.localstack.Ports;
 import org.scix.pipeline.localstack.junit.KafkaStackExtension;
-import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.task.TaskSettings;
 
 /**
  * Faults on a three-node cluster (replication factor 3, min.insync.replicas 2, no unclean leader
@@ -45,8 +45,8 @@ class FaultsClusterIT {
   private static Pipeline pipeline(KafkaStack stack) {
     Pipeline pipeline = new Pipeline(stack);
     pipeline.settings.put(TopicSettings.REPLICATION_FACTOR, "3");
-    pipeline.settings.put(GatewayConfig.SUBMIT_TIMEOUT, "4000");
-    pipeline.settings.put(WorkerConfig.SIMULATE_ALL_MS, "100");
+    pipeline.settings.put(SubmitterSettings.SEND_DEADLINE, "4000");
+    pipeline.settings.put(TaskSettings.SIMULATE_ALL_MS, "100");
     return pipeline;
   }
 
@@ -64,7 +64,7 @@ class FaultsClusterIT {
   @Test
   void aWorkerFrozenPastItsSessionTimeoutAndThawedCommitsNothingStale(KafkaStack stack) throws Exception {
     try (Pipeline pipeline = pipeline(stack)) {
-      pipeline.settings.put(WorkerConfig.SIMULATE_ALL_MS, "300");
+      pipeline.settings.put(TaskSettings.SIMULATE_ALL_MS, "300");
       Gateway gateway = pipeline.startGateway("frozen-gw");
       ChildProcess frozen = pipeline.startWorkerProcess("frozen-w1", Map.of());
       pipeline.startWorkerProcess("frozen-w2", Map.of());

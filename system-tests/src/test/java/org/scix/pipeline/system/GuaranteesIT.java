@@ -5,30 +5,28 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.KafkaException;
-import org.scix.pipeline.gateway.GatewayConfig;
-import org.scix.pipeline.gateway.submit.JobSubmitter;
-import io.grpc.ManagedChannel;
-import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -41,6 +39,9 @@ import org.scix.pipeline.client.PipelineClientException;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStates;
 import org.scix.pipeline.gateway.Gateway;
+import org.scix.pipeline.gateway.dashboard.DashboardSettings;
+import org.scix.pipeline.gateway.submit.JobSubmitter;
+import org.scix.pipeline.gateway.submit.SubmitterSettings;
 import org.scix.pipeline.localstack.KafkaStack;
 import org.scix.pipeline.localstack.junit.KafkaStackExtension;
 import org.scix.pipeline.schemas.input.statusenum;
@@ -48,7 +49,7 @@ import org.scix.pipeline.schemas.input.taskenum;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 import org.scix.pipeline.worker.Worker;
-import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.task.TaskSettings;
 
 /**
  * Delivery guarantees on the real broker and registry: retries with attempt numbers, dead
@@ -89,7 +90,7 @@ class GuaranteesIT {
 
   @Test
   void retryableFailuresAreRetriedWithTheirAttemptNumberThenErrorAndDeadLetter(KafkaStack stack) throws Exception {
-    pipeline(stack).startWorker("retry", Map.of("TASK_SYMBOL2", "flaky", WorkerConfig.MAX_ATTEMPTS, "3"));
+    pipeline(stack).startWorker("retry", Map.of("TASK_SYMBOL2", "flaky", TaskSettings.MAX_ATTEMPTS, "3"));
     PipelineClient client = gateway("retry-gw");
 
     JobUpdate last = client.submitAndFollow(SYMBOL2, null, u -> { });
@@ -142,7 +143,7 @@ class GuaranteesIT {
 
   @Test
   void cancellingARunningJobStopsItsTaskAndEndsItInErrorCancelledOnce(KafkaStack stack) throws Exception {
-    pipeline(stack).startWorker("cancel", Map.of(WorkerConfig.SIMULATE_ALL_MS, "60000"));
+    pipeline(stack).startWorker("cancel", Map.of(TaskSettings.SIMULATE_ALL_MS, "60000"));
     PipelineClient client = gateway("cancel-gw");
     String jobId = client.submit(SYMBOL3, null).jobId();
     await().atMost(Duration.ofSeconds(30)).until(() -> client.monitor(jobId).status() == statusenum.Processing);
@@ -179,8 +180,8 @@ class GuaranteesIT {
   void aJobLongerThanMaxPollIntervalRunsOnceWithoutARebalance(KafkaStack stack) throws Exception {
     // max.poll.interval.ms of 3 s and a 9 s task: a worker that ran tasks on its poll thread
     // would be thrown out of the group and the job would run again elsewhere.
-    pipeline(stack).startWorker("long-a", Map.of(WorkerConfig.SIMULATE_ALL_MS, "9000", "KAFKA_CLIENT_MAX_POLL_INTERVAL_MS", "3000"));
-    pipeline.startWorker("long-b", Map.of(WorkerConfig.SIMULATE_ALL_MS, "9000", "KAFKA_CLIENT_MAX_POLL_INTERVAL_MS", "3000"));
+    pipeline(stack).startWorker("long-a", Map.of(TaskSettings.SIMULATE_ALL_MS, "9000", "KAFKA_CLIENT_MAX_POLL_INTERVAL_MS", "3000"));
+    pipeline.startWorker("long-b", Map.of(TaskSettings.SIMULATE_ALL_MS, "9000", "KAFKA_CLIENT_MAX_POLL_INTERVAL_MS", "3000"));
     PipelineClient client = gateway("long-gw");
     pipeline.awaitWorkersAssigned(2); // the group is settled: any rebalance from here on is the long job's doing
 
@@ -194,7 +195,7 @@ class GuaranteesIT {
 
   @Test
   void stoppingAWorkerFinishesItsInFlightJobsBeforeItLeaves(KafkaStack stack) throws Exception {
-    Worker worker = pipeline(stack).startWorker("drain", Map.of(WorkerConfig.SIMULATE_ALL_MS, "2000"));
+    Worker worker = pipeline(stack).startWorker("drain", Map.of(TaskSettings.SIMULATE_ALL_MS, "2000"));
     PipelineClient client = gateway("drain-gw");
     List<String> jobs = new ArrayList<>();
     for (int i = 0; i < 6; i++) {
@@ -220,8 +221,8 @@ class GuaranteesIT {
    */
   @Test
   void concurrentReplaysOfOneDeadLetterOnTwoReplicasRunOneJob(KafkaStack stack) throws Exception {
-    pipeline(stack).startWorker("replay-w", Map.of("TASK_SYMBOL2", "flaky", WorkerConfig.MAX_ATTEMPTS, "1"));
-    pipeline.settings.put(GatewayConfig.DASHBOARD_TOKEN, DASHBOARD_TOKEN);
+    pipeline(stack).startWorker("replay-w", Map.of("TASK_SYMBOL2", "flaky", TaskSettings.MAX_ATTEMPTS, "1"));
+    pipeline.settings.put(DashboardSettings.TOKEN, DASHBOARD_TOKEN);
     Gateway first = pipeline.startGateway("replay-gw-1");
     Gateway second = pipeline.startGateway("replay-gw-2");
     JobUpdate failed = client(first).submitAndFollow(SYMBOL2, null, u -> { });
@@ -277,7 +278,7 @@ class GuaranteesIT {
       zombie.beginTransaction();
       zombie.send(new ProducerRecord<>(pipeline.topic("OUTPUT_TOPIC"), "zombie", new byte[0])).get();
 
-      pipeline.settings.put(GatewayConfig.SUBMIT_LANES, "1");
+      pipeline.settings.put(SubmitterSettings.LANES, "1");
       pipeline.startGateway("lanes-gw");
 
       assertThatThrownBy(zombie::commitTransaction).isInstanceOf(KafkaException.class);
@@ -297,7 +298,7 @@ class GuaranteesIT {
    */
   @Test
   void aGatewayWhoseInstanceIdIsTakenOverStopsInsteadOfFencingItsTwinBack(KafkaStack stack) throws Exception {
-    pipeline(stack).startWorker("twin-w", Map.of(WorkerConfig.SIMULATE_ALL_MS, "10"));
+    pipeline(stack).startWorker("twin-w", Map.of(TaskSettings.SIMULATE_ALL_MS, "10"));
     Gateway first = pipeline.startGateway("twin");
     PipelineClient firstClient = client(first);
     assertThat(firstClient.submit(SYMBOL3, null).jobId()).isNotBlank();

@@ -34,13 +34,15 @@ import org.scix.pipeline.client.PipelineClient;
 import org.scix.pipeline.client.PipelineClientException;
 import org.scix.pipeline.gateway.Gateway;
 import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.gateway.api.ApiSettings;
+import org.scix.pipeline.gateway.status.StatusViewSettings;
 import org.scix.pipeline.localstack.KafkaStack;
 import org.scix.pipeline.localstack.Ports;
 import org.scix.pipeline.localstack.junit.KafkaStackExtension;
 import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.input.taskenum;
 import org.scix.pipeline.worker.Worker;
-import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.task.TaskSettings;
 
 /** Bounded state on the real broker: retention with tombstones, ListJobs and a job's history, a restart that resumes from its store. */
 @ExtendWith(KafkaStackExtension.class)
@@ -65,8 +67,8 @@ class JobQueriesIT {
   @Test
   void aFinishedJobPastRetentionIsGoneFromMonitorListJobsAndTheTopicWhileAnOlderPendingJobStays(KafkaStack stack) throws Exception {
     Pipeline pipeline = pipeline(stack);
-    pipeline.settings.put(GatewayConfig.IDEMPOTENCY_WINDOW, "1000");
-    pipeline.settings.put(GatewayConfig.JOB_RETENTION, "4000");
+    pipeline.settings.put(ApiSettings.IDEMPOTENCY_WINDOW, "1000");
+    pipeline.settings.put(StatusViewSettings.RETENTION, "4000");
     Gateway gateway = gateway(pipeline, "retention-gw");
     PipelineClient client = client(gateway);
     Worker worker = pipeline.startWorker("retention-worker", Map.of());
@@ -97,7 +99,7 @@ class JobQueriesIT {
     Pipeline pipeline = pipeline(stack);
     Gateway gateway = gateway(pipeline, "list-gw");
     PipelineClient client = client(gateway);
-    pipeline.startWorker("list-worker", Map.of("TASK_SYMBOL2", "flaky", WorkerConfig.MAX_ATTEMPTS, "2"));
+    pipeline.startWorker("list-worker", Map.of("TASK_SYMBOL2", "flaky", TaskSettings.MAX_ATTEMPTS, "2"));
     List<String> succeeded = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
       succeeded.add(client.submitAndFollow(SYMBOL1, null, u -> { }).jobId());
@@ -154,7 +156,7 @@ class JobQueriesIT {
   @Test
   void aRestartedGatewayResumesFromItsStoreAndReadsOnlyTheTopicsTail(KafkaStack stack) throws Exception {
     Pipeline pipeline = pipeline(stack);
-    pipeline.settings.put(GatewayConfig.STATUS_STORE_DIR, storeDir.toString());
+    pipeline.settings.put(StatusViewSettings.STORE_DIR, storeDir.toString());
     pipeline.startWorker("restart-worker", Map.of());
     Gateway first = gateway(pipeline, "restart-gw");
     PipelineClient client = client(first);

@@ -30,6 +30,7 @@ import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 import org.scix.pipeline.worker.Worker;
 import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.task.TaskSettings;
 
 /** What operators see: the caller's trace context through Kafka into status events, metrics and probes. */
 @ExtendWith(KafkaStackExtension.class)
@@ -42,7 +43,7 @@ class ObservabilityIT {
     try (Pipeline pipeline = new Pipeline(stack)) {
       pipeline.settings.put(GatewayConfig.OPS_PORT, Integer.toString(Ports.free()));
       Gateway gateway = pipeline.startGateway("obs-gw");
-      Worker worker = pipeline.startWorker("obs-w", Map.of(WorkerConfig.SIMULATE_ALL_MS, "10", WorkerConfig.OPS_PORT, Integer.toString(Ports.free())));
+      Worker worker = pipeline.startWorker("obs-w", Map.of(TaskSettings.SIMULATE_ALL_MS, "10", WorkerConfig.OPS_PORT, Integer.toString(Ports.free())));
       await().atMost(Duration.ofSeconds(30)).until(() -> get(worker.opsPort(), "/health/ready").statusCode() == 200);
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
       try {

@@ -31,7 +31,7 @@ import org.scix.pipeline.client.PipelineClient;
 import org.scix.pipeline.client.PipelineClientException;
 import org.scix.pipeline.core.job.JobStates;
 import org.scix.pipeline.gateway.Gateway;
-import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.gateway.submit.SubmitterSettings;
 import org.scix.pipeline.localstack.KafkaStack;
 import org.scix.pipeline.localstack.LocalSchemaRegistry;
 import org.scix.pipeline.localstack.Ports;
@@ -42,7 +42,7 @@ import org.scix.pipeline.schemas.registry.RegistryConfig;
 import org.scix.pipeline.schemas.registry.SchemaRegistryClient;
 import org.scix.pipeline.schemas.registry.SchemaRegistryException;
 import org.scix.pipeline.schemas.status.JobStatus;
-import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.task.TaskSettings;
 
 /** Fault injection against the real broker and registry: the only broker frozen mid-burst, gateway restart mid-stream, registry down. */
 @ExtendWith(KafkaStackExtension.class)
@@ -54,9 +54,9 @@ class OutagesIT {
   void freezingTheOnlyBrokerDuringABurstLeavesEveryAcceptedJobTerminalExactlyOnce(KafkaStack stack) throws Exception {
     Assumptions.assumeTrue(stack.canPauseBroker(), "needs a broker this test can freeze: " + stack.description());
     try (Pipeline pipeline = new Pipeline(stack)) {
-      pipeline.settings.put(GatewayConfig.SUBMIT_TIMEOUT, "3000");
+      pipeline.settings.put(SubmitterSettings.SEND_DEADLINE, "3000");
       Gateway gateway = pipeline.startGateway("outage-gw");
-      pipeline.startWorker("outage-w", Map.of(WorkerConfig.SIMULATE_ALL_MS, "100"));
+      pipeline.startWorker("outage-w", Map.of(TaskSettings.SIMULATE_ALL_MS, "100"));
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
       Set<String> accepted = ConcurrentHashMap.newKeySet();
       List<Status.Code> refusals = new CopyOnWriteArrayList<>();
@@ -117,7 +117,7 @@ class OutagesIT {
   @Test
   void streamsOfAStoppedGatewayEndUnavailableAndItsSuccessorAnswersFromTheRebuiltView(KafkaStack stack) throws Exception {
     try (Pipeline pipeline = new Pipeline(stack)) {
-      pipeline.startWorker("restart-w", Map.of(WorkerConfig.SIMULATE_ALL_MS, "3000"));
+      pipeline.startWorker("restart-w", Map.of(TaskSettings.SIMULATE_ALL_MS, "3000"));
       Gateway first = pipeline.startGateway("restart-gw");
       ManagedChannel firstChannel = NettyChannelBuilder.forAddress("127.0.0.1", first.port()).usePlaintext().build();
       String jobId;
@@ -154,7 +154,7 @@ class OutagesIT {
     try (Pipeline pipeline = new Pipeline(stack)) {
       pipeline.settings.put("SCHEMA_REGISTRY_URL", registry.url());
       Gateway gateway = pipeline.startGateway("registry-gw");
-      pipeline.startWorker("registry-w", Map.of(WorkerConfig.SIMULATE_ALL_MS, "10"));
+      pipeline.startWorker("registry-w", Map.of(TaskSettings.SIMULATE_ALL_MS, "10"));
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
       try {
         PipelineClient client = new PipelineClient(channel, 60);

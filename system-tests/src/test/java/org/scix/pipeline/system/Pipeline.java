@@ -19,6 +19,8 @@ import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.kafka.TopicReader;
 import org.scix.pipeline.gateway.Gateway;
 import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.gateway.GrpcServerSettings;
+import org.scix.pipeline.gateway.dashboard.DashboardSettings;
 import org.scix.pipeline.localstack.ChildProcess;
 import org.scix.pipeline.localstack.KafkaStack;
 import org.scix.pipeline.localstack.Ports;
@@ -28,6 +30,8 @@ import org.scix.pipeline.schemas.serde.ConfluentAvroDeserializer;
 import org.scix.pipeline.schemas.status.JobStatus;
 import org.scix.pipeline.worker.Worker;
 import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.runner.LoopSettings;
+import org.scix.pipeline.worker.task.TaskSettings;
 
 /** A pipeline on the test JVM's broker and registry, with its own topics so test classes do not interfere. */
 final class Pipeline implements AutoCloseable {
@@ -45,18 +49,18 @@ final class Pipeline implements AutoCloseable {
     settings.put("OUTPUT_TOPIC", prefix + "TEMPLATEOutput");
     settings.put("TOPIC_PARTITIONS", "4");
     settings.put("WORKER_GROUP_ID", prefix + "workers");
-    settings.put(GatewayConfig.GRPC_PORT, "0");
+    settings.put(GrpcServerSettings.PORT, "0");
     settings.put(GatewayConfig.OPS_PORT, "0");
-    settings.put(GatewayConfig.DASHBOARD_PORT, "0"); // an ephemeral port each: many gateways share this JVM
-    settings.put(WorkerConfig.RETRY_BACKOFF, "10");
+    settings.put(DashboardSettings.PORT, "0"); // an ephemeral port each: many gateways share this JVM
+    settings.put(TaskSettings.RETRY_BACKOFF, "10");
     // Tests assert every status event, so every attempt's Processing is written (ProcessingStatusIT covers the default delay).
-    settings.put(WorkerConfig.PROCESSING_DELAY, "0");
+    settings.put(LoopSettings.PROCESSING_DELAY, "0");
   }
 
   Gateway startGateway(String instanceId) throws Exception {
     Map<String, String> s = new HashMap<>(settings);
     s.put(GatewayConfig.INSTANCE_ID, instanceId);
-    Gateway gateway = new Gateway(GatewayConfig.from(Settings.of(s))).start();
+    Gateway gateway = Gateway.start(GatewayConfig.from(Settings.of(s)));
     started.add(gateway);
     if (!gateway.awaitServing(Duration.ofSeconds(60))) {
       throw new IllegalStateException("gateway " + instanceId + " not serving");
@@ -68,7 +72,7 @@ final class Pipeline implements AutoCloseable {
     Map<String, String> s = new HashMap<>(settings);
     s.put(WorkerConfig.INSTANCE_ID, instanceId);
     s.putAll(extra);
-    Worker worker = new Worker(WorkerConfig.from(Settings.of(s))).start();
+    Worker worker = Worker.start(WorkerConfig.from(Settings.of(s)));
     started.add(worker);
     return worker;
   }
@@ -90,7 +94,7 @@ final class Pipeline implements AutoCloseable {
     int opsPort = Ports.free();
     Map<String, String> env = new HashMap<>(settings);
     env.put(GatewayConfig.INSTANCE_ID, instanceId);
-    env.put(GatewayConfig.GRPC_PORT, Integer.toString(grpcPort));
+    env.put(GrpcServerSettings.PORT, Integer.toString(grpcPort));
     env.put(GatewayConfig.OPS_PORT, Integer.toString(opsPort));
     Path log = Path.of("target", "gateway-processes", prefix + instanceId + "-" + System.nanoTime() + ".log").toAbsolutePath();
     ChildProcess process = ChildProcess.startJava(instanceId, List.of("-Xmx256m"), System.getProperty("java.class.path"),

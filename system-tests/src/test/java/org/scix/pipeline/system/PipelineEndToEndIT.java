@@ -50,7 +50,7 @@ import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.input.taskenum;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
-import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.task.TaskSettings;
 
 /**
  * The core path against the real broker and registry: gateway, workers, status topic, Monitor from
@@ -210,8 +210,8 @@ class PipelineEndToEndIT {
     Pipeline own = new Pipeline(stack);
     try (own) {
       Gateway ownGateway = own.startGateway("e2e-procs");
-      own.startWorkerProcess("proc-a", Map.of(WorkerConfig.SIMULATE_ALL_MS, "50"));
-      own.startWorkerProcess("proc-b", Map.of(WorkerConfig.SIMULATE_ALL_MS, "50"));
+      own.startWorkerProcess("proc-a", Map.of(TaskSettings.SIMULATE_ALL_MS, "50"));
+      own.startWorkerProcess("proc-b", Map.of(TaskSettings.SIMULATE_ALL_MS, "50"));
       ManagedChannel ownChannel = NettyChannelBuilder.forAddress("127.0.0.1", ownGateway.port()).usePlaintext().build();
       try {
         PipelineClient ownClient = new PipelineClient(ownChannel, 120);

@@ -17,7 +17,8 @@ import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.input.taskenum;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
-import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.runner.LoopSettings;
+import org.scix.pipeline.worker.task.SimulatedTask;
 
 /** The default Processing delay: a quick job commits once (Pending then Success); a slow one is shown Processing while it runs. */
 @ExtendWith(KafkaStackExtension.class)
@@ -25,9 +26,9 @@ class ProcessingStatusIT {
   @Test
   void aQuickJobGoesFromPendingToSuccessWithoutProcessingWhileASlowJobIsShownProcessing(KafkaStack stack) throws Exception {
     try (Pipeline pipeline = new Pipeline(stack)) {
-      pipeline.settings.remove(WorkerConfig.PROCESSING_DELAY); // the default, 100 ms
+      pipeline.settings.remove(LoopSettings.PROCESSING_DELAY); // the default, 100 ms
       Gateway gateway = pipeline.startGateway("processing-gw");
-      pipeline.startWorker("processing-worker", Map.of("TASK_SYMBOL3", "simulated", WorkerConfig.SIMULATED_TASK_MS, "600"));
+      pipeline.startWorker("processing-worker", Map.of("TASK_SYMBOL3", "simulated", SimulatedTask.MS_SETTING, "600"));
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
       try {
         PipelineClient client = new PipelineClient(channel, 30);

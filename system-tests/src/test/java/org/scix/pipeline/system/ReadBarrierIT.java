@@ -18,7 +18,7 @@ import org.scix.pipeline.client.JobRequest;
 import org.scix.pipeline.client.JobUpdate;
 import org.scix.pipeline.client.PipelineClient;
 import org.scix.pipeline.gateway.Gateway;
-import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.gateway.api.ApiSettings;
 import org.scix.pipeline.localstack.KafkaStack;
 import org.scix.pipeline.localstack.junit.KafkaStackExtension;
 import org.scix.pipeline.schemas.input.statusenum;
@@ -34,7 +34,7 @@ class ReadBarrierIT {
   @Test
   void aJobCommittedBehindAnOpenTransactionIsFoundOnAnotherReplicaNotReportedMissing(KafkaStack stack) throws Exception {
     try (Pipeline pipeline = new Pipeline(stack)) {
-      pipeline.settings.put(GatewayConfig.STATUS_SYNC_TIMEOUT, "15000");
+      pipeline.settings.put(ApiSettings.SYNC_TIMEOUT, "15000");
       Gateway accepting = pipeline.startGateway("barrier-a");
       Gateway asked = pipeline.startGateway("barrier-b");
       String statusTopic = pipeline.topic("STATUS_TOPIC");

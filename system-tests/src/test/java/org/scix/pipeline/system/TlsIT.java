@@ -18,12 +18,12 @@ import org.scix.pipeline.client.JobRequest;
 import org.scix.pipeline.client.PipelineClient;
 import org.scix.pipeline.client.PipelineClientException;
 import org.scix.pipeline.gateway.Gateway;
-import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.gateway.GrpcServerSettings;
 import org.scix.pipeline.localstack.KafkaStack;
 import org.scix.pipeline.localstack.junit.KafkaStackExtension;
 import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.input.taskenum;
-import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.task.TaskSettings;
 
 /** The gateway over TLS and mutual TLS, with certificates made at test time. */
 @ExtendWith(KafkaStackExtension.class)
@@ -34,8 +34,8 @@ class TlsIT {
   void theGatewayServesOverTlsAndRefusesPlaintext(KafkaStack stack, @TempDir Path dir) throws Exception {
     TestCertificates.Issued server = new TestCertificates().issue(dir, "gateway");
     try (Pipeline pipeline = new Pipeline(stack)) {
-      pipeline.settings.putAll(Map.of(GatewayConfig.TLS_CERT, server.cert().toString(), GatewayConfig.TLS_KEY, server.key().toString()));
-      pipeline.startWorker("tls-w", Map.of(WorkerConfig.SIMULATE_ALL_MS, "10"));
+      pipeline.settings.putAll(Map.of(GrpcServerSettings.TLS_CERT, server.cert().toString(), GrpcServerSettings.TLS_KEY, server.key().toString()));
+      pipeline.startWorker("tls-w", Map.of(TaskSettings.SIMULATE_ALL_MS, "10"));
       Gateway gateway = pipeline.startGateway("tls-gw");
 
       ManagedChannel tls = channel(gateway, TlsChannelCredentials.newBuilder().trustManager(server.ca().toFile()).build());
@@ -58,9 +58,9 @@ class TlsIT {
     TestCertificates.Issued client = certificates.issue(dir.resolve("client"), "frontend");
     TestCertificates.Issued stranger = new TestCertificates().issue(dir.resolve("stranger"), "stranger");
     try (Pipeline pipeline = new Pipeline(stack)) {
-      pipeline.settings.putAll(Map.of(GatewayConfig.TLS_CERT, server.cert().toString(), GatewayConfig.TLS_KEY, server.key().toString(),
-          GatewayConfig.TLS_CLIENT_CA, client.ca().toString()));
-      pipeline.startWorker("mtls-w", Map.of(WorkerConfig.SIMULATE_ALL_MS, "10"));
+      pipeline.settings.putAll(Map.of(GrpcServerSettings.TLS_CERT, server.cert().toString(), GrpcServerSettings.TLS_KEY, server.key().toString(),
+          GrpcServerSettings.TLS_CLIENT_CA, client.ca().toString()));
+      pipeline.startWorker("mtls-w", Map.of(TaskSettings.SIMULATE_ALL_MS, "10"));
       Gateway gateway = pipeline.startGateway("mtls-gw");
 
       ManagedChannel trusted = channel(gateway, TlsChannelCredentials.newBuilder().trustManager(server.ca().toFile())

@@ -27,7 +27,7 @@ import org.scix.pipeline.localstack.junit.KafkaStackExtension;
 import org.scix.pipeline.schemas.input.taskenum;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
-import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.task.TaskSettings;
 
 /** Fault injection with real worker processes: SIGKILL one of two mid-burst; every job still ends Success exactly once. */
 @ExtendWith(KafkaStackExtension.class)
@@ -38,8 +38,8 @@ class WorkerCrashIT {
   void killingOneOfTwoWorkersMidBurstLosesNothingAndDuplicatesNoTerminalStatus(KafkaStack stack) throws Exception {
     try (Pipeline pipeline = new Pipeline(stack)) {
       Gateway gateway = pipeline.startGateway("crash-gw");
-      ChildProcess victim = pipeline.startWorkerProcess("crash-a", Map.of(WorkerConfig.SIMULATE_ALL_MS, "200"));
-      pipeline.startWorkerProcess("crash-b", Map.of(WorkerConfig.SIMULATE_ALL_MS, "200"));
+      ChildProcess victim = pipeline.startWorkerProcess("crash-a", Map.of(TaskSettings.SIMULATE_ALL_MS, "200"));
+      pipeline.startWorkerProcess("crash-b", Map.of(TaskSettings.SIMULATE_ALL_MS, "200"));
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
       Set<String> submitted = ConcurrentHashMap.newKeySet();
       try {

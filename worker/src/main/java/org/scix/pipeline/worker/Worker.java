@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
@@ -18,31 +19,39 @@ import org.scix.pipeline.core.kafka.PipelineSerdes;
 import org.scix.pipeline.core.kafka.TopicAdmin;
 import org.scix.pipeline.core.ops.Metrics;
 import org.scix.pipeline.core.ops.OpsHttpServer;
-import org.scix.pipeline.worker.runner.LoopSettings;
 import org.scix.pipeline.worker.runner.WorkerLoop;
 import org.scix.pipeline.worker.runner.WorkerLoops;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Owns one worker process's lifecycle: topics, Kafka clients, the runner thread, ops endpoint. */
+/**
+ * One worker process's composition root: {@link #start} ensures the topics, builds the consumer,
+ * the loop (which owns its producer), the task threads and the ops endpoint, and starts the loop's
+ * thread; {@link #close} drains and stops them, once.
+ */
 public final class Worker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Worker.class);
+  private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+  /** A stopping worker waits for its loop this much longer than the drain timeout (the final commit, leaving the group). */
+  private static final Duration STOP_SLACK = Duration.ofSeconds(15);
 
   private final WorkerConfig config;
   private final PrometheusMeterRegistry metrics = Metrics.newRegistry("worker");
-  private WorkerLoop runner;
-  private Thread thread;
-  private OpsHttpServer ops;
+  private final WorkerLoop runner;
+  private final Thread thread;
+  private final Optional<OpsHttpServer> ops;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  public Worker(WorkerConfig config) {
-    this.config = config;
+  /** Builds and starts a worker. */
+  public static Worker start(WorkerConfig config) throws IOException {
+    return new Worker(config);
   }
 
-  public Worker start() throws IOException {
-    TopicAdmin.ensureTopics(config.kafka(), config.topics(), Duration.ofSeconds(30));
+  private Worker(WorkerConfig config) throws IOException {
+    this.config = config;
+    TopicAdmin.ensureTopics(config.kafka(), config.topics(), ADMIN_TIMEOUT);
     PipelineSerdes serdes = new PipelineSerdes(config.kafka());
-    Map<String, Object> consumerConfig = consumerConfig();
-    KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer());
+    KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig(), new StringDeserializer(), new ByteArrayDeserializer());
     new KafkaClientMetrics(consumer).bindTo(metrics);
     AtomicInteger threads = new AtomicInteger();
     // The loop runs at most `concurrency` tasks at once; the pool grows beyond that only for threads
@@ -52,11 +61,17 @@ public final class Worker implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    LoopSettings settings = new LoopSettings(config.concurrency(), Math.max(16, 4 * config.concurrency()), config.drainTimeout(),
-        revocationWait(consumerConfig), config.taskDeadlines(), "worker-" + config.instanceId(), config.processingDelay(),
-        config.commitInterval(), config.commitMaxJobs());
-    runner = WorkerLoops.create(config, settings, consumer, serdes, pool, metrics);
-    thread = new Thread(() -> {
+    this.runner = WorkerLoops.create(config, consumer, serdes, pool, metrics);
+    try {
+      this.ops = config.opsPort() > 0
+          ? Optional.of(new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !runner.isStopped(), runner::isReady))
+          : Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      consumer.close(); // the loop never ran: nothing else of it holds a connection yet
+      pool.shutdownNow();
+      throw e;
+    }
+    this.thread = new Thread(() -> {
       try {
         runner.run();
       } finally {
@@ -64,25 +79,21 @@ public final class Worker implements AutoCloseable {
       }
     }, "worker-poll");
     thread.start();
-    if (config.opsPort() > 0) {
-      ops = new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !runner.isStopped(), runner::isReady);
-    }
     log.info("worker {} started: group {}, tasks {}, concurrency {}", config.instanceId(), config.groupId(),
-        config.tasks().bindings(), config.concurrency());
-    return this;
+        config.tasks().registry().bindings(), config.loop().concurrency());
   }
 
   public boolean isReady() {
-    return runner != null && runner.isReady();
+    return runner.isReady();
   }
 
   /** Why the worker stopped on its own (fenced, a fatal Kafka error); empty while it runs or after a requested stop. */
   public Optional<Throwable> failure() {
-    return runner == null ? Optional.empty() : runner.failure();
+    return runner.failure();
   }
 
   public boolean isStopped() {
-    return runner != null && runner.isStopped();
+    return runner.isStopped();
   }
 
   public PrometheusMeterRegistry metrics() {
@@ -90,7 +101,7 @@ public final class Worker implements AutoCloseable {
   }
 
   public int opsPort() {
-    return ops == null ? -1 : ops.port();
+    return ops.map(OpsHttpServer::port).orElse(-1);
   }
 
   /** Blocks until the runner stops (after {@link #close()} or a fatal error). */
@@ -98,21 +109,19 @@ public final class Worker implements AutoCloseable {
     thread.join();
   }
 
-  /** Graceful: stop taking jobs, finish in-flight ones up to the drain timeout, commit, leave the group. */
+  /** Graceful, once: stop taking jobs, finish in-flight ones up to the drain timeout, commit, leave the group; then the ops endpoint. */
   @Override
   public void close() {
-    if (runner == null) {
+    if (!closed.compareAndSet(false, true)) {
       return;
     }
     runner.stop();
     try {
-      thread.join(config.drainTimeout().plusSeconds(15).toMillis());
+      thread.join(config.loop().drainTimeout().plus(STOP_SLACK).toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (ops != null) {
-      ops.close();
-    }
+    ops.ifPresent(OpsHttpServer::close);
   }
 
   private Map<String, Object> consumerConfig() {
@@ -123,19 +132,11 @@ public final class Worker implements AutoCloseable {
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
-    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Math.max(1, config.concurrency()));
+    c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.loop().concurrency());
     // fetch.max.wait.ms stays at Kafka's 500 ms: the broker answers a parked read_committed fetch as
     // soon as a transaction commits, so a short wait only costs idle CPU (docs/benchmarks.md, "Idle").
     c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
     c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
     return c;
-  }
-
-  /** A third of max.poll.interval.ms, at most the drain timeout and 20 s. */
-  private Duration revocationWait(Map<String, Object> consumerConfig) {
-    Object configured = consumerConfig.get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
-    long maxPollInterval = configured == null ? 300_000 : Long.parseLong(configured.toString());
-    long millis = Math.min(Math.min(config.drainTimeout().toMillis(), 20_000), maxPollInterval / 3);
-    return Duration.ofMillis(millis);
   }
 }

@@ -15,7 +15,7 @@ public final class WorkerMain {
   }
 
   public static void run(Settings settings) throws Exception {
-    Worker worker = new Worker(WorkerConfig.from(settings)).start();
+    Worker worker = Worker.start(WorkerConfig.from(settings));
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       log.info("shutdown requested; draining");
       worker.close();

@@ -2,7 +2,6 @@ package org.scix.pipeline.bench.chaos;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -12,10 +11,10 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.scix.pipeline.bench.chaos.CallerLog.Answer;
 import org.scix.pipeline.bench.chaos.CallerLog.Feature;
-import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
+import org.scix.pipeline.testing.TestStatuses;
 
 /** Each defect class is counted from a small history built to show it, and a clean history counts nothing. */
 class HistoryCheckTest {
@@ -25,7 +24,7 @@ class HistoryCheckTest {
 
   private void events(String job, JobState... states) {
     for (JobState state : states) {
-      statuses.computeIfAbsent(job, k -> new ArrayList<>()).add(JobStatuses.event(job, state, "SYMBOL3", 1, "w", null, null));
+      statuses.computeIfAbsent(job, k -> new ArrayList<>()).add(TestStatuses.of(job, state).task("SYMBOL3").build());
     }
   }
 
@@ -87,8 +86,8 @@ class HistoryCheckTest {
     callers.race(new CallerLog.KeyedRace("k2", Set.of("refused-but-there"), List.of(Answer.REFUSED, Answer.OUTCOME_UNKNOWN)));
 
     statuses.put("cancelled-late", new ArrayList<>(Arrays.asList(
-        JobStatuses.event("cancelled-late", JobState.Pending, "SYMBOL1", 0, "gw", null, null),
-        started(JobStatuses.event("cancelled-late", JobState.Success, "SYMBOL1", 1, "w", null, null), 2000))));
+        TestStatuses.of("cancelled-late", JobState.Pending).attempt(0).writer("gw").build(),
+        TestStatuses.of("cancelled-late", JobState.Success).startedAt(2000).build())));
     outputs.add("cancelled-late");
     callers.cancelAcknowledged("cancelled-late", 1000);
 
@@ -108,10 +107,5 @@ class HistoryCheckTest {
     assertThat(result.count("stream went backwards")).isEqualTo(1);
     assertThat(result.count("stream ended unlike the topic")).isEqualTo(1);
     assertThat(result.count("Monitor disagrees with the topic")).isEqualTo(2);
-  }
-
-  private static JobStatus started(JobStatus event, long startedAtMillis) {
-    event.setStartedTime(Instant.ofEpochMilli(startedAtMillis));
-    return event;
   }
 }

@@ -4,6 +4,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
+import org.scix.pipeline.gateway.errors.ConflictException;
+import org.scix.pipeline.gateway.errors.InvalidRequestException;
+import org.scix.pipeline.gateway.errors.NotFoundException;
+import org.scix.pipeline.gateway.errors.NotReadyException;
+import org.scix.pipeline.gateway.errors.OperationTimeoutException;
 import org.scix.pipeline.gateway.submit.JobTooLargeException;
 import org.scix.pipeline.gateway.submit.SubmissionFailedException;
 import org.scix.pipeline.schemas.avro.InvalidAvroException;
@@ -32,8 +37,11 @@ public final class GrpcErrors {
     if (e instanceof InvalidRequestException) {
       return logged(Level.DEBUG, Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
     }
-    if (e instanceof JobNotFoundException) {
+    if (e instanceof NotFoundException) {
       return logged(Level.DEBUG, Status.NOT_FOUND.withDescription(e.getMessage()));
+    }
+    if (e instanceof ConflictException) {
+      return logged(Level.DEBUG, Status.FAILED_PRECONDITION.withDescription(e.getMessage()));
     }
     if (e instanceof JobTooLargeException) {
       return logged(Level.INFO, Status.RESOURCE_EXHAUSTED.withDescription(e.getMessage()));
@@ -56,32 +64,5 @@ public final class GrpcErrors {
   private static StatusRuntimeException logged(Level level, Status status) {
     log.atLevel(level).log("answering {}: {}", status.getCode(), status.getDescription());
     return status.asRuntimeException();
-  }
-
-  /** The request is well-formed Avro but not a valid call (wrong task, missing field). */
-  public static final class InvalidRequestException extends RuntimeException {
-    public InvalidRequestException(String message) {
-      super(message);
-    }
-  }
-
-  public static final class JobNotFoundException extends RuntimeException {
-    public JobNotFoundException(String jobId) {
-      super("no job with id '" + jobId + "'");
-    }
-  }
-
-  /** The gateway cannot answer yet (status view still catching up, or its read barrier failed). */
-  public static final class NotReadyException extends RuntimeException {
-    public NotReadyException(String message) {
-      super(message);
-    }
-  }
-
-  /** An operation's own deadline passed; the message says which operation and what it means for the caller. */
-  public static final class OperationTimeoutException extends RuntimeException {
-    public OperationTimeoutException(String message) {
-      super(message);
-    }
   }
 }

@@ -1,6 +1,6 @@
 package org.scix.pipeline.gateway.api;
 
-import org.scix.pipeline.gateway.api.GrpcErrors.InvalidRequestException;
+import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.input.taskenum;

@@ -16,15 +16,14 @@ import java.util.function.Supplier;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStates;
 import org.scix.pipeline.core.trace.Tracing;
-import org.scix.pipeline.gateway.api.GrpcErrors.InvalidRequestException;
-import org.scix.pipeline.gateway.api.GrpcErrors.JobNotFoundException;
-import org.scix.pipeline.gateway.api.GrpcErrors.NotReadyException;
-import org.scix.pipeline.gateway.api.GrpcErrors.OperationTimeoutException;
+import org.scix.pipeline.gateway.errors.InvalidRequestException;
+import org.scix.pipeline.gateway.errors.NotFoundException;
+import org.scix.pipeline.gateway.errors.NotReadyException;
+import org.scix.pipeline.gateway.errors.OperationTimeoutException;
 import org.scix.pipeline.gateway.interceptors.CallMetadata;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewSync;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
-import org.scix.pipeline.gateway.submit.SubmissionFailedException;
 import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.statusenum;
@@ -205,7 +204,7 @@ public final class TemplateHandlers {
             });
     return !required ? answer : answer.thenApply(state -> {
       if (state.isEmpty()) {
-        throw new JobNotFoundException(Requests.abbreviate(jobId));
+        throw new NotFoundException("no job with id '" + Requests.abbreviate(jobId) + "'");
       }
       return state;
     });

@@ -1,20 +1,24 @@
 package org.scix.pipeline.gateway.dashboard;
 
-import com.sun.net.httpserver.HttpExchange;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import org.scix.pipeline.gateway.http.HttpRouter;
 
 /**
  * Who may read and act. Reads need no token only when the dashboard is bound to loopback; every
  * action (a POST: cancel, replay, discard) needs {@code DASHBOARD_TOKEN} in the
  * {@value #TOKEN_HEADER} header (or {@code Authorization: Bearer}), and a browser's Origin, when
  * sent, must be this dashboard's own. A page on another site cannot add that header without a CORS
- * preflight, which this server never grants: that is the cross-site request protection. Nothing
- * here logs the token.
+ * preflight, which this server never grants: that is the cross-site request protection. The token
+ * is compared in constant time, and nothing here logs it.
  */
 final class DashboardAccess {
   static final String TOKEN_HEADER = "X-Dashboard-Token";
+  /** The one read that may carry the token as a query parameter: EventSource cannot send headers. */
+  static final String EVENTS_PATH = "/api/events";
 
   private final DashboardSettings settings;
 
@@ -30,10 +34,21 @@ final class DashboardAccess {
         + (settings.token().isPresent() ? ", actions need the token" : ", actions off: DASHBOARD_TOKEN is not set");
   }
 
-  Denial check(HttpExchange exchange, boolean action) {
+  /** The router's guard: a refusal as a JSON answer. */
+  HttpRouter.Guard guard() {
+    return (exchange, action) -> Optional.ofNullable(check(action, exchange.getRequestURI().getPath(),
+            exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders()::getFirst))
+        .map(denial -> new HttpRouter.Reply(denial.status(), org.scix.pipeline.gateway.http.Json.error(denial.reason())));
+  }
+
+  /**
+   * @param header a request header's first value by name, or null
+   * @return why the request is refused, or null to let it through
+   */
+  Denial check(boolean action, String path, String rawQuery, Function<String, String> header) {
     if (action) {
-      String origin = exchange.getRequestHeaders().getFirst("Origin");
-      String host = exchange.getRequestHeaders().getFirst("Host");
+      String origin = header.apply("Origin");
+      String host = header.apply("Host");
       if (origin != null && !origin.equals("http://" + host) && !origin.equals("https://" + host)) {
         return new Denial(403, "cross-site request refused: Origin " + origin + " is not this dashboard");
       }
@@ -44,7 +59,7 @@ final class DashboardAccess {
     if (!action && settings.isLoopback()) {
       return null;
     }
-    String presented = presentedToken(exchange);
+    String presented = presentedToken(path, rawQuery, header);
     if (presented == null) {
       return new Denial(401, "this needs the dashboard token (header " + TOKEN_HEADER + ")");
     }
@@ -55,19 +70,14 @@ final class DashboardAccess {
     return null;
   }
 
-  private static String presentedToken(HttpExchange exchange) {
-    String token = exchange.getRequestHeaders().getFirst(TOKEN_HEADER);
-    String query = exchange.getRequestURI().getRawQuery();
-    if (token == null && query != null && exchange.getRequestURI().getPath().equals("/api/events")) {
-      // EventSource cannot send headers: the live stream (read-only) takes the token as a parameter.
-      for (String pair : query.split("&")) {
-        if (pair.startsWith("token=")) {
-          token = URLDecoder.decode(pair.substring(6), StandardCharsets.UTF_8);
-        }
-      }
+  private static String presentedToken(String path, String rawQuery, Function<String, String> header) {
+    String token = header.apply(TOKEN_HEADER);
+    if (token == null && rawQuery != null && path.equals(EVENTS_PATH)) {
+      Map<String, String> query = HttpRouter.parameters(rawQuery);
+      token = query.get("token");
     }
     if (token == null) {
-      String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+      String authorization = header.apply("Authorization");
       if (authorization != null && authorization.startsWith("Bearer ")) {
         token = authorization.substring("Bearer ".length());
       }

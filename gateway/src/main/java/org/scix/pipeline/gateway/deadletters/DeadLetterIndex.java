@@ -17,6 +17,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.kafka.TopicReader;
+import org.scix.pipeline.gateway.errors.NotFoundException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -111,7 +112,7 @@ final class DeadLetterIndex implements AutoCloseable {
   /** A ref names a partition and an offset ("3-1200"); anything else is not a dead letter of this topic. */
   static int partitionOf(String ref) {
     if (!ref.matches("[0-9]{1,6}-[0-9]{1,18}")) {
-      throw new DeadLetters.NotFoundException("no dead letter " + ref + ": a ref is <partition>-<offset>");
+      throw new NotFoundException("no dead letter " + ref + ": a ref is <partition>-<offset>");
     }
     return Integer.parseInt(ref.substring(0, ref.indexOf('-')));
   }

@@ -14,6 +14,8 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.gateway.errors.ConflictException;
+import org.scix.pipeline.gateway.errors.NotFoundException;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.statusenum;
@@ -81,7 +83,7 @@ public final class DeadLetters implements AutoCloseable {
     ConsumerRecord<String, byte[]> record = require(ref);
     DeadLetter letter = describe(record);
     if (!letter.replayable()) {
-      throw new IllegalArgumentException("dead letter " + ref + " is not a job this gateway can decode; it cannot be replayed");
+      throw new ConflictException("dead letter " + ref + " is not a job this gateway can decode; it cannot be replayed");
     }
     TemplateInput original = decode(record);
     String newJobId = JobIds.forReplay(topic, ref, record.timestamp());
@@ -104,7 +106,7 @@ public final class DeadLetters implements AutoCloseable {
         .orElseThrow(() -> new NotFoundException("no dead letter " + ref + " on " + topic));
     DeadLetterIndex.Outcome outcome = index.outcome(ref);
     if (outcome != null) {
-      throw new IllegalStateException("dead letter " + ref + " was already " + outcome.state()
+      throw new ConflictException("dead letter " + ref + " was already " + outcome.state()
           + (outcome.replayedAs() != null ? " (as job " + outcome.replayedAs() + ")" : ""));
     }
     return record;
@@ -157,12 +159,5 @@ public final class DeadLetters implements AutoCloseable {
       throw new IllegalArgumentException("no value");
     }
     return jobs.deserialize(record.topic(), record.value());
-  }
-
-  /** No such dead letter. */
-  public static final class NotFoundException extends RuntimeException {
-    public NotFoundException(String message) {
-      super(message);
-    }
   }
 }

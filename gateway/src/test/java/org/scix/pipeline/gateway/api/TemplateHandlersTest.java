@@ -31,12 +31,12 @@ import org.junit.jupiter.api.Test;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
-import org.scix.pipeline.gateway.status.StatusView;
-import org.scix.pipeline.gateway.status.StatusViews;
-import org.scix.pipeline.gateway.status.StatusViewSync;
 import org.scix.pipeline.gateway.interceptors.CallMetadata;
 import org.scix.pipeline.gateway.interceptors.ConnectionCallLimit;
 import org.scix.pipeline.gateway.interceptors.RpcMetrics;
+import org.scix.pipeline.gateway.status.StatusView;
+import org.scix.pipeline.gateway.status.StatusViewSync;
+import org.scix.pipeline.gateway.status.StatusViews;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
 import org.scix.pipeline.gateway.submit.TestSubmitters;
 import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
@@ -44,6 +44,7 @@ import org.scix.pipeline.schemas.grpc.RawBytesMarshaller;
 import org.scix.pipeline.schemas.grpc.TemplateApi;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.status.JobState;
+import org.scix.pipeline.testing.ManualClock;
 
 /** The handlers over in-process gRPC with Kafka's MockProducer: answers, codes, ordering. */
 class TemplateHandlersTest {
@@ -58,7 +59,7 @@ class TemplateHandlersTest {
   private Server server;
   private ManagedChannel channel;
 
-  private final java.util.concurrent.atomic.AtomicLong clockMillis = new java.util.concurrent.atomic.AtomicLong(1_000_000_000L);
+  private final ManualClock clock = new ManualClock(1_000_000_000L);
   private StatusViewSync viewSync = new StatusViewSync() { // a view fed directly by the test is always current
     @Override
     public boolean isCaughtUp() {
@@ -82,22 +83,6 @@ class TemplateHandlersTest {
     producer.commitTransactionException = commitFailure;
     submitter = TestSubmitters.create(TopicSettings.from(Settings.of(java.util.Map.of())), () -> (Producer<String, Object>) producer);
     submitter.start();
-    java.time.Clock clock = new java.time.Clock() {
-      @Override
-      public java.time.ZoneId getZone() {
-        return java.time.ZoneOffset.UTC;
-      }
-
-      @Override
-      public java.time.Clock withZone(java.time.ZoneId zone) {
-        return this;
-      }
-
-      @Override
-      public java.time.Instant instant() {
-        return java.time.Instant.ofEpochMilli(clockMillis.get());
-      }
-    };
     handlers = new TemplateHandlers(codec, submitter, view, viewSync,
         new ApiSettings(Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofMillis(300)), clock);
     String name = InProcessServerBuilder.generateName();
@@ -352,7 +337,7 @@ class TemplateHandlersTest {
     start(true, false);
     String first = codec.decode(callWithKey(INIT, "order-42").get(0)).getHash();
     StatusViews.apply(view, first, JobState.Pending); // what the view reads back from the status topic
-    clockMillis.addAndGet(Duration.ofSeconds(59).toMillis()); // into the next window, within one window length
+    clock.advance(Duration.ofSeconds(59)); // into the next window, within one window length
 
     String repeat = codec.decode(callWithKey(INIT, "order-42").get(0)).getHash();
     String otherKey = codec.decode(callWithKey(INIT, "order-43").get(0)).getHash();
@@ -366,7 +351,7 @@ class TemplateHandlersTest {
   @Test
   void aKeyFirstUsedOnAReplicaWhoseClockRunsAheadMapsToThatSameJob() throws Exception {
     start(true, false);
-    long window = clockMillis.get() / Duration.ofMinutes(1).toMillis();
+    long window = clock.millis() / Duration.ofMinutes(1).toMillis();
     String fromTheFastReplica = JobIds.forIdempotencyKey("order-7", window + 1);
     StatusViews.apply(view, fromTheFastReplica, JobState.Pending);
 
@@ -381,7 +366,7 @@ class TemplateHandlersTest {
     start(true, false);
     String first = codec.decode(callWithKey(INIT, "order-42").get(0)).getHash();
     StatusViews.apply(view, first, JobState.Success);
-    clockMillis.addAndGet(Duration.ofMinutes(2).toMillis());
+    clock.advance(Duration.ofMinutes(2));
 
     assertThat(codec.decode(callWithKey(INIT, "order-42").get(0)).getHash()).isNotEqualTo(first);
     assertThatThrownBy(() -> callWithKey(INIT, "k".repeat(300)))

@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +18,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.schemas.status.JobState;
+import org.scix.pipeline.testing.ManualClock;
 
 class JobRetentionTest {
   private static final Duration RETENTION = Duration.ofDays(7);
@@ -65,7 +65,7 @@ class JobRetentionTest {
   @Test
   void aTombstoneOnItsWayIsNotSentAgainAndAFailedOneIsRetriedNextSweep() {
     MockProducer<String, byte[]> producer = producer(false);
-    MutableClock clock = new MutableClock(NOW);
+    ManualClock clock = new ManualClock(NOW);
     String id = JobIds.random();
     try (StatusView view = StatusView.inMemory()) {
       view.applyAll(List.of(new StatusView.Event(0, 0, id, event(id, JobState.Success, "SYMBOL1", NOW - Duration.ofDays(8).toMillis(), 1, "w", null))));
@@ -120,37 +120,5 @@ class JobRetentionTest {
   private static void readBack(StatusView view, MockProducer<String, byte[]> producer) {
     view.applyAll(producer.history().stream().map(r -> new StatusView.Event(r.partition(), -1, r.key(), null)).toList());
     producer.clear();
-  }
-
-  private static final class MutableClock extends Clock {
-    private long millis;
-
-    MutableClock(long millis) {
-      this.millis = millis;
-    }
-
-    void advance(Duration by) {
-      millis += by.toMillis();
-    }
-
-    @Override
-    public long millis() {
-      return millis;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
   }
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
+import org.scix.pipeline.testing.TestStatuses;
 
 class JobStoreTest {
   @TempDir
@@ -142,8 +143,7 @@ class JobStoreTest {
   }
 
   static JobStatus event(String id, JobState state, String task, long time, int attempt, String worker, String reason) {
-    return JobStatus.newBuilder().setJobId(id).setStatus(state).setTask(task).setTime(Instant.ofEpochMilli(time))
-        .setAttempt(attempt).setWorker(worker).setErrorReason(reason)
-        .setTraceparent("00-" + "1".repeat(32) + "-" + "2".repeat(16) + "-01").build();
+    return TestStatuses.of(id, state).task(task).at(time).attempt(attempt).writer(worker).reason(reason)
+        .traceparent("00-" + "1".repeat(32) + "-" + "2".repeat(16) + "-01").build();
   }
 }

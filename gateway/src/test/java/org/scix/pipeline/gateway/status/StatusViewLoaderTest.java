@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
+import org.scix.pipeline.testing.TestStatuses;
 
 /** The status view's reader over MockConsumers: health that tells the truth, partitions added at runtime. */
 class StatusViewLoaderTest {
@@ -35,8 +36,7 @@ class StatusViewLoaderTest {
   private final AtomicInteger decoded = new AtomicInteger();
   private final Deserializer<JobStatus> statuses = (topic, data) -> {
     decoded.incrementAndGet();
-    String[] parts = new String(data, StandardCharsets.UTF_8).split(":");
-    return JobStatuses.event(parts[0], JobState.valueOf(parts[1]), "SYMBOL1", 1, "w", null, null);
+    return TestStatuses.parse(new String(data, StandardCharsets.UTF_8));
   };
   private final OwnPendings ownPendings = new OwnPendings(Duration.ofMinutes(1));
 
@@ -63,15 +63,13 @@ class StatusViewLoaderTest {
     consumer.updatePartitions(TOPIC, List.of(partition(0)));
     consumer.updateBeginningOffsets(Map.of(P0, 0L));
     ends.updateEndOffsets(Map.of(P0, 0L));
-    loader = new StatusViewLoader(view, TOPIC, consumer, ends, statuses, Duration.ofSeconds(30), Duration.ofMillis(100), "test",
-        new SimpleMeterRegistry());
-    loader.onStateChange(stateChanges::incrementAndGet);
-    loader.readingBack(ownPendings);
-    loader.onEachTurn(() -> {
+    Runnable housekeeping = () -> {
       if (housekeepingFails) {
         throw new IllegalStateException("retention broke");
       }
-    });
+    };
+    loader = new StatusViewLoader(view, TOPIC, consumer, ends, statuses, Duration.ofSeconds(30), Duration.ofMillis(100), "test",
+        new StatusViewLoader.Hooks(stateChanges::incrementAndGet, ownPendings, housekeeping), new SimpleMeterRegistry());
     loader.start();
     await().atMost(Duration.ofSeconds(5)).until(loader::isHealthy);
   }

@@ -4,27 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
-import org.scix.pipeline.core.kafka.RecordSizeLimit;
-import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.input.task_args_record;
 import org.scix.pipeline.schemas.input.taskenum;
+import org.scix.pipeline.testing.GatedProducer;
 
 class JobSubmitterTest {
   private static final TopicSettings TOPICS = TopicSettings.from(Settings.of(Map.of()));
@@ -34,7 +29,7 @@ class JobSubmitterTest {
 
   @AfterEach
   void stop() {
-    producer.gate.countDown();
+    producer.release();
     submitter.close();
   }
 
@@ -45,10 +40,10 @@ class JobSubmitterTest {
    */
   @Test
   void aSubmissionNotSentByItsDeadlineIsDroppedWhileASentOneHearsItsRealOutcome() throws Exception {
-    start(new SubmitterSettings("test", Duration.ofMillis(300), new RecordSizeLimit(1024 * 1024)));
-    producer.gated = true;
+    start(Duration.ofMillis(300), 1024 * 1024);
+    producer.holdCommits();
     CompletableFuture<Void> a = submitter.submit(JobIds.random(), job("a"), null);
-    await().atMost(Duration.ofSeconds(5)).until(() -> producer.commitWaiting);
+    await().atMost(Duration.ofSeconds(5)).until(producer::commitWaiting);
     CompletableFuture<Void> b = submitter.submit(JobIds.random(), job("b"), null);
 
     assertThatThrownBy(() -> b.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
@@ -59,7 +54,7 @@ class JobSubmitterTest {
     Thread.sleep(300); // a is past its own deadline too, but it was sent
     assertThat(a).isNotDone();
 
-    producer.gate.countDown();
+    producer.release();
     a.get(5, TimeUnit.SECONDS);
     Thread.sleep(200); // the submitter would have sent b next, had it not been dropped
     assertThat(producer.history()).hasSize(2); // a's job and Pending; nothing of b
@@ -72,17 +67,17 @@ class JobSubmitterTest {
    */
   @Test
   void aJobTakenByALaneWhoseTransactionCannotBeginIsDroppedAtItsDeadline() throws Exception {
-    start(new SubmitterSettings("test", Duration.ofMillis(200), new RecordSizeLimit(1024 * 1024)));
-    producer.beginGated = true;
+    start(Duration.ofMillis(200), 1024 * 1024);
+    producer.holdBegins();
     CompletableFuture<Void> a = submitter.submit(JobIds.random(), job("a"), null);
-    await().atMost(Duration.ofSeconds(5)).until(() -> producer.beginWaiting);
+    await().atMost(Duration.ofSeconds(5)).until(producer::beginWaiting);
 
     assertThatThrownBy(() -> a.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
         .cause().isInstanceOfSatisfying(SubmissionFailedException.class, e -> {
           assertThat(e.outcomeKnown()).isTrue();
           assertThat(e.getMessage()).contains("was not sent and will not be");
         });
-    producer.gate.countDown();
+    producer.release();
     Thread.sleep(200);
     assertThat(producer.history()).isEmpty();
   }
@@ -90,8 +85,8 @@ class JobSubmitterTest {
   /** The safety net: a commit that never returns leaves no caller hanging; it hears "outcome unknown", never "not accepted". */
   @Test
   void aSentJobWhoseCommitNeverReturnsIsAnsweredOutcomeUnknownAfterFourDeadlines() throws Exception {
-    start(new SubmitterSettings("test", Duration.ofMillis(200), new RecordSizeLimit(1024 * 1024)));
-    producer.gated = true;
+    start(Duration.ofMillis(200), 1024 * 1024);
+    producer.holdCommits();
     long start = System.nanoTime();
     CompletableFuture<Void> a = submitter.submit(JobIds.random(), job("a"), null);
 
@@ -102,25 +97,24 @@ class JobSubmitterTest {
 
   @Test
   void aRetryWhileTheFirstSubmissionIsOnItsWayJoinsItInsteadOfQueueingTheJobAgain() throws Exception {
-    start(new SubmitterSettings("test", Duration.ofSeconds(5), new RecordSizeLimit(1024 * 1024)));
-    producer.gated = true;
+    start(Duration.ofSeconds(5), 1024 * 1024);
+    producer.holdCommits();
     String jobId = JobIds.random();
     CompletableFuture<Void> first = submitter.submit(JobIds.random(), job("ahead"), null); // holds the commit
-    await().atMost(Duration.ofSeconds(5)).until(() -> producer.commitWaiting);
+    await().atMost(Duration.ofSeconds(5)).until(producer::commitWaiting);
     CompletableFuture<Void> keyed = submitter.submitKeyed(jobId, job("keyed"), null);
     CompletableFuture<Void> retry = submitter.submitKeyed(jobId, job("keyed"), null);
 
-    producer.gate.countDown();
+    producer.release();
     CompletableFuture.allOf(first, keyed, retry).get(5, TimeUnit.SECONDS);
     assertThat(producer.history()).filteredOn(r -> r.key().equals(jobId)).hasSize(2); // one job record, one Pending
   }
 
   @Test
   void aJobThatCannotBeSerializedNowIsNotAcceptedAndNothingIsQueued() {
-    submitter = new JobSubmitter(TOPICS, s -> new TransactionalWriter("test", () -> producer, s::isRunning, Duration.ofMillis(200)),
-        (topic, value) -> {
-          throw new SerializationException("schema registry unreachable");
-        }, new SubmitterSettings("test", Duration.ofSeconds(2), new RecordSizeLimit(1024 * 1024)), new SimpleMeterRegistry());
+    submitter = TestSubmitters.create(TOPICS, () -> producer, Duration.ofSeconds(2), 1024 * 1024, (topic, value) -> {
+      throw new SerializationException("schema registry unreachable");
+    });
     submitter.start();
     assertThatThrownBy(() -> submitter.submit(JobIds.random(), job("any"), null))
         .isInstanceOfSatisfying(SubmissionFailedException.class, e -> {
@@ -132,7 +126,7 @@ class JobSubmitterTest {
 
   @Test
   void anOversizeJobIsRefusedAloneBeforeItJoinsABatch() throws Exception {
-    start(new SubmitterSettings("test", Duration.ofSeconds(2), new RecordSizeLimit(4096)));
+    start(Duration.ofSeconds(2), 4096);
     assertThatThrownBy(() -> submitter.submit(JobIds.random(), job("x".repeat(10_000)), null))
         .isInstanceOf(JobTooLargeException.class).hasMessageContaining("at most 4096 bytes");
 
@@ -140,8 +134,8 @@ class JobSubmitterTest {
     assertThat(producer.history()).hasSize(2);
   }
 
-  private void start(SubmitterSettings settings) {
-    submitter = TestSubmitters.create(TOPICS, () -> producer, settings);
+  private void start(Duration sendDeadline, int maxRecordBytes) {
+    submitter = TestSubmitters.create(TOPICS, () -> producer, sendDeadline, maxRecordBytes);
     submitter.start();
   }
 
@@ -150,44 +144,5 @@ class JobSubmitterTest {
         .setTaskArgs(task_args_record.newBuilder().setIngest(true).setIngestType(ingestType).setDaterange("2024-01-01")
             .setPersistence(null).build())
         .build();
-  }
-
-  /** A MockProducer whose transactions can be held back at their start or their commit, as a slow coordinator would. */
-  private static final class GatedProducer extends MockProducer<String, Object> {
-    final CountDownLatch gate = new CountDownLatch(1);
-    volatile boolean gated; // commits wait for the gate
-    volatile boolean commitWaiting;
-    volatile boolean beginGated; // beginnings wait for the gate
-    volatile boolean beginWaiting;
-
-    GatedProducer() {
-      super(true, null, new StringSerializer(), (topic, value) -> (byte[]) value);
-    }
-
-    @Override
-    public void beginTransaction() {
-      if (beginGated) {
-        beginWaiting = true;
-        awaitGate();
-      }
-      super.beginTransaction();
-    }
-
-    @Override
-    public void commitTransaction() {
-      if (gated) {
-        commitWaiting = true;
-        awaitGate();
-      }
-      super.commitTransaction();
-    }
-
-    private void awaitGate() {
-      try {
-        gate.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
   }
 }

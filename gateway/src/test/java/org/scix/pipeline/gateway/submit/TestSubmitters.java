@@ -15,6 +15,7 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
+import org.scix.pipeline.gateway.status.OwnPendings;
 import org.scix.pipeline.schemas.avro.TrustedAvroClasses;
 
 /** Builds a {@link JobSubmitter} over a given producer (e.g. MockProducer) for unit tests. */
@@ -27,12 +28,21 @@ public final class TestSubmitters {
 
   /** A 2 s send deadline, 1 MiB records; a timed-out commit counts as outcome-unknown after 200 ms. */
   public static JobSubmitter create(TopicSettings topics, Supplier<Producer<String, Object>> producer) {
-    return create(topics, producer, new SubmitterSettings("test", Duration.ofSeconds(2), new RecordSizeLimit(1024 * 1024)));
+    return create(topics, producer, Duration.ofSeconds(2), 1024 * 1024);
   }
 
-  public static JobSubmitter create(TopicSettings topics, Supplier<Producer<String, Object>> producer, SubmitterSettings settings) {
-    return new JobSubmitter(topics, submitter -> new TransactionalWriter("test", producer, submitter::isRunning, Duration.ofMillis(200)),
-        avroBinary(), settings, new SimpleMeterRegistry());
+  /** One lane with this send deadline and record size limit. */
+  public static JobSubmitter create(TopicSettings topics, Supplier<Producer<String, Object>> producer, Duration sendDeadline,
+      int maxRecordBytes) {
+    return create(topics, producer, sendDeadline, maxRecordBytes, avroBinary());
+  }
+
+  /** One lane whose records are serialized by {@code values}. */
+  public static JobSubmitter create(TopicSettings topics, Supplier<Producer<String, Object>> producer, Duration sendDeadline,
+      int maxRecordBytes, Serializer<Object> values) {
+    return new JobSubmitter(new JobRecords(topics, values, new RecordSizeLimit(maxRecordBytes), "gateway-test"),
+        (lane, keepTrying) -> new TransactionalWriter("test", producer, keepTrying, Duration.ofMillis(200)),
+        SubmitterSettings.oneLane("test", sendDeadline), new OwnPendings(Duration.ZERO), () -> { }, new SimpleMeterRegistry());
   }
 
   /** Plain Avro binary (no registry): real sizes, without a schema registry. */

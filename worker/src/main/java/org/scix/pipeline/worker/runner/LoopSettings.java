@@ -2,10 +2,12 @@ package org.scix.pipeline.worker.runner;
 
 import java.time.Duration;
 import java.util.Map;
+import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.schemas.input.taskenum;
 
 /**
- * How the worker's poll loop paces itself.
+ * How the worker's poll loop paces itself. Built from configuration with {@link #from}, or from
+ * {@link #defaults} and the {@code with...} methods (tests, embedding): never by position.
  *
  * @param concurrency tasks running at once
  * @param waitingPerPartition received jobs waiting for a task thread at which a partition is
@@ -26,27 +28,80 @@ import org.scix.pipeline.schemas.input.taskenum;
  */
 public record LoopSettings(int concurrency, int waitingPerPartition, Duration drainTimeout, Duration revocationWait,
     Map<taskenum, Duration> deadlines, String workerName, Duration processingDelay, Duration commitInterval, int commitMaxJobs) {
+  public static final String CONCURRENCY = "WORKER_CONCURRENCY";
+  public static final String MAX_WAITING_PER_PARTITION = "WORKER_MAX_WAITING_PER_PARTITION";
+  public static final String DRAIN_TIMEOUT = "WORKER_DRAIN_TIMEOUT_MS";
+  public static final String PROCESSING_DELAY = "PROCESSING_STATUS_DELAY_MS";
+  public static final String COMMIT_INTERVAL = "WORKER_COMMIT_INTERVAL_MS";
+  public static final String COMMIT_MAX_JOBS = "WORKER_COMMIT_MAX_JOBS";
+  /** The longest a revoked partition's jobs may go on (the consumer's max.poll.interval.ms caps it lower). */
+  private static final Duration MAX_REVOCATION_WAIT = Duration.ofSeconds(20);
 
   public LoopSettings {
-    if (commitInterval.isNegative() || commitMaxJobs < 1) {
-      throw new IllegalArgumentException("commit interval must be >= 0 and max jobs >= 1, got " + commitInterval + " and "
-          + commitMaxJobs);
+    if (concurrency < 1 || waitingPerPartition < 1 || commitMaxJobs < 1 || commitInterval.isNegative()) {
+      throw new IllegalArgumentException("concurrency, waiting per partition and commit max jobs must be >= 1 and the commit interval"
+          + " >= 0, got " + concurrency + ", " + waitingPerPartition + ", " + commitMaxJobs + " and " + commitInterval);
     }
+    deadlines = Map.copyOf(deadlines);
   }
 
-  /** A transaction as soon as the previous one ended, with at most {@code concurrency} jobs (the worker's defaults). */
-  public LoopSettings(int concurrency, int waitingPerPartition, Duration drainTimeout, Duration revocationWait,
-      Map<taskenum, Duration> deadlines, String workerName, Duration processingDelay) {
-    this(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay, Duration.ZERO, concurrency);
+  /**
+   * @param maxPollInterval the consumer's {@code max.poll.interval.ms}: a revoked partition's jobs get a third of it at most
+   * @param deadlines each task's deadline (the tasks' settings own them)
+   */
+  public static LoopSettings from(Settings s, String workerName, Duration maxPollInterval, Map<taskenum, Duration> deadlines) {
+    int concurrency = s.integer(CONCURRENCY, 16, 1, 4096);
+    Duration drain = s.duration(DRAIN_TIMEOUT, Duration.ofSeconds(30), Duration.ZERO);
+    return new LoopSettings(concurrency,
+        // Enough waiting jobs that a freed thread never waits for a poll, few enough to bound memory.
+        s.integer(MAX_WAITING_PER_PARTITION, Math.max(16, 4 * concurrency), 1, 1_000_000),
+        drain,
+        min(min(drain, MAX_REVOCATION_WAIT), maxPollInterval.dividedBy(3)),
+        deadlines,
+        workerName,
+        s.duration(PROCESSING_DELAY, Duration.ofMillis(100), Duration.ZERO),
+        s.duration(COMMIT_INTERVAL, Duration.ZERO, Duration.ZERO),
+        // Measured (docs/benchmarks.md): every record waits for its whole transaction, so a burst
+        // written 200 jobs at a time reached streams 5x later than 16 at a time.
+        s.integer(COMMIT_MAX_JOBS, concurrency, 1, 100_000));
   }
 
-  /** Every attempt's Processing is written (no delay). */
-  public LoopSettings(int concurrency, int waitingPerPartition, Duration drainTimeout, Duration revocationWait,
-      Map<taskenum, Duration> deadlines, String workerName) {
-    this(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, Duration.ZERO);
+  /** Concurrency 1, 8 waiting per partition, 1 s drain, 200 ms revocation wait, no deadlines, every Processing written, a transaction per turn. */
+  public static LoopSettings defaults(String workerName) {
+    return new LoopSettings(1, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), workerName, Duration.ZERO, Duration.ZERO, 1);
+  }
+
+  /** This concurrency, and as many jobs per transaction. */
+  public LoopSettings withConcurrency(int tasks) {
+    return new LoopSettings(tasks, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay, commitInterval,
+        tasks);
+  }
+
+  public LoopSettings withWaitingPerPartition(int waiting) {
+    return new LoopSettings(concurrency, waiting, drainTimeout, revocationWait, deadlines, workerName, processingDelay, commitInterval,
+        commitMaxJobs);
+  }
+
+  public LoopSettings withDeadlines(Map<taskenum, Duration> taskDeadlines) {
+    return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, taskDeadlines, workerName, processingDelay,
+        commitInterval, commitMaxJobs);
+  }
+
+  public LoopSettings withProcessingDelay(Duration delay) {
+    return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, delay, commitInterval,
+        commitMaxJobs);
+  }
+
+  public LoopSettings withCommits(Duration interval, int maxJobs) {
+    return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay, interval,
+        maxJobs);
   }
 
   Duration deadline(JobExecution execution) {
     return execution.isJob() ? deadlines.getOrDefault(execution.job().getTask(), Duration.ZERO) : Duration.ZERO;
+  }
+
+  private static Duration min(Duration a, Duration b) {
+    return a.compareTo(b) <= 0 ? a : b;
   }
 }

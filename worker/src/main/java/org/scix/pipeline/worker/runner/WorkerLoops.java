@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
-import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.core.kafka.TransactionalWriter.ProducerSettings;
+import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.worker.WorkerConfig;
 
@@ -18,8 +18,9 @@ import org.scix.pipeline.worker.WorkerConfig;
 public final class WorkerLoops {
   private WorkerLoops() {}
 
-  public static WorkerLoop create(WorkerConfig config, LoopSettings settings, Consumer<String, byte[]> consumer, PipelineSerdes serdes,
-      Executor taskThreads, MeterRegistry metrics) {
+  public static WorkerLoop create(WorkerConfig config, Consumer<String, byte[]> consumer, PipelineSerdes serdes, Executor taskThreads,
+      MeterRegistry metrics) {
+    LoopSettings settings = config.loop();
     ProducerSettings producer = new ProducerSettings(transactionalId(config.instanceId()),
         Duration.ofSeconds(10), null, Duration.ofSeconds(30),
         // A worker killed mid-transaction blocks read_committed readers of its partitions until this expires.
@@ -30,7 +31,7 @@ public final class WorkerLoops {
     return new WorkerLoop(settings, running, config.topics().input(), consumer,
         new BatchWriter(config.topics(), writer, serdes.recordValues(), RecordSizeLimit.of(config.kafka()), settings.workerName()),
         new JobDecoder(serdes.deserializer(TemplateInput.class)),
-        new RetryingTaskRunner(config.tasks(), config.maxAttempts(), config.retryBackoff()),
+        new RetryingTaskRunner(config.tasks().registry(), config.tasks().maxAttempts(), config.tasks().retryBackoff()),
         taskThreads, commitThread(), new WorkerMetrics(metrics));
   }
 

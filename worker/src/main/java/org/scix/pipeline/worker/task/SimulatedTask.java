@@ -2,7 +2,6 @@ package org.scix.pipeline.worker.task;
 
 import java.time.Duration;
 import org.scix.pipeline.core.config.Settings;
-import org.scix.pipeline.worker.WorkerConfig;
 
 /**
  * Sleeps for a configured time, standing in for I/O-bound work in tests and benchmarks; stops
@@ -13,13 +12,14 @@ public final class SimulatedTask implements PipelineTask {
   /** A long-running stand-in (a job that holds its partition's head for a while): {@value #LONG_MS_SETTING}, 30 s by default. */
   public static final String LONG_NAME = "simulated-long";
   public static final String LONG_MS_SETTING = "SIMULATED_LONG_TASK_MS";
+  public static final String MS_SETTING = "SIMULATED_TASK_MS";
   private final Duration duration;
 
   public SimulatedTask(Duration duration) {
     this.duration = duration;
   }
 
-  /** Sleeps {@value WorkerConfig#SIMULATED_TASK_MS} (200 ms by default), or {@value WorkerConfig#SIMULATE_ALL_MS} when set. */
+  /** Sleeps {@value #MS_SETTING} (200 ms by default), or {@value TaskSettings#SIMULATE_ALL_MS} when set. */
   public static final class Provider extends NamedTaskProvider {
     public Provider() {
       super(NAME, settings -> new SimulatedTask(duration(settings)));
@@ -34,8 +34,8 @@ public final class SimulatedTask implements PipelineTask {
   }
 
   private static Duration duration(Settings settings) {
-    Duration duration = settings.duration(WorkerConfig.SIMULATED_TASK_MS, Duration.ofMillis(200), Duration.ZERO);
-    return settings.duration(WorkerConfig.SIMULATE_ALL_MS, duration, Duration.ZERO);
+    Duration duration = settings.duration(MS_SETTING, Duration.ofMillis(200), Duration.ZERO);
+    return settings.duration(TaskSettings.SIMULATE_ALL_MS, duration, Duration.ZERO);
   }
 
   @Override

@@ -11,8 +11,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,17 +23,14 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -41,7 +38,6 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.Deserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,6 +55,7 @@ import org.scix.pipeline.schemas.output.TemplateOutput;
 import org.scix.pipeline.schemas.registry.SchemaRegistryException;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
+import org.scix.pipeline.testing.GatedProducer;
 import org.scix.pipeline.worker.task.RetryableTaskException;
 import org.scix.pipeline.worker.task.TaskRegistry;
 
@@ -71,12 +68,12 @@ class WorkerLoopTest {
   private static final TopicPartition P0 = new TopicPartition(TOPICS.input(), 0);
   private static final TopicPartition P1 = new TopicPartition(TOPICS.input(), 1);
 
-  private static final LoopSettings SETTINGS = new LoopSettings(4, 8, Duration.ofSeconds(1), Duration.ofMillis(200),
-      Map.of(taskenum.SYMBOL1, Duration.ofMillis(300)), "worker-test");
+  private static final LoopSettings SETTINGS = LoopSettings.defaults("worker-test").withConcurrency(4)
+      .withDeadlines(Map.of(taskenum.SYMBOL1, Duration.ofMillis(300)));
 
   private TestConsumer consumer = new TestConsumer();
-  private final List<RefusingProducer> producers = new ArrayList<>(); // a new one after each replacement
-  private RefusingProducer producer;
+  private final List<GatedProducer> producers = new ArrayList<>(); // a new one after each replacement
+  private GatedProducer producer;
   private final Map<byte[], Object> serialized = Collections.synchronizedMap(new IdentityHashMap<>()); // value bytes -> record
   private final Map<String, Integer> outputBytes = new ConcurrentHashMap<>();
   private volatile boolean registryDown;
@@ -129,7 +126,7 @@ class WorkerLoopTest {
     }));
     AtomicBoolean running = new AtomicBoolean(true);
     TransactionalWriter writer = new TransactionalWriter("test-worker", () -> {
-      producer = new RefusingProducer();
+      producer = new GatedProducer();
       producers.add(producer);
       return producer;
     }, running::get, Duration.ofMillis(100));
@@ -203,8 +200,7 @@ class WorkerLoopTest {
 
   @Test
   void aTaskPastItsDeadlineEndsTimedOutAndItsSlotIsFreedEvenIfItIgnoresInterrupts() throws Exception {
-    startAssigned(new LoopSettings(1, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(taskenum.SYMBOL1, Duration.ofMillis(100)),
-        "worker-test"));
+    startAssigned(LoopSettings.defaults("worker-test").withDeadlines(Map.of(taskenum.SYMBOL1, Duration.ofMillis(100))));
     String stuck = job(P0);
     String next = job(P0);
     ignoringInterrupts.add(stuck);
@@ -229,7 +225,7 @@ class WorkerLoopTest {
   /** A partition with many jobs waiting for a thread is paused alone; the others keep flowing. */
   @Test
   void aPartitionWithManyWaitingJobsIsPausedAloneAndResumedOnceTheyDrain() {
-    startAssigned(new LoopSettings(1, 2, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), "worker-test"));
+    startAssigned(LoopSettings.defaults("worker-test").withWaitingPerPartition(2));
     for (int i = 0; i < 4; i++) {
       job(P0);
     }
@@ -246,7 +242,7 @@ class WorkerLoopTest {
   /** With every task thread busy, polling goes on: a cancel request reaches the running job. */
   @Test
   void aCancelReachesARunningJobWhileAllTaskThreadsAreBusy() {
-    startAssigned(new LoopSettings(1, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), "worker-test"));
+    startAssigned(LoopSettings.defaults("worker-test"));
     String busy = job(P0);
     loop.turn(); // the only task thread is taken
     job(P0);
@@ -353,7 +349,7 @@ class WorkerLoopTest {
   @Test
   void anErrorOnTheCommitThreadStopsTheLoop() throws Exception {
     withAHangingCommitOfAJobOn(P0, hanging -> {
-      producer.commitError = new NoClassDefFoundError("simulated"); // an Error, not an exception
+      producer.failNextCommit(new NoClassDefFoundError("simulated")); // an Error, not an exception
       hanging.gate().countDown();
 
       // The Error also ends the commit thread uncaught: not what this test is about.
@@ -398,8 +394,8 @@ class WorkerLoopTest {
   /** A burst is written as several transactions of at most WORKER_COMMIT_MAX_JOBS jobs, the partitions taking turns. */
   @Test
   void aTransactionCarriesAtMostTheMaximumNumberOfJobsAndTheRestCommitNext() {
-    startAssigned(new LoopSettings(8, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), "worker-test", Duration.ofMillis(100),
-        Duration.ZERO, 2));
+    startAssigned(LoopSettings.defaults("worker-test").withConcurrency(8).withProcessingDelay(Duration.ofMillis(100))
+        .withCommits(Duration.ZERO, 2));
     List<String> p0 = List.of(job(P0), job(P0), job(P0));
     List<String> p1 = List.of(job(P1), job(P1));
     loop.turn();
@@ -431,7 +427,7 @@ class WorkerLoopTest {
     try {
       test.run(startWithAHangingCommitOfAJobOn(partition, commitThread));
     } finally {
-      producer.commitGate = null;
+      producer.release();
       commitThread.shutdownNow();
     }
   }
@@ -451,11 +447,10 @@ class WorkerLoopTest {
     String jobId = job(partition);
     loop.turn();
     awaitCommits(1); // its Processing
-    CountDownLatch gate = new CountDownLatch(1);
-    producer.commitGate = gate;
+    CountDownLatch gate = producer.holdCommits();
     taskThreads.get(0).run();
     assertTimeoutPreemptively(Duration.ofSeconds(2), () -> loop.turn());
-    await().atMost(Duration.ofSeconds(5)).until(() -> producer.commitWaiting);
+    await().atMost(Duration.ofSeconds(5)).until(producer::commitWaiting);
     return new HangingCommit(jobId, gate);
   }
 
@@ -527,7 +522,8 @@ class WorkerLoopTest {
     String fine = job(P0);
     loop.turn();
     taskThreads.forEach(Runnable::run);
-    producer.refuseOutputsOf = refused;
+    producer.refuseNext(record -> record.key().equals(refused) && record.topic().equals(TOPICS.output()),
+        new RecordTooLargeException("the broker's max.message.bytes is smaller"));
 
     loop.turn(); // aborted: the broker refused one output
     assertThat(terminalStatuses()).isEmpty();
@@ -676,8 +672,7 @@ class WorkerLoopTest {
   /** A task past its deadline is told to stop: one that polls isCancelled() ends, and its thread is freed. */
   @Test
   void aTaskPastItsDeadlineIsToldToStop() throws Exception {
-    startAssigned(new LoopSettings(1, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(taskenum.SYMBOL1, Duration.ofMillis(100)),
-        "worker-test"));
+    startAssigned(LoopSettings.defaults("worker-test").withDeadlines(Map.of(taskenum.SYMBOL1, Duration.ofMillis(100))));
     String slow = job(P0);
     pollingIsCancelled.add(slow);
     loop.turn();
@@ -697,7 +692,7 @@ class WorkerLoopTest {
    */
   @Test
   void aPartitionWhoseDoneOffsetsNoLongerFitIsPausedUntilTheJobsBelowThemEnd() {
-    startAssigned(new LoopSettings(2000, 4000, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), "worker-test"));
+    startAssigned(LoopSettings.defaults("worker-test").withConcurrency(2000).withWaitingPerPartition(4000));
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < 2000; i++) {
       ids.add(job(P0));
@@ -820,54 +815,6 @@ class WorkerLoopTest {
   }
 
   /** MockProducer that can refuse one job's outputs as a broker would (callback error, then the commit fails). */
-  private static final class RefusingProducer extends MockProducer<String, Object> {
-    volatile String refuseOutputsOf;
-    volatile CountDownLatch commitGate; // while set, a commit waits for it (a slow transaction coordinator)
-    volatile boolean commitWaiting;
-    volatile Error commitError; // thrown by the next commit, once past the gate
-
-    @Override
-    public void commitTransaction() {
-      CountDownLatch gate = commitGate;
-      if (gate != null) {
-        commitWaiting = true;
-        try {
-          gate.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-        commitWaiting = false;
-      }
-      Error error = commitError;
-      if (error != null) {
-        commitError = null;
-        throw error;
-      }
-      super.commitTransaction();
-    }
-
-    RefusingProducer() {
-      super(true, null, new StringSerializer(), (topic, value) -> (byte[]) value);
-    }
-
-    @Override
-    public synchronized Future<RecordMetadata> send(ProducerRecord<String, Object> record, Callback callback) {
-      if (record.key().equals(refuseOutputsOf) && record.topic().equals(TOPICS.output())) {
-        refuseOutputsOf = null;
-        commitTransactionException = new KafkaException("transaction aborted after a failed send");
-        RecordTooLargeException refused = new RecordTooLargeException("the broker's max.message.bytes is smaller");
-        callback.onCompletion(null, refused);
-        return CompletableFuture.failedFuture(refused);
-      }
-      return super.send(record, callback);
-    }
-
-    @Override
-    public void abortTransaction() {
-      commitTransactionException = null;
-      super.abortTransaction();
-    }
-  }
 
   private List<JobStatus> statuses(String jobId) {
     return history().stream().filter(r -> r.topic().equals(TOPICS.status()) && r.key().equals(jobId))

@@ -1,4 +1,4 @@
-package org.scix.pipeline.gateway.dashboard;
+package org.scix.pipeline.gateway.lookup;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,7 +17,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.scix.pipeline.core.config.KafkaSettings;
 
 /** The worker consumer group as the overview shows it: each live worker, its input partitions and their lag. */
-public final class KafkaWorkerGroup implements DashboardServer.WorkerGroup, AutoCloseable {
+public final class KafkaWorkerGroup implements WorkerGroup, AutoCloseable {
   private final Admin admin;
   private final String group;
   private final String inputTopic;

@@ -1,4 +1,4 @@
-package org.scix.pipeline.gateway.dashboard;
+package org.scix.pipeline.gateway.lookup;
 
 import java.util.List;
 import org.scix.pipeline.core.config.KafkaSettings;
@@ -8,7 +8,7 @@ import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.output.TemplateOutput;
 
 /** A job's input and output records, read from Kafka when its page asks. */
-public final class KafkaJobTopics implements DashboardServer.JobTopics, AutoCloseable {
+public final class KafkaJobTopics implements JobTopics, AutoCloseable {
   private final JobRecordsLookup lookup;
   private final TopicSettings topics;
   private final PipelineSerdes serdes;

@@ -1,4 +1,4 @@
-package org.scix.pipeline.gateway.dashboard;
+package org.scix.pipeline.gateway.lookup;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

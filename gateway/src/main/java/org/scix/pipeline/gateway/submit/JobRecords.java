@@ -1,0 +1,83 @@
+package org.scix.pipeline.gateway.submit;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Serializer;
+import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.core.job.JobStatuses;
+import org.scix.pipeline.core.kafka.ControlRecords;
+import org.scix.pipeline.core.kafka.RecordSizeLimit;
+import org.scix.pipeline.schemas.input.TemplateInput;
+import org.scix.pipeline.schemas.status.JobStatus;
+
+/**
+ * Builds what a submission writes: a job and its Pending, a replay (plus its dead-letter marker),
+ * a cancel request, a lone marker. Values are serialized here, on the caller's thread, and checked
+ * against the producer's size limit, so an oversize job is refused alone, before it joins a batch.
+ */
+public final class JobRecords {
+  private final TopicSettings topics;
+  private final Serializer<Object> values;
+  private final RecordSizeLimit limit;
+  private final String writer;
+
+  /** @param writer written into each Pending as the event's author ("gateway-" + instance id) */
+  public JobRecords(TopicSettings topics, Serializer<Object> values, RecordSizeLimit limit, String writer) {
+    this.topics = topics;
+    this.values = values;
+    this.limit = limit;
+    this.writer = writer;
+  }
+
+  /** The topics a submit transaction may touch (registered with the transaction at start). */
+  List<String> topicsWritten() {
+    return List.of(topics.input(), topics.status(), topics.deadLetter());
+  }
+
+  Submission job(String jobId, TemplateInput job, String traceparent) {
+    JobStatus pending = pending(jobId, job, traceparent, null);
+    return new Submission(jobId, "submitted (task " + job.getTask() + ")", jobAndPending(jobId, job, traceparent, pending), pending);
+  }
+
+  /** The job, its Pending, and {@code marker} (the dead-letter topic's "replayed" record), written together. */
+  Submission replay(String jobId, TemplateInput job, String replayOf, ProducerRecord<String, Object> marker) {
+    JobStatus pending = pending(jobId, job, null, replayOf);
+    List<ProducerRecord<String, Object>> records = new ArrayList<>(jobAndPending(jobId, job, null, pending));
+    records.add(marker);
+    return new Submission(jobId, "submitted as a replay of " + replayOf, records, pending);
+  }
+
+  /** A cancel request: a control record keyed by the job id, so it lands after the job on the job's partition. */
+  Submission cancel(String jobId, String traceparent) {
+    return new Submission(jobId, "cancel requested", List.of(serialized(ControlRecords.cancel(topics.input(), jobId, traceparent))), null);
+  }
+
+  /** One record (a dead-letter marker) on its own. */
+  Submission marker(String id, String what, ProducerRecord<String, Object> record) {
+    return new Submission(id, what, List.of(record), null);
+  }
+
+  private JobStatus pending(String jobId, TemplateInput job, String traceparent, String replayOf) {
+    return JobStatuses.pending(jobId, job.getTask().name(), writer, traceparent, replayOf);
+  }
+
+  private List<ProducerRecord<String, Object>> jobAndPending(String jobId, TemplateInput job, String traceparent, JobStatus pending) {
+    ProducerRecord<String, Object> jobRecord = serialized(new ProducerRecord<>(topics.input(), jobId, job));
+    // W3C trace context travels with the job to the worker, which copies it into its status events.
+    ControlRecords.addTraceparent(jobRecord.headers(), traceparent);
+    return List.of(jobRecord, serialized(new ProducerRecord<>(topics.status(), jobId, pending)));
+  }
+
+  private ProducerRecord<String, Object> serialized(ProducerRecord<String, Object> record) {
+    try {
+      return limit.serialized(record, values);
+    } catch (RecordSizeLimit.TooLarge e) {
+      throw new JobTooLargeException(e.size(), e.limit());
+    } catch (SerializationException e) {
+      throw SubmissionFailedException.notAccepted("cannot serialize the job for Kafka (is the schema registry reachable?): "
+          + e.getMessage(), e);
+    }
+  }
+}
