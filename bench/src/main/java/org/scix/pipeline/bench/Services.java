@@ -24,30 +24,33 @@ import org.scix.pipeline.localstack.Ports;
 import org.scix.pipeline.worker.WorkerConfig;
 
 /**
- * Gateways, workers and the no-op server as child JVMs, as in production: the load generator
- * (this JVM) never shares a process with what it measures. Stops everything it started.
+ * The stack launcher the benchmarks, the chaos run and the system tests share: gateways, workers
+ * and the no-op server as child JVMs, as in production (the load generator or test never shares a
+ * process with what it measures or kills), each started with the broker's and registry's addresses
+ * plus what the caller adds, and awaited until its {@code /health/ready} answers 200. Stops
+ * everything it started, in reverse order.
  */
-final class Services implements AutoCloseable {
+public final class Services implements AutoCloseable {
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final KafkaStack stack;
   private final Path logDir;
   private final List<ChildProcess> started = new ArrayList<>();
 
-  Services(KafkaStack stack, Path logDir) {
+  public Services(KafkaStack stack, Path logDir) {
     this.stack = stack;
     this.logDir = logDir;
   }
 
   /** A running child service: its process, gRPC port (gateway, no-op server) and ops port (metrics, health). */
-  record Service(ChildProcess process, int grpcPort, int opsPort) {
-    long pid() {
+  public record Service(ChildProcess process, int grpcPort, int opsPort) {
+    public long pid() {
       return process.pid();
     }
   }
 
   /** Topic names of one scenario, so scenarios do not see each other's jobs. */
-  static Map<String, String> topics(String prefix, int partitions) {
+  public static Map<String, String> topics(String prefix, int partitions) {
     Map<String, String> env = new HashMap<>();
     env.put(TopicSettings.INPUT, prefix + ".TEMPLATEInput");
     env.put(TopicSettings.STATUS, prefix + ".TEMPLATEStatus");
@@ -56,12 +59,12 @@ final class Services implements AutoCloseable {
     return env;
   }
 
-  Service gateway(String name, Map<String, String> extraEnv, String heap) throws Exception {
+  public Service gateway(String name, Map<String, String> extraEnv, String heap) throws Exception {
     return gateway(name, Ports.free(), extraEnv, heap);
   }
 
   /** A gateway on a given gRPC port (a restarted replica keeps its address). */
-  Service gateway(String name, int grpcPort, Map<String, String> extraEnv, String heap) throws Exception {
+  public Service gateway(String name, int grpcPort, Map<String, String> extraEnv, String heap) throws Exception {
     int opsPort = Ports.free();
     Map<String, String> env = baseEnv();
     env.put(GrpcServerSettings.PORT, Integer.toString(grpcPort));
@@ -75,7 +78,7 @@ final class Services implements AutoCloseable {
     return gateway;
   }
 
-  Service worker(String name, Map<String, String> extraEnv) throws Exception {
+  public Service worker(String name, Map<String, String> extraEnv) throws Exception {
     int opsPort = Ports.free();
     Map<String, String> env = baseEnv();
     env.put(WorkerConfig.INSTANCE_ID, name);
@@ -118,7 +121,7 @@ final class Services implements AutoCloseable {
     return output;
   }
 
-  void stop(Service service) {
+  public void stop(Service service) {
     service.process().stop();
     started.remove(service.process());
   }
@@ -177,9 +180,18 @@ final class Services implements AutoCloseable {
 
   private ChildProcess start(String name, String mainClass, List<String> jvm, Map<String, String> env, List<String> args) throws IOException {
     ChildProcess process = ChildProcess.startJava(name, jvm, System.getProperty("java.class.path"), mainClass, args, env, logDir,
-        logDir.resolve(name + ".log"));
+        logFile(name));
     started.add(process);
     return process;
+  }
+
+  /** {@code name.log}, or {@code name-2.log}, ... for a service started again under the same name (a restart keeps both logs). */
+  private Path logFile(String name) {
+    Path log = logDir.resolve(name + ".log");
+    for (int i = 2; Files.exists(log); i++) {
+      log = logDir.resolve(name + "-" + i + ".log");
+    }
+    return log;
   }
 
   @Override

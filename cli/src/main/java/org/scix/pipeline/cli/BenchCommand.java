@@ -14,7 +14,7 @@ import org.scix.pipeline.localstack.Ports;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "bench", description = "Measure the gateway and workers next to gRPC's and Kafka's own figures on a fresh local stack.")
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Measure the gateway and workers next to gRPC's and Kafka's own figures on a fresh local stack.")
 final class BenchCommand implements Callable<Integer> {
   @Option(names = "--quick", description = "Smaller loads, under 3 minutes.")
   boolean quick;

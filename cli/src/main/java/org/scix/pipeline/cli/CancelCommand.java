@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "cancel", description = "Cancel a job that has not finished; prints its status afterwards.")
+@Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a job that has not finished; prints its status afterwards.")
 final class CancelCommand implements Callable<Integer> {
   @Mixin GatewayTarget gateway;
 

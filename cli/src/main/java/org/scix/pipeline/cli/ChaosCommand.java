@@ -13,7 +13,7 @@ import org.scix.pipeline.localstack.LocalStack;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "chaos", description = "Drive steady submissions while a seeded random schedule kills, pauses and restarts brokers, "
+@Command(name = "chaos", mixinStandardHelpOptions = true, description = "Drive steady submissions while a seeded random schedule kills, pauses and restarts brokers, "
     + "workers and gateways under a load that uses every feature (keys, cancels, retries, deadlines, dead letters and "
     + "replays, streams, retention); then check the whole history against what callers were told. Exits 1 on any defect, "
     + "or if a feature was never exercised.")

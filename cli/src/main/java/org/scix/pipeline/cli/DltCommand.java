@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
  * same way (a replay is a new job recording which job it replays, written with its marker in one
  * transaction; discard marks the record dealt with).
  */
-@Command(name = "dlt", description = "Dead letters: list | show REF | replay REF | discard REF (through the gateway's dashboard API).")
+@Command(name = "dlt", mixinStandardHelpOptions = true, description = "Dead letters: list | show REF | replay REF | discard REF (through the gateway's dashboard API).")
 final class DltCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "ACTION", description = "list, show, replay or discard")
   String action;

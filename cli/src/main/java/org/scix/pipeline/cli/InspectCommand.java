@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "inspect", description = "Print a topic's records as JSON lines, decoded through the schema registry.")
+@Command(name = "inspect", mixinStandardHelpOptions = true, description = "Print a topic's records as JSON lines, decoded through the schema registry.")
 final class InspectCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "TOPIC")
   String topic;

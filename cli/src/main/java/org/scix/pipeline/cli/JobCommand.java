@@ -7,7 +7,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "job", description = "Show one job's history (each status with its time, attempts, worker, error reason, trace id), "
+@Command(name = "job", mixinStandardHelpOptions = true, description = "Show one job's history (each status with its time, attempts, worker, error reason, trace id), "
     + "as the gateway knows it.")
 final class JobCommand implements Callable<Integer> {
   @Parameters(index = "0", paramLabel = "JOB_ID")

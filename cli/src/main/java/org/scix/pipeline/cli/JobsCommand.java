@@ -26,7 +26,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "jobs", description = "List jobs, newest first, from a gateway's ListJobs (its ops port); --from-topic reads the "
+@Command(name = "jobs", mixinStandardHelpOptions = true, description = "List jobs, newest first, from a gateway's ListJobs (its ops port); --from-topic reads the "
     + "status topic instead, for when no gateway runs.")
 final class JobsCommand implements Callable<Integer> {
   @Option(names = "--status", split = ",", description = "Only jobs in these statuses (Pending, Processing, Error, Success).")

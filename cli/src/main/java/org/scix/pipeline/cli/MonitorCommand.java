@@ -10,7 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "monitor", description = "Print a job's status (with --follow, each change until it ends).")
+@Command(name = "monitor", mixinStandardHelpOptions = true, description = "Print a job's status (with --follow, each change until it ends).")
 final class MonitorCommand implements Callable<Integer> {
   @Mixin GatewayTarget gateway;
 

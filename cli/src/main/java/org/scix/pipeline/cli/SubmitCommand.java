@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-@Command(name = "submit", description = "Submit a job; print its id (and, with --follow, each status).")
+@Command(name = "submit", mixinStandardHelpOptions = true, description = "Submit a job; print its id (and, with --follow, each status).")
 final class SubmitCommand implements Callable<Integer> {
   @Mixin GatewayTarget gateway;
 

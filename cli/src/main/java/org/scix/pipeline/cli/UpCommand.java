@@ -41,7 +41,7 @@ import picocli.CommandLine.Option;
  * Kafka broker, the schema registry (Confluent API at the root of port 8081, where existing
  * clients look), one gateway and N workers. Ctrl-C / SIGTERM stops everything it started.
  */
-@Command(name = "up", description = "Start Kafka, the schema registry, a gateway and N workers locally.")
+@Command(name = "up", mixinStandardHelpOptions = true, description = "Start Kafka, the schema registry, a gateway and N workers locally.")
 final class UpCommand implements Callable<Integer> {
   @Option(names = "--workers", defaultValue = "2", description = "Worker processes (default ${DEFAULT-VALUE}).")
   int workers;

@@ -1,10 +1,5 @@
 package org.scix.pipeline.system;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.scix.pipeline.bench.Services;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
@@ -23,7 +19,6 @@ import org.scix.pipeline.gateway.GrpcServerSettings;
 import org.scix.pipeline.gateway.dashboard.DashboardSettings;
 import org.scix.pipeline.localstack.ChildProcess;
 import org.scix.pipeline.localstack.KafkaStack;
-import org.scix.pipeline.localstack.Ports;
 import org.scix.pipeline.schemas.registry.RegistryConfig;
 import org.scix.pipeline.schemas.registry.SchemaRegistryClient;
 import org.scix.pipeline.schemas.serde.ConfluentAvroDeserializer;
@@ -39,9 +34,12 @@ final class Pipeline implements AutoCloseable {
   final String prefix = "t" + UUID.randomUUID().toString().substring(0, 8) + ".";
   final Map<String, String> settings = new HashMap<>();
   private final List<AutoCloseable> started = new ArrayList<>();
+  private final Services processes;
 
   Pipeline(KafkaStack stack) {
     this.stack = stack;
+    this.processes = new Services(stack, Path.of("target", "service-processes", prefix).toAbsolutePath());
+    started.add(processes);
     settings.put("KAFKA_BOOTSTRAP_SERVERS", stack.bootstrapServers());
     settings.put("SCHEMA_REGISTRY_URL", stack.schemaRegistryUrl());
     settings.put("INPUT_TOPIC", prefix + "TEMPLATEInput");
@@ -77,44 +75,24 @@ final class Pipeline implements AutoCloseable {
     return worker;
   }
 
-  /** A worker as its own OS process, as in production. */
+  /** A worker as its own OS process, as in production; returns once it reports ready. */
   ChildProcess startWorkerProcess(String instanceId, Map<String, String> extra) throws Exception {
-    Map<String, String> env = new HashMap<>(settings);
-    env.put(WorkerConfig.INSTANCE_ID, instanceId);
+    Map<String, String> env = processEnv();
     env.putAll(extra);
-    Path log = Path.of("target", "worker-processes", prefix + instanceId + ".log").toAbsolutePath();
-    ChildProcess process = ChildProcess.startJava(instanceId, List.of("-Xmx256m"), System.getProperty("java.class.path"),
-        "org.scix.pipeline.cli.PipelineCli", List.of("worker"), env, log.getParent(), log);
-    started.add(process);
-    return process;
+    return processes.worker(instanceId, env).process();
   }
 
   /** A gateway as its own OS process on {@code grpcPort}; returns once it reports ready. */
   ChildProcess startGatewayProcess(String instanceId, int grpcPort) throws Exception {
-    int opsPort = Ports.free();
+    return processes.gateway(instanceId, grpcPort, processEnv(), "256m").process();
+  }
+
+  /** This pipeline's settings for a child process, whose ops port the launcher picks; logs at INFO for the test's reader. */
+  private Map<String, String> processEnv() {
     Map<String, String> env = new HashMap<>(settings);
-    env.put(GatewayConfig.INSTANCE_ID, instanceId);
-    env.put(GrpcServerSettings.PORT, Integer.toString(grpcPort));
-    env.put(GatewayConfig.OPS_PORT, Integer.toString(opsPort));
-    Path log = Path.of("target", "gateway-processes", prefix + instanceId + "-" + System.nanoTime() + ".log").toAbsolutePath();
-    ChildProcess process = ChildProcess.startJava(instanceId, List.of("-Xmx256m"), System.getProperty("java.class.path"),
-        "org.scix.pipeline.cli.PipelineCli", List.of("gateway"), env, log.getParent(), log);
-    started.add(process);
-    HttpClient http = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    while (System.nanoTime() < deadline) {
-      try {
-        HttpResponse<Void> ready = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + opsPort + "/health/ready")).build(),
-            HttpResponse.BodyHandlers.discarding());
-        if (ready.statusCode() == 200) {
-          return process;
-        }
-      } catch (IOException notYet) {
-        // not listening yet
-      }
-      Thread.sleep(200);
-    }
-    throw new IllegalStateException("gateway process " + instanceId + " not ready; see " + log);
+    env.remove(GatewayConfig.OPS_PORT);
+    env.put("LOG_LEVEL", "INFO");
+    return env;
   }
 
   KafkaSettings kafka() {

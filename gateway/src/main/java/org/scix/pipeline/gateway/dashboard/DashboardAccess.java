@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import org.scix.pipeline.gateway.http.HttpRouter;
+import org.scix.pipeline.gateway.http.Json;
 
 /**
  * Who may read and act. Reads need no token only when the dashboard is bound to loopback; every
@@ -38,7 +39,7 @@ final class DashboardAccess {
   HttpRouter.Guard guard() {
     return (exchange, action) -> Optional.ofNullable(check(action, exchange.getRequestURI().getPath(),
             exchange.getRequestURI().getRawQuery(), exchange.getRequestHeaders()::getFirst))
-        .map(denial -> new HttpRouter.Reply(denial.status(), org.scix.pipeline.gateway.http.Json.error(denial.reason())));
+        .map(denial -> new HttpRouter.Reply(denial.status(), Json.error(denial.reason())));
   }
 
   /**

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +43,8 @@ public final class Settings {
 
   private final Map<String, String> values;
   private final Map<String, String> kafkaClientProperties;
+  private final Map<String, String> defaultsRead = new ConcurrentSkipListMap<>(); // key -> its default, as text
+
 
   private Settings(Map<String, String> values, Map<String, String> kafkaClientProperties) {
     this.values = values;
@@ -109,16 +112,29 @@ public final class Settings {
     return Map.copyOf(kafkaClientProperties);
   }
 
-  public Optional<String> optional(String key) {
+  /**
+   * Every key read through this object so far, with the default it was read with ("" when none):
+   * what the configuration reference (docs/configuration.md) is checked against.
+   */
+  public Map<String, String> keysRead() {
+    return Map.copyOf(defaultsRead);
+  }
+
+  private Optional<String> read(String key, String defaultText) {
+    defaultsRead.put(key, defaultText);
     return Optional.ofNullable(values.get(key)).map(String::trim).filter(v -> !v.isEmpty());
   }
 
+  public Optional<String> optional(String key) {
+    return read(key, "");
+  }
+
   public String string(String key, String defaultValue) {
-    return optional(key).orElse(defaultValue);
+    return read(key, defaultValue).orElse(defaultValue);
   }
 
   public int integer(String key, int defaultValue, int min, int max) {
-    Optional<String> raw = optional(key);
+    Optional<String> raw = read(key, Integer.toString(defaultValue));
     if (raw.isEmpty()) {
       return defaultValue;
     }
@@ -135,7 +151,7 @@ public final class Settings {
 
   /** A duration in milliseconds ({@code 1500}) or ISO-8601 ({@code PT1.5S}). */
   public Duration duration(String key, Duration defaultValue, Duration min) {
-    Optional<String> raw = optional(key);
+    Optional<String> raw = read(key, Long.toString(defaultValue.toMillis()));
     if (raw.isEmpty()) {
       return defaultValue;
     }
@@ -152,7 +168,7 @@ public final class Settings {
   }
 
   public boolean bool(String key, boolean defaultValue) {
-    Optional<String> raw = optional(key);
+    Optional<String> raw = read(key, Boolean.toString(defaultValue));
     if (raw.isEmpty()) {
       return defaultValue;
     }
