@@ -10,7 +10,7 @@ import org.scix.pipeline.worker.task.TaskSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "worker", mixinStandardHelpOptions = true, description = "Run one worker process (configuration from the environment; see README).")
+@Command(name = "worker", mixinStandardHelpOptions = true, description = "Run one worker process (configuration from the environment; see docs/configuration.md).")
 final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--simulate-ms", description = "Bind every task to the simulated task sleeping this long.")
   Integer simulateMs;

@@ -5,7 +5,7 @@ import org.scix.pipeline.core.config.Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs one gateway until SIGTERM/SIGINT. Configuration from the environment (see README). */
+/** Runs one gateway until SIGTERM/SIGINT. Configuration from the environment (docs/configuration.md). */
 public final class GatewayMain {
   private static final Logger log = LoggerFactory.getLogger(GatewayMain.class);
 
