@@ -40,7 +40,7 @@ public record BenchConfig(
   }
 
   public static BenchConfig tiny() {
-    return new BenchConfig("tiny", Duration.ofMillis(500), Duration.ofSeconds(1), 8, 2_000,
+    return new BenchConfig("tiny", Duration.ofSeconds(2), Duration.ofSeconds(2), 8, 2_000,
         20, Duration.ofMillis(500), Duration.ofSeconds(2), 100, 5, 40, 80, 20, 2_000,
         Duration.ofSeconds(2), 100, Duration.ofSeconds(2), Duration.ofSeconds(3), 10);
   }

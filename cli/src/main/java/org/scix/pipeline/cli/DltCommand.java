@@ -46,16 +46,7 @@ final class DltCommand implements Callable<Integer> {
                 .put("state", letter.get("state").asText()).put("reason", letter.get("reasons").path("dlt.reason").asText(null)));
           }
         }
-        case "show" -> {
-          for (JsonNode letter : dashboard.get("/api/dead-letters", false).get("dead_letters")) {
-            if (letter.get("ref").asText().equals(ref)) {
-              System.out.println(letter.toPrettyString());
-              return 0;
-            }
-          }
-          System.err.println("error: no dead letter " + ref);
-          return 1;
-        }
+        case "show" -> System.out.println(dashboard.get("/api/dead-letters/" + ref, false).toPrettyString());
         default -> System.out.println(dashboard.post("/api/dead-letters/" + ref + "/" + action).toPrettyString());
       }
       return 0;

@@ -186,8 +186,7 @@ public final class Gateway implements AutoCloseable {
 
   /** The transactional producer of one submit lane: every blocking step bounded by the submit deadline, so a dead broker answers UNAVAILABLE in time. */
   private ProducerSettings producerSettings(int lane) {
-    Duration deadline = config.submitter().sendDeadline();
-    return new ProducerSettings(JobSubmitter.transactionalId(config.instanceId(), lane), deadline, deadline, deadline,
+    return ProducerSettings.allBoundedBy(JobSubmitter.transactionalId(config.instanceId(), lane), config.submitter().sendDeadline(),
         config.submitter().transactionTimeout());
   }
 

@@ -247,6 +247,10 @@ class GuaranteesIT {
 
     assertThat(replayedAs).hasSize(1);
     String replay = replayedAs.iterator().next();
+    HttpResponse<String> shown = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + second.dashboardPort()
+        + "/api/dead-letters/" + ref)).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(shown.statusCode()).as(shown.body()).isEqualTo(200);
+    assertThat(JSON.readTree(shown.body()).get("replayedAs").asText()).isEqualTo(replay); // one letter, by ref, on either replica
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
         assertThat(pipeline.statusEvents(replay)).filteredOn(e -> JobStates.isTerminal(e.getStatus())).hasSize(1));
     Thread.sleep(2000); // a second run, had there been one, would have ended by now

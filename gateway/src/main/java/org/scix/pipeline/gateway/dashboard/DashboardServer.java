@@ -1,5 +1,6 @@
 package org.scix.pipeline.gateway.dashboard;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -18,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
 import org.scix.pipeline.core.lifecycle.Closer;
 import org.scix.pipeline.gateway.GatewayConfig;
@@ -54,6 +56,7 @@ public final class DashboardServer implements AutoCloseable {
   private static final int MAX_EVENT_STREAMS = 32;
   private static final Duration ACTION_TIMEOUT = Duration.ofSeconds(15);
   private static final String JOB_ID = "([0-9a-f]{64})";
+  private static final String DEAD_LETTER_REF = "([0-9]+-[0-9]+)";
   private static final Map<String, String> TYPES = Map.of("html", "text/html; charset=utf-8", "js", "text/javascript; charset=utf-8",
       "css", "text/css; charset=utf-8", "svg", "image/svg+xml");
 
@@ -132,9 +135,10 @@ public final class DashboardServer implements AutoCloseable {
         .post("/api/jobs/" + JOB_ID + "/cancel", request -> new Reply(202, cancel(request.path(1))))
         .stream(DashboardAccess.EVENTS_PATH, this::events)
         .get("/api/dead-letters", request -> Reply.ok(Json.object().set("dead_letters", Json.MAPPER.valueToTree(deadLetters.list(200)))))
-        .post("/api/dead-letters/([0-9]+-[0-9]+)/replay", request -> Reply.ok(Json.object().put("ref", request.path(1))
+        .get("/api/dead-letters/" + DEAD_LETTER_REF, request -> Reply.ok(deadLetter(request.path(1))))
+        .post("/api/dead-letters/" + DEAD_LETTER_REF + "/replay", request -> Reply.ok(Json.object().put("ref", request.path(1))
             .put("replayed_as", deadLetters.replay(request.path(1)).get(ACTION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))))
-        .post("/api/dead-letters/([0-9]+-[0-9]+)/discard", request -> {
+        .post("/api/dead-letters/" + DEAD_LETTER_REF + "/discard", request -> {
           deadLetters.discard(request.path(1)).get(ACTION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
           return Reply.ok(Json.object().put("ref", request.path(1)).put("discarded", true));
         });
@@ -215,6 +219,15 @@ public final class DashboardServer implements AutoCloseable {
     }
     submitter.cancel(jobId, null).get(ACTION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     return Json.object().put("job_id", jobId).put("cancel", "requested");
+  }
+
+  /** One dead letter, whatever its age (the list holds the newest 200), after the dead-letter reader's read barrier. */
+  private JsonNode deadLetter(String ref) throws TimeoutException, InterruptedException {
+    DeadLetters.DeadLetter letter = deadLetters.get(ref);
+    if (letter == null) {
+      throw new NotFoundException("no dead letter " + ref);
+    }
+    return Json.MAPPER.valueToTree(letter);
   }
 
   /** Server-sent events: every job's every status change, as its ListJobs entry, while the page is open. */

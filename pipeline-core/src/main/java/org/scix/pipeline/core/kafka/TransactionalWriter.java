@@ -101,7 +101,18 @@ public final class TransactionalWriter implements AutoCloseable {
    *     {@code read_committed} readers of its partitions before the coordinator aborts it
    */
   public record ProducerSettings(String transactionalId, Duration maxBlock, Duration deliveryTimeout, Duration commitOutcomeTimeout,
-      Duration transactionTimeout) {}
+      Duration transactionTimeout) {
+    /** Every blocking step (metadata, init, one commit attempt, a record's delivery, learning a commit's outcome) bounded by {@code deadline}. */
+    public static ProducerSettings allBoundedBy(String transactionalId, Duration deadline, Duration transactionTimeout) {
+      return new ProducerSettings(transactionalId, deadline, deadline, deadline, transactionTimeout);
+    }
+
+    /** Kafka's own delivery timeout (120 s); blocking calls bounded by {@code maxBlock}; an unknown commit outcome retried for {@code commitOutcomeTimeout}. */
+    public static ProducerSettings withKafkasDeliveryTimeout(String transactionalId, Duration maxBlock, Duration commitOutcomeTimeout,
+        Duration transactionTimeout) {
+      return new ProducerSettings(transactionalId, maxBlock, null, commitOutcomeTimeout, transactionTimeout);
+    }
+  }
 
   public static Map<String, Object> producerConfig(KafkaSettings kafka, ProducerSettings settings) {
     Map<String, Object> config = kafka.clientConfig();

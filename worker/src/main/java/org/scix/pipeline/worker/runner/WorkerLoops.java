@@ -16,15 +16,20 @@ import org.scix.pipeline.worker.WorkerConfig;
 
 /** Assembles a {@link WorkerLoop} from a worker's configuration. */
 public final class WorkerLoops {
+  /** Bound of each blocking producer call (metadata, init, one commit attempt). */
+  private static final Duration MAX_BLOCK = Duration.ofSeconds(10);
+  /** How long a timed-out commit is retried before its outcome counts as unknown (then the producer is replaced, which settles it). */
+  private static final Duration COMMIT_OUTCOME_TIMEOUT = Duration.ofSeconds(30);
+  /** A worker killed mid-transaction blocks read_committed readers of its partitions until this expires. */
+  private static final Duration TRANSACTION_TIMEOUT = Duration.ofSeconds(10);
+
   private WorkerLoops() {}
 
   public static WorkerLoop create(WorkerConfig config, Consumer<String, byte[]> consumer, PipelineSerdes serdes, Executor taskThreads,
       MeterRegistry metrics) {
     LoopSettings settings = config.loop();
-    ProducerSettings producer = new ProducerSettings(transactionalId(config.instanceId()),
-        Duration.ofSeconds(10), null, Duration.ofSeconds(30),
-        // A worker killed mid-transaction blocks read_committed readers of its partitions until this expires.
-        Duration.ofSeconds(10));
+    ProducerSettings producer = ProducerSettings.withKafkasDeliveryTimeout(transactionalId(config.instanceId()), MAX_BLOCK,
+        COMMIT_OUTCOME_TIMEOUT, TRANSACTION_TIMEOUT);
     AtomicBoolean running = new AtomicBoolean(true);
     // While Kafka is unreachable the writer keeps trying to get a producer, until the loop is asked to stop.
     TransactionalWriter writer = TransactionalWriter.create(config.kafka(), producer, serdes.recordValues(), running::get);
