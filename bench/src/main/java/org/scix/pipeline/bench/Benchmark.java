@@ -4,7 +4,9 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.scix.pipeline.localstack.KafkaStack;
 
@@ -19,11 +21,33 @@ public final class Benchmark {
   public static final List<String> SCENARIOS = List.of("submit", "latency", "scaling", "fanout", "head-of-line", "idle", "status-view",
       "retention");
 
+  /** One scenario: it measures and puts its figures into the results. */
+  @FunctionalInterface
+  interface Scenario {
+    void run(BenchContext ctx, Results results) throws Exception;
+  }
+
   public static Results run(KafkaStack stack, BenchConfig config, Path workDir, PrintStream progress) throws Exception {
     return run(stack, config, workDir, progress, Set.copyOf(SCENARIOS));
   }
 
   /** Runs the {@code chosen} scenarios; the targets whose figures were measured are checked. */
+  /**
+   * A scenario that fails (a service not ready in time, a broker that falls over) is reported as
+   * failed, in the JSON and the table, and the run goes on: one scenario must not lose the others' figures.
+   */
+  static void runScenario(String name, Scenario scenario, BenchContext ctx, Results results, PrintStream progress) {
+    try {
+      scenario.run(ctx, results);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      results.failed(name, "interrupted");
+    } catch (Exception e) {
+      progress.printf("%s: FAILED: %s%n", name, e);
+      results.failed(name, e.toString());
+    }
+  }
+
   public static Results run(KafkaStack stack, BenchConfig config, Path workDir, PrintStream progress, Set<String> chosen) throws Exception {
     Results results = new Results();
     long begin = System.nanoTime();
@@ -35,32 +59,20 @@ public final class Benchmark {
     results.info("stack", stack.description());
     try (Services services = new Services(stack, workDir)) {
       BenchContext ctx = new BenchContext(stack, services, config, progress);
-      if (chosen.contains("submit")) {
-        SubmitThroughput.run(ctx, results);
-      }
-      if (chosen.contains("latency")) {
-        JobLatency.run(ctx, results);
-      }
-      services.close();
-      if (chosen.contains("scaling")) {
-        WorkerScaling.run(ctx, results);
-      }
-      if (chosen.contains("fanout")) {
-        StreamFanout.run(ctx, results);
-      }
-      services.close();
-      if (chosen.contains("head-of-line")) {
-        HeadOfLine.run(ctx, results);
-      }
-      services.close();
-      if (chosen.contains("idle")) {
-        IdleCost.run(ctx, results);
-      }
-      if (chosen.contains("status-view")) {
-        StatusViewFootprint.run(ctx, results);
-      }
-      if (chosen.contains("retention")) {
-        RetentionSoak.run(ctx, results);
+      Map<String, Scenario> scenarios = new LinkedHashMap<>();
+      scenarios.put("submit", SubmitThroughput::run);
+      scenarios.put("latency", JobLatency::run);
+      scenarios.put("scaling", WorkerScaling::run);
+      scenarios.put("fanout", StreamFanout::run);
+      scenarios.put("head-of-line", HeadOfLine::run);
+      scenarios.put("idle", IdleCost::run);
+      scenarios.put("status-view", StatusViewFootprint::run);
+      scenarios.put("retention", RetentionSoak::run);
+      for (Map.Entry<String, Scenario> scenario : scenarios.entrySet()) {
+        if (chosen.contains(scenario.getKey())) {
+          runScenario(scenario.getKey(), scenario.getValue(), ctx, results, progress);
+        }
+        services.close(); // each scenario starts from a clean set of processes
       }
     }
     if (results.has("latency.kafka_txn_p99_ms") && results.has("latency.kafka_e2e_p99_ms")) {

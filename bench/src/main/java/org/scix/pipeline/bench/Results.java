@@ -19,6 +19,7 @@ public final class Results {
   private final Map<String, Object> figures = new LinkedHashMap<>();
   private final List<Check> checks = new ArrayList<>();
   private final Map<String, Object> run = new LinkedHashMap<>();
+  private final Map<String, String> failed = new LinkedHashMap<>(); // scenario -> why
 
   /** A target: {@code ours} against {@code limit}, where limit = factor x anchor. */
   public record Check(String figure, String oursKey, double ours, String anchorKey, double anchor, String target, boolean atMost,
@@ -50,6 +51,15 @@ public final class Results {
 
   public void info(String key, Object value) {
     run.put(key, value);
+  }
+
+  /** A scenario that did not finish: the JSON and the table say so, and the other scenarios' figures stand. */
+  public void failed(String scenario, String why) {
+    failed.put(scenario, why);
+  }
+
+  public Map<String, String> failedScenarios() {
+    return Map.copyOf(failed);
   }
 
   /** ours >= factor x anchor. */
@@ -85,6 +95,8 @@ public final class Results {
           c.anchorKey() == null ? "-" : c.anchorKey() + " = " + format(c.anchor()),
           c.anchorKey() == null ? "-" : format(c.ratio()), c.target(), c.met() ? "yes" : "**no**"));
     }
+    failed.forEach((scenario, why) -> out.append("| scenario ").append(scenario).append(" | **failed**: ").append(why.replace('|', '/'))
+        .append(" | - | - | - | **no** |\n"));
     out.append("\nAll figures:\n\n| key | value |\n|---|---|\n");
     figures.forEach((key, value) -> out.append("| ").append(key).append(" | ").append(format(((Number) value).doubleValue())).append(" |\n"));
     return out.toString();
@@ -105,6 +117,7 @@ public final class Results {
       targetRows.add(row);
     }
     root.put("targets", targetRows);
+    root.put("failed_scenarios", failed);
     root.put("run", run);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), root);
   }

@@ -65,6 +65,11 @@ public final class Services implements AutoCloseable {
 
   /** A gateway on a given gRPC port (a restarted replica keeps its address). */
   public Service gateway(String name, int grpcPort, Map<String, String> extraEnv, String heap) throws Exception {
+    return gateway(name, grpcPort, extraEnv, heap, Duration.ofMinutes(3));
+  }
+
+  /** A gateway that may take up to {@code readyWithin} to report ready (a large status topic to read first). */
+  public Service gateway(String name, int grpcPort, Map<String, String> extraEnv, String heap, Duration readyWithin) throws Exception {
     int opsPort = Ports.free();
     Map<String, String> env = baseEnv();
     env.put(GrpcServerSettings.PORT, Integer.toString(grpcPort));
@@ -74,7 +79,7 @@ public final class Services implements AutoCloseable {
     env.put(GrpcServerSettings.MAX_CONCURRENT_CALLS, "100000");
     env.putAll(extraEnv);
     Service gateway = new Service(start(name, "org.scix.pipeline.gateway.GatewayMain", List.of("-Xmx" + heap), env), grpcPort, opsPort);
-    awaitHttp200(gateway, "/health/ready", Duration.ofMinutes(3));
+    awaitHttp200(gateway, "/health/ready", readyWithin);
     return gateway;
   }
 

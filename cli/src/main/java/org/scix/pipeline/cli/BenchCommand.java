@@ -26,7 +26,7 @@ final class BenchCommand implements Callable<Integer> {
   Path dir;
 
   @Option(names = "--only", split = ",", paramLabel = "SCENARIO",
-      description = "Run only these scenarios: submit, latency, scaling, fanout, status-view, retention (default all).")
+      description = "Run only these scenarios: submit, latency, scaling, fanout, head-of-line, idle, status-view, retention (default all).")
   Set<String> only;
 
   @Override
@@ -47,6 +47,10 @@ final class BenchCommand implements Callable<Integer> {
       if (json != null) {
         results.writeJson(json);
         System.out.println("wrote " + json.toAbsolutePath());
+      }
+      if (!results.failedScenarios().isEmpty()) {
+        System.err.println("scenarios that did not finish (their logs are in " + runDir + "): " + results.failedScenarios().keySet());
+        return 1;
       }
       return 0;
     }
