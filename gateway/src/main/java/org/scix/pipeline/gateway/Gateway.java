@@ -47,6 +47,7 @@ import org.scix.pipeline.gateway.jobsapi.JobsHttpApi;
 import org.scix.pipeline.gateway.status.JobRetention;
 import org.scix.pipeline.gateway.status.JobStore;
 import org.scix.pipeline.gateway.status.OwnPendings;
+import org.scix.pipeline.gateway.status.StalePendingRepair;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewLoader;
 import org.scix.pipeline.gateway.submit.JobRecords;
@@ -100,13 +101,14 @@ public final class Gateway implements AutoCloseable {
       RetiredLanes.fence(config.kafka(), config.instanceId(), config.submitter().lanes(), ADMIN_TIMEOUT);
 
       view = openView();
-      Producer<String, byte[]> tombstones = closer.register("retention producer", new KafkaProducer<>(tombstoneProducerConfig(),
+      Producer<String, byte[]> tombstones = closer.register("retention and repair producer", new KafkaProducer<>(tombstoneProducerConfig(),
           new StringSerializer(), new ByteArraySerializer()));
       OwnPendings ownPendings = new OwnPendings(OWN_PENDINGS_MAX_AGE);
       JobRetention retention = new JobRetention(view, tombstones, config.topics().status(), config.statusView().retention(),
           Clock.systemUTC(), metrics);
       loader = new StatusViewLoader(view, config.kafka(), config.topics().status(), serdes, "scix-gateway-view-" + config.instanceId(),
-          config.statusView().maxStall(), new StatusViewLoader.Hooks(health::changed, ownPendings, retention), metrics);
+          config.statusView().maxStall(), new StatusViewLoader.Hooks(health::changed, ownPendings, retention,
+              new StalePendingRepair(tombstones, config.topics().status(), serdes.recordValues(), metrics)), metrics);
       closer.register("status reader", loader::stop);
 
       JobRecords records = new JobRecords(config.topics(), serdes.recordValues(), RecordSizeLimit.of(config.kafka()),

@@ -38,6 +38,8 @@ import org.scix.pipeline.client.PipelineClient;
 import org.scix.pipeline.client.PipelineClientException;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStates;
+import org.scix.pipeline.core.job.JobStatuses;
+import org.scix.pipeline.core.kafka.PipelineSerdes;
 import org.scix.pipeline.gateway.Gateway;
 import org.scix.pipeline.gateway.dashboard.DashboardSettings;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
@@ -174,6 +176,37 @@ class GuaranteesIT {
     assertThat(repeat.status()).isEqualTo(statusenum.Success); // the job's status, not a new Pending
     assertThat(other.jobId()).isNotEqualTo(original.jobId());
     assertThat(pipeline.records(pipeline.topic("INPUT_TOPIC"))).filteredOn(r -> r.key().equals(original.jobId())).hasSize(1);
+  }
+
+  /**
+   * Two replicas racing on one key (or on one dead letter's replay) can both enqueue the job; the
+   * worker runs it once, but a second Pending that commits after the job ended is the latest value
+   * of its key, which compaction keeps: a replica rebuilt from the topic would show it Pending for
+   * ever (the 2-minute chaos run found two such jobs). A replica that reads such a Pending writes
+   * the job's end again, the very same event, so the topic ends in it.
+   */
+  @Test
+  void aDuplicatePendingCommittedAfterTheJobEndedIsFollowedByTheSameEndAgain(KafkaStack stack) throws Exception {
+    pipeline(stack).startWorker("late", Map.of());
+    PipelineClient client = gateway("late-gw");
+    JobUpdate done = client.submitAndFollow(SYMBOL1, "late-key", u -> { });
+    assertThat(done.status()).isEqualTo(statusenum.Success);
+    JobStatus end = pipeline.statusEvents(done.jobId()).stream().filter(e -> JobStates.isTerminal(e.getStatus())).findFirst().orElseThrow();
+
+    PipelineSerdes serdes = new PipelineSerdes(pipeline.kafka());
+    try (KafkaProducer<String, Object> producer = new KafkaProducer<>(
+        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()), new StringSerializer(), serdes.recordValues())) {
+      producer.send(new ProducerRecord<>(pipeline.topic("STATUS_TOPIC"), done.jobId(),
+          JobStatuses.pending(done.jobId(), "SYMBOL1", "gateway-late-twin", null, null))).get(); // the racing replica's Pending, late
+    }
+
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      List<JobStatus> events = pipeline.statusEvents(done.jobId());
+      JobStatus last = events.get(events.size() - 1);
+      assertThat(List.of(last.getStatus(), last.getTime(), last.getAttempt(), last.getWorker()))
+          .isEqualTo(List.of(end.getStatus(), end.getTime(), end.getAttempt(), end.getWorker()));
+    });
+    assertThat(client.monitor(done.jobId()).status()).isEqualTo(statusenum.Success);
   }
 
   @Test

@@ -22,9 +22,11 @@ class HistoryCheckTest {
   private final List<String> outputs = new ArrayList<>();
   private final CallerLog callers = new CallerLog();
 
+  /** One event per state, each a moment after the one before (two ends of a job are two different events). */
   private void events(String job, JobState... states) {
     for (JobState state : states) {
-      statuses.computeIfAbsent(job, k -> new ArrayList<>()).add(TestStatuses.of(job, state).task("SYMBOL3").build());
+      List<JobStatus> events = statuses.computeIfAbsent(job, k -> new ArrayList<>());
+      events.add(TestStatuses.of(job, state).task("SYMBOL3").at(1_000 + events.size()).build());
     }
   }
 
@@ -52,6 +54,24 @@ class HistoryCheckTest {
     HistoryCheck.Result result = check();
     assertThat(result.defects()).allSatisfy((defect, n) -> assertThat(n).as(defect).isZero());
     assertThat(result.clean()).isTrue();
+  }
+
+  /**
+   * A gateway that read a late duplicate Pending after a job's end writes that very end again: the
+   * job ended once, and the copy puts its end back last. A second, different end is still doubled.
+   */
+  @Test
+  void aRestatedEndIsOneEndingAndPutsTheEndLast() {
+    java.util.function.Supplier<JobStatus> end =
+        () -> TestStatuses.of("restated", JobState.Error).writer("w-1").attempt(2).reason("boom").at(5_000).build();
+    statuses.put("restated", new ArrayList<>(List.of(TestStatuses.of("restated", JobState.Pending).at(1_000).build(), end.get(),
+        TestStatuses.of("restated", JobState.Pending).at(6_000).build(), end.get())));
+    events("ended-twice", JobState.Pending, JobState.Error, JobState.Error);
+
+    HistoryCheck.Result result = check();
+    assertThat(result.count("doubled")).isEqualTo(1); // ended-twice only
+    assertThat(result.count("stuck")).isZero();
+    assertThat(result.count("backwards")).isZero();
   }
 
   @Test

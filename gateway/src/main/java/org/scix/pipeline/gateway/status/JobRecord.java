@@ -56,6 +56,17 @@ public record JobRecord(String jobId, JobState state, String task, int partition
         event.getReplayOf() != null ? event.getReplayOf() : replayOf);
   }
 
+  /** The event that ended this job, as its writer wrote it (time, attempt, writer, reason). Ended jobs only. */
+  public JobStatus endEvent() {
+    if (!isTerminal()) {
+      throw new IllegalStateException("job " + jobId + " has not ended");
+    }
+    return JobStatus.newBuilder().setJobId(jobId).setStatus(state).setTask(task).setTime(Instant.ofEpochMilli(endedAt))
+        .setAttempt(attempt).setWorker(worker).setErrorReason(errorReason).setTraceparent(traceparent)
+        .setSubmittedTime(submittedAt > 0 ? Instant.ofEpochMilli(submittedAt) : null)
+        .setStartedTime(startedAt > 0 ? Instant.ofEpochMilli(startedAt) : null).setReplayOf(replayOf).build();
+  }
+
   /** Whether moving from {@code before} to this changed the status (what stream listeners are told of). */
   public boolean movedFrom(JobRecord before) {
     return before == null || before.state != state;

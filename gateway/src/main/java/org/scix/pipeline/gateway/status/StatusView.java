@@ -130,8 +130,8 @@ public final class StatusView implements AutoCloseable {
   }
 
   /** {@link #applyAll(List, long)}, the events read now. */
-  public void applyAll(List<Event> events) {
-    applyAll(events, System.nanoTime());
+  public List<JobRecord> applyAll(List<Event> events) {
+    return applyAll(events, System.nanoTime());
   }
 
   /**
@@ -139,10 +139,13 @@ public final class StatusView implements AutoCloseable {
    * read, in one atomic write; then tells each job's listeners of every move. Reader thread only.
    *
    * @param readAtNanos when the reader received them ({@link System#nanoTime}): notifications are timed from there
+   * @return the jobs whose latest event here is a Pending that came after they had ended (a second
+   *     submission of the same job id, committed late): the view keeps their end, but the topic's
+   *     latest value for them is now that Pending, which compaction would keep
    */
-  public void applyAll(List<Event> events, long readAtNanos) {
+  public List<JobRecord> applyAll(List<Event> events, long readAtNanos) {
     if (events.isEmpty()) {
-      return;
+      return List.of();
     }
     List<String> ids = events.stream().map(Event::jobId).distinct().toList();
     Map<String, JobRecord> stored = new HashMap<>();
@@ -153,6 +156,7 @@ public final class StatusView implements AutoCloseable {
     Map<String, JobRecord> current = new LinkedHashMap<>(stored);
     Map<Integer, Long> nextOffsets = new HashMap<>();
     List<JobRecord> moves = new ArrayList<>();
+    Map<String, Boolean> endsStale = new LinkedHashMap<>(); // job id -> its latest event here is a Pending after its end
     for (Event event : events) {
       if (event.offset() >= 0) {
         nextOffsets.merge(event.partition(), event.offset() + 1, Math::max);
@@ -160,8 +164,10 @@ public final class StatusView implements AutoCloseable {
       JobRecord before = current.get(event.jobId());
       if (event.status() == null) {
         current.put(event.jobId(), null);
+        endsStale.remove(event.jobId());
         continue;
       }
+      endsStale.put(event.jobId(), before != null && before.isTerminal() && event.status().getStatus() == JobState.Pending);
       JobRecord after = before == null ? JobRecord.of(event.status(), event.partition()) : before.fold(event.status());
       if (after != before) {
         current.put(event.jobId(), after);
@@ -182,6 +188,12 @@ public final class StatusView implements AutoCloseable {
       nextOffsets.forEach(batch::offset);
       batch.commit();
     }
+    List<JobRecord> stale = new ArrayList<>();
+    endsStale.forEach((id, isStale) -> {
+      if (isStale && current.get(id) != null) {
+        stale.add(current.get(id));
+      }
+    });
     for (JobRecord moved : moves) {
       if (!allListeners.isEmpty()) {
         notify(moved.jobId(), () -> allListeners.forEach(listener -> listener.onMove(moved)));
@@ -194,6 +206,7 @@ public final class StatusView implements AutoCloseable {
         });
       }
     }
+    return stale;
   }
 
   /** Off the reader thread when there are notifiers: 5,000 streams of one burst are written in parallel with its next poll. */

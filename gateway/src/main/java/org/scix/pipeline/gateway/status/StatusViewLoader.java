@@ -47,10 +47,11 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
    * @param onStateChange called (on the reader thread) when the view becomes caught up or the reader stops
    * @param ownPendings the Pendings this replica writes: read back, they are applied as written instead of decoded
    * @param eachTurn run on the reader thread after each poll (the view's single writer): retention sweeps
+   * @param staleEnds told (on the reader thread) of ended jobs whose latest event on the topic is a late Pending
    */
-  public record Hooks(Runnable onStateChange, OwnPendings ownPendings, Runnable eachTurn) {
+  public record Hooks(Runnable onStateChange, OwnPendings ownPendings, Runnable eachTurn, java.util.function.Consumer<List<JobRecord>> staleEnds) {
     public static Hooks none() {
-      return new Hooks(() -> { }, new OwnPendings(Duration.ZERO), () -> { });
+      return new Hooks(() -> { }, new OwnPendings(Duration.ZERO), () -> { }, ended -> { });
     }
   }
 
@@ -159,9 +160,9 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
   private void readOnce() {
     try {
       ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
-      view.applyAll(events(records), System.nanoTime());
+      List<JobRecord> staleEnds = view.applyAll(events(records), System.nanoTime());
       eventsRead.increment(records.count());
-      runHousekeeping();
+      runHousekeeping(staleEnds);
       health.polled();
       partitions.pickUpNew(consumer);
       barrier.serve(consumer, partitions.assigned());
@@ -194,9 +195,12 @@ public final class StatusViewLoader implements StatusViewSync, AutoCloseable {
     }
   }
 
-  /** A failing sweep is logged, not fatal: the view must keep reading whatever retention does. */
-  private void runHousekeeping() {
+  /** A failing sweep or repair is logged, not fatal: the view must keep reading whatever retention does. */
+  private void runHousekeeping(List<JobRecord> staleEnds) {
     try {
+      if (!staleEnds.isEmpty()) {
+        hooks.staleEnds().accept(staleEnds);
+      }
       if (System.nanoTime() - lastOwnPendingsExpiry > OWN_PENDINGS_EXPIRY_INTERVAL.toNanos()) {
         lastOwnPendingsExpiry = System.nanoTime();
         hooks.ownPendings().expire();

@@ -55,6 +55,7 @@ class StatusViewLoaderTest {
   private final MockConsumer<String, byte[]> ends = new MockConsumer<>("earliest");
   private final StatusView view = StatusView.inMemory();
   private final AtomicInteger stateChanges = new AtomicInteger();
+  private final List<JobRecord> staleEnds = new java.util.concurrent.CopyOnWriteArrayList<>();
   private StatusViewLoader loader;
   private volatile boolean housekeepingFails;
 
@@ -69,7 +70,7 @@ class StatusViewLoaderTest {
       }
     };
     loader = new StatusViewLoader(view, TOPIC, consumer, ends, statuses, Duration.ofSeconds(30), Duration.ofMillis(100), "test",
-        new StatusViewLoader.Hooks(stateChanges::incrementAndGet, ownPendings, housekeeping), new SimpleMeterRegistry());
+        new StatusViewLoader.Hooks(stateChanges::incrementAndGet, ownPendings, housekeeping, staleEnds::addAll), new SimpleMeterRegistry());
     loader.start();
     await().atMost(Duration.ofSeconds(5)).until(loader::isHealthy);
   }

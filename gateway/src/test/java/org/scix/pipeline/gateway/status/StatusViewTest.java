@@ -9,6 +9,8 @@ import java.util.function.BiFunction;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.scix.pipeline.schemas.status.JobState;
+import org.scix.pipeline.schemas.status.JobStatus;
+import org.scix.pipeline.testing.TestStatuses;
 
 class StatusViewTest {
   @Test
@@ -23,6 +25,28 @@ class StatusViewTest {
     assertThat(StatusViews.apply(view, "job", JobState.Error)).isFalse();
     assertThat(view.status("job")).contains(JobState.Success);
     assertThat(seen).hasValue(JobState.Success);
+  }
+
+  /** A Pending that comes after a job's end (a duplicate submission committed late) is reported: the topic now ends in it. */
+  @Test
+  void aPendingAfterAJobEndedIsReportedAsAStaleEndOnlyWhileItIsTheLatestEvent() {
+    StatusView view = StatusView.inMemory();
+    JobStatus end = TestStatuses.of("job", JobState.Error).attempt(2).writer("w-1").reason("boom").at(5_000).build();
+    assertThat(view.applyAll(List.of(event(TestStatuses.of("job", JobState.Pending).at(1_000).build()), event(end)))).isEmpty();
+
+    List<JobRecord> stale = view.applyAll(List.of(event(TestStatuses.of("job", JobState.Pending).at(6_000).build())));
+
+    assertThat(stale).extracting(JobRecord::jobId).containsExactly("job");
+    assertThat(view.status("job")).contains(JobState.Error); // the view keeps the end
+    JobStatus restated = stale.get(0).endEvent();
+    assertThat(List.of(restated.getStatus(), restated.getTime(), restated.getAttempt(), restated.getWorker(), restated.getErrorReason()))
+        .isEqualTo(List.of(end.getStatus(), end.getTime(), end.getAttempt(), end.getWorker(), end.getErrorReason()));
+    // The late Pending and the restated end read in one poll: the topic ends in the end, nothing to do.
+    assertThat(view.applyAll(List.of(event(TestStatuses.of("job", JobState.Pending).at(7_000).build()), event(restated)))).isEmpty();
+  }
+
+  private static StatusView.Event event(JobStatus status) {
+    return new StatusView.Event(0, -1, status.getJobId(), status);
   }
 
   /**
