@@ -3,7 +3,6 @@ package org.scix.pipeline.bench.chaos;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -129,15 +128,6 @@ public final class HistoryCheck {
       return topics.statuses().getOrDefault(jobId, List.of());
     }
 
-    /**
-     * Endings that differ: a gateway that restates a job's end after a late duplicate Pending
-     * writes the very same event again (status, time, attempt, writer, reason); that is one ending.
-     */
-    private static long distinctEnds(List<JobStatus> events) {
-      return terminals(events).stream()
-          .map(e -> Arrays.asList(e.getStatus(), e.getTime(), e.getAttempt(), e.getWorker(), e.getErrorReason())).distinct().count();
-    }
-
     private static List<JobStatus> terminals(List<JobStatus> events) {
       return events.stream().filter(e -> e != null && JobStates.isTerminal(e.getStatus())).toList();
     }
@@ -151,7 +141,7 @@ public final class HistoryCheck {
       for (Map.Entry<String, List<JobStatus>> job : topics.statuses().entrySet()) {
         String id = job.getKey();
         List<JobStatus> events = job.getValue();
-        if (distinctEnds(events) > 1) {
+        if (JobStates.distinctEnds(events).size() > 1) { // a restated end is the same ending
           defect("doubled", id);
         }
         JobStatus last = null;

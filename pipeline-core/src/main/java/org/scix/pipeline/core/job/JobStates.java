@@ -1,7 +1,12 @@
 package org.scix.pipeline.core.job;
 
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.scix.pipeline.schemas.status.JobState;
+import org.scix.pipeline.schemas.status.JobStatus;
 
 /**
  * The only order a job's status may move in: Pending, then Processing, then one terminal state
@@ -21,6 +26,22 @@ public final class JobStates {
 
   public static boolean isTerminal(JobState state) {
     return state == JobState.Success || state == JobState.Error;
+  }
+
+  /**
+   * A job's endings among its status events, each once: a gateway that restates a job's end after
+   * a late duplicate Pending writes the very same event again (status, time, attempt, writer,
+   * reason), which is the same ending, not a second one. More than one means the job ended twice.
+   */
+  public static List<JobStatus> distinctEnds(List<JobStatus> events) {
+    Map<List<Object>, JobStatus> ends = new LinkedHashMap<>();
+    for (JobStatus event : events) {
+      if (event != null && isTerminal(event.getStatus())) {
+        ends.putIfAbsent(Arrays.asList(event.getStatus(), event.getTime(), event.getAttempt(), event.getWorker(), event.getErrorReason()),
+            event);
+      }
+    }
+    return List.copyOf(ends.values());
   }
 
   /** Whether a job at {@code current} (null: unknown) may move to {@code next}. */
