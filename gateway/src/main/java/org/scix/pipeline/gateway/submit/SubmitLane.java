@@ -3,6 +3,7 @@ package org.scix.pipeline.gateway.submit;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
@@ -105,7 +106,7 @@ final class SubmitLane {
   }
 
   private void writeInOneTransaction(SubmitQueue.Batch taken) {
-    List<Submission> batch = new java.util.ArrayList<>(taken.submissions);
+    List<Submission> batch = new ArrayList<>(taken.submissions);
     try {
       writer.write(transaction -> {
         // Claimed only now, with the transaction open: one that expired meanwhile was already answered.

@@ -1,6 +1,7 @@
 package org.scix.pipeline.gateway.submit;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -71,7 +72,7 @@ final class SubmitQueue implements AutoCloseable {
     if (first == null) {
       return null;
     }
-    List<Submission> submissions = new java.util.ArrayList<>(MAX_BATCH);
+    List<Submission> submissions = new ArrayList<>(MAX_BATCH);
     submissions.add(first);
     queue.drainTo(submissions, MAX_BATCH - 1);
     Batch batch = new Batch(submissions);
