@@ -97,11 +97,21 @@ class OutagesIT {
         // (UNAVAILABLE), or, where the commit was sent but not confirmed, outcome unknown naming the job.
         assertThat(refusals).isNotEmpty().containsOnly(Status.Code.UNAVAILABLE, Status.Code.DEADLINE_EXCEEDED);
         await().atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() -> {
-          Map<String, List<JobStatus>> terminal = pipeline.statusEvents().stream()
+          List<JobStatus> events = pipeline.statusEvents();
+          Map<String, List<JobStatus>> terminal = events.stream()
               .filter(e -> JobStates.isTerminal(e.getStatus()))
               .collect(Collectors.groupingBy(JobStatus::getJobId));
-          assertThat(terminal.keySet()).containsAll(accepted);
-          assertThat(terminal.values()).allSatisfy(events -> assertThat(events).hasSize(1));
+          // Where the unfinished ones stand (their last event, or none), so a failure says which side is stuck.
+          Map<String, String> lastOfUnfinished = new java.util.TreeMap<>();
+          events.forEach(e -> {
+            if (accepted.contains(e.getJobId()) && !terminal.containsKey(e.getJobId())) {
+              lastOfUnfinished.put(e.getJobId(), e.getStatus() + " by " + e.getWorker());
+            }
+          });
+          accepted.stream().filter(id -> !terminal.containsKey(id)).forEach(id -> lastOfUnfinished.putIfAbsent(id, "no event"));
+          assertThat(lastOfUnfinished).as("accepted jobs without a terminal status, by their last event (%s)",
+              lastOfUnfinished.values().stream().collect(Collectors.groupingBy(v -> v, Collectors.counting()))).isEmpty();
+          assertThat(terminal.values()).allSatisfy(ends -> assertThat(ends).hasSize(1));
           // A job in doubt either never committed (no events at all) or runs to one terminal status.
           Set<String> known = pipeline.statusEvents().stream().map(JobStatus::getJobId).collect(Collectors.toSet());
           assertThat(inDoubt).allSatisfy(id -> assertThat(!known.contains(id) || terminal.containsKey(id)).isTrue());

@@ -243,13 +243,8 @@ public final class TransactionalWriter implements AutoCloseable {
 
   /** Classifies a failure inside a transaction and leaves the writer ready for the next one. */
   private RuntimeException abort(RuntimeException failure) {
-    if (isFatal(failure) && outlivedTransactionTimeout() && isCause(failure, ProducerFencedException.class)) {
-      // The coordinator aborted this transaction for running past transaction.timeout.ms (Kafka was
-      // away) and bumped the epoch: nothing of it is visible. A new producer carries on.
-      log.warn("{}: the transaction outlived transaction.timeout.ms and was aborted by the coordinator; replacing the producer",
-          transactionalId);
-      discardProducer();
-      return new Aborted("the coordinator aborted the transaction after transaction.timeout.ms: " + failure.getMessage(), failure);
+    if (abortedByCoordinatorTimeout(failure)) {
+      return replacedAfterCoordinatorAbort(failure);
     }
     if (isFatal(failure)) {
       discardProducer();
@@ -258,6 +253,11 @@ public final class TransactionalWriter implements AutoCloseable {
     try {
       producer.abortTransaction();
     } catch (RuntimeException abortFailed) {
+      if (abortedByCoordinatorTimeout(abortFailed)) {
+        // The body timed out (Kafka away), and by the time the abort reached the coordinator it had
+        // already aborted the transaction itself: the same case as above, seen one call later.
+        return replacedAfterCoordinatorAbort(abortFailed);
+      }
       if (isFatal(abortFailed)) {
         discardProducer();
         return new Fenced(transactionalId, abortFailed);
@@ -267,6 +267,22 @@ public final class TransactionalWriter implements AutoCloseable {
       discardProducer();
     }
     return new Aborted("transaction aborted: " + failure.getMessage(), failure);
+  }
+
+  /**
+   * A "fenced" answer for a transaction open longer than transaction.timeout.ms: the coordinator
+   * aborted it when Kafka came back and bumped the epoch (KAFKA-20785), no other producer exists.
+   */
+  private boolean abortedByCoordinatorTimeout(RuntimeException failure) {
+    return isFatal(failure) && outlivedTransactionTimeout() && isCause(failure, ProducerFencedException.class);
+  }
+
+  /** Nothing of the transaction is visible; a new producer carries on. */
+  private Aborted replacedAfterCoordinatorAbort(RuntimeException failure) {
+    log.warn("{}: the transaction outlived transaction.timeout.ms and was aborted by the coordinator; replacing the producer",
+        transactionalId);
+    discardProducer();
+    return new Aborted("the coordinator aborted the transaction after transaction.timeout.ms: " + failure.getMessage(), failure);
   }
 
   /** The producer, created and initialised if needed; retries every second while Kafka is unreachable. */

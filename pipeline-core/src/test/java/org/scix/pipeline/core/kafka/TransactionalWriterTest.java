@@ -165,6 +165,38 @@ class TransactionalWriterTest {
     assertThatThrownBy(() -> writer.write(TransactionalWriterTest::sendOne)).isInstanceOf(TransactionalWriter.Fenced.class);
   }
 
+  /**
+   * The same coordinator abort, met by the abort rather than the commit: a send timed out while
+   * Kafka was away, and when the writer aborts, the coordinator has already aborted the
+   * transaction for its timeout and answers "fenced". Not another producer: the writer carries on
+   * with a new one. (Before, the worker stopped on it: OutagesIT on Testcontainers, a broker frozen
+   * by docker pause, left the accepted jobs without a terminal status.)
+   */
+  @Test
+  void aFencedAbortAfterTheTransactionOutlivedItsTimeoutIsTheCoordinatorsAbortNotAnotherProducer() {
+    TransactionalWriter writer = new TransactionalWriter("test", () -> {
+      created.incrementAndGet();
+      producer = new MockProducer<>(true, null, new StringSerializer(), (topic, value) -> new byte[0]);
+      return producer;
+    }, () -> true, Duration.ofSeconds(1), Duration.ofMillis(50));
+    writer.init();
+    producer.abortTransactionException = new ProducerFencedException("epoch bumped by the coordinator's timeout abort");
+
+    assertThatThrownBy(() -> writer.write(transaction -> {
+      sleep(120); // Kafka away past transaction.timeout.ms
+      throw new TimeoutException("sendOffsetsToTransaction: no answer within max.block.ms");
+    })).isInstanceOf(TransactionalWriter.Aborted.class);
+    writer.write(TransactionalWriterTest::sendOne);
+    assertThat(created).hasValue(2);
+    assertThat(producer.history()).hasSize(1);
+
+    // Within the timeout, a fenced abort is another producer with this transactional id: fatal.
+    producer.abortTransactionException = new ProducerFencedException("a newer producer");
+    assertThatThrownBy(() -> writer.write(transaction -> {
+      throw new TimeoutException("no answer");
+    })).isInstanceOf(TransactionalWriter.Fenced.class);
+  }
+
   private static void sleep(long millis) {
     try {
       Thread.sleep(millis);
