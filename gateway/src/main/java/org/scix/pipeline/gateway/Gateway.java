@@ -23,10 +23,14 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.avro.Schema;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
@@ -39,6 +43,7 @@ import org.scix.pipeline.core.ops.OpsHttpServer;
 import org.scix.pipeline.gateway.api.TemplateHandlers;
 import org.scix.pipeline.gateway.api.TemplateServices;
 import org.scix.pipeline.gateway.dashboard.DashboardServer;
+import org.scix.pipeline.gateway.delayed.DelayedJobs;
 import org.scix.pipeline.gateway.http.HttpRouter;
 import org.scix.pipeline.gateway.interceptors.CallMetadata;
 import org.scix.pipeline.gateway.interceptors.ConnectionCallLimit;
@@ -112,12 +117,13 @@ public final class Gateway implements AutoCloseable {
       closer.register("status reader", loader::stop);
 
       JobRecords records = new JobRecords(config.topics(), serdes.recordValues(), RecordSizeLimit.of(config.kafka()),
-          "gateway-" + config.instanceId());
+          "gateway-" + config.instanceId(), TopicAdmin.partitionCount(config.kafka(), config.topics().delayed(), ADMIN_TIMEOUT));
       submitter = closer.register("submitter", new JobSubmitter(records,
           (lane, keepTrying) -> TransactionalWriter.create(config.kafka(), producerSettings(lane), serdes.recordValues(), keepTrying),
           config.submitter(), ownPendings, health::changed, metrics));
       submitter.start();
       loader.start();
+      startDelayedJobs(serdes);
 
       handlers = new TemplateHandlers(codec, submitter, view, loader, config.api(), Clock.systemUTC());
       metrics.gauge("pipeline.streams.open", handlers, TemplateHandlers::openStreams);
@@ -184,6 +190,35 @@ public final class Gateway implements AutoCloseable {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** This replica's share of the delayed jobs: a thread handing them on when due, stopped (and leaving the group) at close. */
+  private void startDelayedJobs(PipelineSerdes serdes) {
+    Map<String, Object> consumerConfig = config.kafka().clientConfig();
+    consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, config.delayed().groupId());
+    consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "scix-gateway-delayed-" + config.instanceId());
+    consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // A killed replica's delayed jobs move to another after this long: it bounds how late they may run.
+    consumerConfig.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
+    consumerConfig.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
+    TransactionalWriter writer = TransactionalWriter.create(config.kafka(), ProducerSettings.allBoundedBy(
+        JobSubmitter.transactionalId(config.instanceId()) + "-delayed", config.submitter().sendDeadline(),
+        config.submitter().transactionTimeout()), serdes.recordValues(), () -> !stopping.get());
+    DelayedJobs delayed = new DelayedJobs(new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer()),
+        writer, config.topics(), "gateway-" + config.instanceId(), Clock.systemUTC(), metrics);
+    Thread thread = new Thread(delayed, "delayed-jobs");
+    thread.setDaemon(true);
+    thread.start();
+    closer.register("delayed jobs", () -> {
+      delayed.stop();
+      try {
+        thread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
   }
 
   /** The transactional producer of one submit lane: every blocking step bounded by the submit deadline, so a dead broker answers UNAVAILABLE in time. */

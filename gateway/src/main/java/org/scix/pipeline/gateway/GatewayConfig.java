@@ -8,6 +8,7 @@ import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.gateway.api.ApiSettings;
 import org.scix.pipeline.gateway.dashboard.DashboardSettings;
+import org.scix.pipeline.gateway.delayed.DelayedJobsSettings;
 import org.scix.pipeline.gateway.status.StatusViewSettings;
 import org.scix.pipeline.gateway.submit.SubmitterSettings;
 
@@ -27,6 +28,7 @@ public record GatewayConfig(
     ApiSettings api,
     StatusViewSettings statusView,
     DashboardSettings dashboard,
+    DelayedJobsSettings delayed,
     int opsPort) {
 
   public static final String INSTANCE_ID = "GATEWAY_INSTANCE_ID";
@@ -45,15 +47,17 @@ public record GatewayConfig(
       throw new ConfigException(StatusViewSettings.RETENTION, "must be at least twice " + ApiSettings.IDEMPOTENCY_WINDOW + " ("
           + api.idempotencyWindow().toMillis() + " ms), got " + statusView.retention().toMillis() + " ms");
     }
+    TopicSettings topics = TopicSettings.from(s);
     return new GatewayConfig(
         KafkaSettings.from(s),
-        TopicSettings.from(s),
+        topics,
         instanceId,
         server,
         SubmitterSettings.from(s, instanceId),
         api,
         statusView,
         DashboardSettings.from(s),
+        DelayedJobsSettings.from(s, topics),
         s.integer(OPS_PORT, 9464, 0, 65535));
   }
 

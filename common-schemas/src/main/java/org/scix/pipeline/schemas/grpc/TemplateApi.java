@@ -20,6 +20,9 @@ public final class TemplateApi {
   /** gRPC metadata key a client may set so that a retried submission maps to the same job. */
   public static final String IDEMPOTENCY_KEY_HEADER = "idempotency-key";
 
+  /** gRPC metadata key a client may set on Init to run the job later: an ISO-8601 instant, e.g. 2026-12-04T02:00:00Z. */
+  public static final String RUN_AT_HEADER = "run-at";
+
   private TemplateApi() {}
 
   /** cancelTemplate: one TemplateInput (hash = job id) in, one TemplateInput (the job's status) out. */

@@ -1,5 +1,8 @@
 package org.scix.pipeline.gateway.api;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.statusenum;
@@ -16,6 +19,30 @@ final class Requests {
     if (request.getTaskArgs() == null) {
       throw new InvalidRequestException("task_args is required");
     }
+  }
+
+  /**
+   * When a job asked to run at {@code runAt} is due: null to run it now (no time given). A time
+   * up to a second past counts as now (clocks differ); further past, unparsable, or more than
+   * {@code maxDelay} ahead is refused, naming the field.
+   */
+  static Instant dueTime(String runAt, Instant now, Duration maxDelay) {
+    if (runAt == null) {
+      return null;
+    }
+    Instant due;
+    try {
+      due = Instant.parse(runAt.trim());
+    } catch (DateTimeParseException e) {
+      throw new InvalidRequestException("run-at must be an ISO-8601 instant such as 2026-12-04T02:00:00Z, got '" + abbreviate(runAt) + "'");
+    }
+    if (due.isBefore(now.minusSeconds(1))) {
+      throw new InvalidRequestException("run-at " + due + " is in the past (now " + now + "); leave it out to run the job at once");
+    }
+    if (due.isAfter(now.plus(maxDelay))) {
+      throw new InvalidRequestException("run-at " + due + " is more than " + maxDelay.toDays() + " days ahead (DELAY_MAX_MS)");
+    }
+    return due.isBefore(now) ? now : due;
   }
 
   static boolean persistent(TemplateInput request) {

@@ -5,6 +5,7 @@ import io.grpc.stub.StreamObserver;
 import io.opentelemetry.api.trace.SpanKind;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -69,7 +70,8 @@ public final class TemplateHandlers {
   }
 
   public void initTemplate(byte[] raw, StreamObserver<byte[]> observer) {
-    respond(observer).answer(() -> init(codec.decode(raw), CallMetadata.idempotencyKey(), CallMetadata.traceparent()));
+    respond(observer).answer(() -> init(codec.decode(raw), CallMetadata.idempotencyKey(), CallMetadata.runAt(),
+        CallMetadata.traceparent()));
   }
 
   public void monitorTemplate(byte[] raw, StreamObserver<byte[]> observer) {
@@ -84,10 +86,11 @@ public final class TemplateHandlers {
     return Responder.of(observer, view, openStreams);
   }
 
-  private CompletableFuture<Reply> init(TemplateInput request, String idempotencyKey, String traceparent) {
+  private CompletableFuture<Reply> init(TemplateInput request, String idempotencyKey, String runAt, String traceparent) {
     Requests.validateInit(request);
+    Instant due = Requests.dueTime(runAt, clock.instant(), settings.maxDelay());
     if (idempotencyKey == null) {
-      return submitNew(request, JobIds.random(), traceparent, false);
+      return submitNew(request, JobIds.random(), traceparent, false, due);
     }
     if (idempotencyKey.isEmpty() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
       throw new InvalidRequestException("idempotency-key must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
@@ -100,7 +103,7 @@ public final class TemplateHandlers {
     return existing(candidates)
         .thenCompose(existing -> existing.isPresent()
             ? CompletableFuture.completedFuture(repeated(request, existing.get()))
-            : submitNew(request, current, traceparent, true));
+            : submitNew(request, current, traceparent, true, due));
   }
 
   /** The first of these job ids that exists, with its status. */
@@ -117,15 +120,19 @@ public final class TemplateHandlers {
     });
   }
 
-  /** @param keyed the id comes from an idempotency key: a retry racing this submission joins it */
-  private CompletableFuture<Reply> submitNew(TemplateInput request, String jobId, String traceparent, boolean keyed) {
+  /**
+   * @param keyed the id comes from an idempotency key: a retry racing this submission joins it
+   * @param due when a delayed job is to be handed to the workers; null: at once
+   */
+  private CompletableFuture<Reply> submitNew(TemplateInput request, String jobId, String traceparent, boolean keyed, Instant due) {
     boolean stream = Requests.persistent(request);
     TemplateInput job = Requests.intoJob(request, jobId); // the request was decoded for this call alone: no copy
     // The answer is the job as submitted (status Pending): encoded now, on the caller's thread, once.
     byte[] pending = codec.encode(job);
     Function<JobState, byte[]> render = state -> state == JobState.Pending ? pending : renderer(job).apply(state);
     Tracing.JobSpan span = Tracing.start("submit job", SpanKind.PRODUCER, traceparent, jobId);
-    CompletableFuture<Void> accepted = keyed ? submitter.submitKeyed(jobId, job, span.traceparent())
+    CompletableFuture<Void> accepted = due != null ? submitter.submitDelayed(jobId, job, span.traceparent(), due)
+        : keyed ? submitter.submitKeyed(jobId, job, span.traceparent())
         : submitter.submit(jobId, job, span.traceparent());
     return accepted.handle((ok, error) -> { // one stage per call: this runs for every accepted job
       span.end(error == null ? null : error.toString());
@@ -175,7 +182,7 @@ public final class TemplateHandlers {
           }
           log.info("job {} cancel requested (status {})", jobId, current);
           Tracing.JobSpan span = Tracing.start("cancel job", SpanKind.PRODUCER, traceparent, jobId);
-          return submitter.cancel(jobId, span.traceparent())
+          return submitter.cancel(view.job(jobId).orElseThrow(), span.traceparent())
               .whenComplete((ok, error) -> span.end(error == null ? null : error.toString()))
               .thenCompose(ok -> terminalStatus(jobId));
         })

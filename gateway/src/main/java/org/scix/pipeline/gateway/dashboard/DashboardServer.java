@@ -217,7 +217,7 @@ public final class DashboardServer implements AutoCloseable {
     if (job.isTerminal()) {
       throw new ConflictException("job " + jobId + " already ended " + job.state());
     }
-    submitter.cancel(jobId, null).get(ACTION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    submitter.cancel(job, null).get(ACTION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     return Json.object().put("job_id", jobId).put("cancel", "requested");
   }
 

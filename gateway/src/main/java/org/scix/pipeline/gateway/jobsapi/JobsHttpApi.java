@@ -134,6 +134,7 @@ public final class JobsHttpApi {
     putTime(node, "started_at", job.startedAt());
     putTime(node, "ended_at", job.endedAt());
     putTime(node, "updated_at", job.updatedAt());
+    putTime(node, "due_at", job.dueAt());
     ArrayNode history = node.putArray("history");
     addChange(history, JobState.Pending, job.submittedAt());
     addChange(history, JobState.Processing, job.startedAt());

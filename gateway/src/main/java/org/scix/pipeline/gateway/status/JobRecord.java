@@ -19,11 +19,13 @@ import org.scix.pipeline.schemas.status.JobStatus;
  * @param attempt the latest attempt a worker reported (0 before any worker took it)
  * @param worker who wrote the latest status (a gateway for Pending, else a worker)
  * @param replayOf the dead-lettered job this one replays, or null
+ * @param dueAt when a delayed job is due to be handed to the workers; 0 for a job that ran at once
  */
 public record JobRecord(String jobId, JobState state, String task, int partition, long submittedAt, long startedAt, long endedAt,
-    long updatedAt, int attempt, String worker, String errorReason, String traceparent, String replayOf) {
+    long updatedAt, int attempt, String worker, String errorReason, String traceparent, String replayOf, long dueAt) {
 
-  private static final byte FORMAT = 1;
+  private static final byte FORMAT_BEFORE_DUE_TIMES = 1;
+  private static final byte FORMAT = 2;
 
   public boolean isTerminal() {
     return JobStates.isTerminal(state);
@@ -31,7 +33,7 @@ public record JobRecord(String jobId, JobState state, String task, int partition
 
   /** The record a first event starts. */
   public static JobRecord of(JobStatus event, int partition) {
-    return new JobRecord(event.getJobId(), null, null, partition, 0, 0, 0, 0, 0, null, null, null, null).fold(event);
+    return new JobRecord(event.getJobId(), null, null, partition, 0, 0, 0, 0, 0, null, null, null, null, 0).fold(event);
   }
 
   /**
@@ -53,7 +55,12 @@ public record JobRecord(String jobId, JobState state, String task, int partition
         submitted != 0 ? submitted : time, started, JobStates.isTerminal(next) ? time : endedAt, time,
         Math.max(attempt, event.getAttempt()), event.getWorker(), event.getErrorReason(),
         event.getTraceparent() != null ? event.getTraceparent() : traceparent,
-        event.getReplayOf() != null ? event.getReplayOf() : replayOf);
+        event.getReplayOf() != null ? event.getReplayOf() : replayOf, first(dueAt, millis(event.getDueTime())));
+  }
+
+  /** A delayed job not handed to the workers yet, as far as the status topic tells (a worker's event says it was). */
+  public boolean isWaitingForDueTime() {
+    return dueAt > 0 && state == JobState.Pending;
   }
 
   /** The event that ended this job, as its writer wrote it (time, attempt, writer, reason). Ended jobs only. */
@@ -64,7 +71,8 @@ public record JobRecord(String jobId, JobState state, String task, int partition
     return JobStatus.newBuilder().setJobId(jobId).setStatus(state).setTask(task).setTime(Instant.ofEpochMilli(endedAt))
         .setAttempt(attempt).setWorker(worker).setErrorReason(errorReason).setTraceparent(traceparent)
         .setSubmittedTime(submittedAt > 0 ? Instant.ofEpochMilli(submittedAt) : null)
-        .setStartedTime(startedAt > 0 ? Instant.ofEpochMilli(startedAt) : null).setReplayOf(replayOf).build();
+        .setStartedTime(startedAt > 0 ? Instant.ofEpochMilli(startedAt) : null).setReplayOf(replayOf)
+        .setDueTime(dueAt > 0 ? Instant.ofEpochMilli(dueAt) : null).build();
   }
 
   /** Whether moving from {@code before} to this changed the status (what stream listeners are told of). */
@@ -88,6 +96,7 @@ public record JobRecord(String jobId, JobState state, String task, int partition
       writeNullable(out, errorReason);
       writeNullable(out, traceparent);
       writeNullable(out, replayOf);
+      out.writeLong(dueAt);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -97,7 +106,7 @@ public record JobRecord(String jobId, JobState state, String task, int partition
   static JobRecord decode(String jobId, byte[] value) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(value))) {
       byte format = in.readByte();
-      if (format != FORMAT) {
+      if (format != FORMAT && format != FORMAT_BEFORE_DUE_TIMES) {
         throw new IllegalStateException("job record of " + jobId + " has unknown format " + format);
       }
       JobState state = JobState.values()[in.readByte()];
@@ -107,8 +116,14 @@ public record JobRecord(String jobId, JobState state, String task, int partition
       long ended = in.readLong();
       long updated = in.readLong();
       int attempt = in.readInt();
-      return new JobRecord(jobId, state, readNullable(in), partition, submitted, started, ended, updated, attempt,
-          readNullable(in), readNullable(in), readNullable(in), readNullable(in));
+      String task = readNullable(in);
+      String worker = readNullable(in);
+      String errorReason = readNullable(in);
+      String traceparent = readNullable(in);
+      String replayOf = readNullable(in);
+      long due = format == FORMAT ? in.readLong() : 0;
+      return new JobRecord(jobId, state, task, partition, submitted, started, ended, updated, attempt, worker, errorReason, traceparent,
+          replayOf, due);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

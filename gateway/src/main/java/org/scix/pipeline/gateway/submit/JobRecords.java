@@ -1,5 +1,6 @@
 package org.scix.pipeline.gateway.submit;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -8,6 +9,7 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.core.kafka.ControlRecords;
+import org.scix.pipeline.core.kafka.DelayedRecords;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.status.JobStatus;
@@ -22,18 +24,46 @@ public final class JobRecords {
   private final Serializer<Object> values;
   private final RecordSizeLimit limit;
   private final String writer;
+  private final int delayedPartitions;
 
-  /** @param writer written into each Pending as the event's author ("gateway-" + instance id) */
-  public JobRecords(TopicSettings topics, Serializer<Object> values, RecordSizeLimit limit, String writer) {
+  /**
+   * @param writer written into each Pending as the event's author ("gateway-" + instance id)
+   * @param delayedPartitions how many partitions the delayed topic has ({@link DelayedRecords#partitionFor})
+   */
+  public JobRecords(TopicSettings topics, Serializer<Object> values, RecordSizeLimit limit, String writer, int delayedPartitions) {
     this.topics = topics;
     this.values = values;
     this.limit = limit;
     this.writer = writer;
+    this.delayedPartitions = delayedPartitions;
   }
 
   /** The topics a submit transaction may touch (registered with the transaction at start). */
   List<String> topicsWritten() {
-    return List.of(topics.input(), topics.status(), topics.deadLetter());
+    return List.of(topics.input(), topics.status(), topics.deadLetter(), topics.delayed());
+  }
+
+  /**
+   * A delayed job: its record waits on the delayed topic (with when it is due and when it was
+   * accepted) and its Pending, carrying the due time, goes on the status topic, in one
+   * transaction. The replica owning its partition hands it to the workers when it is due.
+   */
+  Submission delayed(String jobId, TemplateInput job, String traceparent, Instant due) {
+    JobStatus pending = JobStatuses.pending(jobId, job.getTask().name(), writer, traceparent, null, due);
+    ProducerRecord<String, Object> waiting = serialized(new ProducerRecord<>(topics.delayed(),
+        DelayedRecords.partitionFor(jobId, delayedPartitions), jobId, job));
+    DelayedRecords.addTimes(waiting.headers(), due, pending.getSubmittedTime());
+    ControlRecords.addTraceparent(waiting.headers(), traceparent);
+    return new Submission(jobId, "submitted (task " + job.getTask() + ", due " + due + ")",
+        List.of(waiting, serialized(new ProducerRecord<>(topics.status(), jobId, pending))), pending);
+  }
+
+  /** A cancel request for a delayed job, to the replica that owns it (which cancels it or, if it was handed on already, passes the cancel on). */
+  Submission cancelDelayed(String jobId, String traceparent) {
+    ProducerRecord<String, Object> request = new ProducerRecord<>(topics.delayed(), DelayedRecords.partitionFor(jobId, delayedPartitions),
+        DelayedRecords.cancelKey(jobId), new byte[0]);
+    ControlRecords.addTraceparent(request.headers(), traceparent);
+    return new Submission(jobId, "cancel of a delayed job requested", List.of(request), null);
   }
 
   Submission job(String jobId, TemplateInput job, String traceparent) {

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
+import org.scix.pipeline.gateway.status.JobRecord;
 import org.scix.pipeline.gateway.status.OwnPendings;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.slf4j.Logger;
@@ -138,6 +140,17 @@ public final class JobSubmitter implements AutoCloseable {
   }
 
   /**
+   * Queues a delayed job: it waits on the delayed topic until {@code due}, then the replica that
+   * owns it hands it to the workers. Joins a submission of the same id on its way (keyed retries).
+   *
+   * @throws JobTooLargeException if the job's record is larger than Kafka takes (nothing is queued)
+   */
+  public CompletableFuture<Void> submitDelayed(String jobId, TemplateInput job, String traceparent, Instant due) {
+    return joiningInFlight(jobId, () -> enqueue(records.delayed(jobId, job, traceparent, due)));
+  }
+
+
+  /**
    * Queues a job whose id comes from an idempotency key, so a client's retry may bring it again:
    * a retry while its first submission is still on its way joins that one, so this replica never
    * queues the same job id twice.
@@ -162,9 +175,14 @@ public final class JobSubmitter implements AutoCloseable {
     return enqueue(records.marker(id, what, record));
   }
 
-  /** Queues a cancel request for a job (a control record after the job on its partition, where its worker sees it). */
-  public CompletableFuture<Void> cancel(String jobId, String traceparent) {
-    return enqueue(records.cancel(jobId, traceparent));
+  /**
+   * Queues a cancel request where the job's owner meets it: a control record after the job on its
+   * input partition, where its worker sees it; for a delayed job not handed to the workers yet, a
+   * request on the delayed topic, where the replica that owns it cancels it (or, if it handed it on
+   * meanwhile, passes the cancel on to the input topic).
+   */
+  public CompletableFuture<Void> cancel(JobRecord job, String traceparent) {
+    return enqueue(job.isWaitingForDueTime() ? records.cancelDelayed(job.jobId(), traceparent) : records.cancel(job.jobId(), traceparent));
   }
 
   /** The submission of {@code jobId} already on its way from this replica, or a new one. */

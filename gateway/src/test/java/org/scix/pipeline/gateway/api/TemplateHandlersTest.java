@@ -84,7 +84,7 @@ class TemplateHandlersTest {
     submitter = TestSubmitters.create(TopicSettings.from(Settings.of(java.util.Map.of())), () -> (Producer<String, Object>) producer);
     submitter.start();
     handlers = new TemplateHandlers(codec, submitter, view, viewSync,
-        new ApiSettings(Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofMillis(300)), clock);
+        new ApiSettings(Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofMillis(300), Duration.ofDays(1)), clock);
     String name = InProcessServerBuilder.generateName();
     ConnectionCallLimit limit = new ConnectionCallLimit(maxCallsPerConnection);
     server = InProcessServerBuilder.forName(name).directExecutor()

@@ -40,7 +40,7 @@ public final class TestSubmitters {
   /** One lane whose records are serialized by {@code values}. */
   public static JobSubmitter create(TopicSettings topics, Supplier<Producer<String, Object>> producer, Duration sendDeadline,
       int maxRecordBytes, Serializer<Object> values) {
-    return new JobSubmitter(new JobRecords(topics, values, new RecordSizeLimit(maxRecordBytes), "gateway-test"),
+    return new JobSubmitter(new JobRecords(topics, values, new RecordSizeLimit(maxRecordBytes), "gateway-test", topics.partitions()),
         (lane, keepTrying) -> new TransactionalWriter("test", producer, keepTrying, Duration.ofMillis(200)),
         SubmitterSettings.oneLane("test", sendDeadline), new OwnPendings(Duration.ZERO), () -> { }, new SimpleMeterRegistry());
   }

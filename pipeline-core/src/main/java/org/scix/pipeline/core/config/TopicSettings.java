@@ -7,13 +7,15 @@ import java.time.Duration;
  *
  * @param statusSegment how long a status-topic segment stays open: compaction (which drops
  *     forgotten jobs' events, see JOB_RETENTION) never touches the open segment
+ * @param delayed where delayed jobs wait until they are due (compacted, keyed by job id)
  */
 public record TopicSettings(String input, String status, String output, String deadLetter, int partitions,
-    short replicationFactor, Duration statusSegment) {
+    short replicationFactor, Duration statusSegment, String delayed) {
   public static final String INPUT = "INPUT_TOPIC";
   public static final String STATUS = "STATUS_TOPIC";
   public static final String OUTPUT = "OUTPUT_TOPIC";
   public static final String DEAD_LETTER = "DEAD_LETTER_TOPIC";
+  public static final String DELAYED = "DELAYED_TOPIC";
   public static final String PARTITIONS = "TOPIC_PARTITIONS";
   public static final String REPLICATION_FACTOR = "TOPIC_REPLICATION_FACTOR";
   public static final String STATUS_SEGMENT = "STATUS_TOPIC_SEGMENT_MS";
@@ -26,7 +28,8 @@ public record TopicSettings(String input, String status, String output, String d
         topicName(settings, DEAD_LETTER, input + ".DLT"),
         settings.integer(PARTITIONS, 8, 1, 10_000),
         (short) settings.integer(REPLICATION_FACTOR, 1, 1, 32),
-        settings.duration(STATUS_SEGMENT, Duration.ofHours(1), Duration.ofSeconds(1)));
+        settings.duration(STATUS_SEGMENT, Duration.ofHours(1), Duration.ofSeconds(1)),
+        topicName(settings, DELAYED, input + ".delayed"));
   }
 
   private static String topicName(Settings settings, String key, String defaultValue) {

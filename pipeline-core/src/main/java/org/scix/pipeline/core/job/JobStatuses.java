@@ -15,9 +15,15 @@ public final class JobStatuses {
 
   /** @param replayOf the dead-lettered job this new job replays, or null */
   public static JobStatus pending(String jobId, String task, String gateway, String traceparent, String replayOf) {
+    return pending(jobId, task, gateway, traceparent, replayOf, null);
+  }
+
+  /** @param due when a delayed job is due to be handed to the workers, or null to run it at once */
+  public static JobStatus pending(String jobId, String task, String gateway, String traceparent, String replayOf, Instant due) {
     JobStatus pending = event(jobId, JobState.Pending, task, 0, gateway, null, traceparent);
     pending.setSubmittedTime(pending.getTime());
     pending.setReplayOf(replayOf);
+    pending.setDueTime(due);
     return pending;
   }
 

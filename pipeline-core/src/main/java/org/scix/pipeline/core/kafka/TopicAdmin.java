@@ -109,6 +109,22 @@ public final class TopicAdmin {
             TopicConfig.MIN_COMPACTION_LAG_MS_CONFIG, "60000",
             TopicConfig.SEGMENT_MS_CONFIG, Long.toString(t.statusSegment().toMillis()))),
         new NewTopic(t.output(), t.partitions(), t.replicationFactor()),
-        new NewTopic(t.deadLetter(), t.partitions(), t.replicationFactor()));
+        new NewTopic(t.deadLetter(), t.partitions(), t.replicationFactor()),
+        // Delayed jobs until they are due, keyed by job id: each is tombstoned when handed to the workers or cancelled.
+        new NewTopic(t.delayed(), t.partitions(), t.replicationFactor()).configs(Map.of(
+            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+  }
+
+  /** How many partitions {@code topic} has. */
+  public static int partitionCount(KafkaSettings kafka, String topic, Duration timeout) {
+    try (Admin admin = Admin.create(kafka.clientConfig())) {
+      return admin.describeTopics(List.of(topic)).allTopicNames().get(timeout.toMillis(), TimeUnit.MILLISECONDS).get(topic)
+          .partitions().size();
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot describe topic " + topic + " on " + kafka.bootstrapServers() + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while describing topic " + topic, e);
+    }
   }
 }

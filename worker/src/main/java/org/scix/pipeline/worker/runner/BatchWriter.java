@@ -19,6 +19,7 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStatuses;
+import org.scix.pipeline.core.kafka.DelayedRecords;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.schemas.output.TemplateOutput;
@@ -133,8 +134,12 @@ final class BatchWriter {
     String task = execution.isJob() ? execution.job().getTask().name() : null;
     JobStatus event = JobStatuses.event(execution.jobId(), state, task, attempt, workerName, reason, execution.traceparent());
     // The job's earlier times travel with every event: the compacted topic keeps only its latest one.
-    long submitted = execution.record().timestamp();
+    // A delayed job's record was written when it fell due; its headers keep when it was accepted and due.
+    long submitted = DelayedRecords.submittedAt(execution.record().headers());
+    submitted = submitted > 0 ? submitted : execution.record().timestamp();
+    long due = DelayedRecords.dueAt(execution.record().headers());
     event.setSubmittedTime(submitted > 0 ? Instant.ofEpochMilli(submitted) : null);
+    event.setDueTime(due > 0 ? Instant.ofEpochMilli(due) : null);
     event.setStartedTime(execution.startedAtMillis() > 0 ? Instant.ofEpochMilli(execution.startedAtMillis()) : null);
     return checked(new ProducerRecord<>(topics.status(), execution.jobId(), event));
   }
