@@ -118,6 +118,35 @@ class TemplateHandlersTest {
   }
 
   @Test
+  void aDelayedInitPutsTheJobOnTheDelayedTopicWithItsDueTimeAndItsPendingTogether() throws Exception {
+    start(true, false);
+    java.time.Instant due = clock.instant().plusSeconds(5);
+    List<byte[]> answers = callWithHeader(INIT, TemplateApi.RUN_AT_HEADER, due.toString());
+
+    String jobId = codec.decode(answers.get(0)).getHash();
+    assertThat(producer.history()).extracting(r -> r.topic()).containsExactly("TEMPLATEInput.delayed", "TEMPLATEStatus");
+    var waiting = producer.history().get(0);
+    assertThat(waiting.key()).isEqualTo(jobId);
+    assertThat(waiting.partition()).isEqualTo(org.scix.pipeline.core.kafka.DelayedRecords.partitionFor(jobId, 8));
+    assertThat(org.scix.pipeline.core.kafka.DelayedRecords.dueAt(waiting.headers())).isEqualTo(due.toEpochMilli());
+  }
+
+  @Test
+  void aRunAtThatIsUnparsablePastOrTooFarAheadIsInvalidArgumentNamingTheFieldAndWritesNothing() throws Exception {
+    start(true, false);
+    java.time.Instant now = clock.instant();
+    for (String runAt : List.of("tomorrow", now.minusSeconds(60).toString(), now.plus(Duration.ofDays(2)).toString())) {
+      assertThatThrownBy(() -> callWithHeader(INIT, TemplateApi.RUN_AT_HEADER, runAt))
+          .as(runAt)
+          .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+            assertThat(e.getStatus().getDescription()).startsWith("run-at");
+          });
+    }
+    assertThat(producer.history()).isEmpty();
+  }
+
+  @Test
   void initAnswersUnavailableWhenKafkaDoesNotCommitAndNothingIsVisible() throws Exception {
     start(true, true);
     assertThatThrownBy(() -> call(TemplateApi.INIT_METHOD, INIT))
@@ -433,8 +462,12 @@ class TemplateHandlersTest {
   }
 
   private List<byte[]> callWithKey(byte[] request, String idempotencyKey) {
+    return callWithHeader(request, "idempotency-key", idempotencyKey);
+  }
+
+  private List<byte[]> callWithHeader(byte[] request, String name, String value) {
     io.grpc.Metadata headers = new io.grpc.Metadata();
-    headers.put(io.grpc.Metadata.Key.of("idempotency-key", io.grpc.Metadata.ASCII_STRING_MARSHALLER), idempotencyKey);
+    headers.put(io.grpc.Metadata.Key.of(name, io.grpc.Metadata.ASCII_STRING_MARSHALLER), value);
     io.grpc.Channel keyed = io.grpc.ClientInterceptors.intercept(channel, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
     List<byte[]> answers = new ArrayList<>();
     ClientCalls.blockingServerStreamingCall(keyed, method(TemplateApi.INIT_METHOD), CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), request)

@@ -40,7 +40,7 @@ public record RecordSizeLimit(int maxBytes) {
     if (size > maxBytes) {
       throw new TooLarge(record.topic(), size, maxBytes);
     }
-    return new ProducerRecord<>(record.topic(), null, record.key(), value, record.headers());
+    return new ProducerRecord<>(record.topic(), record.partition(), record.key(), value, record.headers());
   }
 
   /** A record larger than Kafka takes. */

@@ -1,0 +1,122 @@
+package org.scix.pipeline.gateway.delayed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.Test;
+import org.scix.pipeline.core.kafka.DelayedRecords;
+import org.scix.pipeline.gateway.delayed.WaitingJobs.Action;
+import org.scix.pipeline.gateway.delayed.WaitingJobs.CancelWaiting;
+import org.scix.pipeline.gateway.delayed.WaitingJobs.HandOn;
+import org.scix.pipeline.gateway.delayed.WaitingJobs.PassCancelOn;
+
+class WaitingJobsTest {
+  private static final TopicPartition P0 = new TopicPartition("delayed", 0);
+  private final WaitingJobs waiting = new WaitingJobs();
+  private long offset;
+
+  @Test
+  void aJobIsDueAtItsTimeAndNotBefore() {
+    waiting.assigned(P0, 0);
+    waiting.apply(job("a", 5_000));
+    assertThat(waiting.due(4_999, 10)).isEmpty();
+    assertThat(waiting.due(5_000, 10)).singleElement().isInstanceOf(HandOn.class).extracting(Action::jobId).isEqualTo("a");
+  }
+
+  @Test
+  void nothingIsDueBeforeThePartitionWasReadUpToWhereItStoodWhenAssigned() {
+    waiting.assigned(P0, 2); // the previous owner handed "a" on: its tombstone is at offset 1
+    waiting.apply(job("a", 1_000));
+    waiting.readUpTo(P0, 1);
+    assertThat(waiting.due(10_000, 10)).isEmpty();
+
+    waiting.apply(tombstone("a"));
+    waiting.readUpTo(P0, 2);
+    assertThat(waiting.due(10_000, 10)).isEmpty();
+    assertThat(waiting.size()).isZero();
+  }
+
+  @Test
+  void anActionIsNotDueAgainWhileItsTransactionIsOpenAndIsAgainIfItDidNotCommit() {
+    waiting.assigned(P0, 0);
+    waiting.apply(job("a", 1_000));
+    List<Action> first = waiting.due(2_000, 10);
+    assertThat(waiting.due(2_000, 10)).isEmpty();
+    waiting.release(first);
+    assertThat(waiting.due(2_000, 10)).hasSize(1);
+  }
+
+  @Test
+  void aCommittedActionIsDoneBeforeItsTombstoneIsReadBack() {
+    waiting.assigned(P0, 0);
+    waiting.apply(job("a", 1_000));
+    waiting.done(waiting.due(2_000, 10));
+    assertThat(waiting.due(3_000, 10)).isEmpty();
+    assertThat(waiting.size()).isZero();
+  }
+
+  @Test
+  void aCancelOfAWaitingJobCancelsItAtOnceAndItNeverFallsDue() {
+    waiting.assigned(P0, 0);
+    waiting.apply(job("a", 60_000));
+    waiting.apply(cancel("a"));
+    List<Action> due = waiting.due(1_000, 10);
+    assertThat(due).singleElement().isInstanceOf(CancelWaiting.class);
+    waiting.done(due);
+    assertThat(waiting.due(120_000, 10)).isEmpty();
+  }
+
+  @Test
+  void aCancelOfAJobHandedOnAlreadyIsPassedOnToTheWorkers() {
+    waiting.assigned(P0, 0);
+    waiting.apply(job("a", 1_000));
+    waiting.apply(tombstone("a")); // handed on
+    waiting.apply(cancel("a"));
+    assertThat(waiting.due(2_000, 10)).singleElement().isInstanceOf(PassCancelOn.class);
+  }
+
+  @Test
+  void aPartitionThatMovedAwayIsForgotten() {
+    waiting.assigned(P0, 0);
+    waiting.apply(job("a", 1_000));
+    waiting.forget(List.of(P0));
+    assertThat(waiting.due(2_000, 10)).isEmpty();
+    waiting.apply(job("b", 1_000)); // a record of a partition not owned: ignored
+    assertThat(waiting.size()).isZero();
+  }
+
+  @Test
+  void atMostMaxActionsAreDueAtOnce() {
+    waiting.assigned(P0, 0);
+    for (int i = 0; i < 5; i++) {
+      waiting.apply(job("j" + i, 1_000));
+    }
+    assertThat(waiting.due(2_000, 3)).hasSize(3);
+    assertThat(waiting.due(2_000, 3)).hasSize(2);
+  }
+
+  private ConsumerRecord<String, byte[]> job(String id, long dueMillis) {
+    RecordHeaders headers = new RecordHeaders();
+    DelayedRecords.addTimes(headers, Instant.ofEpochMilli(dueMillis), Instant.ofEpochMilli(0));
+    return record(id, new byte[] {1}, headers);
+  }
+
+  private ConsumerRecord<String, byte[]> cancel(String id) {
+    return record(DelayedRecords.cancelKey(id), new byte[0], new RecordHeaders());
+  }
+
+  private ConsumerRecord<String, byte[]> tombstone(String id) {
+    return record(id, null, new RecordHeaders());
+  }
+
+  private ConsumerRecord<String, byte[]> record(String key, byte[] value, RecordHeaders headers) {
+    return new ConsumerRecord<>(P0.topic(), P0.partition(), offset++, 0L, TimestampType.CREATE_TIME, 0, 0, key, value, headers,
+        Optional.empty());
+  }
+}
