@@ -11,6 +11,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
+import java.time.Instant;
 import java.util.Iterator;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -62,23 +63,30 @@ public final class PipelineClient implements AutoCloseable {
 
   /** Submits a job and returns its Pending answer (the job id). */
   public JobUpdate submit(JobRequest request, String idempotencyKey) {
-    Iterator<TemplateInput> answers = call(INIT, initRequest(request, false), idempotencyKey);
-    return first(answers);
+    return submit(request, idempotencyKey, null);
+  }
+
+  /**
+   * Submits a job to run at {@code runAt} (null: at once) and returns its Pending answer. It
+   * stays Pending until then; cancelling it before then means it never runs.
+   */
+  public JobUpdate submit(JobRequest request, String idempotencyKey, Instant runAt) {
+    return first(call(INIT, initRequest(request, false), idempotencyKey, runAt));
   }
 
   /** Submits a job and calls {@code onUpdate} with each status until a terminal one; returns that. */
   public JobUpdate submitAndFollow(JobRequest request, String idempotencyKey, Consumer<JobUpdate> onUpdate) {
-    return followAll(call(INIT, initRequest(request, true), idempotencyKey), onUpdate);
+    return followAll(call(INIT, initRequest(request, true), idempotencyKey, null), onUpdate);
   }
 
   /** The job's current status. */
   public JobUpdate monitor(String jobId) {
-    return first(call(MONITOR, monitorRequest(jobId, false), null));
+    return first(call(MONITOR, monitorRequest(jobId, false), null, null));
   }
 
   /** Calls {@code onUpdate} with the job's current status and each change until a terminal one; returns that. */
   public JobUpdate follow(String jobId, Consumer<JobUpdate> onUpdate) {
-    return followAll(call(MONITOR, monitorRequest(jobId, true), null), onUpdate);
+    return followAll(call(MONITOR, monitorRequest(jobId, true), null, null), onUpdate);
   }
 
   /**
@@ -100,11 +108,16 @@ public final class PipelineClient implements AutoCloseable {
   }
 
   private Iterator<TemplateInput> call(MethodDescriptor<TemplateInput, TemplateInput> method, TemplateInput request,
-      String idempotencyKey) {
+      String idempotencyKey, Instant runAt) {
     Channel target = channel;
-    if (idempotencyKey != null) {
+    if (idempotencyKey != null || runAt != null) {
       Metadata headers = new Metadata();
-      headers.put(Metadata.Key.of(TemplateApi.IDEMPOTENCY_KEY_HEADER, Metadata.ASCII_STRING_MARSHALLER), idempotencyKey);
+      if (idempotencyKey != null) {
+        headers.put(Metadata.Key.of(TemplateApi.IDEMPOTENCY_KEY_HEADER, Metadata.ASCII_STRING_MARSHALLER), idempotencyKey);
+      }
+      if (runAt != null) {
+        headers.put(Metadata.Key.of(TemplateApi.RUN_AT_HEADER, Metadata.ASCII_STRING_MARSHALLER), runAt.toString());
+      }
       target = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
     }
     return ClientCalls.blockingServerStreamingCall(target, method, options(), request);

@@ -87,10 +87,11 @@ final class Pipeline implements AutoCloseable {
     return processes.gateway(instanceId, grpcPort, processEnv(), "256m").process();
   }
 
-  /** This pipeline's settings for a child process, whose ops port the launcher picks; logs at INFO for the test's reader. */
+  /** This pipeline's settings for a child process, whose gRPC and ops ports the launcher sets; logs at INFO for the test's reader. */
   private Map<String, String> processEnv() {
     Map<String, String> env = new HashMap<>(settings);
     env.remove(GatewayConfig.OPS_PORT);
+    env.remove(GrpcServerSettings.PORT); // else the in-process gateways' 0 (any port) overrides the port asked for
     env.put("LOG_LEVEL", "INFO");
     return env;
   }

@@ -17,7 +17,7 @@ import org.scix.pipeline.schemas.input.statusenum;
 public final class CallerLog {
   /** The kinds of work a load mixes; each job and call is filed under one. */
   public enum Feature {
-    PLAIN, LONG, KEYED_RACE, DEADLINE, FLAKY, DEAD_LETTER, CANCEL_QUEUED, CANCEL_RUNNING, REPLAY, MONITOR
+    PLAIN, LONG, KEYED_RACE, DEADLINE, FLAKY, DEAD_LETTER, CANCEL_QUEUED, CANCEL_RUNNING, REPLAY, MONITOR, DELAYED, CANCEL_DELAYED
   }
 
   /** A job a caller was told exists (Pending), under the feature that submitted it. */

@@ -37,6 +37,7 @@ public final class HistoryCheck {
       "Success without output", // every task of these loads writes one output, named after its job
       "refused keyed job on the topics", // every call of a key was told "not accepted", yet its job exists
       "Success after acknowledged cancel", // the cancel was acknowledged before the job first started
+      "started before due", // a delayed job a worker started before its run-at time
       "replayed more than once", // one dead letter, more than one replay job
       "stream went backwards",
       "stream ended unlike the topic",
@@ -166,10 +167,20 @@ public final class HistoryCheck {
         if (wentBack) {
           defect("backwards", id);
         }
+        if (startedBeforeDue(events)) {
+          defect("started before due", id);
+        }
         if (last != null && !JobStates.isTerminal(last.getStatus())) {
           defect("stuck", id);
         }
       }
+    }
+
+    private static boolean startedBeforeDue(List<JobStatus> events) {
+      long due = events.stream().filter(e -> e != null && e.getDueTime() != null).mapToLong(e -> e.getDueTime().toEpochMilli())
+          .max().orElse(0);
+      return events.stream().filter(e -> e != null && e.getStartedTime() != null)
+          .anyMatch(e -> e.getStartedTime().toEpochMilli() < due);
     }
 
     void outputs() {
@@ -293,6 +304,8 @@ public final class HistoryCheck {
       int processing = 0;
       int cancelled = 0;
       int forgotten = 0;
+      int delayedRun = 0;
+      int delayedCancelled = 0;
       for (List<JobStatus> events : topics.statuses().values()) {
         if (events.stream().anyMatch(e -> e != null && e.getAttempt() > 1)) {
           retried++;
@@ -309,6 +322,13 @@ public final class HistoryCheck {
         if (events.contains(null)) {
           forgotten++;
         }
+        boolean delayed = events.stream().anyMatch(e -> e != null && e.getDueTime() != null);
+        if (delayed && events.stream().anyMatch(e -> e != null && e.getStartedTime() != null)) {
+          delayedRun++;
+        }
+        if (delayed && events.stream().anyMatch(e -> e != null && e.getStartedTime() == null && "cancelled".equals(e.getErrorReason()))) {
+          delayedCancelled++;
+        }
       }
       counts.put("jobs retried", retried);
       counts.put("jobs with Processing", processing);
@@ -316,6 +336,8 @@ public final class HistoryCheck {
       counts.put("jobs cancelled", cancelled);
       counts.put("dead letters on the topic", topics.deadLetters());
       counts.put("jobs forgotten by retention", forgotten);
+      counts.put("delayed jobs run", delayedRun);
+      counts.put("delayed jobs cancelled before due", delayedCancelled);
       return counts;
     }
   }

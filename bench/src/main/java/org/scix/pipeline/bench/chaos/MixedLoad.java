@@ -10,6 +10,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -36,7 +37,8 @@ import org.scix.pipeline.schemas.input.taskenum;
  * picks its next action at random (seeded): plain short jobs; long jobs followed by a stream
  * (they emit Processing and are running when faults hit); one idempotency key sent to both
  * replicas at the same moment; jobs past their task deadline; flaky jobs that retry and succeed;
- * failing jobs that dead-letter; cancels of queued and of running jobs; Monitor calls. A replayer
+ * failing jobs that dead-letter; cancels of queued and of running jobs; delayed jobs (run-at 0.5 to
+ * 6.5 s ahead) and delayed jobs cancelled before they are due; Monitor calls. A replayer
  * replays every new dead letter of this load on both replicas at once, three calls per dead letter.
  *
  * <p>Jobs run the worker's {@code scripted} task, told by their {@code ingest_type} what to do;
@@ -105,8 +107,12 @@ public final class MixedLoad implements AutoCloseable {
       PipelineClient gateway = gateways.get(random.nextInt(gateways.size()));
       int roll = random.nextInt(100);
       try {
-        if (roll < 30) {
+        if (roll < 22) {
           submit(gateway, Feature.PLAIN, new JobRequest(taskenum.SYMBOL3, null, "sleep=50", null));
+        } else if (roll < 27) {
+          submitDelayed(gateway, Feature.DELAYED, Duration.ofMillis(500 + random.nextInt(6000)));
+        } else if (roll < 30) {
+          cancelDelayedJob(gateway, Duration.ofMillis(random.nextInt(1000)));
         } else if (roll < 40) {
           followLongJob(gateway);
         } else if (roll < 55) {
@@ -213,6 +219,33 @@ public final class MixedLoad implements AutoCloseable {
     String description = e.status().getDescription();
     return e.status().getCode() == Status.Code.UNAVAILABLE && description != null && !description.contains("io exception")
         && !description.contains("Network closed") && !description.contains("Connection") && !description.contains("closed");
+  }
+
+  /** A short job to run after {@code delay}: it waits on the delayed topic, owned by one of the replicas, until then. */
+  private String submitDelayed(PipelineClient gateway, Feature feature, Duration delay) {
+    try {
+      String id = gateway.submit(new JobRequest(taskenum.SYMBOL3, null, "sleep=50", null), null, Instant.now().plus(delay)).jobId();
+      accepted(feature, id);
+      return id;
+    } catch (RuntimeException e) {
+      Answers.refusedOrInDoubt(log, feature, e);
+      return null;
+    }
+  }
+
+  /** A job delayed 5 s, cancelled after {@code wait}: before it is due, so an acknowledged cancel means it never runs. */
+  private void cancelDelayedJob(PipelineClient gateway, Duration wait) throws InterruptedException {
+    String id = submitDelayed(gateway, Feature.CANCEL_DELAYED, Duration.ofSeconds(5));
+    if (id == null) {
+      return;
+    }
+    Thread.sleep(wait.toMillis());
+    try {
+      gateway.cancel(id);
+      log.cancelAcknowledged(id, System.currentTimeMillis());
+    } catch (RuntimeException e) {
+      // not acknowledged: nothing is checked of it
+    }
   }
 
   /** A 4 s job, cancelled after {@code wait} (zero: at once, usually before it starts). */

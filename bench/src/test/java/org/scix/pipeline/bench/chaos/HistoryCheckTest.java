@@ -74,6 +74,26 @@ class HistoryCheckTest {
     assertThat(result.count("backwards")).isZero();
   }
 
+  /** A delayed job a worker started before its run-at time is a defect; one started at or after it is not. */
+  @Test
+  void aDelayedJobStartedBeforeItsDueTimeIsCounted() {
+    for (String job : List.of("early", "on-time")) {
+      long started = job.equals("early") ? 4_999 : 5_000;
+      JobStatus pending = TestStatuses.of(job, JobState.Pending).at(1_000).build();
+      pending.setDueTime(java.time.Instant.ofEpochMilli(5_000));
+      JobStatus success = TestStatuses.of(job, JobState.Success).at(6_000).build();
+      success.setStartedTime(java.time.Instant.ofEpochMilli(started));
+      statuses.put(job, new ArrayList<>(List.of(pending, success)));
+      outputs.add(job);
+      callers.accepted(Feature.DELAYED, job);
+    }
+
+    HistoryCheck.Result result = check();
+    assertThat(result.count("started before due")).isEqualTo(1);
+    assertThat(result.examples().get("started before due")).containsExactly("early");
+    assertThat(result.exercised().get("delayed jobs run")).isEqualTo(2);
+  }
+
   @Test
   void eachJobDefectIsCounted() {
     events("lost", JobState.Pending);
