@@ -47,7 +47,12 @@ final class GatewayHttp {
 
   /** POSTs an empty JSON object to {@code path}; the 2xx answer. */
   JsonNode post(String path) throws Failed, InterruptedException {
-    return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).POST(HttpRequest.BodyPublishers.ofString("{}"))
+    return post(path, "{}");
+  }
+
+  /** POSTs {@code json} to {@code path}; the 2xx answer. */
+  JsonNode post(String path, String json) throws Failed, InterruptedException {
+    return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).POST(HttpRequest.BodyPublishers.ofString(json))
         .header("Content-Type", "application/json"), false);
   }
 

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -43,12 +44,15 @@ import org.scix.pipeline.core.ops.OpsHttpServer;
 import org.scix.pipeline.gateway.api.TemplateHandlers;
 import org.scix.pipeline.gateway.api.TemplateServices;
 import org.scix.pipeline.gateway.dashboard.DashboardServer;
-import org.scix.pipeline.gateway.delayed.DelayedJobs;
+import org.scix.pipeline.gateway.delayed.WaitingJobs;
 import org.scix.pipeline.gateway.http.HttpRouter;
 import org.scix.pipeline.gateway.interceptors.CallMetadata;
 import org.scix.pipeline.gateway.interceptors.ConnectionCallLimit;
 import org.scix.pipeline.gateway.interceptors.RpcMetrics;
 import org.scix.pipeline.gateway.jobsapi.JobsHttpApi;
+import org.scix.pipeline.gateway.owned.OwnedPartitions;
+import org.scix.pipeline.gateway.owned.OwnedTopic;
+import org.scix.pipeline.gateway.schedules.Schedules;
 import org.scix.pipeline.gateway.status.JobRetention;
 import org.scix.pipeline.gateway.status.JobStore;
 import org.scix.pipeline.gateway.status.OwnPendings;
@@ -123,7 +127,7 @@ public final class Gateway implements AutoCloseable {
           config.submitter(), ownPendings, health::changed, metrics));
       submitter.start();
       loader.start();
-      startDelayedJobs(serdes);
+      startOwnedWork(serdes);
 
       handlers = new TemplateHandlers(codec, submitter, view, loader, config.api(), Clock.systemUTC());
       metrics.gauge("pipeline.streams.open", handlers, TemplateHandlers::openStreams);
@@ -192,27 +196,33 @@ public final class Gateway implements AutoCloseable {
     }
   }
 
-  /** This replica's share of the delayed jobs: a thread handing them on when due, stopped (and leaving the group) at close. */
-  private void startDelayedJobs(PipelineSerdes serdes) {
+  /**
+   * This replica's share of the work one replica at a time does (delayed jobs, schedules): a thread owning
+   * partitions of their topics in the replicas' consumer group, stopped (leaving the group) at close.
+   */
+  private void startOwnedWork(PipelineSerdes serdes) {
     Map<String, Object> consumerConfig = config.kafka().clientConfig();
     consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, config.delayed().groupId());
-    consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "scix-gateway-delayed-" + config.instanceId());
+    consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "scix-gateway-owned-" + config.instanceId());
     consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    // A killed replica's delayed jobs move to another after this long: it bounds how late they may run.
+    // A killed replica's work moves to another after this long: it bounds how late a delayed job may run.
     consumerConfig.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
     consumerConfig.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
     TransactionalWriter writer = TransactionalWriter.create(config.kafka(), ProducerSettings.allBoundedBy(
         JobSubmitter.transactionalId(config.instanceId()) + "-delayed", config.submitter().sendDeadline(),
         config.submitter().transactionTimeout()), serdes.recordValues(), () -> !stopping.get());
-    DelayedJobs delayed = new DelayedJobs(new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer()),
-        writer, config.topics(), "gateway-" + config.instanceId(), Clock.systemUTC(), metrics);
-    Thread thread = new Thread(delayed, "delayed-jobs");
+    String writerName = "gateway-" + config.instanceId();
+    List<OwnedTopic> topics = List.of(new WaitingJobs(config.topics(), writerName, metrics), new Schedules(config.topics(), writerName, metrics));
+    OwnedPartitions owned = new OwnedPartitions(new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer()),
+        writer, topics, List.of(config.topics().input(), config.topics().status(), config.topics().delayed(), config.topics().schedules()),
+        Clock.systemUTC());
+    Thread thread = new Thread(owned, "owned-work");
     thread.setDaemon(true);
     thread.start();
-    closer.register("delayed jobs", () -> {
-      delayed.stop();
+    closer.register("owned work", () -> {
+      owned.stop();
       try {
         thread.join(10_000);
       } catch (InterruptedException e) {

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -21,19 +22,22 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
+import org.scix.pipeline.core.kafka.TopicAdmin;
 import org.scix.pipeline.core.lifecycle.Closer;
 import org.scix.pipeline.gateway.GatewayConfig;
 import org.scix.pipeline.gateway.deadletters.DeadLetters;
 import org.scix.pipeline.gateway.errors.ConflictException;
 import org.scix.pipeline.gateway.errors.NotFoundException;
-import org.scix.pipeline.gateway.http.HttpRouter.Reply;
 import org.scix.pipeline.gateway.http.HttpRouter;
+import org.scix.pipeline.gateway.http.HttpRouter.Reply;
 import org.scix.pipeline.gateway.http.Json;
 import org.scix.pipeline.gateway.jobsapi.JobsHttpApi;
 import org.scix.pipeline.gateway.lookup.JobTopics;
 import org.scix.pipeline.gateway.lookup.KafkaJobTopics;
 import org.scix.pipeline.gateway.lookup.KafkaWorkerGroup;
 import org.scix.pipeline.gateway.lookup.WorkerGroup;
+import org.scix.pipeline.gateway.schedules.ScheduleCatalog;
+import org.scix.pipeline.gateway.schedules.SchedulesHttpApi;
 import org.scix.pipeline.gateway.status.JobRecord;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewLoader;
@@ -64,6 +68,7 @@ public final class DashboardServer implements AutoCloseable {
   private final ExecutorService threads;
   private final StatusView view;
   private final JobsHttpApi jobs;
+  private final SchedulesHttpApi schedules;
   private final JobSubmitter submitter;
   private final DeadLetters deadLetters;
   private final WorkerGroup workers;
@@ -88,7 +93,10 @@ public final class DashboardServer implements AutoCloseable {
       JobTopics topics = lookups.register("job records lookup",
           new KafkaJobTopics(config.kafka(), config.topics(), serdes, "scix-gateway-dashboard-" + config.instanceId()));
       JobsHttpApi jobs = new JobsHttpApi(view, loader, loader::isHealthy, config.api().syncTimeout());
-      return new DashboardServer(config.dashboard(), view, jobs, submitter, deadLetters, workers, topics, lookups);
+      SchedulesHttpApi schedules = new SchedulesHttpApi(new ScheduleCatalog(config.kafka(), config.topics().schedules(),
+          "scix-gateway-schedules-" + config.instanceId(), Clock.systemUTC()), submitter, config.topics().schedules(),
+          TopicAdmin.partitionCount(config.kafka(), config.topics().schedules(), Duration.ofSeconds(30)));
+      return new DashboardServer(config.dashboard(), view, jobs, schedules, submitter, deadLetters, workers, topics, lookups);
     } catch (BindException e) {
       lookups.close();
       throw new IOException("the dashboard cannot listen on " + config.dashboard().host() + ":" + config.dashboard().port()
@@ -101,10 +109,11 @@ public final class DashboardServer implements AutoCloseable {
   }
 
   /** @param closer closes the lookups this server was given, after the server */
-  DashboardServer(DashboardSettings settings, StatusView view, JobsHttpApi jobs, JobSubmitter submitter, DeadLetters deadLetters,
-      WorkerGroup workers, JobTopics topics, Closer closer) throws IOException {
+  DashboardServer(DashboardSettings settings, StatusView view, JobsHttpApi jobs, SchedulesHttpApi schedules, JobSubmitter submitter,
+      DeadLetters deadLetters, WorkerGroup workers, JobTopics topics, Closer closer) throws IOException {
     this.view = view;
     this.jobs = jobs;
+    this.schedules = schedules;
     this.submitter = submitter;
     this.deadLetters = deadLetters;
     this.workers = workers;
@@ -129,6 +138,7 @@ public final class DashboardServer implements AutoCloseable {
   /** The JSON API: one row per endpoint. */
   private HttpRouter apiRoutes(HttpRouter router) {
     jobs.routes(router, "/api/jobs");
+    schedules.routes(router, "/api/schedules");
     return router
         .get("/api/overview", request -> Reply.ok(overview()))
         .get("/api/jobs/" + JOB_ID + "/records", request -> Reply.ok(records(request.path(1))))

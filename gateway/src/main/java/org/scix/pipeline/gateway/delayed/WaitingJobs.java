@@ -1,5 +1,8 @@
 package org.scix.pipeline.gateway.delayed;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -7,22 +10,40 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.core.job.JobStatuses;
+import org.scix.pipeline.core.kafka.ControlRecords;
 import org.scix.pipeline.core.kafka.DelayedRecords;
+import org.scix.pipeline.gateway.owned.OwnedTopic;
+import org.scix.pipeline.schemas.status.JobState;
+import org.scix.pipeline.schemas.status.JobStatus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * What this replica knows of the delayed-topic partitions it owns, folded from the topic read
- * from its beginning: the jobs still waiting and the cancel requests not acted on yet. Nothing of
- * a partition is due until it was read up to where it stood when it was assigned (its last stable
- * offset then), so a job handed on or cancelled by the previous owner is known as such first.
- * Poll thread only.
+ * Delayed jobs: what this replica knows of the delayed-topic partitions it owns, folded from the
+ * topic read from its beginning (the jobs still waiting and the cancel requests not acted on yet),
+ * and what it writes when one is due. A job due is handed to the workers: its record goes to the
+ * input topic and a tombstone replaces it here. A cancel request for a waiting job ends it
+ * cancelled (Error "cancelled", written here) so it never runs; one for a job handed on already
+ * becomes an ordinary cancel on the input topic. Nothing of a partition is due until it was read
+ * up to where it stood when it was assigned, so a job handed on or cancelled by the previous owner
+ * is known as such first. Poll thread only ({@link org.scix.pipeline.gateway.owned.OwnedPartitions}).
  */
-final class WaitingJobs {
-  /** What is due now, one job each. */
-  sealed interface Action {
-    TopicPartition partition();
+public final class WaitingJobs implements OwnedTopic {
+  private static final Logger log = LoggerFactory.getLogger(WaitingJobs.class);
 
+  /** What is due now, one job each. */
+  sealed interface Action extends OwnedTopic.Action {
     String jobId();
+
+    @Override
+    default String key() {
+      return jobId();
+    }
   }
 
   /** A job whose time has come: hand it to the workers. */
@@ -49,19 +70,39 @@ final class WaitingJobs {
   }
 
   private final Map<TopicPartition, Partition> partitions = new HashMap<>();
+  private final TopicSettings topics;
+  private final String writerName;
+  private final Counter handedOn;
+  private final Counter cancelled;
 
-  /** A partition this replica now owns, to be read from its beginning up to {@code loadedAt}. */
-  void assigned(TopicPartition partition, long loadedAt) {
+  /** @param writerName written into a cancelled job's status as its author ("gateway-" + instance id) */
+  public WaitingJobs(TopicSettings topics, String writerName, MeterRegistry metrics) {
+    this.topics = topics;
+    this.writerName = writerName;
+    this.handedOn = Counter.builder("pipeline.delayed.handed_on").description("Delayed jobs handed to the workers when due")
+        .register(metrics);
+    this.cancelled = Counter.builder("pipeline.delayed.cancelled").description("Delayed jobs cancelled before they were due")
+        .register(metrics);
+    metrics.gauge("pipeline.delayed.waiting", this, WaitingJobs::size);
+  }
+
+  @Override
+  public String topic() {
+    return topics.delayed();
+  }
+
+  @Override
+  public void assigned(TopicPartition partition, long loadedAt) {
     partitions.put(partition, new Partition(loadedAt));
   }
 
-  /** Partitions another replica owns now: forgotten here. */
-  void forget(Collection<TopicPartition> gone) {
+  @Override
+  public void forget(Collection<TopicPartition> gone) {
     gone.forEach(partitions::remove);
   }
 
-  /** One record of an owned partition, in offset order. */
-  void apply(ConsumerRecord<String, byte[]> record) {
+  @Override
+  public void apply(ConsumerRecord<String, byte[]> record) {
     Partition p = partitions.get(new TopicPartition(record.topic(), record.partition()));
     if (p == null || record.key() == null) {
       return;
@@ -77,8 +118,8 @@ final class WaitingJobs {
     }
   }
 
-  /** The reader reached {@code position} in {@code partition}. */
-  void readUpTo(TopicPartition partition, long position) {
+  @Override
+  public void readUpTo(TopicPartition partition, long position) {
     Partition p = partitions.get(partition);
     if (p != null && !p.loaded && position >= p.loadedAt) {
       p.loaded = true;
@@ -90,9 +131,10 @@ final class WaitingJobs {
     return p != null && p.loaded;
   }
 
-  /** Up to {@code max} actions due at {@code nowMillis}, cancels first; each stays held until its tombstone is read or {@link #release}. */
-  List<Action> due(long nowMillis, int max) {
-    List<Action> due = new ArrayList<>();
+  /** Cancels first; each action stays held until {@link #done}, {@link #release} or its tombstone is read. */
+  @Override
+  public List<OwnedTopic.Action> due(long nowMillis, int max) {
+    List<OwnedTopic.Action> due = new ArrayList<>();
     for (Map.Entry<TopicPartition, Partition> entry : partitions.entrySet()) {
       Partition p = entry.getValue();
       if (!p.loaded) {
@@ -117,37 +159,78 @@ final class WaitingJobs {
         }
       }
     }
-    due.forEach(action -> partitions.get(action.partition()).inFlight.put(action.jobId(), nowMillis));
+    due.forEach(action -> partitions.get(action.partition()).inFlight.put(action.key(), nowMillis));
     return due;
   }
 
-  /** Actions whose transaction did not commit: due again. */
-  void release(List<Action> actions) {
-    for (Action action : actions) {
+  @Override
+  public void release(List<OwnedTopic.Action> actions) {
+    for (OwnedTopic.Action action : actions) {
       Partition p = partitions.get(action.partition());
       if (p != null) {
-        p.inFlight.remove(action.jobId());
+        p.inFlight.remove(action.key());
       }
     }
   }
 
-  /** Actions whose transaction committed: done, before their tombstones are read back. */
-  void done(List<Action> actions) {
-    for (Action action : actions) {
+  /** Done before their tombstones are read back. */
+  @Override
+  public void done(List<OwnedTopic.Action> actions) {
+    for (OwnedTopic.Action action : actions) {
       Partition p = partitions.get(action.partition());
-      if (p == null) {
-        continue;
+      if (p != null) {
+        p.inFlight.remove(action.key());
+        p.cancels.remove(action.key());
+        if (!(action instanceof PassCancelOn)) {
+          p.waiting.remove(action.key());
+        }
       }
-      p.inFlight.remove(action.jobId());
-      p.cancels.remove(action.jobId());
-      if (!(action instanceof PassCancelOn)) {
-        p.waiting.remove(action.jobId());
-      }
+      log(action);
     }
   }
 
-  /** When the earliest waiting job of a loaded partition is due (epoch ms), or Long.MAX_VALUE. */
-  long nextDue() {
+  private void log(OwnedTopic.Action action) {
+    if (action instanceof HandOn h) {
+      handedOn.increment();
+      log.info("delayed job {} handed to the workers (due {})", h.jobId(), Instant.ofEpochMilli(DelayedRecords.dueAt(h.record().headers())));
+    } else if (action instanceof CancelWaiting) {
+      cancelled.increment();
+      log.info("delayed job {} cancelled before it was due", action.key());
+    } else {
+      log.info("cancel of delayed job {} passed on to the workers (it was handed on already)", action.key());
+    }
+  }
+
+  @Override
+  public List<ProducerRecord<String, Object>> records(OwnedTopic.Action action) {
+    if (action instanceof HandOn h) {
+      return List.of(
+          new ProducerRecord<>(topics.input(), null, h.jobId(), h.record().value(), new RecordHeaders(h.record().headers().toArray())),
+          tombstone(h.record()));
+    }
+    if (action instanceof CancelWaiting c) {
+      return List.of(new ProducerRecord<>(topics.status(), c.jobId(), cancelledStatus(c)), tombstone(c.record()), tombstone(c.request()));
+    }
+    PassCancelOn p = (PassCancelOn) action;
+    return List.of(ControlRecords.cancel(topics.input(), p.jobId(), ControlRecords.traceparent(p.request().headers())),
+        tombstone(p.request()));
+  }
+
+  private JobStatus cancelledStatus(CancelWaiting c) {
+    JobStatus event = JobStatuses.event(c.jobId(), JobState.Error, null, 0, writerName, ControlRecords.CANCELLED_REASON,
+        ControlRecords.traceparent(c.record().headers()));
+    long submitted = DelayedRecords.submittedAt(c.record().headers());
+    event.setSubmittedTime(submitted > 0 ? Instant.ofEpochMilli(submitted) : null);
+    event.setDueTime(Instant.ofEpochMilli(DelayedRecords.dueAt(c.record().headers())));
+    return event;
+  }
+
+  private static ProducerRecord<String, Object> tombstone(ConsumerRecord<String, byte[]> record) {
+    return new ProducerRecord<>(record.topic(), record.partition(), record.key(), null);
+  }
+
+  @Override
+  public long nextDue() {
     long next = Long.MAX_VALUE;
     for (Partition p : partitions.values()) {
       if (!p.cancels.isEmpty() && p.loaded) {

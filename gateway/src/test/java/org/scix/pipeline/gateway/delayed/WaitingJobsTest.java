@@ -4,21 +4,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.scix.pipeline.core.config.Settings;
+import org.scix.pipeline.core.config.TopicSettings;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 import org.scix.pipeline.core.kafka.DelayedRecords;
-import org.scix.pipeline.gateway.delayed.WaitingJobs.Action;
+import org.scix.pipeline.gateway.owned.OwnedTopic.Action;
 import org.scix.pipeline.gateway.delayed.WaitingJobs.CancelWaiting;
 import org.scix.pipeline.gateway.delayed.WaitingJobs.HandOn;
 import org.scix.pipeline.gateway.delayed.WaitingJobs.PassCancelOn;
 
 class WaitingJobsTest {
-  private static final TopicPartition P0 = new TopicPartition("delayed", 0);
-  private final WaitingJobs waiting = new WaitingJobs();
+  private static final TopicPartition P0 = new TopicPartition("TEMPLATEInput.delayed", 0);
+  private final WaitingJobs waiting = new WaitingJobs(TopicSettings.from(Settings.of(Map.of())), "gateway-test", new SimpleMeterRegistry());
   private long offset;
 
   @Test
@@ -26,7 +30,7 @@ class WaitingJobsTest {
     waiting.assigned(P0, 0);
     waiting.apply(job("a", 5_000));
     assertThat(waiting.due(4_999, 10)).isEmpty();
-    assertThat(waiting.due(5_000, 10)).singleElement().isInstanceOf(HandOn.class).extracting(Action::jobId).isEqualTo("a");
+    assertThat(waiting.due(5_000, 10)).singleElement().isInstanceOf(HandOn.class).extracting(Action::key).isEqualTo("a");
   }
 
   @Test

@@ -8,14 +8,16 @@ import java.time.Duration;
  * @param statusSegment how long a status-topic segment stays open: compaction (which drops
  *     forgotten jobs' events, see JOB_RETENTION) never touches the open segment
  * @param delayed where delayed jobs wait until they are due (compacted, keyed by job id)
+ * @param schedules the schedules and when each last ticked (compacted, keyed by schedule name)
  */
 public record TopicSettings(String input, String status, String output, String deadLetter, int partitions,
-    short replicationFactor, Duration statusSegment, String delayed) {
+    short replicationFactor, Duration statusSegment, String delayed, String schedules) {
   public static final String INPUT = "INPUT_TOPIC";
   public static final String STATUS = "STATUS_TOPIC";
   public static final String OUTPUT = "OUTPUT_TOPIC";
   public static final String DEAD_LETTER = "DEAD_LETTER_TOPIC";
   public static final String DELAYED = "DELAYED_TOPIC";
+  public static final String SCHEDULES = "SCHEDULES_TOPIC";
   public static final String PARTITIONS = "TOPIC_PARTITIONS";
   public static final String REPLICATION_FACTOR = "TOPIC_REPLICATION_FACTOR";
   public static final String STATUS_SEGMENT = "STATUS_TOPIC_SEGMENT_MS";
@@ -29,7 +31,8 @@ public record TopicSettings(String input, String status, String output, String d
         settings.integer(PARTITIONS, 8, 1, 10_000),
         (short) settings.integer(REPLICATION_FACTOR, 1, 1, 32),
         settings.duration(STATUS_SEGMENT, Duration.ofHours(1), Duration.ofSeconds(1)),
-        topicName(settings, DELAYED, input + ".delayed"));
+        topicName(settings, DELAYED, input + ".delayed"),
+        topicName(settings, SCHEDULES, input + ".schedules"));
   }
 
   private static String topicName(Settings settings, String key, String defaultValue) {

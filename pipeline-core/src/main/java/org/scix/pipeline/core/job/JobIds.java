@@ -40,6 +40,14 @@ public final class JobIds {
     return sha256("replay:" + deadLetterTopic + ":" + ref + ":" + timestamp);
   }
 
+  /**
+   * The id of the job one tick of a schedule makes ({@code tick}: the tick's time, epoch ms): a
+   * replica that fires a tick late or twice makes the same job, so each tick runs once.
+   */
+  public static String forScheduleTick(String schedule, long tick) {
+    return sha256("schedule:" + tick + ":" + schedule);
+  }
+
   private static String sha256(String text) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
