@@ -26,7 +26,7 @@ import org.scix.pipeline.worker.task.TaskSettings;
 
 /**
  * A chaos run: the mixed load ({@link MixedLoad}: plain, long, keyed, overdue, flaky, failing,
- * cancelled and delayed jobs, Monitor calls and racing Replays) through two gateways to two workers, while a
+ * cancelled and delayed jobs, a schedule ticking every 2 s, Monitor calls and racing Replays) through two gateways to two workers, while a
  * seeded random schedule kills, pauses and restarts brokers, workers and gateways and adds and
  * removes a third worker, one fault at a time; then the whole history is checked ({@link HistoryCheck})
  * against what every caller was told. The same seed gives the same schedule.
@@ -108,7 +108,7 @@ public final class ChaosRun {
   private static final List<String> MUST_EXERCISE = List.of("keyed races accepted on both replicas", "cancels acknowledged",
       "replay calls", "jobs retried", "jobs past their deadline", "dead letters on the topic", "jobs with Processing", "jobs cancelled",
       "streams completed", "Monitor answers", "jobs forgotten by retention",
-      "delayed jobs run", "delayed jobs cancelled before due");
+      "delayed jobs run", "delayed jobs cancelled before due", "schedule ticks with a job");
 
   /** The features and fault paths this run never took (empty: all of them were exercised). */
   public List<String> notExercised(HistoryCheck.Result result) {

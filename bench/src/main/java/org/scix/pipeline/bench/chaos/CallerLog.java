@@ -55,6 +55,23 @@ public final class CallerLog {
     }
   }
 
+  /** A schedule the load created at {@code createdAt}, ticking every {@code every}; {@code pausedAt} 0 until paused. */
+  public record ScheduleRun(String name, java.time.Duration every, long createdAt, long pausedAt) {}
+
+  private final Map<String, ScheduleRun> schedules = new ConcurrentHashMap<>();
+
+  public void scheduleCreated(String name, java.time.Duration every, long atMillis) {
+    schedules.put(name, new ScheduleRun(name, every, atMillis, 0));
+  }
+
+  public void schedulePaused(String name, long atMillis) {
+    schedules.computeIfPresent(name, (n, run) -> new ScheduleRun(n, run.every(), run.createdAt(), atMillis));
+  }
+
+  public Map<String, ScheduleRun> schedules() {
+    return schedules;
+  }
+
   public void accepted(Feature feature, String jobId) {
     accepted.putIfAbsent(jobId, new Accepted(jobId, feature));
   }

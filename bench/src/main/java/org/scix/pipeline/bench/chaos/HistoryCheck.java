@@ -13,6 +13,7 @@ import java.util.function.Supplier;
 import org.scix.pipeline.bench.chaos.CallerLog.Feature;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStates;
 import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.status.JobState;
@@ -38,6 +39,8 @@ public final class HistoryCheck {
       "refused keyed job on the topics", // every call of a key was told "not accepted", yet its job exists
       "Success after acknowledged cancel", // the cancel was acknowledged before the job first started
       "started before due", // a delayed job a worker started before its run-at time
+      "schedule tick without a job", // between a schedule's first and last job (or until it was paused), a tick with none
+      "schedule tick with two jobs", // a tick's job twice on the input topic
       "replayed more than once", // one dead letter, more than one replay job
       "stream went backwards",
       "stream ended unlike the topic",
@@ -81,6 +84,7 @@ public final class HistoryCheck {
     checker.replays();
     checker.streams();
     checker.monitors();
+    checker.schedules();
     return new Result(topics.statuses().size(), callers.acceptedIds().size(), checker.defects, checker.byFeature, checker.exercised(),
         checker.examples);
   }
@@ -108,6 +112,7 @@ public final class HistoryCheck {
     private final Map<String, Integer> defects = new LinkedHashMap<>();
     private final Map<String, Integer> byFeature = new LinkedHashMap<>();
     private final Map<String, List<String>> examples = new LinkedHashMap<>();
+    private int scheduledTicks;
 
     Checker(TopicHistory topics, CallerLog callers) {
       this.topics = topics;
@@ -181,6 +186,41 @@ public final class HistoryCheck {
           .max().orElse(0);
       return events.stream().filter(e -> e != null && e.getStartedTime() != null)
           .anyMatch(e -> e.getStartedTime().toEpochMilli() < due);
+    }
+
+    /**
+     * Every tick of a schedule, from its first job to its last, has exactly one job, and the
+     * schedule kept ticking until it was paused (a tick more than 30 s before the pause with no job
+     * is missing: catch-up runs missed ticks once their owner is back). Each tick's job ended.
+     */
+    void schedules() {
+      callers.schedules().values().forEach(run -> {
+        long every = run.every().toMillis();
+        long end = run.pausedAt() > 0 ? run.pausedAt() : System.currentTimeMillis();
+        java.util.TreeSet<Long> ticks = new java.util.TreeSet<>();
+        for (long t = Math.floorDiv(run.createdAt(), every) * every + every; t <= end; t += every) {
+          if (topics.inputCopies().containsKey(JobIds.forScheduleTick(run.name(), t))) {
+            ticks.add(t);
+          }
+        }
+        if (ticks.isEmpty()) {
+          defect("schedule tick without a job", run.name());
+          return;
+        }
+        long lastExpected = Math.max(ticks.last(), Math.floorDiv(end - 30_000, every) * every);
+        for (long t = ticks.first(); t <= lastExpected; t += every) {
+          String id = JobIds.forScheduleTick(run.name(), t);
+          int copies = topics.inputCopies().getOrDefault(id, 0);
+          if (copies == 0) {
+            defect("schedule tick without a job", id);
+          } else if (copies > 1) {
+            defect("schedule tick with two jobs", id);
+          } else if (terminals(events(id)).isEmpty()) {
+            defect("lost", id);
+          }
+        }
+        scheduledTicks += ticks.size();
+      });
     }
 
     void outputs() {
@@ -337,6 +377,7 @@ public final class HistoryCheck {
       counts.put("dead letters on the topic", topics.deadLetters());
       counts.put("jobs forgotten by retention", forgotten);
       counts.put("delayed jobs run", delayedRun);
+      counts.put("schedule ticks with a job", scheduledTicks);
       counts.put("delayed jobs cancelled before due", delayedCancelled);
       return counts;
     }

@@ -93,9 +93,40 @@ public final class MixedLoad implements AutoCloseable {
     return thread;
   }
 
-  public MixedLoad start() {
+  /** The schedule this load creates: a job every 2 s, owned by one replica at a time while faults hit. */
+  public static final String SCHEDULE = "chaos-every-2s";
+  public static final Duration SCHEDULE_EVERY = Duration.ofSeconds(2);
+
+  public MixedLoad start() throws InterruptedException {
+    setSchedule("/api/schedules", "{\"name\":\"" + SCHEDULE + "\",\"task\":\"SYMBOL3\",\"every\":\"" + SCHEDULE_EVERY
+        + "\",\"ingest_type\":\"sleep=50\"}");
+    log.scheduleCreated(SCHEDULE, SCHEDULE_EVERY, System.currentTimeMillis());
     threads.forEach(Thread::start);
     return this;
+  }
+
+  /** Creates or pauses the schedule through a replica's dashboard API, trying the replicas in turn for up to a minute. */
+  private void setSchedule(String path, String body) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+    for (int attempt = 0; ; attempt++) {
+      int port = dashboardPorts.get(attempt % dashboardPorts.size());
+      try {
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .header("X-Dashboard-Token", dashboardToken).header("Content-Type", "application/json").timeout(Duration.ofSeconds(20))
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() == 200) {
+          return;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(path + " answered " + answer.statusCode() + ": " + answer.body());
+        }
+      } catch (java.io.IOException e) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException(path + ": " + e, e);
+        }
+      }
+      Thread.sleep(1000);
+    }
   }
 
   public CallerLog log() {
@@ -344,6 +375,8 @@ public final class MixedLoad implements AutoCloseable {
   /** Stops the actors and waits for the calls in flight. */
   @Override
   public void close() throws InterruptedException {
+    setSchedule("/api/schedules/" + SCHEDULE + "/pause", "{}");
+    log.schedulePaused(SCHEDULE, System.currentTimeMillis());
     running.set(false);
     for (Thread thread : threads) {
       thread.join(Duration.ofSeconds(90).toMillis());

@@ -26,9 +26,22 @@ import org.scix.pipeline.schemas.status.JobStatus;
  *
  * @param deadLetters dead-lettered records (not markers) on the dead-letter topic
  * @param replayedAs per dead letter ref, the job ids its "replayed" markers name
+ * @param inputCopies per job id, how many job records (not cancel requests) the input topic holds
  */
 public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> outputIds, Set<String> inputJobIds, int deadLetters,
-    Map<String, Set<String>> replayedAs) {
+    Map<String, Set<String>> replayedAs, Map<String, Integer> inputCopies) {
+
+  /** A history whose input topic holds each of {@code inputJobIds} once. */
+  public TopicHistory(Map<String, List<JobStatus>> statuses, List<String> outputIds, Set<String> inputJobIds, int deadLetters,
+      Map<String, Set<String>> replayedAs) {
+    this(statuses, outputIds, inputJobIds, deadLetters, replayedAs, once(inputJobIds));
+  }
+
+  private static Map<String, Integer> once(Set<String> ids) {
+    Map<String, Integer> copies = new HashMap<>();
+    ids.forEach(id -> copies.put(id, 1));
+    return copies;
+  }
 
   public static TopicHistory read(KafkaSettings kafka, TopicSettings topics) {
     PipelineSerdes serdes = new PipelineSerdes(kafka);
@@ -37,6 +50,7 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
     Map<String, List<JobStatus>> statuses = new HashMap<>();
     List<String> outputIds = new ArrayList<>();
     Set<String> inputIds = new HashSet<>();
+    Map<String, Integer> inputCopies = new HashMap<>();
     Map<String, Set<String>> replayedAs = new HashMap<>();
     int deadLetters = 0;
     try (TopicReader reader = TopicReader.open(kafka, "history-check")) {
@@ -50,6 +64,7 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
       for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.input())) {
         if (ControlRecords.instruction(record.headers()) == null && record.key() != null) {
           inputIds.add(record.key());
+          inputCopies.merge(record.key(), 1, Integer::sum);
         }
       }
       for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.deadLetter())) {
@@ -61,7 +76,7 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
         }
       }
     }
-    return new TopicHistory(statuses, outputIds, inputIds, deadLetters, replayedAs);
+    return new TopicHistory(statuses, outputIds, inputIds, deadLetters, replayedAs, inputCopies);
   }
 
   private static String header(ConsumerRecord<String, byte[]> record, String name) {

@@ -94,6 +94,26 @@ class HistoryCheckTest {
     assertThat(result.exercised().get("delayed jobs run")).isEqualTo(2);
   }
 
+  /** Between a schedule's first and last job every tick has exactly one job: a gap and a doubled tick are each counted. */
+  @Test
+  void aScheduleTickWithoutAJobOrWithTwoIsCounted() {
+    callers.scheduleCreated("s", java.time.Duration.ofSeconds(2), 1_000);
+    callers.schedulePaused("s", 11_000);
+    Map<String, Integer> copies = new HashMap<>();
+    for (long tick = 2_000; tick <= 10_000; tick += 2_000) {
+      String id = org.scix.pipeline.core.job.JobIds.forScheduleTick("s", tick);
+      if (tick != 6_000) {
+        copies.put(id, tick == 8_000 ? 2 : 1);
+        events(id, JobState.Pending, JobState.Success);
+        outputs.add(id);
+      }
+    }
+    HistoryCheck.Result result = HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, Map.of(), copies), callers);
+    assertThat(result.count("schedule tick without a job")).isEqualTo(1);
+    assertThat(result.count("schedule tick with two jobs")).isEqualTo(1);
+    assertThat(result.exercised().get("schedule ticks with a job")).isEqualTo(4);
+  }
+
   @Test
   void eachJobDefectIsCounted() {
     events("lost", JobState.Pending);
