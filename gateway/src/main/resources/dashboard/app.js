@@ -210,6 +210,7 @@ function renderJob(j) {
     el('dl', {class: 'facts', id: 'job-facts'},
       el('dt', {}, 'status'), el('dd', {id: 'job-status'}, statusCell(j.status)),
       el('dt', {}, 'task'), el('dd', {}, j.task || ''),
+      el('dt', {}, 'due'), el('dd', {id: 'job-due'}, j.due_at ? time(j.due_at) : '—'),
       el('dt', {}, 'attempts'), el('dd', {}, j.attempts),
       el('dt', {}, 'worker'), el('dd', {}, j.worker || ''),
       el('dt', {}, 'error reason'), el('dd', {id: 'job-error'}, j.error_reason || ''),
@@ -251,6 +252,33 @@ async function deadLetters() {
           d.state === 'dead' ? el('button', {class: 'danger discard', onclick: act(d.ref, 'discard')}, 'Discard') : ''))))));
 }
 
+// --- Schedules ---
+
+async function schedules() {
+  onJobChange = null;
+  const data = await api('/api/schedules');
+  const act = (name, what) => async () => {
+    try {
+      await api(`/api/schedules/${encodeURIComponent(name)}/${what}`, {method: 'POST', body: '{}'});
+      clearError();
+      route();
+    } catch (e) {
+      showError(e.message);
+    }
+  };
+  main.replaceChildren(el('h2', {}, 'Schedules'), el('table', {id: 'schedules-table'},
+    el('thead', {}, el('tr', {}, ['name', 'task', 'when', 'daterange', 'last tick', 'next tick', 'state', ''].map(h => el('th', {}, h)))),
+    el('tbody', {}, data.schedules.length === 0 ? el('tr', {}, el('td', {colspan: 8}, 'no schedules')) :
+      data.schedules.map(s => el('tr', {'data-name': s.name},
+        el('td', {class: 'mono'}, s.name), el('td', {}, s.task),
+        el('td', {class: 'mono'}, s.cron ? `${s.cron} (${s.zone})` : `every ${s.every}`),
+        el('td', {class: 'mono'}, s.daterange || ''),
+        el('td', {class: 'last-tick'}, time(s.last_tick)), el('td', {class: 'next-tick'}, s.paused ? '—' : time(s.next_tick)),
+        el('td', {class: 'schedule-state'}, s.paused ? 'paused' : 'active'),
+        el('td', {}, s.paused ? el('button', {class: 'resume', onclick: act(s.name, 'resume')}, 'Resume')
+          : el('button', {class: 'pause', onclick: act(s.name, 'pause')}, 'Pause')))))));
+}
+
 // --- Routing and live updates ---
 
 async function route() {
@@ -266,6 +294,10 @@ async function route() {
     if (path.startsWith('/job/')) await job(path.slice(5));
     else if (path === '/jobs') await jobs(params);
     else if (path === '/dead-letters') await deadLetters();
+    else if (path === '/schedules') {
+      await schedules();
+      refresh = setInterval(() => schedules().catch(e => showError(e.message)), 2000);
+    }
     else {
       await overview();
       refresh = setInterval(() => overview().catch(e => showError(e.message)), 5000);

@@ -143,6 +143,36 @@ class DashboardBrowserIT {
   }
 
   @Test
+  void aScheduleShowsItsNextTickMovingOnAndCanBePausedFromThePage() throws Exception {
+    Worker worker = pipeline.startWorker("dashboard-schedules", Map.of("TASK_SYMBOL3", "simulated", SimulatedTask.MS_SETTING, "10"));
+    try {
+      java.net.http.HttpResponse<String> created = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+              java.net.URI.create("http://127.0.0.1:" + gateway.dashboardPort() + "/api/schedules"))
+          .header("X-Dashboard-Token", TOKEN).header("Content-Type", "application/json")
+          .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"name\":\"browser-every-2s\",\"task\":\"SYMBOL3\",\"every\":\"PT2S\"}"))
+          .build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(created.statusCode()).as(created.body()).isEqualTo(200);
+      open("#/schedules");
+      useToken(TOKEN);
+      open("#/schedules");
+      By row = By.cssSelector("#schedules-table tr[data-name='browser-every-2s']");
+      new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.presenceOfElementLocated(row));
+      String firstNext = browser.findElement(By.cssSelector("#schedules-table tr[data-name='browser-every-2s'] .next-tick")).getText();
+      assertThat(firstNext).isNotBlank();
+      // The page refreshes itself: the next tick moves on and the last tick fills in as the schedule ticks.
+      new WebDriverWait(browser, Duration.ofSeconds(30)).ignoring(StaleElementReferenceException.class).until(d ->
+          !d.findElement(By.cssSelector("#schedules-table tr[data-name='browser-every-2s'] .next-tick")).getText().equals(firstNext)
+              && !d.findElement(By.cssSelector("#schedules-table tr[data-name='browser-every-2s'] .last-tick")).getText().isBlank());
+      screenshot("schedules");
+
+      clickUntil(By.cssSelector("#schedules-table tr[data-name='browser-every-2s'] button.pause"),
+          By.cssSelector("#schedules-table tr[data-name='browser-every-2s'] .schedule-state"), "paused");
+    } finally {
+      worker.close();
+    }
+  }
+
+  @Test
   void anActionWithoutTheTokenIsRefusedAndSaysWhy() throws Exception {
     Worker slow = pipeline.startWorker("dashboard-slow", Map.of("TASK_SYMBOL3", "simulated", SimulatedTask.MS_SETTING, "20000"));
     try {
