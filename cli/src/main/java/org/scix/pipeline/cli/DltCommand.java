@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /**
@@ -21,12 +21,8 @@ final class DltCommand implements Callable<Integer> {
   @Parameters(index = "1", arity = "0..1", paramLabel = "REF", description = "a dead letter's ref (partition-offset), from `dlt list`")
   String ref;
 
-  @Option(names = "--dashboard", defaultValue = "${env:DASHBOARD_URL:-http://localhost:8088}",
-      description = "The gateway's dashboard (default ${DEFAULT-VALUE}, or $DASHBOARD_URL).")
-  String url;
-
-  @Option(names = "--token", defaultValue = "${env:DASHBOARD_TOKEN}", description = "The dashboard token (default $DASHBOARD_TOKEN); replay and discard need it.")
-  String token;
+  @Mixin
+  DashboardTarget dashboardTarget;
 
   private final ObjectMapper json = new ObjectMapper();
 
@@ -37,7 +33,7 @@ final class DltCommand implements Callable<Integer> {
       System.err.println("usage: ./pipeline dlt list | show REF | replay REF | discard REF");
       return 2;
     }
-    GatewayHttp dashboard = dashboard();
+    GatewayHttp dashboard = dashboardTarget.http();
     try {
       switch (action) {
         case "list" -> {
@@ -54,9 +50,5 @@ final class DltCommand implements Callable<Integer> {
       System.err.println("error: " + e.getMessage());
       return e.exitCode;
     }
-  }
-
-  private GatewayHttp dashboard() {
-    return new GatewayHttp(url, "the gateway's dashboard", "Point --dashboard or DASHBOARD_URL at it", token);
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -46,12 +47,8 @@ final class ScheduleCommand implements Callable<Integer> {
   @Option(names = "--max-catch-up", description = "create: the most missed ticks run after an outage (default 100).")
   Integer maxCatchUp;
 
-  @Option(names = "--dashboard", defaultValue = "${env:DASHBOARD_URL:-http://localhost:8088}",
-      description = "The gateway's dashboard (default ${DEFAULT-VALUE}, or $DASHBOARD_URL).")
-  String url;
-
-  @Option(names = "--token", defaultValue = "${env:DASHBOARD_TOKEN}", description = "The dashboard token (default $DASHBOARD_TOKEN).")
-  String token;
+  @Mixin
+  DashboardTarget dashboardTarget;
 
   private final ObjectMapper json = new ObjectMapper();
 
@@ -63,7 +60,7 @@ final class ScheduleCommand implements Callable<Integer> {
           + " | delete NAME");
       return 2;
     }
-    GatewayHttp dashboard = new GatewayHttp(url, "the gateway's dashboard", "Point --dashboard or DASHBOARD_URL at it", token);
+    GatewayHttp dashboard = dashboardTarget.http();
     try {
       switch (action) {
         case "list" -> {

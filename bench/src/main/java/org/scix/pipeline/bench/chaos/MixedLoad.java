@@ -173,8 +173,13 @@ public final class MixedLoad implements AutoCloseable {
 
   /** Submits; returns the job id if accepted. */
   private String submit(PipelineClient gateway, Feature feature, JobRequest request) {
+    return submit(gateway, feature, request, null);
+  }
+
+  /** Submits to run at {@code runAt} (null: at once); returns the job id if accepted. */
+  private String submit(PipelineClient gateway, Feature feature, JobRequest request, Instant runAt) {
     try {
-      String id = gateway.submit(request, null).jobId();
+      String id = gateway.submit(request, null, runAt).jobId();
       accepted(feature, id);
       return id;
     } catch (RuntimeException e) {
@@ -254,14 +259,7 @@ public final class MixedLoad implements AutoCloseable {
 
   /** A short job to run after {@code delay}: it waits on the delayed topic, owned by one of the replicas, until then. */
   private String submitDelayed(PipelineClient gateway, Feature feature, Duration delay) {
-    try {
-      String id = gateway.submit(new JobRequest(taskenum.SYMBOL3, null, "sleep=50", null), null, Instant.now().plus(delay)).jobId();
-      accepted(feature, id);
-      return id;
-    } catch (RuntimeException e) {
-      Answers.refusedOrInDoubt(log, feature, e);
-      return null;
-    }
+    return submit(gateway, feature, new JobRequest(taskenum.SYMBOL3, null, "sleep=50", null), Instant.now().plus(delay));
   }
 
   /** A job delayed 5 s, cancelled after {@code wait}: before it is due, so an acknowledged cancel means it never runs. */

@@ -18,6 +18,7 @@ import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.core.kafka.ControlRecords;
 import org.scix.pipeline.core.kafka.DelayedRecords;
 import org.scix.pipeline.gateway.owned.OwnedTopic;
+import org.scix.pipeline.gateway.owned.PartitionStates;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 import org.slf4j.Logger;
@@ -57,19 +58,12 @@ public final class WaitingJobs implements OwnedTopic {
   record PassCancelOn(TopicPartition partition, String jobId, ConsumerRecord<String, byte[]> request) implements Action {}
 
   private static final class Partition {
-    final long loadedAt; // the offset to reach before anything is due
-    boolean loaded;
     final Map<String, ConsumerRecord<String, byte[]>> waiting = new HashMap<>();
     final Map<String, ConsumerRecord<String, byte[]>> cancels = new LinkedHashMap<>();
     final Map<String, Long> inFlight = new HashMap<>(); // acted on in a transaction not settled yet: not due again
-
-    Partition(long loadedAt) {
-      this.loadedAt = loadedAt;
-      this.loaded = loadedAt <= 0;
-    }
   }
 
-  private final Map<TopicPartition, Partition> partitions = new HashMap<>();
+  private final PartitionStates<Partition> partitions = new PartitionStates<>(Partition::new);
   private final TopicSettings topics;
   private final String writerName;
   private final Counter handedOn;
@@ -93,17 +87,22 @@ public final class WaitingJobs implements OwnedTopic {
 
   @Override
   public void assigned(TopicPartition partition, long loadedAt) {
-    partitions.put(partition, new Partition(loadedAt));
+    partitions.assigned(partition, loadedAt);
   }
 
   @Override
   public void forget(Collection<TopicPartition> gone) {
-    gone.forEach(partitions::remove);
+    partitions.forget(gone);
+  }
+
+  @Override
+  public void readUpTo(TopicPartition partition, long position) {
+    partitions.readUpTo(partition, position);
   }
 
   @Override
   public void apply(ConsumerRecord<String, byte[]> record) {
-    Partition p = partitions.get(new TopicPartition(record.topic(), record.partition()));
+    Partition p = partitions.of(record);
     if (p == null || record.key() == null) {
       return;
     }
@@ -118,28 +117,12 @@ public final class WaitingJobs implements OwnedTopic {
     }
   }
 
-  @Override
-  public void readUpTo(TopicPartition partition, long position) {
-    Partition p = partitions.get(partition);
-    if (p != null && !p.loaded && position >= p.loadedAt) {
-      p.loaded = true;
-    }
-  }
-
-  boolean isLoaded(TopicPartition partition) {
-    Partition p = partitions.get(partition);
-    return p != null && p.loaded;
-  }
-
   /** Cancels first; each action stays held until {@link #done}, {@link #release} or its tombstone is read. */
   @Override
   public List<OwnedTopic.Action> due(long nowMillis, int max) {
     List<OwnedTopic.Action> due = new ArrayList<>();
-    for (Map.Entry<TopicPartition, Partition> entry : partitions.entrySet()) {
+    for (Map.Entry<TopicPartition, Partition> entry : partitions.loaded().entrySet()) {
       Partition p = entry.getValue();
-      if (!p.loaded) {
-        continue;
-      }
       for (Map.Entry<String, ConsumerRecord<String, byte[]>> cancel : p.cancels.entrySet()) {
         String jobId = cancel.getKey();
         if (due.size() >= max || p.inFlight.containsKey(jobId)) {
@@ -159,14 +142,14 @@ public final class WaitingJobs implements OwnedTopic {
         }
       }
     }
-    due.forEach(action -> partitions.get(action.partition()).inFlight.put(action.key(), nowMillis));
+    due.forEach(action -> partitions.of(action.partition()).inFlight.put(action.key(), nowMillis));
     return due;
   }
 
   @Override
   public void release(List<OwnedTopic.Action> actions) {
     for (OwnedTopic.Action action : actions) {
-      Partition p = partitions.get(action.partition());
+      Partition p = partitions.of(action.partition());
       if (p != null) {
         p.inFlight.remove(action.key());
       }
@@ -177,7 +160,7 @@ public final class WaitingJobs implements OwnedTopic {
   @Override
   public void done(List<OwnedTopic.Action> actions) {
     for (OwnedTopic.Action action : actions) {
-      Partition p = partitions.get(action.partition());
+      Partition p = partitions.of(action.partition());
       if (p != null) {
         p.inFlight.remove(action.key());
         p.cancels.remove(action.key());
@@ -232,8 +215,8 @@ public final class WaitingJobs implements OwnedTopic {
   @Override
   public long nextDue() {
     long next = Long.MAX_VALUE;
-    for (Partition p : partitions.values()) {
-      if (!p.cancels.isEmpty() && p.loaded) {
+    for (Partition p : partitions.loaded().values()) {
+      if (!p.cancels.isEmpty()) {
         return 0;
       }
       for (ConsumerRecord<String, byte[]> record : p.waiting.values()) {
@@ -245,6 +228,6 @@ public final class WaitingJobs implements OwnedTopic {
 
   /** How many jobs wait in the partitions owned here. */
   int size() {
-    return partitions.values().stream().mapToInt(p -> p.waiting.size()).sum();
+    return partitions.all().stream().mapToInt(p -> p.waiting.size()).sum();
   }
 }

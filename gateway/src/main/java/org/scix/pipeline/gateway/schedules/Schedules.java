@@ -17,6 +17,7 @@ import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.gateway.owned.OwnedTopic;
+import org.scix.pipeline.gateway.owned.PartitionStates;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,18 +53,7 @@ public final class Schedules implements OwnedTopic {
     boolean inFlight;
   }
 
-  private static final class Partition {
-    final long loadedAt;
-    boolean loaded;
-    final Map<String, Entry> schedules = new HashMap<>();
-
-    Partition(long loadedAt) {
-      this.loadedAt = loadedAt;
-      this.loaded = loadedAt <= 0;
-    }
-  }
-
-  private final Map<TopicPartition, Partition> partitions = new HashMap<>();
+  private final PartitionStates<Map<String, Entry>> partitions = new PartitionStates<>(HashMap::new);
   private final TopicSettings topics;
   private final String writerName;
   private final Counter ticked;
@@ -85,23 +75,28 @@ public final class Schedules implements OwnedTopic {
 
   @Override
   public void assigned(TopicPartition partition, long loadedAt) {
-    partitions.put(partition, new Partition(loadedAt));
+    partitions.assigned(partition, loadedAt);
   }
 
   @Override
   public void forget(Collection<TopicPartition> gone) {
-    gone.forEach(partitions::remove);
+    partitions.forget(gone);
+  }
+
+  @Override
+  public void readUpTo(TopicPartition partition, long position) {
+    partitions.readUpTo(partition, position);
   }
 
   @Override
   public void apply(ConsumerRecord<String, byte[]> record) {
-    Partition p = partitions.get(new TopicPartition(record.topic(), record.partition()));
-    if (p == null || record.key() == null) {
+    Map<String, Entry> schedules = partitions.of(record);
+    if (schedules == null || record.key() == null) {
       return;
     }
     String stateOf = ScheduleRecords.scheduleOfState(record.key());
     String name = stateOf != null ? stateOf : record.key();
-    Entry entry = p.schedules.computeIfAbsent(name, n -> new Entry());
+    Entry entry = schedules.computeIfAbsent(name, n -> new Entry());
     if (stateOf != null) {
       entry.lastTick = record.value() == null ? 0 : Math.max(entry.lastTick, ScheduleRecords.lastTick(record.value()));
     } else if (record.value() == null) {
@@ -118,19 +113,11 @@ public final class Schedules implements OwnedTopic {
   }
 
   @Override
-  public void readUpTo(TopicPartition partition, long position) {
-    Partition p = partitions.get(partition);
-    if (p != null && !p.loaded && position >= p.loadedAt) {
-      p.loaded = true;
-    }
-  }
-
-  @Override
   public long nextDue() {
     long next = Long.MAX_VALUE;
-    for (Partition p : partitions.values()) {
-      for (Entry e : p.schedules.values()) {
-        if (p.loaded && e.spec != null && !e.spec.paused() && !e.inFlight) {
+    for (Map<String, Entry> schedules : partitions.loaded().values()) {
+      for (Entry e : schedules.values()) {
+        if (e.spec != null && !e.spec.paused() && !e.inFlight) {
           next = Math.min(next, e.spec.nextTick(from(e)));
         }
       }
@@ -141,11 +128,8 @@ public final class Schedules implements OwnedTopic {
   @Override
   public List<OwnedTopic.Action> due(long nowMillis, int max) {
     List<OwnedTopic.Action> due = new ArrayList<>();
-    for (Map.Entry<TopicPartition, Partition> part : partitions.entrySet()) {
-      if (!part.getValue().loaded) {
-        continue;
-      }
-      for (Map.Entry<String, Entry> schedule : part.getValue().schedules.entrySet()) {
+    for (Map.Entry<TopicPartition, Map<String, Entry>> part : partitions.loaded().entrySet()) {
+      for (Map.Entry<String, Entry> schedule : part.getValue().entrySet()) {
         Entry e = schedule.getValue();
         if (due.size() >= max || e.spec == null || e.spec.paused() || e.inFlight) {
           continue;
@@ -220,8 +204,8 @@ public final class Schedules implements OwnedTopic {
   public void done(List<OwnedTopic.Action> actions) {
     for (OwnedTopic.Action action : actions) {
       Tick tick = (Tick) action;
-      Partition p = partitions.get(tick.partition());
-      Entry e = p == null ? null : p.schedules.get(tick.name());
+      Map<String, Entry> schedules = partitions.of(tick.partition());
+      Entry e = schedules == null ? null : schedules.get(tick.name());
       if (e != null) {
         e.inFlight = false;
         e.lastTick = Math.max(e.lastTick, tick.tick());
@@ -239,8 +223,8 @@ public final class Schedules implements OwnedTopic {
   @Override
   public void release(List<OwnedTopic.Action> actions) {
     for (OwnedTopic.Action action : actions) {
-      Partition p = partitions.get(action.partition());
-      Entry e = p == null ? null : p.schedules.get(action.key());
+      Map<String, Entry> schedules = partitions.of(action.partition());
+      Entry e = schedules == null ? null : schedules.get(action.key());
       if (e != null) {
         e.inFlight = false;
       }

@@ -31,6 +31,16 @@ class TransactionalWriterTest {
     return writer;
   }
 
+  private TransactionalWriter writerWithTransactionTimeout(Duration transactionTimeout) {
+    TransactionalWriter writer = new TransactionalWriter("test", () -> {
+      created.incrementAndGet();
+      producer = new MockProducer<>(true, null, new StringSerializer(), (topic, value) -> new byte[0]);
+      return producer;
+    }, () -> true, Duration.ofSeconds(1), transactionTimeout);
+    writer.init();
+    return writer;
+  }
+
   private static void sendOne(TransactionalWriter.Transaction transaction) {
     transaction.send(new ProducerRecord<>("topic", "key", "value"));
   }
@@ -144,12 +154,7 @@ class TransactionalWriterTest {
    */
   @Test
   void aFencingAfterTheTransactionOutlivedItsTimeoutIsTheCoordinatorsAbortNotAnotherProducer() {
-    TransactionalWriter writer = new TransactionalWriter("test", () -> {
-      created.incrementAndGet();
-      producer = new MockProducer<>(true, null, new StringSerializer(), (topic, value) -> new byte[0]);
-      return producer;
-    }, () -> true, Duration.ofSeconds(1), Duration.ofMillis(50));
-    writer.init();
+    TransactionalWriter writer = writerWithTransactionTimeout(Duration.ofMillis(50));
     producer.commitTransactionException = new ProducerFencedException("epoch bumped by the coordinator's timeout abort");
 
     assertThatThrownBy(() -> writer.write(transaction -> {
@@ -174,12 +179,7 @@ class TransactionalWriterTest {
    */
   @Test
   void aFencedAbortAfterTheTransactionOutlivedItsTimeoutIsTheCoordinatorsAbortNotAnotherProducer() {
-    TransactionalWriter writer = new TransactionalWriter("test", () -> {
-      created.incrementAndGet();
-      producer = new MockProducer<>(true, null, new StringSerializer(), (topic, value) -> new byte[0]);
-      return producer;
-    }, () -> true, Duration.ofSeconds(1), Duration.ofMillis(50));
-    writer.init();
+    TransactionalWriter writer = writerWithTransactionTimeout(Duration.ofMillis(50));
     producer.abortTransactionException = new ProducerFencedException("epoch bumped by the coordinator's timeout abort");
 
     assertThatThrownBy(() -> writer.write(transaction -> {
