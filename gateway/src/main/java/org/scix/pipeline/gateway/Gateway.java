@@ -211,7 +211,7 @@ public final class Gateway implements AutoCloseable {
     consumerConfig.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 10_000);
     consumerConfig.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 2_000);
     TransactionalWriter writer = TransactionalWriter.create(config.kafka(), ProducerSettings.allBoundedBy(
-        JobSubmitter.transactionalId(config.instanceId()) + "-delayed", config.submitter().sendDeadline(),
+        JobSubmitter.transactionalId(config.instanceId()) + "-owned", config.submitter().sendDeadline(),
         config.submitter().transactionTimeout()), serdes.recordValues(), () -> !stopping.get());
     String writerName = "gateway-" + config.instanceId();
     List<OwnedTopic> topics = List.of(new WaitingJobs(config.topics(), writerName, metrics), new Schedules(config.topics(), writerName, metrics));

@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class Schedules implements OwnedTopic {
   private static final Logger log = LoggerFactory.getLogger(Schedules.class);
   /** Bound of the ticks counted when catching up (a tiny interval after a long outage). */
-  private static final int MAX_TICKS_COUNTED = 1_000_000;
+  private static final int MAX_TICKS_COUNTED = 100_000;
 
   /** A tick: its job (unless skipped by the catch-up policy) and the schedule's new last tick. */
   record Tick(TopicPartition partition, String name, long tick, ScheduleSpec spec, boolean makesJob) implements OwnedTopic.Action {
