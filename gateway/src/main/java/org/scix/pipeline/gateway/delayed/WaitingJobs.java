@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -64,6 +65,7 @@ public final class WaitingJobs implements OwnedTopic {
   }
 
   private final PartitionStates<Partition> partitions = new PartitionStates<>(Partition::new);
+  private final AtomicInteger waitingCount = new AtomicInteger();
   private final TopicSettings topics;
   private final String writerName;
   private final Counter handedOn;
@@ -77,7 +79,8 @@ public final class WaitingJobs implements OwnedTopic {
         .register(metrics);
     this.cancelled = Counter.builder("pipeline.delayed.cancelled").description("Delayed jobs cancelled before they were due")
         .register(metrics);
-    metrics.gauge("pipeline.delayed.waiting", this, WaitingJobs::size);
+    // Read by the metrics thread: a count the poll thread publishes each turn, not the maps it changes.
+    metrics.gauge("pipeline.delayed.waiting", waitingCount);
   }
 
   @Override
@@ -143,6 +146,7 @@ public final class WaitingJobs implements OwnedTopic {
       }
     }
     due.forEach(action -> partitions.of(action.partition()).inFlight.put(action.key(), nowMillis));
+    waitingCount.set(size());
     return due;
   }
 
