@@ -6,6 +6,7 @@ const banner = document.getElementById('error-banner');
 const STATES = ['Pending', 'Processing', 'Success', 'Error'];
 let token = sessionStorage.getItem('dashboard-token') || '';
 let refresh = null;
+let page = 0; // which page is shown: a page's fetch that ends after the next page was chosen must not draw over it
 let onJobChange = null; // the current page's handler of live status changes
 
 function el(tag, attrs, ...children) {
@@ -54,8 +55,10 @@ function statusCell(status) {
 // --- Overview ---
 
 async function overview() {
+  const mine = page;
   onJobChange = null;
   const data = await api('/api/overview');
+  if (mine !== page) return;
   const cards = el('div', {class: 'cards', id: 'status-counts'},
     STATES.map(s => el('div', {class: 'card', 'data-status': s}, el('div', {class: 'n'}, data.counts[s] || 0), el('div', {class: 'label'}, s))));
   main.replaceChildren(
@@ -116,7 +119,9 @@ function jobsQuery(params) {
 }
 
 async function jobs(params) {
+  const mine = page;
   const data = await api('/api/jobs?' + jobsQuery(params));
+  if (mine !== page) return;
   const form = el('form', {class: 'filters', id: 'job-filters'},
     el('label', {}, 'status', el('select', {name: 'status'}, el('option', {value: ''}, 'any'),
       STATES.map(s => el('option', params.get('status') === s ? {value: s, selected: ''} : {value: s}, s)))),
@@ -160,7 +165,9 @@ function jobRow(job) {
 let recordsCache = {input: '', outputs: ''};
 
 async function job(jobId) {
+  const mine = page;
   const data = await api('/api/jobs/' + jobId);
+  if (mine !== page) return;
   recordsCache = {input: 'looking on the input topic…', outputs: ''};
   renderJob(data.job);
   loadRecords(jobId, data.job.status);
@@ -227,8 +234,10 @@ function renderJob(j) {
 // --- Dead letters ---
 
 async function deadLetters() {
+  const mine = page;
   onJobChange = null;
   const data = await api('/api/dead-letters');
+  if (mine !== page) return;
   const act = (ref, what) => async () => {
     try {
       const result = await api(`/api/dead-letters/${ref}/${what}`, {method: 'POST', body: '{}'});
@@ -255,8 +264,10 @@ async function deadLetters() {
 // --- Schedules ---
 
 async function schedules() {
+  const mine = page;
   onJobChange = null;
   const data = await api('/api/schedules');
+  if (mine !== page) return;
   const act = (name, what) => async () => {
     try {
       await api(`/api/schedules/${encodeURIComponent(name)}/${what}`, {method: 'POST', body: '{}'});
@@ -283,6 +294,7 @@ async function schedules() {
 
 async function route() {
   clearInterval(refresh);
+  page++;
   // Changes that arrive while a page is still loading are kept and handed to it once drawn:
   // a change must never be lost between the page's fetch and its live handler.
   const early = [];
