@@ -264,22 +264,16 @@ public final class MixedLoad implements AutoCloseable {
 
   /** A job delayed 5 s, cancelled after {@code wait}: before it is due, so an acknowledged cancel means it never runs. */
   private void cancelDelayedJob(PipelineClient gateway, Duration wait) throws InterruptedException {
-    String id = submitDelayed(gateway, Feature.CANCEL_DELAYED, Duration.ofSeconds(5));
-    if (id == null) {
-      return;
-    }
-    Thread.sleep(wait.toMillis());
-    try {
-      gateway.cancel(id);
-      log.cancelAcknowledged(id, System.currentTimeMillis());
-    } catch (RuntimeException e) {
-      // not acknowledged: nothing is checked of it
-    }
+    cancelAfter(gateway, submitDelayed(gateway, Feature.CANCEL_DELAYED, Duration.ofSeconds(5)), wait);
   }
 
   /** A 4 s job, cancelled after {@code wait} (zero: at once, usually before it starts). */
   private void cancelLongJob(PipelineClient gateway, Feature feature, Duration wait) throws InterruptedException {
-    String id = submit(gateway, feature, new JobRequest(taskenum.SYMBOL1, null, "sleep=4000", null));
+    cancelAfter(gateway, submit(gateway, feature, new JobRequest(taskenum.SYMBOL1, null, "sleep=4000", null)), wait);
+  }
+
+  /** Cancels an accepted job ({@code id} null: it was not) after {@code wait}, noting an acknowledged cancel for the checker. */
+  private void cancelAfter(PipelineClient gateway, String id, Duration wait) throws InterruptedException {
     if (id == null) {
       return;
     }

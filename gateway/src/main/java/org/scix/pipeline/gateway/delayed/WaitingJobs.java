@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -89,18 +88,8 @@ public final class WaitingJobs implements OwnedTopic {
   }
 
   @Override
-  public void assigned(TopicPartition partition, long loadedAt) {
-    partitions.assigned(partition, loadedAt);
-  }
-
-  @Override
-  public void forget(Collection<TopicPartition> gone) {
-    partitions.forget(gone);
-  }
-
-  @Override
-  public void readUpTo(TopicPartition partition, long position) {
-    partitions.readUpTo(partition, position);
+  public PartitionStates<?> partitions() {
+    return partitions;
   }
 
   @Override

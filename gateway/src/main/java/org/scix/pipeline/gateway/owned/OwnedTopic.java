@@ -21,17 +21,26 @@ public interface OwnedTopic {
 
   String topic();
 
+  /** This topic's state per owned partition, and which partitions were read far enough for their work to be due. */
+  PartitionStates<?> partitions();
+
   /** A partition this replica now owns, to be read from its beginning up to {@code loadedAt} before anything of it is due. */
-  void assigned(TopicPartition partition, long loadedAt);
+  default void assigned(TopicPartition partition, long loadedAt) {
+    partitions().assigned(partition, loadedAt);
+  }
 
   /** Partitions another replica owns now. */
-  void forget(Collection<TopicPartition> partitions);
+  default void forget(Collection<TopicPartition> partitions) {
+    partitions().forget(partitions);
+  }
 
   /** One record of an owned partition, in offset order (read back too: the owner's own writes). */
   void apply(ConsumerRecord<String, byte[]> record);
 
   /** The reader reached {@code position} in {@code partition}. */
-  void readUpTo(TopicPartition partition, long position);
+  default void readUpTo(TopicPartition partition, long position) {
+    partitions().readUpTo(partition, position);
+  }
 
   /** When something may next be due (epoch ms; 0: now; Long.MAX_VALUE: nothing waits). */
   long nextDue();

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,18 +73,8 @@ public final class Schedules implements OwnedTopic {
   }
 
   @Override
-  public void assigned(TopicPartition partition, long loadedAt) {
-    partitions.assigned(partition, loadedAt);
-  }
-
-  @Override
-  public void forget(Collection<TopicPartition> gone) {
-    partitions.forget(gone);
-  }
-
-  @Override
-  public void readUpTo(TopicPartition partition, long position) {
-    partitions.readUpTo(partition, position);
+  public PartitionStates<?> partitions() {
+    return partitions;
   }
 
   @Override
