@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.avro.Schema;
@@ -43,6 +44,9 @@ import org.scix.pipeline.core.ops.Metrics;
 import org.scix.pipeline.core.ops.OpsHttpServer;
 import org.scix.pipeline.gateway.api.TemplateHandlers;
 import org.scix.pipeline.gateway.api.TemplateServices;
+import org.scix.pipeline.gateway.batches.BatchService;
+import org.scix.pipeline.gateway.batches.BatchTransactions;
+import org.scix.pipeline.gateway.batches.Batches;
 import org.scix.pipeline.gateway.dashboard.DashboardServer;
 import org.scix.pipeline.gateway.delayed.WaitingJobs;
 import org.scix.pipeline.gateway.http.HttpRouter;
@@ -92,6 +96,7 @@ public final class Gateway implements AutoCloseable {
   private final StatusViewLoader loader;
   private final JobSubmitter submitter;
   private final TemplateHandlers handlers;
+  private final BatchService batchService;
   private final Server server;
   private final Optional<OpsHttpServer> ops;
   private final Optional<DashboardServer> dashboard;
@@ -130,19 +135,18 @@ public final class Gateway implements AutoCloseable {
       startOwnedWork(serdes);
 
       handlers = new TemplateHandlers(codec, submitter, view, loader, config.api(), Clock.systemUTC());
+      Batches batches = startBatches(records, serdes);
+      batchService = new BatchService(batches, Executors.newFixedThreadPool(4, daemon("batch-calls")), config.batches());
+      closer.register("batch calls", batchService::close);
       metrics.gauge("pipeline.streams.open", handlers, TemplateHandlers::openStreams);
       server = startGrpcServer();
       closer.register("gRPC server", this::drainGrpcServer);
       ops = config.opsPort() > 0 ? Optional.of(closer.register("ops endpoint", startOps())) : Optional.empty();
       dashboard = config.dashboard().enabled()
-          ? Optional.of(closer.register("dashboard", DashboardServer.start(config, view, loader, submitter, serdes)))
+          ? Optional.of(closer.register("dashboard", DashboardServer.start(config, view, loader, submitter, batches, serdes)))
           : Optional.empty();
 
-      ScheduledExecutorService stallWatch = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "gateway-stall-watch");
-        t.setDaemon(true);
-        return t;
-      });
+      ScheduledExecutorService stallWatch = Executors.newSingleThreadScheduledExecutor(daemon("gateway-stall-watch"));
       closer.register("stall watch", stallWatch::shutdownNow);
       // Health follows events as they happen; a stalled reader is the one state only time reveals.
       stallWatch.scheduleWithFixedDelay(health::changed, 1, 1, TimeUnit.SECONDS);
@@ -165,6 +169,7 @@ public final class Gateway implements AutoCloseable {
         .addService(ServerInterceptors.intercept(TemplateServices.init(handlers), callMetadata, rpcMetrics, callLimit))
         .addService(ServerInterceptors.intercept(TemplateServices.monitor(handlers), callMetadata, rpcMetrics, callLimit))
         .addService(ServerInterceptors.intercept(TemplateServices.cancel(handlers), callMetadata, rpcMetrics, callLimit))
+        .addService(ServerInterceptors.intercept(batchService.definition(), callMetadata, rpcMetrics, callLimit))
         .addService(health.service())
         // Every handler is non-blocking (decode, queue, answer from futures), so calls run on the
         // transport threads; a thread pool would only add hand-offs (measured: docs/benchmarks.md).
@@ -216,7 +221,8 @@ public final class Gateway implements AutoCloseable {
     String writerName = "gateway-" + config.instanceId();
     List<OwnedTopic> topics = List.of(new WaitingJobs(config.topics(), writerName, metrics), new Schedules(config.topics(), writerName, metrics));
     OwnedPartitions owned = new OwnedPartitions(new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer()),
-        writer, topics, List.of(config.topics().input(), config.topics().status(), config.topics().delayed(), config.topics().schedules()),
+        writer, topics, List.of(config.topics().input(), config.topics().bulkInput(), config.topics().status(), config.topics().delayed(),
+            config.topics().schedules()),
         Clock.systemUTC());
     Thread thread = new Thread(owned, "owned-work");
     thread.setDaemon(true);
@@ -229,6 +235,29 @@ public final class Gateway implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     });
+  }
+
+  /**
+   * The batch writer: its own transactional producer ({@code <gateway>-batches}), whose transaction
+   * timeout outlasts the longest batch call, so a batch is written whole in one transaction.
+   */
+  private Batches startBatches(JobRecords records, PipelineSerdes serdes) {
+    Duration batchTimeout = config.batches().timeout();
+    TransactionalWriter writer = TransactionalWriter.create(config.kafka(), new ProducerSettings(
+        JobSubmitter.transactionalId(config.instanceId()) + "-batches", Duration.ofSeconds(30), Duration.ofSeconds(60),
+        Duration.ofSeconds(30), batchTimeout.plusSeconds(60)), serdes.recordValues(), () -> !stopping.get());
+    BatchTransactions transactions = closer.register("batch writer", new BatchTransactions(writer, records, config.topics(),
+        config.batches(), metrics));
+    transactions.init();
+    return new Batches(transactions, view, loader, config.api().syncTimeout());
+  }
+
+  private static ThreadFactory daemon(String name) {
+    return runnable -> {
+      Thread t = new Thread(runnable, name);
+      t.setDaemon(true);
+      return t;
+    };
   }
 
   /** The transactional producer of one submit lane: every blocking step bounded by the submit deadline, so a dead broker answers UNAVAILABLE in time. */

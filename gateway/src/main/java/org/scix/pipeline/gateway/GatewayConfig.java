@@ -8,6 +8,7 @@ import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.gateway.api.ApiSettings;
 import org.scix.pipeline.gateway.dashboard.DashboardSettings;
+import org.scix.pipeline.gateway.batches.BatchSettings;
 import org.scix.pipeline.gateway.delayed.DelayedJobsSettings;
 import org.scix.pipeline.gateway.status.StatusViewSettings;
 import org.scix.pipeline.gateway.submit.SubmitterSettings;
@@ -29,6 +30,7 @@ public record GatewayConfig(
     StatusViewSettings statusView,
     DashboardSettings dashboard,
     DelayedJobsSettings delayed,
+    BatchSettings batches,
     int opsPort) {
 
   public static final String INSTANCE_ID = "GATEWAY_INSTANCE_ID";
@@ -58,6 +60,7 @@ public record GatewayConfig(
         statusView,
         DashboardSettings.from(s),
         DelayedJobsSettings.from(s, topics),
+        BatchSettings.from(s),
         s.integer(OPS_PORT, 9464, 0, 65535));
   }
 

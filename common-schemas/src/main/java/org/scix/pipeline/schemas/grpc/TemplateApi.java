@@ -23,11 +23,26 @@ public final class TemplateApi {
   /** gRPC metadata key a client may set on Init to run the job later: an ISO-8601 instant, e.g. 2026-12-04T02:00:00Z. */
   public static final String RUN_AT_HEADER = "run-at";
 
+  /** gRPC metadata key a client may set on Init: interactive (the default) or bulk. */
+  public static final String PRIORITY_HEADER = "priority";
+
+  /** The service this project adds beside the original ones: batches of jobs. */
+  public static final String BATCHES_SERVICE = "scix.pipeline.Batches";
+  public static final String SUBMIT_BATCH_METHOD = MethodDescriptor.generateFullMethodName(BATCHES_SERVICE, "submitBatch");
+  public static final String BATCH_STATUS_METHOD = MethodDescriptor.generateFullMethodName(BATCHES_SERVICE, "batchStatus");
+  public static final String BATCH_JOBS_METHOD = MethodDescriptor.generateFullMethodName(BATCHES_SERVICE, "batchJobs");
+  public static final String CANCEL_BATCH_METHOD = MethodDescriptor.generateFullMethodName(BATCHES_SERVICE, "cancelBatch");
+
   private TemplateApi() {}
 
   /** cancelTemplate: one TemplateInput (hash = job id) in, one TemplateInput (the job's status) out. */
   public static <Q, R> MethodDescriptor<Q, R> unary(String fullName, Marshaller<Q> request, Marshaller<R> response) {
     return method(MethodDescriptor.MethodType.UNARY, fullName, request, response);
+  }
+
+  /** submitBatch: a stream of requests, one answer. */
+  public static <Q, R> MethodDescriptor<Q, R> clientStreaming(String fullName, Marshaller<Q> request, Marshaller<R> response) {
+    return method(MethodDescriptor.MethodType.CLIENT_STREAMING, fullName, request, response);
   }
 
   /** initTemplate and monitorTemplate: one request, a stream of answers. */

@@ -3,6 +3,7 @@ package org.scix.pipeline.gateway.api;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.statusenum;
@@ -43,6 +44,15 @@ final class Requests {
       throw new InvalidRequestException("run-at " + due + " is more than " + maxDelay.toDays() + " days ahead (DELAY_MAX_MS)");
     }
     return due.isBefore(now) ? now : due;
+  }
+
+  /** The priority metadata of an Init: interactive when absent. */
+  static Priority priority(String header) {
+    try {
+      return Priority.parse(header, Priority.INTERACTIVE);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException(e.getMessage());
+    }
   }
 
   static boolean persistent(TemplateInput request) {

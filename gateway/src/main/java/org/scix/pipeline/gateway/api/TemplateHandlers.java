@@ -16,6 +16,7 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStates;
+import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.core.trace.Tracing;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.gateway.errors.NotFoundException;
@@ -71,7 +72,7 @@ public final class TemplateHandlers {
 
   public void initTemplate(byte[] raw, StreamObserver<byte[]> observer) {
     respond(observer).answer(() -> init(codec.decode(raw), CallMetadata.idempotencyKey(), CallMetadata.runAt(),
-        CallMetadata.traceparent()));
+        CallMetadata.priority(), CallMetadata.traceparent()));
   }
 
   public void monitorTemplate(byte[] raw, StreamObserver<byte[]> observer) {
@@ -86,11 +87,13 @@ public final class TemplateHandlers {
     return Responder.of(observer, view, openStreams);
   }
 
-  private CompletableFuture<Reply> init(TemplateInput request, String idempotencyKey, String runAt, String traceparent) {
+  private CompletableFuture<Reply> init(TemplateInput request, String idempotencyKey, String runAt, String priorityHeader,
+      String traceparent) {
     Requests.validateInit(request);
     Instant due = Requests.dueTime(runAt, clock.instant(), settings.maxDelay());
+    Priority priority = Requests.priority(priorityHeader);
     if (idempotencyKey == null) {
-      return submitNew(request, JobIds.random(), traceparent, false, due);
+      return submitNew(request, JobIds.random(), traceparent, false, due, priority);
     }
     if (idempotencyKey.isEmpty() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
       throw new InvalidRequestException("idempotency-key must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters");
@@ -103,7 +106,7 @@ public final class TemplateHandlers {
     return existing(candidates)
         .thenCompose(existing -> existing.isPresent()
             ? CompletableFuture.completedFuture(repeated(request, existing.get()))
-            : submitNew(request, current, traceparent, true, due));
+            : submitNew(request, current, traceparent, true, due, priority));
   }
 
   /** The first of these job ids that exists, with its status. */
@@ -123,17 +126,19 @@ public final class TemplateHandlers {
   /**
    * @param keyed the id comes from an idempotency key: a retry racing this submission joins it
    * @param due when a delayed job is to be handed to the workers; null: at once
+   * @param priority which input topic the job goes to
    */
-  private CompletableFuture<Reply> submitNew(TemplateInput request, String jobId, String traceparent, boolean keyed, Instant due) {
+  private CompletableFuture<Reply> submitNew(TemplateInput request, String jobId, String traceparent, boolean keyed, Instant due,
+      Priority priority) {
     boolean stream = Requests.persistent(request);
     TemplateInput job = Requests.intoJob(request, jobId); // the request was decoded for this call alone: no copy
     // The answer is the job as submitted (status Pending): encoded now, on the caller's thread, once.
     byte[] pending = codec.encode(job);
     Function<JobState, byte[]> render = state -> state == JobState.Pending ? pending : renderer(job).apply(state);
     Tracing.JobSpan span = Tracing.start("submit job", SpanKind.PRODUCER, traceparent, jobId);
-    CompletableFuture<Void> accepted = due != null ? submitter.submitDelayed(jobId, job, span.traceparent(), due)
-        : keyed ? submitter.submitKeyed(jobId, job, span.traceparent())
-        : submitter.submit(jobId, job, span.traceparent());
+    CompletableFuture<Void> accepted = due != null ? submitter.submitDelayed(jobId, job, span.traceparent(), due, priority)
+        : keyed ? submitter.submitKeyed(jobId, job, span.traceparent(), priority)
+        : submitter.submit(jobId, job, span.traceparent(), priority);
     return accepted.handle((ok, error) -> { // one stage per call: this runs for every accepted job
       span.end(error == null ? null : error.toString());
       if (error != null) {

@@ -25,6 +25,8 @@ import org.scix.pipeline.core.kafka.PipelineSerdes;
 import org.scix.pipeline.core.kafka.TopicAdmin;
 import org.scix.pipeline.core.lifecycle.Closer;
 import org.scix.pipeline.gateway.GatewayConfig;
+import org.scix.pipeline.gateway.batches.Batches;
+import org.scix.pipeline.gateway.batches.BatchesHttpApi;
 import org.scix.pipeline.gateway.deadletters.DeadLetters;
 import org.scix.pipeline.gateway.errors.ConflictException;
 import org.scix.pipeline.gateway.errors.NotFoundException;
@@ -69,6 +71,7 @@ public final class DashboardServer implements AutoCloseable {
   private final StatusView view;
   private final JobsHttpApi jobs;
   private final SchedulesHttpApi schedules;
+  private final BatchesHttpApi batches;
   private final JobSubmitter submitter;
   private final DeadLetters deadLetters;
   private final WorkerGroup workers;
@@ -83,7 +86,7 @@ public final class DashboardServer implements AutoCloseable {
    * @throws IOException naming the setting to change when the port is taken
    */
   public static DashboardServer start(GatewayConfig config, StatusView view, StatusViewLoader loader, JobSubmitter submitter,
-      PipelineSerdes serdes) throws IOException {
+      Batches batches, PipelineSerdes serdes) throws IOException {
     Closer lookups = new Closer();
     try {
       WorkerGroup workers = lookups.register("worker group lookup",
@@ -96,7 +99,8 @@ public final class DashboardServer implements AutoCloseable {
       SchedulesHttpApi schedules = new SchedulesHttpApi(new ScheduleCatalog(config.kafka(), config.topics().schedules(),
           "scix-gateway-schedules-" + config.instanceId(), Clock.systemUTC()), submitter, config.topics().schedules(),
           TopicAdmin.partitionCount(config.kafka(), config.topics().schedules(), Duration.ofSeconds(30)));
-      return new DashboardServer(config.dashboard(), view, jobs, schedules, submitter, deadLetters, workers, topics, lookups);
+      return new DashboardServer(config.dashboard(), view, jobs, schedules, new BatchesHttpApi(batches), submitter, deadLetters, workers,
+          topics, lookups);
     } catch (BindException e) {
       lookups.close();
       throw new IOException("the dashboard cannot listen on " + config.dashboard().host() + ":" + config.dashboard().port()
@@ -109,11 +113,13 @@ public final class DashboardServer implements AutoCloseable {
   }
 
   /** @param closer closes the lookups this server was given, after the server */
-  DashboardServer(DashboardSettings settings, StatusView view, JobsHttpApi jobs, SchedulesHttpApi schedules, JobSubmitter submitter,
+  DashboardServer(DashboardSettings settings, StatusView view, JobsHttpApi jobs, SchedulesHttpApi schedules, BatchesHttpApi batches,
+      JobSubmitter submitter,
       DeadLetters deadLetters, WorkerGroup workers, JobTopics topics, Closer closer) throws IOException {
     this.view = view;
     this.jobs = jobs;
     this.schedules = schedules;
+    this.batches = batches;
     this.submitter = submitter;
     this.deadLetters = deadLetters;
     this.workers = workers;
@@ -139,6 +145,7 @@ public final class DashboardServer implements AutoCloseable {
   private HttpRouter apiRoutes(HttpRouter router) {
     jobs.routes(router, "/api/jobs");
     schedules.routes(router, "/api/schedules");
+    batches.routes(router, "/api/batches");
     return router
         .get("/api/overview", request -> Reply.ok(overview()))
         .get("/api/jobs/" + JOB_ID + "/records", request -> Reply.ok(records(request.path(1))))

@@ -15,6 +15,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobStatuses;
+import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.core.kafka.ControlRecords;
 import org.scix.pipeline.core.kafka.DelayedRecords;
 import org.scix.pipeline.gateway.owned.OwnedTopic;
@@ -181,15 +182,21 @@ public final class WaitingJobs implements OwnedTopic {
   public List<ProducerRecord<String, Object>> records(OwnedTopic.Action action) {
     if (action instanceof HandOn h) {
       return List.of(
-          new ProducerRecord<>(topics.input(), null, h.jobId(), h.record().value(), new RecordHeaders(h.record().headers().toArray())),
+          new ProducerRecord<>(topics.input(DelayedRecords.priority(h.record().headers())), null, h.jobId(), h.record().value(),
+              new RecordHeaders(h.record().headers().toArray())),
           tombstone(h.record()));
     }
     if (action instanceof CancelWaiting c) {
       return List.of(new ProducerRecord<>(topics.status(), c.jobId(), cancelledStatus(c)), tombstone(c.record()), tombstone(c.request()));
     }
+    // The job was handed on already, and its record is gone with it: the cancel goes to both input
+    // topics (on the topic it is not on, a worker finds no such job and ignores it).
     PassCancelOn p = (PassCancelOn) action;
-    return List.of(ControlRecords.cancel(topics.input(), p.jobId(), ControlRecords.traceparent(p.request().headers())),
-        tombstone(p.request()));
+    String traceparent = ControlRecords.traceparent(p.request().headers());
+    List<ProducerRecord<String, Object>> records = new ArrayList<>();
+    topics.inputs().forEach(input -> records.add(ControlRecords.cancel(input, p.jobId(), traceparent)));
+    records.add(tombstone(p.request()));
+    return records;
   }
 
   private JobStatus cancelledStatus(CancelWaiting c) {
@@ -198,6 +205,8 @@ public final class WaitingJobs implements OwnedTopic {
     long submitted = DelayedRecords.submittedAt(c.record().headers());
     event.setSubmittedTime(submitted > 0 ? Instant.ofEpochMilli(submitted) : null);
     event.setDueTime(Instant.ofEpochMilli(DelayedRecords.dueAt(c.record().headers())));
+    Priority priority = DelayedRecords.priority(c.record().headers());
+    event.setPriority(priority == Priority.BULK ? priority.wireName() : null);
     return event;
   }
 

@@ -11,16 +11,18 @@ import org.scix.pipeline.schemas.grpc.TemplateApi;
 
 /**
  * Carries the request headers the handlers care about into the gRPC {@link Context}: the
- * idempotency key and the time to run at (the request schema is fixed by existing clients, so
- * both travel as metadata) and the W3C {@code traceparent}.
+ * idempotency key, the time to run at and the priority (the request schema is fixed by existing
+ * clients, so these travel as metadata) and the W3C {@code traceparent}.
  */
 public final class CallMetadata implements ServerInterceptor {
   private static final Metadata.Key<String> IDEMPOTENCY_KEY_HEADER =
       Metadata.Key.of(TemplateApi.IDEMPOTENCY_KEY_HEADER, Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<String> RUN_AT_HEADER = Metadata.Key.of(TemplateApi.RUN_AT_HEADER, Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> PRIORITY_HEADER = Metadata.Key.of(TemplateApi.PRIORITY_HEADER, Metadata.ASCII_STRING_MARSHALLER);
   private static final Metadata.Key<String> TRACEPARENT_HEADER = Metadata.Key.of(Tracing.TRACEPARENT, Metadata.ASCII_STRING_MARSHALLER);
   private static final Context.Key<String> IDEMPOTENCY_KEY = Context.key("idempotency-key");
   private static final Context.Key<String> RUN_AT = Context.key("run-at");
+  private static final Context.Key<String> PRIORITY = Context.key("priority");
   private static final Context.Key<String> TRACEPARENT = Context.key(Tracing.TRACEPARENT);
 
   /** The current call's idempotency key, or null. */
@@ -33,6 +35,11 @@ public final class CallMetadata implements ServerInterceptor {
     return RUN_AT.get();
   }
 
+  /** The current call's priority, as sent (unparsed), or null. */
+  public static String priority() {
+    return PRIORITY.get();
+  }
+
   /** The current call's W3C traceparent, or null. */
   public static String traceparent() {
     return TRACEPARENT.get();
@@ -43,6 +50,7 @@ public final class CallMetadata implements ServerInterceptor {
     Context context = Context.current()
         .withValue(IDEMPOTENCY_KEY, headers.get(IDEMPOTENCY_KEY_HEADER))
         .withValue(RUN_AT, headers.get(RUN_AT_HEADER))
+        .withValue(PRIORITY, headers.get(PRIORITY_HEADER))
         .withValue(TRACEPARENT, headers.get(TRACEPARENT_HEADER));
     return Contexts.interceptCall(context, call, headers, next);
   }

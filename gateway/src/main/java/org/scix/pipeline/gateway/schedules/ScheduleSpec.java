@@ -12,6 +12,7 @@ import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.gateway.http.Json;
 import org.scix.pipeline.schemas.input.TemplateInput;
@@ -29,9 +30,10 @@ import org.scix.pipeline.schemas.input.taskenum;
  * under a minute late run). Stored as JSON on the compacted schedules topic, keyed by name.
  *
  * @param createdAt when the schedule was created (epoch ms): its first tick is the first after it
+ * @param priority the priority of its jobs (bulk unless the schedule says interactive)
  */
 public record ScheduleSpec(String name, taskenum task, Boolean ingest, String ingestType, String daterange, String cron,
-    Duration every, ZoneId zone, boolean catchUpAll, int maxCatchUp, boolean paused, long createdAt) {
+    Duration every, ZoneId zone, boolean catchUpAll, int maxCatchUp, boolean paused, long createdAt, Priority priority) {
 
   public static final int MAX_NAME_LENGTH = 100;
   public static final int DEFAULT_MAX_CATCH_UP = 100;
@@ -70,7 +72,7 @@ public record ScheduleSpec(String name, taskenum task, Boolean ingest, String in
   }
 
   public ScheduleSpec withPaused(boolean paused) {
-    return new ScheduleSpec(name, task, ingest, ingestType, daterange, cron, every, zone, catchUpAll, maxCatchUp, paused, createdAt);
+    return new ScheduleSpec(name, task, ingest, ingestType, daterange, cron, every, zone, catchUpAll, maxCatchUp, paused, createdAt, priority);
   }
 
   public byte[] toJson() {
@@ -90,7 +92,7 @@ public record ScheduleSpec(String name, taskenum task, Boolean ingest, String in
     node.put("ingest_type", ingestType).put("daterange", daterange).put("cron", cron)
         .put("every", every == null ? null : every.toString()).put("zone", zone.getId())
         .put("catch_up", catchUpAll ? "all" : "skip").put("max_catch_up", maxCatchUp).put("paused", paused)
-        .put("created_at", Instant.ofEpochMilli(createdAt).toString());
+        .put("created_at", Instant.ofEpochMilli(createdAt).toString()).put("priority", priority.wireName());
     return node;
   }
 
@@ -172,8 +174,14 @@ public record ScheduleSpec(String name, taskenum task, Boolean ingest, String in
       throw new InvalidRequestException("max_catch_up: from 1 to 10000, got " + node.get("max_catch_up"));
     }
     Boolean ingest = node.hasNonNull("ingest") ? node.get("ingest").asBoolean() : null;
+    Priority priority;
+    try {
+      priority = Priority.parse(text(node, "priority"), Priority.BULK);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRequestException(e.getMessage());
+    }
     return new ScheduleSpec(name, task, ingest, text(node, "ingest_type"), daterange, cron, every, zone, !"skip".equals(catchUp),
-        maxCatchUp, node.path("paused").asBoolean(false), createdAt);
+        maxCatchUp, node.path("paused").asBoolean(false), createdAt, priority);
   }
 
   private static String text(JsonNode node, String field) {

@@ -15,9 +15,11 @@ import org.apache.kafka.common.TopicPartition;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStatuses;
+import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.gateway.owned.OwnedTopic;
 import org.scix.pipeline.gateway.owned.PartitionStates;
 import org.scix.pipeline.schemas.input.TemplateInput;
+import org.scix.pipeline.schemas.status.JobStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -184,9 +186,10 @@ public final class Schedules implements OwnedTopic {
     }
     String jobId = tick.jobId();
     TemplateInput job = tick.spec().job(jobId, tick.tick());
-    return List.of(new ProducerRecord<>(topics.input(), jobId, job),
-        new ProducerRecord<>(topics.status(), jobId, JobStatuses.pending(jobId, job.getTask().name(), writerName, null, null)),
-        state);
+    JobStatus pending = JobStatuses.pending(jobId, job.getTask().name(), writerName, null, null);
+    pending.setPriority(tick.spec().priority() == Priority.BULK ? Priority.BULK.wireName() : null);
+    return List.of(new ProducerRecord<>(topics.input(tick.spec().priority()), jobId, job),
+        new ProducerRecord<>(topics.status(), jobId, pending), state);
   }
 
   @Override

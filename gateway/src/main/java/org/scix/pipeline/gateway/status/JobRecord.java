@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import org.scix.pipeline.core.job.JobStates;
+import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 
@@ -20,12 +21,16 @@ import org.scix.pipeline.schemas.status.JobStatus;
  * @param worker who wrote the latest status (a gateway for Pending, else a worker)
  * @param replayOf the dead-lettered job this one replays, or null
  * @param dueAt when a delayed job is due to be handed to the workers; 0 for a job that ran at once
+ * @param priority the input topic the job went to
+ * @param batchId the batch it was submitted in, or null
  */
 public record JobRecord(String jobId, JobState state, String task, int partition, long submittedAt, long startedAt, long endedAt,
-    long updatedAt, int attempt, String worker, String errorReason, String traceparent, String replayOf, long dueAt) {
+    long updatedAt, int attempt, String worker, String errorReason, String traceparent, String replayOf, long dueAt, Priority priority,
+    String batchId) {
 
   private static final byte FORMAT_BEFORE_DUE_TIMES = 1;
-  private static final byte FORMAT = 2;
+  private static final byte FORMAT_BEFORE_PRIORITIES = 2;
+  private static final byte FORMAT = 3;
 
   public boolean isTerminal() {
     return JobStates.isTerminal(state);
@@ -33,7 +38,8 @@ public record JobRecord(String jobId, JobState state, String task, int partition
 
   /** The record a first event starts. */
   public static JobRecord of(JobStatus event, int partition) {
-    return new JobRecord(event.getJobId(), null, null, partition, 0, 0, 0, 0, 0, null, null, null, null, 0).fold(event);
+    return new JobRecord(event.getJobId(), null, null, partition, 0, 0, 0, 0, 0, null, null, null, null, 0,
+        Priority.ofEvent(event.getPriority()), event.getBatchId()).fold(event);
   }
 
   /**
@@ -55,7 +61,9 @@ public record JobRecord(String jobId, JobState state, String task, int partition
         submitted != 0 ? submitted : time, started, JobStates.isTerminal(next) ? time : endedAt, time,
         Math.max(attempt, event.getAttempt()), event.getWorker(), event.getErrorReason(),
         event.getTraceparent() != null ? event.getTraceparent() : traceparent,
-        event.getReplayOf() != null ? event.getReplayOf() : replayOf, first(dueAt, millis(event.getDueTime())));
+        event.getReplayOf() != null ? event.getReplayOf() : replayOf, first(dueAt, millis(event.getDueTime())),
+        event.getPriority() != null ? Priority.ofEvent(event.getPriority()) : priority,
+        event.getBatchId() != null ? event.getBatchId() : batchId);
   }
 
   /** A delayed job not handed to the workers yet, as far as the status topic tells (a worker's event says it was). */
@@ -72,7 +80,8 @@ public record JobRecord(String jobId, JobState state, String task, int partition
         .setAttempt(attempt).setWorker(worker).setErrorReason(errorReason).setTraceparent(traceparent)
         .setSubmittedTime(submittedAt > 0 ? Instant.ofEpochMilli(submittedAt) : null)
         .setStartedTime(startedAt > 0 ? Instant.ofEpochMilli(startedAt) : null).setReplayOf(replayOf)
-        .setDueTime(dueAt > 0 ? Instant.ofEpochMilli(dueAt) : null).build();
+        .setDueTime(dueAt > 0 ? Instant.ofEpochMilli(dueAt) : null)
+        .setPriority(priority == Priority.BULK ? priority.wireName() : null).setBatchId(batchId).build();
   }
 
   /** Whether moving from {@code before} to this changed the status (what stream listeners are told of). */
@@ -97,6 +106,8 @@ public record JobRecord(String jobId, JobState state, String task, int partition
       writeNullable(out, traceparent);
       writeNullable(out, replayOf);
       out.writeLong(dueAt);
+      out.writeByte(priority.ordinal());
+      writeNullable(out, batchId);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -106,7 +117,7 @@ public record JobRecord(String jobId, JobState state, String task, int partition
   static JobRecord decode(String jobId, byte[] value) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(value))) {
       byte format = in.readByte();
-      if (format != FORMAT && format != FORMAT_BEFORE_DUE_TIMES) {
+      if (format != FORMAT && format != FORMAT_BEFORE_PRIORITIES && format != FORMAT_BEFORE_DUE_TIMES) {
         throw new IllegalStateException("job record of " + jobId + " has unknown format " + format);
       }
       JobState state = JobState.values()[in.readByte()];
@@ -121,9 +132,11 @@ public record JobRecord(String jobId, JobState state, String task, int partition
       String errorReason = readNullable(in);
       String traceparent = readNullable(in);
       String replayOf = readNullable(in);
-      long due = format == FORMAT ? in.readLong() : 0;
+      long due = format >= FORMAT_BEFORE_PRIORITIES ? in.readLong() : 0;
+      Priority priority = format >= FORMAT ? Priority.values()[in.readByte()] : Priority.INTERACTIVE;
+      String batchId = format >= FORMAT ? readNullable(in) : null;
       return new JobRecord(jobId, state, task, partition, submitted, started, ended, updated, attempt, worker, errorReason, traceparent,
-          replayOf, due);
+          replayOf, due, priority, batchId);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * <p>Keys (one column family, a prefix byte each): {@code J id} the record; {@code T submitted id}
  * the time index ListJobs pages through (value: state and task, to filter without a lookup);
  * {@code E ended id} the end index retention sweeps (value: partition); {@code O partition} the
- * next offset to read; {@code M name} metadata (which topic the store mirrors, counts by status).
+ * next offset to read; {@code B batch 0 id} the batch index (value: state), which counts and pages
+ * a batch's jobs; {@code M name} metadata (which topic the store mirrors, counts by status).
  *
  * <p>The write-ahead log is off: Kafka is the log. A crash loses at most the unflushed tail, and
  * the offsets with it (same batch), so a restart reads that tail again. One thread writes (the
@@ -53,6 +54,7 @@ public final class JobStore implements AutoCloseable {
   private static final byte BY_ENDED = 'E';
   private static final byte OFFSET = 'O';
   private static final byte META = 'M';
+  private static final byte BY_BATCH = 'B';
   private static final byte[] IDENTITY_KEY = key(META, "identity");
   private static final byte[] COUNTS_KEY = key(META, "counts");
   /** Index entries one ListJobs page may pass over before it answers with what it found and a cursor. */
@@ -213,6 +215,45 @@ public final class JobStore implements AutoCloseable {
     }
   }
 
+  /** How many jobs of the batch are in each state, indexed by {@link JobState#ordinal}; all zero for an unknown batch. */
+  public long[] batchCounts(String batchId) {
+    long[] byState = new long[JobState.values().length];
+    try (ReadOptions read = new ReadOptions(); Slice lower = new Slice(batchKey(batchId, ""));
+        Slice upper = new Slice(batchUpperBound(batchId));
+        RocksIterator it = db.newIterator(read.setIterateLowerBound(lower).setIterateUpperBound(upper))) {
+      for (it.seekToFirst(); it.isValid(); it.next()) {
+        byState[it.value()[0]]++;
+      }
+    }
+    return byState;
+  }
+
+  /** Up to {@code limit} jobs of the batch after job id {@code after} (null: from the first), in job id order, with their states. */
+  public List<BatchEntry> batchJobs(String batchId, String after, int limit) {
+    List<BatchEntry> found = new ArrayList<>();
+    byte[] prefix = batchKey(batchId, "");
+    try (ReadOptions read = new ReadOptions(); Slice lower = new Slice(prefix); Slice upper = new Slice(batchUpperBound(batchId));
+        RocksIterator it = db.newIterator(read.setIterateLowerBound(lower).setIterateUpperBound(upper))) {
+      if (after == null) {
+        it.seekToFirst();
+      } else {
+        byte[] cursor = batchKey(batchId, after);
+        it.seek(cursor);
+        if (it.isValid() && Arrays.equals(it.key(), cursor)) {
+          it.next();
+        }
+      }
+      for (; it.isValid() && found.size() < limit; it.next()) {
+        found.add(new BatchEntry(new String(it.key(), prefix.length, it.key().length - prefix.length, StandardCharsets.UTF_8),
+            JobState.values()[it.value()[0]]));
+      }
+    }
+    return found;
+  }
+
+  /** One job of a batch, as the batch index has it. */
+  public record BatchEntry(String jobId, JobState state) {}
+
   /** Jobs whose id starts with {@code prefix} (at most {@code limit}), in id order. */
   public List<JobRecord> withIdPrefix(String prefix, int limit) {
     List<JobRecord> found = new ArrayList<>();
@@ -296,6 +337,9 @@ public final class JobStore implements AutoCloseable {
         summary[0] = (byte) after.state().ordinal();
         System.arraycopy(task, 0, summary, 1, task.length);
         writes.put(timeKey(BY_SUBMITTED, after.submittedAt(), after.jobId()), summary);
+        if (after.batchId() != null) {
+          writes.put(batchKey(after.batchId(), after.jobId()), new byte[] {(byte) after.state().ordinal()});
+        }
         if (after.isTerminal()) {
           writes.put(timeKey(BY_ENDED, after.endedAt(), after.jobId()), ByteBuffer.allocate(4).putInt(after.partition()).array());
         }
@@ -325,6 +369,9 @@ public final class JobStore implements AutoCloseable {
 
     private void removeIndexes(JobRecord before) throws RocksDBException {
       writes.delete(timeKey(BY_SUBMITTED, before.submittedAt(), before.jobId()));
+      if (before.batchId() != null) {
+        writes.delete(batchKey(before.batchId(), before.jobId()));
+      }
       if (before.isTerminal()) {
         writes.delete(timeKey(BY_ENDED, before.endedAt(), before.jobId()));
       }
@@ -372,6 +419,14 @@ public final class JobStore implements AutoCloseable {
 
   private IllegalStateException failure(String doing, RocksDBException e) {
     return new IllegalStateException(doing + " the status store" + (dir == null ? "" : " at " + dir) + " failed: " + e.getMessage(), e);
+  }
+
+  private static byte[] batchKey(String batchId, String jobId) {
+    return key(BY_BATCH, batchId + "\0" + jobId);
+  }
+
+  private static byte[] batchUpperBound(String batchId) {
+    return key(BY_BATCH, batchId + "\1");
   }
 
   private static byte[] key(byte prefix, String name) {

@@ -95,6 +95,16 @@ public final class StatusView implements AutoCloseable {
     return store.withIdPrefix(prefix, limit);
   }
 
+  /** A batch's jobs counted by state (indexed by {@link JobState#ordinal}). */
+  public long[] batchCounts(String batchId) {
+    return store.batchCounts(batchId);
+  }
+
+  /** A page of a batch's jobs in job id order; see {@link JobStore#batchJobs}. */
+  public List<JobStore.BatchEntry> batchJobs(String batchId, String after, int limit) {
+    return store.batchJobs(batchId, after, limit);
+  }
+
   /** Submitted, succeeded and failed per bucket since {@code since}; see {@link JobStore#activity}. */
   public long[][] activity(long since, long bucketMillis, int buckets) {
     return store.activity(since, bucketMillis, buckets, 200_000);

@@ -8,6 +8,8 @@ import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobStatuses;
+import org.scix.pipeline.core.job.Priority;
+import org.scix.pipeline.core.kafka.BatchRecords;
 import org.scix.pipeline.core.kafka.ControlRecords;
 import org.scix.pipeline.core.kafka.DelayedRecords;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
@@ -40,7 +42,7 @@ public final class JobRecords {
 
   /** The topics a submit transaction may touch (registered with the transaction at start). */
   List<String> topicsWritten() {
-    return List.of(topics.input(), topics.status(), topics.deadLetter(), topics.delayed());
+    return List.of(topics.input(), topics.bulkInput(), topics.status(), topics.deadLetter(), topics.delayed());
   }
 
   /**
@@ -48,11 +50,13 @@ public final class JobRecords {
    * accepted) and its Pending, carrying the due time, goes on the status topic, in one
    * transaction. The replica owning its partition hands it to the workers when it is due.
    */
-  Submission delayed(String jobId, TemplateInput job, String traceparent, Instant due) {
+  Submission delayed(String jobId, TemplateInput job, String traceparent, Instant due, Priority priority) {
     JobStatus pending = JobStatuses.pending(jobId, job.getTask().name(), writer, traceparent, null, due);
+    pending.setPriority(eventPriority(priority));
     ProducerRecord<String, Object> waiting = serialized(new ProducerRecord<>(topics.delayed(),
         DelayedRecords.partitionFor(jobId, delayedPartitions), jobId, job));
     DelayedRecords.addTimes(waiting.headers(), due, pending.getSubmittedTime());
+    DelayedRecords.addPriority(waiting.headers(), priority);
     ControlRecords.addTraceparent(waiting.headers(), traceparent);
     return new Submission(jobId, "submitted (task " + job.getTask() + ", due " + due + ")",
         List.of(waiting, serialized(new ProducerRecord<>(topics.status(), jobId, pending))), pending);
@@ -66,22 +70,36 @@ public final class JobRecords {
     return new Submission(jobId, "cancel of a delayed job requested", List.of(request), null);
   }
 
-  Submission job(String jobId, TemplateInput job, String traceparent) {
+  Submission job(String jobId, TemplateInput job, String traceparent, Priority priority) {
     JobStatus pending = pending(jobId, job, traceparent, null);
-    return new Submission(jobId, "submitted (task " + job.getTask() + ")", jobAndPending(jobId, job, traceparent, pending), pending);
+    pending.setPriority(eventPriority(priority));
+    return new Submission(jobId, "submitted (task " + job.getTask() + ", " + priority.wireName() + ")",
+        jobAndPending(jobId, job, traceparent, pending, priority, null), pending);
+  }
+
+  /**
+   * Job {@code jobId} of batch {@code batchId} and its Pending, for the batch's one transaction;
+   * the input record carries the batch id, which the worker copies into the job's events.
+   */
+  public List<ProducerRecord<String, Object>> batchJob(String jobId, TemplateInput job, String batchId, Priority priority) {
+    JobStatus pending = pending(jobId, job, null, null);
+    pending.setPriority(eventPriority(priority));
+    pending.setBatchId(batchId);
+    return jobAndPending(jobId, job, null, pending, priority, batchId);
   }
 
   /** The job, its Pending, and {@code marker} (the dead-letter topic's "replayed" record), written together. */
   Submission replay(String jobId, TemplateInput job, String replayOf, ProducerRecord<String, Object> marker) {
     JobStatus pending = pending(jobId, job, null, replayOf);
-    List<ProducerRecord<String, Object>> records = new ArrayList<>(jobAndPending(jobId, job, null, pending));
+    List<ProducerRecord<String, Object>> records = new ArrayList<>(jobAndPending(jobId, job, null, pending, Priority.INTERACTIVE, null));
     records.add(marker);
     return new Submission(jobId, "submitted as a replay of " + replayOf, records, pending);
   }
 
-  /** A cancel request: a control record keyed by the job id, so it lands after the job on the job's partition. */
-  Submission cancel(String jobId, String traceparent) {
-    return new Submission(jobId, "cancel requested", List.of(serialized(ControlRecords.cancel(topics.input(), jobId, traceparent))), null);
+  /** A cancel request: a control record keyed by the job id, so it lands after the job on the job's partition (of its priority's topic). */
+  Submission cancel(String jobId, Priority priority, String traceparent) {
+    return new Submission(jobId, "cancel requested",
+        List.of(serialized(ControlRecords.cancel(topics.input(priority), jobId, traceparent))), null);
   }
 
   /** One record (a dead-letter marker) on its own. */
@@ -93,11 +111,20 @@ public final class JobRecords {
     return JobStatuses.pending(jobId, job.getTask().name(), writer, traceparent, replayOf);
   }
 
-  private List<ProducerRecord<String, Object>> jobAndPending(String jobId, TemplateInput job, String traceparent, JobStatus pending) {
-    ProducerRecord<String, Object> jobRecord = serialized(new ProducerRecord<>(topics.input(), jobId, job));
+  private List<ProducerRecord<String, Object>> jobAndPending(String jobId, TemplateInput job, String traceparent, JobStatus pending,
+      Priority priority, String batchId) {
+    ProducerRecord<String, Object> jobRecord = serialized(new ProducerRecord<>(topics.input(priority), jobId, job));
     // W3C trace context travels with the job to the worker, which copies it into its status events.
     ControlRecords.addTraceparent(jobRecord.headers(), traceparent);
+    if (batchId != null) {
+      BatchRecords.addBatchId(jobRecord.headers(), batchId);
+    }
     return List.of(jobRecord, serialized(new ProducerRecord<>(topics.status(), jobId, pending)));
+  }
+
+  /** Events name bulk only: null reads as interactive, as events written before priorities do. */
+  private static String eventPriority(Priority priority) {
+    return priority == Priority.BULK ? priority.wireName() : null;
   }
 
   private ProducerRecord<String, Object> serialized(ProducerRecord<String, Object> record) {

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.gateway.status.JobRecord;
 import org.scix.pipeline.gateway.status.OwnPendings;
@@ -135,8 +136,8 @@ public final class JobSubmitter implements AutoCloseable {
    *
    * @throws JobTooLargeException if the job's record is larger than Kafka takes (nothing is queued)
    */
-  public CompletableFuture<Void> submit(String jobId, TemplateInput job, String traceparent) {
-    return enqueue(records.job(jobId, job, traceparent));
+  public CompletableFuture<Void> submit(String jobId, TemplateInput job, String traceparent, Priority priority) {
+    return enqueue(records.job(jobId, job, traceparent, priority));
   }
 
   /**
@@ -145,10 +146,9 @@ public final class JobSubmitter implements AutoCloseable {
    *
    * @throws JobTooLargeException if the job's record is larger than Kafka takes (nothing is queued)
    */
-  public CompletableFuture<Void> submitDelayed(String jobId, TemplateInput job, String traceparent, Instant due) {
-    return joiningInFlight(jobId, () -> enqueue(records.delayed(jobId, job, traceparent, due)));
+  public CompletableFuture<Void> submitDelayed(String jobId, TemplateInput job, String traceparent, Instant due, Priority priority) {
+    return joiningInFlight(jobId, () -> enqueue(records.delayed(jobId, job, traceparent, due, priority)));
   }
-
 
   /**
    * Queues a job whose id comes from an idempotency key, so a client's retry may bring it again:
@@ -157,8 +157,8 @@ public final class JobSubmitter implements AutoCloseable {
    *
    * @throws JobTooLargeException if the job's record is larger than Kafka takes (nothing is queued)
    */
-  public CompletableFuture<Void> submitKeyed(String jobId, TemplateInput job, String traceparent) {
-    return joiningInFlight(jobId, () -> enqueue(records.job(jobId, job, traceparent)));
+  public CompletableFuture<Void> submitKeyed(String jobId, TemplateInput job, String traceparent, Priority priority) {
+    return joiningInFlight(jobId, () -> enqueue(records.job(jobId, job, traceparent, priority)));
   }
 
   /**
@@ -182,7 +182,8 @@ public final class JobSubmitter implements AutoCloseable {
    * meanwhile, passes the cancel on to the input topic).
    */
   public CompletableFuture<Void> cancel(JobRecord job, String traceparent) {
-    return enqueue(job.isWaitingForDueTime() ? records.cancelDelayed(job.jobId(), traceparent) : records.cancel(job.jobId(), traceparent));
+    return enqueue(job.isWaitingForDueTime() ? records.cancelDelayed(job.jobId(), traceparent)
+        : records.cancel(job.jobId(), job.priority(), traceparent));
   }
 
   /** The submission of {@code jobId} already on its way from this replica, or a new one. */

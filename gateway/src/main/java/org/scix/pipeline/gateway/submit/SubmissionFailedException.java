@@ -22,6 +22,12 @@ public final class SubmissionFailedException extends RuntimeException {
         + " may have been accepted: Monitor it before submitting again (" + cause.getMessage() + ")", cause, jobId);
   }
 
+  /** A batch's transaction did not confirm: it may exist, so the caller is told to look before submitting it again. */
+  public static SubmissionFailedException batchOutcomeUnknown(String batchId, Throwable cause) {
+    return new SubmissionFailedException("Kafka did not confirm the commit in time; batch " + batchId
+        + " may have been accepted: ask for its status before submitting it again (" + cause.getMessage() + ")", cause, batchId);
+  }
+
   public boolean outcomeKnown() {
     return jobId == null;
   }

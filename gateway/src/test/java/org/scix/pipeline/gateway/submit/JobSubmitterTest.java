@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.input.task_args_record;
@@ -42,9 +43,9 @@ class JobSubmitterTest {
   void aSubmissionNotSentByItsDeadlineIsDroppedWhileASentOneHearsItsRealOutcome() throws Exception {
     start(Duration.ofMillis(300), 1024 * 1024);
     producer.holdCommits();
-    CompletableFuture<Void> a = submitter.submit(JobIds.random(), job("a"), null);
+    CompletableFuture<Void> a = submitter.submit(JobIds.random(), job("a"), null, Priority.INTERACTIVE);
     await().atMost(Duration.ofSeconds(5)).until(producer::commitWaiting);
-    CompletableFuture<Void> b = submitter.submit(JobIds.random(), job("b"), null);
+    CompletableFuture<Void> b = submitter.submit(JobIds.random(), job("b"), null, Priority.INTERACTIVE);
 
     assertThatThrownBy(() -> b.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
         .cause().isInstanceOfSatisfying(SubmissionFailedException.class, e -> {
@@ -69,7 +70,7 @@ class JobSubmitterTest {
   void aJobTakenByALaneWhoseTransactionCannotBeginIsDroppedAtItsDeadline() throws Exception {
     start(Duration.ofMillis(200), 1024 * 1024);
     producer.holdBegins();
-    CompletableFuture<Void> a = submitter.submit(JobIds.random(), job("a"), null);
+    CompletableFuture<Void> a = submitter.submit(JobIds.random(), job("a"), null, Priority.INTERACTIVE);
     await().atMost(Duration.ofSeconds(5)).until(producer::beginWaiting);
 
     assertThatThrownBy(() -> a.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
@@ -88,7 +89,7 @@ class JobSubmitterTest {
     start(Duration.ofMillis(200), 1024 * 1024);
     producer.holdCommits();
     long start = System.nanoTime();
-    CompletableFuture<Void> a = submitter.submit(JobIds.random(), job("a"), null);
+    CompletableFuture<Void> a = submitter.submit(JobIds.random(), job("a"), null, Priority.INTERACTIVE);
 
     assertThatThrownBy(() -> a.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
         .cause().isInstanceOfSatisfying(SubmissionFailedException.class, e -> assertThat(e.outcomeKnown()).isFalse());
@@ -100,10 +101,10 @@ class JobSubmitterTest {
     start(Duration.ofSeconds(5), 1024 * 1024);
     producer.holdCommits();
     String jobId = JobIds.random();
-    CompletableFuture<Void> first = submitter.submit(JobIds.random(), job("ahead"), null); // holds the commit
+    CompletableFuture<Void> first = submitter.submit(JobIds.random(), job("ahead"), null, Priority.INTERACTIVE); // holds the commit
     await().atMost(Duration.ofSeconds(5)).until(producer::commitWaiting);
-    CompletableFuture<Void> keyed = submitter.submitKeyed(jobId, job("keyed"), null);
-    CompletableFuture<Void> retry = submitter.submitKeyed(jobId, job("keyed"), null);
+    CompletableFuture<Void> keyed = submitter.submitKeyed(jobId, job("keyed"), null, Priority.INTERACTIVE);
+    CompletableFuture<Void> retry = submitter.submitKeyed(jobId, job("keyed"), null, Priority.INTERACTIVE);
 
     producer.release();
     CompletableFuture.allOf(first, keyed, retry).get(5, TimeUnit.SECONDS);
@@ -116,7 +117,7 @@ class JobSubmitterTest {
       throw new SerializationException("schema registry unreachable");
     });
     submitter.start();
-    assertThatThrownBy(() -> submitter.submit(JobIds.random(), job("any"), null))
+    assertThatThrownBy(() -> submitter.submit(JobIds.random(), job("any"), null, Priority.INTERACTIVE))
         .isInstanceOfSatisfying(SubmissionFailedException.class, e -> {
           assertThat(e.outcomeKnown()).isTrue();
           assertThat(e.getMessage()).contains("schema registry");
@@ -127,10 +128,10 @@ class JobSubmitterTest {
   @Test
   void anOversizeJobIsRefusedAloneBeforeItJoinsABatch() throws Exception {
     start(Duration.ofSeconds(2), 4096);
-    assertThatThrownBy(() -> submitter.submit(JobIds.random(), job("x".repeat(10_000)), null))
+    assertThatThrownBy(() -> submitter.submit(JobIds.random(), job("x".repeat(10_000)), null, Priority.INTERACTIVE))
         .isInstanceOf(JobTooLargeException.class).hasMessageContaining("at most 4096 bytes");
 
-    submitter.submit(JobIds.random(), job("small"), null).get(5, TimeUnit.SECONDS);
+    submitter.submit(JobIds.random(), job("small"), null, Priority.INTERACTIVE).get(5, TimeUnit.SECONDS);
     assertThat(producer.history()).hasSize(2);
   }
 

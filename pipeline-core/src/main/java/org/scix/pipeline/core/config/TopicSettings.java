@@ -1,6 +1,8 @@
 package org.scix.pipeline.core.config;
 
 import java.time.Duration;
+import java.util.List;
+import org.scix.pipeline.core.job.Priority;
 
 /**
  * The pipeline's topics. Names and partition count are configurable; defaults match the original.
@@ -9,15 +11,17 @@ import java.time.Duration;
  *     forgotten jobs' events, see JOB_RETENTION) never touches the open segment
  * @param delayed where delayed jobs wait until they are due (compacted, keyed by job id)
  * @param schedules the schedules and when each last ticked (compacted, keyed by schedule name)
+ * @param bulkInput the input topic of bulk jobs ({@link Priority#BULK}); {@code input} takes interactive ones
  */
 public record TopicSettings(String input, String status, String output, String deadLetter, int partitions,
-    short replicationFactor, Duration statusSegment, String delayed, String schedules) {
+    short replicationFactor, Duration statusSegment, String delayed, String schedules, String bulkInput) {
   public static final String INPUT = "INPUT_TOPIC";
   public static final String STATUS = "STATUS_TOPIC";
   public static final String OUTPUT = "OUTPUT_TOPIC";
   public static final String DEAD_LETTER = "DEAD_LETTER_TOPIC";
   public static final String DELAYED = "DELAYED_TOPIC";
   public static final String SCHEDULES = "SCHEDULES_TOPIC";
+  public static final String BULK_INPUT = "BULK_INPUT_TOPIC";
   public static final String PARTITIONS = "TOPIC_PARTITIONS";
   public static final String REPLICATION_FACTOR = "TOPIC_REPLICATION_FACTOR";
   public static final String STATUS_SEGMENT = "STATUS_TOPIC_SEGMENT_MS";
@@ -32,7 +36,23 @@ public record TopicSettings(String input, String status, String output, String d
         (short) settings.integer(REPLICATION_FACTOR, 1, 1, 32),
         settings.duration(STATUS_SEGMENT, Duration.ofHours(1), Duration.ofSeconds(1)),
         topicName(settings, DELAYED, input + ".delayed"),
-        topicName(settings, SCHEDULES, input + ".schedules"));
+        topicName(settings, SCHEDULES, input + ".schedules"),
+        topicName(settings, BULK_INPUT, input + ".bulk"));
+  }
+
+  /** The input topic of jobs of {@code priority}. */
+  public String input(Priority priority) {
+    return priority == Priority.BULK ? bulkInput : input;
+  }
+
+  /** Both input topics, interactive first: what workers consume. */
+  public List<String> inputs() {
+    return List.of(input, bulkInput);
+  }
+
+  /** The priority of jobs read from {@code topic}, one of {@link #inputs}. */
+  public Priority priorityOf(String topic) {
+    return bulkInput.equals(topic) ? Priority.BULK : Priority.INTERACTIVE;
   }
 
   private static String topicName(Settings settings, String key, String defaultValue) {

@@ -10,6 +10,7 @@ import java.util.regex.Pattern;
 /** Job ids: 64 lowercase hex characters, as the original clients expect. */
 public final class JobIds {
   private static final Pattern SHAPE = Pattern.compile("[0-9a-f]{64}");
+  private static final Pattern BATCH_SHAPE = Pattern.compile("[0-9a-f]{32}");
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private JobIds() {}
@@ -46,6 +47,25 @@ public final class JobIds {
    */
   public static String forScheduleTick(String schedule, long tick) {
     return sha256("schedule:" + tick + ":" + schedule);
+  }
+
+  /**
+   * The id of job {@code index} (0-based, in the order the call gave them) of batch {@code batchId}:
+   * the batch's jobs are known from its id alone, and a retried write of the same batch makes the same jobs.
+   */
+  public static String forBatchEntry(String batchId, long index) {
+    return sha256("batch:" + batchId + ":" + index);
+  }
+
+  /** A fresh batch id: 32 lowercase hex characters. */
+  public static String randomBatchId() {
+    byte[] bytes = new byte[16];
+    RANDOM.nextBytes(bytes);
+    return HexFormat.of().formatHex(bytes);
+  }
+
+  public static boolean isValidBatchId(String id) {
+    return id != null && BATCH_SHAPE.matcher(id).matches();
   }
 
   private static String sha256(String text) {

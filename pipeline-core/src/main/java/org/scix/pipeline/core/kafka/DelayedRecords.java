@@ -5,6 +5,7 @@ import java.time.Instant;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.utils.Utils;
+import org.scix.pipeline.core.job.Priority;
 
 /**
  * What delayed jobs carry in Kafka. A delayed job waits on the compacted delayed topic, keyed by
@@ -17,6 +18,8 @@ import org.apache.kafka.common.utils.Utils;
 public final class DelayedRecords {
   public static final String DUE = "pipeline.due";
   public static final String SUBMITTED = "pipeline.submitted";
+  /** On a delayed job's record: the priority it goes to the workers with (absent: interactive). */
+  public static final String PRIORITY = "pipeline.priority";
   private static final String CANCEL_KEY_SUFFIX = "/cancel";
 
   private DelayedRecords() {}
@@ -39,6 +42,16 @@ public final class DelayedRecords {
   public static void addTimes(Headers headers, Instant due, Instant submitted) {
     headers.add(DUE, Long.toString(due.toEpochMilli()).getBytes(StandardCharsets.US_ASCII));
     headers.add(SUBMITTED, Long.toString(submitted.toEpochMilli()).getBytes(StandardCharsets.US_ASCII));
+  }
+
+  public static void addPriority(Headers headers, Priority priority) {
+    headers.add(PRIORITY, priority.wireName().getBytes(StandardCharsets.US_ASCII));
+  }
+
+  /** The priority a delayed job was submitted with. */
+  public static Priority priority(Headers headers) {
+    Header header = headers.lastHeader(PRIORITY);
+    return Priority.ofEvent(header == null ? null : new String(header.value(), StandardCharsets.US_ASCII));
   }
 
   /** When the job is due, or 0 if it was not delayed. */

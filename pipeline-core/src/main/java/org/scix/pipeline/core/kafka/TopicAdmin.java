@@ -102,6 +102,8 @@ public final class TopicAdmin {
   static List<NewTopic> wanted(TopicSettings t) {
     return List.of(
         new NewTopic(t.input(), t.partitions(), t.replicationFactor()),
+        // Bulk jobs (batches, schedules) apart from interactive ones, so a burst of them never queues ahead of a caller's job.
+        new NewTopic(t.bulkInput(), t.partitions(), t.replicationFactor()),
         // Compacted and keyed by job id: the latest status of every job until the gateways tombstone it
         // (JOB_RETENTION after it ended). Segments roll hourly so compaction can reach the tombstones.
         new NewTopic(t.status(), t.partitions(), t.replicationFactor()).configs(Map.of(

@@ -19,6 +19,8 @@ import org.apache.kafka.common.serialization.Serializer;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStatuses;
+import org.scix.pipeline.core.job.Priority;
+import org.scix.pipeline.core.kafka.BatchRecords;
 import org.scix.pipeline.core.kafka.DelayedRecords;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
@@ -141,6 +143,9 @@ final class BatchWriter {
     event.setSubmittedTime(submitted > 0 ? Instant.ofEpochMilli(submitted) : null);
     event.setDueTime(due > 0 ? Instant.ofEpochMilli(due) : null);
     event.setStartedTime(execution.startedAtMillis() > 0 ? Instant.ofEpochMilli(execution.startedAtMillis()) : null);
+    Priority priority = topics.priorityOf(execution.record().topic());
+    event.setPriority(priority == Priority.BULK ? priority.wireName() : null);
+    event.setBatchId(BatchRecords.batchId(execution.record().headers()));
     return checked(new ProducerRecord<>(topics.status(), execution.jobId(), event));
   }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.scix.pipeline.worker.runner.CommitBatch.Announcement;
@@ -21,19 +22,30 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The records a worker holds, from receipt until their results are committed: a
- * {@link PartitionLedger} per partition, and the jobs waiting for a task thread in arrival order.
- * Plain bookkeeping owned by the poll thread.
+ * {@link PartitionLedger} per partition, and the jobs waiting for a task thread, in arrival order
+ * per priority (interactive first, every Nth start to bulk: {@link #nextToStart}). Plain
+ * bookkeeping owned by the poll thread.
  */
 final class InFlightJobs {
   private static final Logger log = LoggerFactory.getLogger(InFlightJobs.class);
   private final Map<TopicPartition, PartitionLedger> ledgers = new HashMap<>();
-  private final ArrayDeque<JobExecution> waiting = new ArrayDeque<>();
+  private final ArrayDeque<JobExecution> waiting = new ArrayDeque<>(); // interactive
+  private final ArrayDeque<JobExecution> waitingBulk = new ArrayDeque<>();
+  private final Predicate<TopicPartition> isBulk;
+  private final int interactivePerBulk;
+  private int interactiveStartsInARow; // while bulk jobs wait
   private final Set<JobExecution> running = new HashSet<>(); // dispatched and not ended: at most the concurrency, so scans stay short
   private final long processingDelayNanos;
   private int firstPartition; // rotates: which partition's results a capped batch takes first
 
-  InFlightJobs(Duration processingDelay) {
+  /**
+   * @param isBulk whether a partition is of the bulk input topic
+   * @param interactivePerBulk while both priorities have jobs waiting, interactive starts per bulk start
+   */
+  InFlightJobs(Duration processingDelay, Predicate<TopicPartition> isBulk, int interactivePerBulk) {
     this.processingDelayNanos = processingDelay.toNanos();
+    this.isBulk = isBulk;
+    this.interactivePerBulk = interactivePerBulk;
   }
 
   /** Starts a newly owned partition from the group's committed offset and its metadata ({@code null}: none committed). */
@@ -61,19 +73,34 @@ final class InFlightJobs {
       log.info("record {}@{} (job {}) skipped: {}", execution.partition(), execution.offset(), execution.jobId(), skip);
       execution.skip();
     } else if (execution.isJob() && !execution.isFinished()) {
-      waiting.addLast(execution);
+      (isBulk.test(execution.partition()) ? waitingBulk : waiting).addLast(execution);
     }
   }
 
-  /** The next job to hand to a task thread, in arrival order; null if none waits. */
+  /**
+   * The next job to hand to a task thread; null if none waits. Interactive jobs go first, in
+   * arrival order, except that after {@code interactivePerBulk} of them in a row while bulk jobs
+   * wait, the oldest bulk job goes (weighted, so a steady stream of interactive jobs cannot starve
+   * a batch).
+   */
   JobExecution nextToStart() {
-    JobExecution next;
-    while ((next = waiting.pollFirst()) != null) {
-      if (!next.isFinished() && !next.shouldStop()) {
-        return next;
-      }
+    JobExecution interactive = firstStartable(waiting);
+    JobExecution bulk = firstStartable(waitingBulk);
+    if (interactive != null && (bulk == null || interactiveStartsInARow < interactivePerBulk)) {
+      interactiveStartsInARow = bulk == null ? 0 : interactiveStartsInARow + 1;
+      return waiting.pollFirst();
     }
-    return null;
+    interactiveStartsInARow = 0;
+    return bulk == null ? null : waitingBulk.pollFirst();
+  }
+
+  /** The first job of {@code queue} that may start, dropping those finished or stopped meanwhile; it stays queued. */
+  private static JobExecution firstStartable(ArrayDeque<JobExecution> queue) {
+    JobExecution first;
+    while ((first = queue.peekFirst()) != null && (first.isFinished() || first.shouldStop())) {
+      queue.pollFirst();
+    }
+    return first;
   }
 
   /** Records held, finished or not. */
@@ -96,6 +123,9 @@ final class InFlightJobs {
   Map<TopicPartition, Integer> waitingByPartition() {
     Map<TopicPartition, Integer> counts = new HashMap<>();
     for (JobExecution execution : waiting) {
+      counts.merge(execution.partition(), 1, Integer::sum);
+    }
+    for (JobExecution execution : waitingBulk) {
       counts.merge(execution.partition(), 1, Integer::sum);
     }
     return counts;
@@ -232,6 +262,7 @@ final class InFlightJobs {
       }
     }
     waiting.removeIf(execution -> partitions.contains(execution.partition()));
+    waitingBulk.removeIf(execution -> partitions.contains(execution.partition()));
     running.removeIf(execution -> partitions.contains(execution.partition()));
     return handedBack;
   }

@@ -25,19 +25,26 @@ import org.scix.pipeline.schemas.input.taskenum;
  * @param commitInterval a transaction is begun at most this often; zero begins the next as soon as
  *     the previous one ended (what finished meanwhile shares it)
  * @param commitMaxJobs the most finished jobs one transaction carries (a full batch also begins without waiting out the interval)
+ * @param interactivePerBulk while jobs of both priorities wait for a task thread, this many
+ *     interactive jobs start for each bulk one: interactive work goes first, bulk never starves
  */
 public record LoopSettings(int concurrency, int waitingPerPartition, Duration drainTimeout, Duration revocationWait,
-    Map<taskenum, Duration> deadlines, String workerName, Duration processingDelay, Duration commitInterval, int commitMaxJobs) {
+    Map<taskenum, Duration> deadlines, String workerName, Duration processingDelay, Duration commitInterval, int commitMaxJobs,
+    int interactivePerBulk) {
   public static final String CONCURRENCY = "WORKER_CONCURRENCY";
   public static final String MAX_WAITING_PER_PARTITION = "WORKER_MAX_WAITING_PER_PARTITION";
   public static final String DRAIN_TIMEOUT = "WORKER_DRAIN_TIMEOUT_MS";
   public static final String PROCESSING_DELAY = "PROCESSING_STATUS_DELAY_MS";
   public static final String COMMIT_INTERVAL = "WORKER_COMMIT_INTERVAL_MS";
   public static final String COMMIT_MAX_JOBS = "WORKER_COMMIT_MAX_JOBS";
+  public static final String INTERACTIVE_PER_BULK = "WORKER_INTERACTIVE_PER_BULK";
   /** The longest a revoked partition's jobs may go on (the consumer's max.poll.interval.ms caps it lower). */
   private static final Duration MAX_REVOCATION_WAIT = Duration.ofSeconds(20);
 
   public LoopSettings {
+    if (interactivePerBulk < 1) {
+      throw new IllegalArgumentException("interactive per bulk must be >= 1, got " + interactivePerBulk);
+    }
     if (concurrency < 1 || waitingPerPartition < 1 || commitMaxJobs < 1 || commitInterval.isNegative()) {
       throw new IllegalArgumentException("concurrency, waiting per partition and commit max jobs must be >= 1 and the commit interval"
           + " >= 0, got " + concurrency + ", " + waitingPerPartition + ", " + commitMaxJobs + " and " + commitInterval);
@@ -63,38 +70,44 @@ public record LoopSettings(int concurrency, int waitingPerPartition, Duration dr
         s.duration(COMMIT_INTERVAL, Duration.ZERO, Duration.ZERO),
         // Measured (docs/benchmarks.md): every record waits for its whole transaction, so a burst
         // written 200 jobs at a time reached streams 5x later than 16 at a time.
-        s.integer(COMMIT_MAX_JOBS, concurrency, 1, 100_000));
+        s.integer(COMMIT_MAX_JOBS, concurrency, 1, 100_000),
+        s.integer(INTERACTIVE_PER_BULK, 4, 1, 1_000_000));
   }
 
   /** Concurrency 1, 8 waiting per partition, 1 s drain, 200 ms revocation wait, no deadlines, every Processing written, a transaction per turn. */
   public static LoopSettings defaults(String workerName) {
-    return new LoopSettings(1, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), workerName, Duration.ZERO, Duration.ZERO, 1);
+    return new LoopSettings(1, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), workerName, Duration.ZERO, Duration.ZERO, 1, 4);
   }
 
   /** This concurrency, and as many jobs per transaction. */
   public LoopSettings withConcurrency(int tasks) {
     return new LoopSettings(tasks, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay, commitInterval,
-        tasks);
+        tasks, interactivePerBulk);
   }
 
   public LoopSettings withWaitingPerPartition(int waiting) {
     return new LoopSettings(concurrency, waiting, drainTimeout, revocationWait, deadlines, workerName, processingDelay, commitInterval,
-        commitMaxJobs);
+        commitMaxJobs, interactivePerBulk);
   }
 
   public LoopSettings withDeadlines(Map<taskenum, Duration> taskDeadlines) {
     return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, taskDeadlines, workerName, processingDelay,
-        commitInterval, commitMaxJobs);
+        commitInterval, commitMaxJobs, interactivePerBulk);
   }
 
   public LoopSettings withProcessingDelay(Duration delay) {
     return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, delay, commitInterval,
-        commitMaxJobs);
+        commitMaxJobs, interactivePerBulk);
   }
 
   public LoopSettings withCommits(Duration interval, int maxJobs) {
     return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay, interval,
-        maxJobs);
+        maxJobs, interactivePerBulk);
+  }
+
+  public LoopSettings withInteractivePerBulk(int interactive) {
+    return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay,
+        commitInterval, commitMaxJobs, interactive);
   }
 
   Duration deadline(JobExecution execution) {

@@ -14,6 +14,8 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.core.kafka.ControlRecords;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +38,7 @@ public final class WorkerLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(WorkerLoop.class);
 
   private final LoopSettings settings;
-  private final String inputTopic;
+  private final List<String> inputTopics;
   private final Consumer<String, byte[]> consumer;
   private final BatchWriter batches;
   private final DueCommits committer;
@@ -57,13 +59,14 @@ public final class WorkerLoop implements Runnable {
    * @param commitThread runs the transactions ({@code Runnable::run}: on the poll thread, as tests do); an
    *     ExecutorService is shut down with the loop
    */
-  WorkerLoop(LoopSettings settings, AtomicBoolean running, String inputTopic, Consumer<String, byte[]> consumer, BatchWriter batches,
+  WorkerLoop(LoopSettings settings, AtomicBoolean running, TopicSettings topics, Consumer<String, byte[]> consumer, BatchWriter batches,
       JobDecoder decoder, RetryingTaskRunner runner, Executor taskThreads, Executor commitThread, WorkerMetrics metrics) {
     this.settings = settings;
-    this.jobs = new InFlightJobs(settings.processingDelay());
+    this.jobs = new InFlightJobs(settings.processingDelay(), partition -> topics.priorityOf(partition.topic()) == Priority.BULK,
+        settings.interactivePerBulk());
     this.seeding = new PartitionSeeding(consumer, jobs);
     this.running = running;
-    this.inputTopic = inputTopic;
+    this.inputTopics = topics.inputs();
     this.consumer = consumer;
     this.batches = batches;
     this.commitThread = commitThread;
@@ -98,7 +101,8 @@ public final class WorkerLoop implements Runnable {
   public void run() {
     try {
       open();
-      log.info("worker {} consuming {} (concurrency {})", settings.workerName(), inputTopic, settings.concurrency());
+      log.info("worker {} consuming {} (concurrency {}, {} interactive starts per bulk one while both wait)", settings.workerName(),
+          inputTopics, settings.concurrency(), settings.interactivePerBulk());
       long drainDeadline = Long.MAX_VALUE;
       // Draining: no new task starts; running ones finish and commit. Jobs not started are left
       // uncommitted for the partition's next owner.
@@ -131,7 +135,7 @@ public final class WorkerLoop implements Runnable {
   /** Creates the producer (fencing a predecessor) and joins the group. */
   void open() {
     batches.init();
-    consumer.subscribe(List.of(inputTopic), new Rebalance(settings, consumer, jobs, committer, seeding, running::get));
+    consumer.subscribe(inputTopics, new Rebalance(settings, consumer, jobs, committer, seeding, running::get));
     ready = true;
   }
 

@@ -33,7 +33,7 @@ public final class WorkerLoops {
     AtomicBoolean running = new AtomicBoolean(true);
     // While Kafka is unreachable the writer keeps trying to get a producer, until the loop is asked to stop.
     TransactionalWriter writer = TransactionalWriter.create(config.kafka(), producer, serdes.recordValues(), running::get);
-    return new WorkerLoop(settings, running, config.topics().input(), consumer,
+    return new WorkerLoop(settings, running, config.topics(), consumer,
         new BatchWriter(config.topics(), writer, serdes.recordValues(), RecordSizeLimit.of(config.kafka()), settings.workerName()),
         new JobDecoder(serdes.deserializer(TemplateInput.class)),
         new RetryingTaskRunner(config.tasks().registry(), config.tasks().maxAttempts(), config.tasks().retryBackoff()),

@@ -130,7 +130,7 @@ class WorkerLoopTest {
       producers.add(producer);
       return producer;
     }, running::get, Duration.ofMillis(100));
-    loop = new WorkerLoop(settings, running, TOPICS.input(),
+    loop = new WorkerLoop(settings, running, TOPICS,
         consumer, new BatchWriter(TOPICS, writer, this::serialize, new RecordSizeLimit(4096), "worker-test"), new JobDecoder(jobsById()),
         new RetryingTaskRunner(tasks, 3, Duration.ZERO), taskThreads::add, commitThread, new WorkerMetrics(new SimpleMeterRegistry()));
     loop.open();

@@ -1,0 +1,19 @@
+package org.scix.pipeline.gateway.batches;
+
+/**
+ * The dateranges a caller lists for a batch, taken one at a time while the batch's transaction is
+ * open, so a batch of any size is never held whole: a gRPC stream, or a JSON body parsed as it
+ * arrives.
+ */
+@FunctionalInterface
+public interface BatchSource {
+  /**
+   * The next daterange the caller listed, or null after the last.
+   *
+   * @throws org.scix.pipeline.gateway.errors.InvalidRequestException if the caller sent something malformed
+   * @throws org.scix.pipeline.gateway.errors.OperationTimeoutException if the caller stopped sending
+   */
+  String next() throws InterruptedException;
+
+  BatchSource NONE = () -> null;
+}
