@@ -64,7 +64,7 @@ final class WorkerScaling {
         long withPartitions = description.members().stream().map(MemberDescription::assignment)
             .filter(a -> !a.topicPartitions().isEmpty()).count();
         int assigned = description.members().stream().mapToInt(m -> m.assignment().topicPartitions().size()).sum();
-        if (withPartitions == processes && assigned == BenchContext.PARTITIONS) {
+        if (withPartitions == processes && assigned == 2 * BenchContext.PARTITIONS) { // both input topics
           return;
         }
         Thread.sleep(200);

@@ -2,6 +2,7 @@ package org.scix.pipeline.client;
 
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ClientCall;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -11,11 +12,19 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
 import java.time.Instant;
 import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
+import org.scix.pipeline.schemas.batch.BatchJobsPage;
+import org.scix.pipeline.schemas.batch.BatchQuery;
+import org.scix.pipeline.schemas.batch.BatchRequest;
+import org.scix.pipeline.schemas.batch.BatchSummary;
 import org.scix.pipeline.schemas.grpc.AvroMarshaller;
 import org.scix.pipeline.schemas.grpc.TemplateApi;
 import org.scix.pipeline.schemas.input.TemplateInput;
@@ -24,13 +33,27 @@ import org.scix.pipeline.schemas.input.taskenum;
 
 /**
  * A Java client of the gateway, speaking the original protocol (schemaless Avro over gRPC):
- * submit a job, follow it, monitor it. gRPC failures surface as {@link PipelineClientException}s.
+ * submit a job, follow it, monitor it; and of the Batches service this project adds. gRPC failures surface as {@link PipelineClientException}s.
  * Thread-safe; one instance per gateway address is enough.
  */
 public final class PipelineClient implements AutoCloseable {
   private static final MethodDescriptor<TemplateInput, TemplateInput> INIT;
   private static final MethodDescriptor<TemplateInput, TemplateInput> MONITOR;
   private static final MethodDescriptor<TemplateInput, TemplateInput> CANCEL;
+  private static final MethodDescriptor<BatchRequest, BatchSummary> SUBMIT_BATCH;
+  private static final MethodDescriptor<BatchQuery, BatchSummary> BATCH_STATUS;
+  private static final MethodDescriptor<BatchQuery, BatchJobsPage> BATCH_JOBS;
+  private static final MethodDescriptor<BatchQuery, BatchSummary> CANCEL_BATCH;
+
+  static {
+    AvroMarshaller<BatchQuery> query = new AvroMarshaller<>(SchemalessAvroCodec.of(BatchQuery.class));
+    AvroMarshaller<BatchSummary> summary = new AvroMarshaller<>(SchemalessAvroCodec.of(BatchSummary.class));
+    SUBMIT_BATCH = TemplateApi.clientStreaming(TemplateApi.SUBMIT_BATCH_METHOD,
+        new AvroMarshaller<>(SchemalessAvroCodec.of(BatchRequest.class)), summary);
+    BATCH_STATUS = TemplateApi.unary(TemplateApi.BATCH_STATUS_METHOD, query, summary);
+    BATCH_JOBS = TemplateApi.unary(TemplateApi.BATCH_JOBS_METHOD, query, new AvroMarshaller<>(SchemalessAvroCodec.of(BatchJobsPage.class)));
+    CANCEL_BATCH = TemplateApi.unary(TemplateApi.CANCEL_BATCH_METHOD, query, summary);
+  }
 
   static {
     AvroMarshaller<TemplateInput> marshaller = new AvroMarshaller<>(SchemalessAvroCodec.of(TemplateInput.class));
@@ -71,22 +94,98 @@ public final class PipelineClient implements AutoCloseable {
    * stays Pending until then; cancelling it before then means it never runs.
    */
   public JobUpdate submit(JobRequest request, String idempotencyKey, Instant runAt) {
-    return first(call(INIT, initRequest(request, false), idempotencyKey, runAt));
+    return submit(request, idempotencyKey, runAt, null);
+  }
+
+  /** {@link #submit(JobRequest, String, Instant)} with a priority: "interactive" (the default, null) or "bulk". */
+  public JobUpdate submit(JobRequest request, String idempotencyKey, Instant runAt, String priority) {
+    return first(call(INIT, initRequest(request, false), headers(idempotencyKey, runAt, priority)));
+  }
+
+  /**
+   * Submits a batch, all of it or nothing: {@code first} says what every job runs (and may give a
+   * split range and dateranges); each list {@code more} yields is one more message of dateranges,
+   * streamed as the gateway takes them. Returns the batch id with its jobs, all Pending.
+   */
+  public BatchSummary submitBatch(BatchRequest first, Iterator<List<String>> more) {
+    CompletableFuture<BatchSummary> answer = new CompletableFuture<>();
+    ClientCall<BatchRequest, BatchSummary> call = channel.newCall(SUBMIT_BATCH, options());
+    StreamObserver<BatchRequest> requests = ClientCalls.asyncClientStreamingCall(call, new StreamObserver<>() {
+      @Override
+      public void onNext(BatchSummary value) {
+        answer.complete(value);
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        answer.completeExceptionally(t);
+      }
+
+      @Override
+      public void onCompleted() {
+        answer.completeExceptionally(new PipelineClientException("gateway answered nothing", Status.INTERNAL, null));
+      }
+    });
+    try {
+      requests.onNext(first);
+      while (more.hasNext() && !answer.isDone()) {
+        requests.onNext(BatchRequest.newBuilder().setDateranges(more.next()).build());
+      }
+      requests.onCompleted();
+    } catch (RuntimeException e) {
+      requests.onError(e);
+      throw e;
+    }
+    try {
+      return answer.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof StatusRuntimeException sre) {
+        throw PipelineClientException.from(sre);
+      }
+      throw new PipelineClientException(e.getCause().toString(), Status.INTERNAL, e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      call.cancel("interrupted", e);
+      throw new PipelineClientException("interrupted", Status.CANCELLED, e);
+    }
+  }
+
+  /** A batch's jobs counted by status. */
+  public BatchSummary batchStatus(String batchId) {
+    return unary(BATCH_STATUS, BatchQuery.newBuilder().setBatchId(batchId).build());
+  }
+
+  /** A page of a batch's jobs (after {@code after}, a job id from the previous page, or null), at most {@code limit}. */
+  public BatchJobsPage batchJobs(String batchId, String after, int limit) {
+    return unary(BATCH_JOBS, BatchQuery.newBuilder().setBatchId(batchId).setAfter(after).setLimit(limit).build());
+  }
+
+  /** Asks every unfinished job of a batch to stop. */
+  public BatchSummary cancelBatch(String batchId) {
+    return unary(CANCEL_BATCH, BatchQuery.newBuilder().setBatchId(batchId).build());
+  }
+
+  private <Q, R> R unary(MethodDescriptor<Q, R> method, Q request) {
+    try {
+      return ClientCalls.blockingUnaryCall(channel, method, options(), request);
+    } catch (StatusRuntimeException e) {
+      throw PipelineClientException.from(e);
+    }
   }
 
   /** Submits a job and calls {@code onUpdate} with each status until a terminal one; returns that. */
   public JobUpdate submitAndFollow(JobRequest request, String idempotencyKey, Consumer<JobUpdate> onUpdate) {
-    return followAll(call(INIT, initRequest(request, true), idempotencyKey, null), onUpdate);
+    return followAll(call(INIT, initRequest(request, true), headers(idempotencyKey, null, null)), onUpdate);
   }
 
   /** The job's current status. */
   public JobUpdate monitor(String jobId) {
-    return first(call(MONITOR, monitorRequest(jobId, false), null, null));
+    return first(call(MONITOR, monitorRequest(jobId, false), null));
   }
 
   /** Calls {@code onUpdate} with the job's current status and each change until a terminal one; returns that. */
   public JobUpdate follow(String jobId, Consumer<JobUpdate> onUpdate) {
-    return followAll(call(MONITOR, monitorRequest(jobId, true), null, null), onUpdate);
+    return followAll(call(MONITOR, monitorRequest(jobId, true), null), onUpdate);
   }
 
   /**
@@ -107,19 +206,26 @@ public final class PipelineClient implements AutoCloseable {
     return deadlineSeconds > 0 ? CallOptions.DEFAULT.withDeadlineAfter(deadlineSeconds, TimeUnit.SECONDS) : CallOptions.DEFAULT;
   }
 
-  private Iterator<TemplateInput> call(MethodDescriptor<TemplateInput, TemplateInput> method, TemplateInput request,
-      String idempotencyKey, Instant runAt) {
-    Channel target = channel;
-    if (idempotencyKey != null || runAt != null) {
-      Metadata headers = new Metadata();
-      if (idempotencyKey != null) {
-        headers.put(Metadata.Key.of(TemplateApi.IDEMPOTENCY_KEY_HEADER, Metadata.ASCII_STRING_MARSHALLER), idempotencyKey);
-      }
-      if (runAt != null) {
-        headers.put(Metadata.Key.of(TemplateApi.RUN_AT_HEADER, Metadata.ASCII_STRING_MARSHALLER), runAt.toString());
-      }
-      target = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+  /** The Init metadata: null when there is none. */
+  private static Metadata headers(String idempotencyKey, Instant runAt, String priority) {
+    if (idempotencyKey == null && runAt == null && priority == null) {
+      return null;
     }
+    Metadata headers = new Metadata();
+    if (idempotencyKey != null) {
+      headers.put(Metadata.Key.of(TemplateApi.IDEMPOTENCY_KEY_HEADER, Metadata.ASCII_STRING_MARSHALLER), idempotencyKey);
+    }
+    if (runAt != null) {
+      headers.put(Metadata.Key.of(TemplateApi.RUN_AT_HEADER, Metadata.ASCII_STRING_MARSHALLER), runAt.toString());
+    }
+    if (priority != null) {
+      headers.put(Metadata.Key.of(TemplateApi.PRIORITY_HEADER, Metadata.ASCII_STRING_MARSHALLER), priority);
+    }
+    return headers;
+  }
+
+  private Iterator<TemplateInput> call(MethodDescriptor<TemplateInput, TemplateInput> method, TemplateInput request, Metadata headers) {
+    Channel target = headers == null ? channel : ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
     return ClientCalls.blockingServerStreamingCall(target, method, options(), request);
   }
 

@@ -198,6 +198,29 @@ class WorkerLoopTest {
     assertThat(committedOffsets()).containsEntry(P0, 2L);
   }
 
+  /** The fast lane: interactive jobs go first, though received later, and every Nth start goes to a waiting bulk job. */
+  @Test
+  void interactiveJobsStartBeforeBulkJobsReceivedEarlierAndEveryThirdStartGoesToBulk() {
+    TopicPartition bulk = new TopicPartition(TOPICS.bulkInput(), 0);
+    startLoop(LoopSettings.defaults("worker-test").withInteractivePerBulk(2));
+    consumer.updateBeginningOffsets(Map.of(P0, 0L, bulk, 0L));
+    consumer.rebalance(List.of(P0, bulk));
+    List<String> bulkJobs = List.of(job(bulk), job(bulk), job(bulk));
+    List<String> interactiveJobs = List.of(job(P0), job(P0), job(P0));
+    loop.turn();
+    for (int i = 0; i < 6; i++) { // concurrency 1: one start per turn, in the order the loop chose
+      assertThat(taskThreads).hasSize(i + 1);
+      taskThreads.get(i).run();
+      loop.turn();
+    }
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(interactiveJobs.get(0), interactiveJobs.get(1),
+        bulkJobs.get(0), interactiveJobs.get(2), bulkJobs.get(1), bulkJobs.get(2));
+    assertThat(terminalStatuses()).filteredOn(e -> bulkJobs.contains(e.getJobId())).extracting(JobStatus::getPriority)
+        .containsOnly("bulk");
+    assertThat(terminalStatuses()).filteredOn(e -> interactiveJobs.contains(e.getJobId())).extracting(JobStatus::getPriority)
+        .containsOnlyNulls();
+  }
+
   @Test
   void aTaskPastItsDeadlineEndsTimedOutAndItsSlotIsFreedEvenIfItIgnoresInterrupts() throws Exception {
     startAssigned(LoopSettings.defaults("worker-test").withDeadlines(Map.of(taskenum.SYMBOL1, Duration.ofMillis(100))));
