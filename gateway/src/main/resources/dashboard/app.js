@@ -101,11 +101,11 @@ function chart(perMinute) {
 
 function workersTable(workers) {
   return el('table', {id: 'workers-table'},
-    el('thead', {}, el('tr', {}, el('th', {}, 'worker'), el('th', {}, 'host'), el('th', {}, 'input partitions (offset lag; a transaction marker counts 1)'))),
+    el('thead', {}, el('tr', {}, el('th', {}, 'worker'), el('th', {}, 'host'), el('th', {}, 'input partitions, interactive then bulk (offset lag; a transaction marker counts 1)'))),
     el('tbody', {}, workers.length === 0 ? el('tr', {}, el('td', {colspan: 3}, 'no live workers')) :
       workers.map(w => w.error ? el('tr', {}, el('td', {colspan: 3}, w.error)) :
         el('tr', {}, el('td', {class: 'mono'}, w.client), el('td', {}, w.host),
-          el('td', {}, w.partitions.map(p => `${p.partition} (${p.lag})`).join(', ')))))); 
+          el('td', {}, w.partitions.map(p => `${p.priority === 'bulk' ? 'b' : ''}${p.partition} (${p.lag})`).join(', ')))))); 
 }
 
 // --- Jobs ---

@@ -56,6 +56,9 @@ final class SubmitCommand implements Callable<Integer> {
   @Option(names = "--in", description = "Run the job after this long (ISO-8601 duration or e.g. 90s, 10m, 2h); it stays Pending until then.")
   String in;
 
+  @Option(names = "--priority", description = "interactive (the default: workers start it ahead of bulk work) or bulk.")
+  String priority;
+
   @Spec
   CommandSpec spec;
 
@@ -79,7 +82,7 @@ final class SubmitCommand implements Callable<Integer> {
   private int single(PipelineClient client, JobRequest request) {
     try {
       if (!follow) {
-        System.out.println(client.submit(request, idempotencyKey, runAt).jobId());
+        System.out.println(client.submit(request, idempotencyKey, runAt, priority).jobId());
         return 0;
       }
       JobUpdate last = submitAndFollow(client, request, idempotencyKey, u -> System.out.println(u.jobId() + " " + u.status()));
@@ -91,12 +94,12 @@ final class SubmitCommand implements Callable<Integer> {
     }
   }
 
-  /** A delayed job is followed from its Pending answer (the stream starts once it is accepted). */
+  /** A delayed or prioritized job is followed from its Pending answer (the stream starts once it is accepted). */
   private JobUpdate submitAndFollow(PipelineClient client, JobRequest request, String key, java.util.function.Consumer<JobUpdate> onUpdate) {
-    if (runAt == null) {
+    if (runAt == null && priority == null) {
       return client.submitAndFollow(request, key, onUpdate);
     }
-    JobUpdate pending = client.submit(request, key, runAt);
+    JobUpdate pending = client.submit(request, key, runAt, priority);
     onUpdate.accept(pending);
     return client.follow(pending.jobId(), onUpdate);
   }
@@ -126,7 +129,7 @@ final class SubmitCommand implements Callable<Integer> {
     List<Future<JobUpdate>> results = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       String key = idempotencyKey == null ? null : idempotencyKey + "-" + i;
-      results.add(pool.submit(() -> follow ? submitAndFollow(client, request, key, u -> { }) : client.submit(request, key, runAt)));
+      results.add(pool.submit(() -> follow ? submitAndFollow(client, request, key, u -> { }) : client.submit(request, key, runAt, priority)));
     }
     Map<statusenum, Integer> byStatus = new EnumMap<>(statusenum.class);
     int failedCalls = 0;

@@ -31,6 +31,7 @@ import org.scix.pipeline.schemas.batch.BatchSummary;
 import org.scix.pipeline.schemas.batch.SplitRange;
 import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.input.taskenum;
+import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 import org.scix.pipeline.worker.runner.LoopSettings;
 import org.scix.pipeline.worker.task.TaskSettings;
@@ -127,7 +128,7 @@ class BatchesIT {
   }
 
   @Test
-  void anInteractiveJobSubmittedBehindARunningBulkBatchOfTwentyThousandOvertakesIt(KafkaStack stack) throws Exception {
+  void anInteractiveJobSubmittedBehindARunningBulkBatchOfTwentyThousandOvertakesItAndCancellingTheBatchStopsTheRest(KafkaStack stack) throws Exception {
     try (Pipeline pipeline = new Pipeline(stack)) {
       Gateway gateway = pipeline.startGateway("lane-gw");
       pipeline.startWorker("lane-w", Map.of(TaskSettings.SIMULATE_ALL_MS, "5", LoopSettings.CONCURRENCY, "4"));
@@ -148,8 +149,19 @@ class BatchesIT {
         BatchSummary then = client.batchStatus(batch.getBatchId());
         assertThat(then.getSuccess() + then.getError()).as("batch jobs done before the interactive job").isLessThan(10_000);
 
+        // Cancelling it stops what has not run: every job still ends, once, most of them Error "cancelled".
         BatchSummary cancelled = client.cancelBatch(batch.getBatchId());
-        assertThat(cancelled.getCancelRequested()).isPositive();
+        assertThat(cancelled.getCancelRequested()).isGreaterThan(10_000);
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+          BatchSummary now = client.batchStatus(batch.getBatchId());
+          return now.getSuccess() + now.getError() == 20_000;
+        });
+        assertThat(client.batchStatus(batch.getBatchId()).getError()).isGreaterThan(10_000);
+        Map<String, List<JobStatus>> ends = pipeline.statusEvents().stream().filter(e -> JobStates.isTerminal(e.getStatus()))
+            .filter(e -> batch.getBatchId().equals(e.getBatchId())).collect(Collectors.groupingBy(JobStatus::getJobId));
+        assertThat(ends).hasSize(20_000).allSatisfy((id, events) -> assertThat(events).as(id).hasSize(1));
+        assertThat(ends.values().stream().map(events -> events.get(0)).filter(e -> e.getStatus() == JobState.Error))
+            .allSatisfy(e -> assertThat(e.getErrorReason()).isEqualTo("cancelled"));
       } finally {
         channel.shutdownNow();
       }

@@ -10,12 +10,10 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
-import org.scix.pipeline.core.job.Priority;
-import org.scix.pipeline.core.kafka.ControlRecords;
+import org.scix.pipeline.core.kafka.BatchRecords;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.gateway.errors.OperationTimeoutException;
-import org.scix.pipeline.gateway.status.JobStore.BatchEntry;
 import org.scix.pipeline.gateway.submit.JobRecords;
 import org.scix.pipeline.gateway.submit.SubmissionFailedException;
 import org.slf4j.Logger;
@@ -26,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * replica's batch producer, taken from the split range and the caller's stream while the
  * transaction is open (never the whole batch in memory); a bad entry, a batch over the maximum, a
  * caller who stops sending or a Kafka failure aborts it, and nothing of it is ever visible.
- * Cancelling a batch is one transaction too. One batch is written at a time; the next waits.
+ * One batch is written at a time; the next waits.
  */
 public final class BatchTransactions implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(BatchTransactions.class);
@@ -52,7 +50,7 @@ public final class BatchTransactions implements AutoCloseable {
 
   /** Registers the producer with the topics it writes (fencing a predecessor with its transactional id). */
   public void init() {
-    writer.init(List.of(topics.input(), topics.bulkInput(), topics.status()));
+    writer.init(List.of(topics.input(), topics.bulkInput(), topics.status(), topics.control()));
   }
 
   /**
@@ -125,23 +123,16 @@ public final class BatchTransactions implements AutoCloseable {
   }
 
   /**
-   * Asks every unfinished job of a batch to stop, in one transaction: a cancel request after each
-   * job on its input partition.
-   *
-   * @return how many were asked
+   * Cancels a batch: a record on the control topic, which every worker reads before it starts a
+   * job, so no job of the batch starts once workers have read it, and those running are stopped.
    */
-  public long cancel(String batchId, Priority priority, Iterator<BatchEntry> unfinished) throws InterruptedException {
+  public void cancel(String batchId) throws InterruptedException {
     lock(System.nanoTime() + settings.timeout().toNanos());
     try {
-      long[] count = {0};
-      writer.write(transaction -> unfinished.forEachRemaining(job -> {
-        transaction.send(ControlRecords.cancel(topics.input(priority), job.jobId(), null));
-        count[0]++;
-      }));
-      log.info("batch {}: cancel requested for {} unfinished job(s)", batchId, count[0]);
-      return count[0];
+      writer.write(transaction -> transaction.send(BatchRecords.cancelled(topics.control(), batchId, System.currentTimeMillis())));
+      log.info("batch {} cancelled", batchId);
     } catch (TransactionalWriter.Aborted e) {
-      throw SubmissionFailedException.notAccepted("Kafka did not take the cancel requests: " + e.getMessage(), e);
+      throw SubmissionFailedException.notAccepted("Kafka did not take the cancel: " + e.getMessage(), e);
     } catch (TransactionalWriter.OutcomeUnknown e) {
       throw SubmissionFailedException.batchOutcomeUnknown(batchId, e);
     } finally {

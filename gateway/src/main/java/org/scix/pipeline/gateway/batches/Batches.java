@@ -2,20 +2,14 @@ package org.scix.pipeline.gateway.batches;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
-import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.scix.pipeline.core.job.JobIds;
-import org.scix.pipeline.core.job.JobStates;
-import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.gateway.errors.NotFoundException;
 import org.scix.pipeline.gateway.errors.NotReadyException;
-import org.scix.pipeline.gateway.status.JobRecord;
 import org.scix.pipeline.gateway.status.JobStore.BatchEntry;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewSync;
@@ -31,7 +25,6 @@ import org.scix.pipeline.schemas.status.JobState;
  */
 public final class Batches {
   public static final int MAX_PAGE = 1000;
-  private static final int CANCEL_PAGE = 1000;
 
   private final BatchTransactions transactions;
   private final StatusView view;
@@ -76,52 +69,18 @@ public final class Batches {
     return new BatchJobsPage(batchId, jobs, next);
   }
 
-  /** Asks every unfinished job of the batch to stop; answers the counts as they were, and how many were asked. */
+  /**
+   * Cancels the batch: no job of it starts once the workers have read the cancel, and those
+   * running are stopped (each ends Error "cancelled"); jobs already ended keep their status.
+   * Answers the counts as they were, and how many jobs had not ended.
+   */
   public BatchSummary cancel(String batchId) throws InterruptedException {
     long[] counts = counts(batchId);
     long unfinished = counts[JobState.Pending.ordinal()] + counts[JobState.Processing.ordinal()];
-    if (unfinished == 0) {
-      return summary(batchId, total(counts), counts, 0);
+    if (unfinished > 0) {
+      transactions.cancel(batchId);
     }
-    Priority priority = firstJob(batchId).map(JobRecord::priority).orElse(Priority.BULK);
-    long asked = transactions.cancel(batchId, priority, unfinished(batchId));
-    return summary(batchId, total(counts), counts, asked);
-  }
-
-  private Optional<JobRecord> firstJob(String batchId) {
-    List<BatchEntry> first = view.batchJobs(batchId, null, 1);
-    return first.isEmpty() ? Optional.empty() : view.job(first.get(0).jobId());
-  }
-
-  /** The batch's unfinished jobs, a page at a time as they are taken. */
-  private Iterator<BatchEntry> unfinished(String batchId) {
-    return new Iterator<>() {
-      private final List<BatchEntry> page = new ArrayList<>();
-      private int at;
-      private String after;
-      private boolean exhausted;
-
-      @Override
-      public boolean hasNext() {
-        while (at >= page.size() && !exhausted) {
-          List<BatchEntry> next = view.batchJobs(batchId, after, CANCEL_PAGE);
-          exhausted = next.size() < CANCEL_PAGE;
-          after = next.isEmpty() ? after : next.get(next.size() - 1).jobId();
-          page.clear();
-          next.stream().filter(e -> !JobStates.isTerminal(e.state())).forEach(page::add);
-          at = 0;
-        }
-        return at < page.size();
-      }
-
-      @Override
-      public BatchEntry next() {
-        if (!hasNext()) {
-          throw new NoSuchElementException();
-        }
-        return page.get(at++);
-      }
-    };
+    return summary(batchId, total(counts), counts, unfinished);
   }
 
   private long[] counts(String batchId) {

@@ -90,7 +90,7 @@ public final class DashboardServer implements AutoCloseable {
     Closer lookups = new Closer();
     try {
       WorkerGroup workers = lookups.register("worker group lookup",
-          new KafkaWorkerGroup(config.kafka(), config.dashboard().workerGroup(), config.topics().input()));
+          new KafkaWorkerGroup(config.kafka(), config.dashboard().workerGroup(), config.topics()));
       DeadLetters deadLetters = lookups.register("dead letters", new DeadLetters(config.kafka(), config.topics().deadLetter(),
           serdes.deserializer(TemplateInput.class), submitter, "scix-gateway-dead-letters-" + config.instanceId()));
       JobTopics topics = lookups.register("job records lookup",

@@ -1,6 +1,7 @@
 package org.scix.pipeline.gateway.lookup;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,17 +16,18 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.scix.pipeline.core.config.KafkaSettings;
+import org.scix.pipeline.core.config.TopicSettings;
 
-/** The worker consumer group as the overview shows it: each live worker, its input partitions and their lag. */
+/** The worker consumer group as the overview shows it: each live worker, its partitions of both input topics and their lag. */
 public final class KafkaWorkerGroup implements WorkerGroup, AutoCloseable {
   private final Admin admin;
   private final String group;
-  private final String inputTopic;
+  private final TopicSettings topics;
 
-  public KafkaWorkerGroup(KafkaSettings kafka, String group, String inputTopic) {
+  public KafkaWorkerGroup(KafkaSettings kafka, String group, TopicSettings topics) {
     this.admin = Admin.create(kafka.clientConfig());
     this.group = group;
-    this.inputTopic = inputTopic;
+    this.topics = topics;
   }
 
   @Override
@@ -36,7 +38,7 @@ public final class KafkaWorkerGroup implements WorkerGroup, AutoCloseable {
       Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
           .get(3, TimeUnit.SECONDS);
       Set<TopicPartition> partitions = description.members().stream().flatMap(m -> m.assignment().topicPartitions().stream())
-          .filter(p -> p.topic().equals(inputTopic)).collect(Collectors.toSet());
+          .filter(p -> topics.inputs().contains(p.topic())).collect(Collectors.toSet());
       Map<TopicPartition, ListOffsetsResultInfo> ends = admin.listOffsets(partitions.stream()
           .collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest()))).all().get(3, TimeUnit.SECONDS);
       for (MemberDescription member : description.members()) {
@@ -45,11 +47,12 @@ public final class KafkaWorkerGroup implements WorkerGroup, AutoCloseable {
         worker.put("client", member.clientId());
         worker.put("host", member.host());
         List<Map<String, Object>> held = new ArrayList<>();
-        member.assignment().topicPartitions().stream().filter(p -> p.topic().equals(inputTopic)).sorted((a, b) -> a.partition() - b.partition())
+        member.assignment().topicPartitions().stream().filter(partitions::contains)
+            .sorted(Comparator.comparing(TopicPartition::topic).reversed().thenComparingInt(TopicPartition::partition))
             .forEach(p -> {
               long end = ends.containsKey(p) ? ends.get(p).offset() : 0;
               long at = committed.containsKey(p) && committed.get(p) != null ? committed.get(p).offset() : 0;
-              held.add(Map.of("partition", p.partition(), "lag", Math.max(0, end - at)));
+              held.add(Map.of("partition", p.partition(), "priority", topics.priorityOf(p.topic()).wireName(), "lag", Math.max(0, end - at)));
             });
         worker.put("partitions", held);
         workers.add(worker);

@@ -12,9 +12,11 @@ import org.scix.pipeline.core.job.Priority;
  * @param delayed where delayed jobs wait until they are due (compacted, keyed by job id)
  * @param schedules the schedules and when each last ticked (compacted, keyed by schedule name)
  * @param bulkInput the input topic of bulk jobs ({@link Priority#BULK}); {@code input} takes interactive ones
+ * @param control what workers must know before they start a job, such as cancelled batches (compacted, one partition)
  */
 public record TopicSettings(String input, String status, String output, String deadLetter, int partitions,
-    short replicationFactor, Duration statusSegment, String delayed, String schedules, String bulkInput) {
+    short replicationFactor, Duration statusSegment, String delayed, String schedules, String bulkInput,
+    String control) {
   public static final String INPUT = "INPUT_TOPIC";
   public static final String STATUS = "STATUS_TOPIC";
   public static final String OUTPUT = "OUTPUT_TOPIC";
@@ -22,6 +24,7 @@ public record TopicSettings(String input, String status, String output, String d
   public static final String DELAYED = "DELAYED_TOPIC";
   public static final String SCHEDULES = "SCHEDULES_TOPIC";
   public static final String BULK_INPUT = "BULK_INPUT_TOPIC";
+  public static final String CONTROL = "CONTROL_TOPIC";
   public static final String PARTITIONS = "TOPIC_PARTITIONS";
   public static final String REPLICATION_FACTOR = "TOPIC_REPLICATION_FACTOR";
   public static final String STATUS_SEGMENT = "STATUS_TOPIC_SEGMENT_MS";
@@ -37,7 +40,8 @@ public record TopicSettings(String input, String status, String output, String d
         settings.duration(STATUS_SEGMENT, Duration.ofHours(1), Duration.ofSeconds(1)),
         topicName(settings, DELAYED, input + ".delayed"),
         topicName(settings, SCHEDULES, input + ".schedules"),
-        topicName(settings, BULK_INPUT, input + ".bulk"));
+        topicName(settings, BULK_INPUT, input + ".bulk"),
+        topicName(settings, CONTROL, input + ".control"));
   }
 
   /** The input topic of jobs of {@code priority}. */

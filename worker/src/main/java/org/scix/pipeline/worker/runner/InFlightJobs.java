@@ -103,6 +103,15 @@ final class InFlightJobs {
     return first;
   }
 
+  /** Jobs received and not finished: waiting for a task thread or running. */
+  List<JobExecution> unfinishedJobs() {
+    List<JobExecution> jobs = new ArrayList<>(waiting);
+    jobs.addAll(waitingBulk);
+    jobs.addAll(running);
+    jobs.removeIf(JobExecution::isFinished);
+    return jobs;
+  }
+
   /** Records held, finished or not. */
   int size() {
     return ledgers.values().stream().mapToInt(PartitionLedger::size).sum();

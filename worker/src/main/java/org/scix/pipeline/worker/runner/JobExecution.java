@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.scix.pipeline.core.kafka.BatchRecords;
 import org.scix.pipeline.core.kafka.ControlRecords;
 import org.scix.pipeline.core.trace.Tracing;
 import org.scix.pipeline.schemas.input.TemplateInput;
@@ -80,6 +81,11 @@ final class JobExecution {
 
   ConsumerRecord<String, byte[]> record() {
     return record;
+  }
+
+  /** The batch the job was submitted in, or null. */
+  String batchId() {
+    return BatchRecords.batchId(record.headers());
   }
 
   String jobId() {

@@ -49,6 +49,8 @@ public final class WorkerLoop implements Runnable {
   private final WorkerMetrics metrics;
   private final InFlightJobs jobs;
   private final PartitionSeeding seeding;
+  private final CancelledBatches cancelledBatches;
+  private long cancelledBatchesSeen;
   private final AtomicBoolean running;
   private volatile boolean ready;
   private volatile boolean stopped;
@@ -60,7 +62,9 @@ public final class WorkerLoop implements Runnable {
    *     ExecutorService is shut down with the loop
    */
   WorkerLoop(LoopSettings settings, AtomicBoolean running, TopicSettings topics, Consumer<String, byte[]> consumer, BatchWriter batches,
-      JobDecoder decoder, RetryingTaskRunner runner, Executor taskThreads, Executor commitThread, WorkerMetrics metrics) {
+      JobDecoder decoder, RetryingTaskRunner runner, Executor taskThreads, Executor commitThread, WorkerMetrics metrics,
+      CancelledBatches cancelledBatches) {
+    this.cancelledBatches = cancelledBatches;
     this.settings = settings;
     this.jobs = new InFlightJobs(settings.processingDelay(), partition -> topics.priorityOf(partition.topic()) == Priority.BULK,
         settings.interactivePerBulk());
@@ -142,6 +146,7 @@ public final class WorkerLoop implements Runnable {
   /** One turn of the loop: receive, end overdue tasks, start what fits, commit what is due, adjust intake. */
   void turn() {
     receive(poll());
+    stopJobsOfCancelledBatches();
     endOverdueTasks();
     startWaitingJobs();
     committer.commitDue();
@@ -182,7 +187,30 @@ public final class WorkerLoop implements Runnable {
       } else if (execution.isJob() && !execution.isFinished() && cancelRequested.contains(execution.jobId())) {
         log.info("job {} cancelled before it started", execution.jobId());
         execution.cancel();
+      } else if (execution.isJob() && !execution.isFinished() && cancelledBatches.isCancelled(execution.batchId())) {
+        log.debug("job {} of cancelled batch {}: not started", execution.jobId(), execution.batchId());
+        execution.cancel();
       }
+    }
+  }
+
+  /** Once a batch is cancelled, its jobs held here end: those waiting never start, running ones are interrupted. */
+  private void stopJobsOfCancelledBatches() {
+    long version = cancelledBatches.version();
+    if (version == cancelledBatchesSeen) {
+      return;
+    }
+    cancelledBatchesSeen = version;
+    int stopped = 0;
+    for (JobExecution execution : jobs.unfinishedJobs()) {
+      if (execution.isJob() && cancelledBatches.isCancelled(execution.batchId())) {
+        log.debug("job {} of cancelled batch {}: stopped", execution.jobId(), execution.batchId());
+        execution.cancel();
+        stopped++;
+      }
+    }
+    if (stopped > 0) {
+      log.info("{} job(s) of cancelled batches held here stopped (later ones end as they arrive, never started)", stopped);
     }
   }
 

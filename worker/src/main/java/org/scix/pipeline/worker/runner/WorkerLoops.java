@@ -26,7 +26,7 @@ public final class WorkerLoops {
   private WorkerLoops() {}
 
   public static WorkerLoop create(WorkerConfig config, Consumer<String, byte[]> consumer, PipelineSerdes serdes, Executor taskThreads,
-      MeterRegistry metrics) {
+      MeterRegistry metrics, CancelledBatches cancelledBatches) {
     LoopSettings settings = config.loop();
     ProducerSettings producer = ProducerSettings.withKafkasDeliveryTimeout(transactionalId(config.instanceId()), MAX_BLOCK,
         COMMIT_OUTCOME_TIMEOUT, TRANSACTION_TIMEOUT);
@@ -37,7 +37,7 @@ public final class WorkerLoops {
         new BatchWriter(config.topics(), writer, serdes.recordValues(), RecordSizeLimit.of(config.kafka()), settings.workerName()),
         new JobDecoder(serdes.deserializer(TemplateInput.class)),
         new RetryingTaskRunner(config.tasks().registry(), config.tasks().maxAttempts(), config.tasks().retryBackoff()),
-        taskThreads, commitThread(), new WorkerMetrics(metrics));
+        taskThreads, commitThread(), new WorkerMetrics(metrics), cancelledBatches);
   }
 
   private static ExecutorService commitThread() {

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -37,6 +38,8 @@ import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,6 +47,7 @@ import org.junit.jupiter.api.Test;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.core.kafka.BatchRecords;
 import org.scix.pipeline.core.kafka.ControlRecords;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
@@ -85,6 +89,7 @@ class WorkerLoopTest {
   private final Set<String> pollingIsCancelled = ConcurrentHashMap.newKeySet();
   private volatile boolean releaseStuckTasks;
   private WorkerLoop loop;
+  private final CancelledBatches cancelledBatches = CancelledBatches.inMemory();
 
   @BeforeEach
   void start() {
@@ -132,7 +137,8 @@ class WorkerLoopTest {
     }, running::get, Duration.ofMillis(100));
     loop = new WorkerLoop(settings, running, TOPICS,
         consumer, new BatchWriter(TOPICS, writer, this::serialize, new RecordSizeLimit(4096), "worker-test"), new JobDecoder(jobsById()),
-        new RetryingTaskRunner(tasks, 3, Duration.ZERO), taskThreads::add, commitThread, new WorkerMetrics(new SimpleMeterRegistry()));
+        new RetryingTaskRunner(tasks, 3, Duration.ZERO), taskThreads::add, commitThread, new WorkerMetrics(new SimpleMeterRegistry()),
+        cancelledBatches);
     loop.open();
   }
 
@@ -219,6 +225,45 @@ class WorkerLoopTest {
         .containsOnly("bulk");
     assertThat(terminalStatuses()).filteredOn(e -> interactiveJobs.contains(e.getJobId())).extracting(JobStatus::getPriority)
         .containsOnlyNulls();
+  }
+
+  /** A cancelled batch (the control topic): its waiting jobs never start, its running one is stopped, other jobs go on. */
+  @Test
+  void onceItsBatchIsCancelledAJobWaitingNeverStartsAndARunningOneIsStopped() {
+    startAssigned(LoopSettings.defaults("worker-test")); // concurrency 1
+    String batch = JobIds.randomBatchId();
+    String running = batchJob(P0, batch);
+    String waiting = batchJob(P0, batch);
+    String other = job(P0);
+    loop.turn();
+    assertThat(taskThreads).hasSize(1); // running's task: handed to a thread, not run yet
+
+    cancelledBatches.cancel(batch);
+    loop.turn();
+    assertThat(taskThreads).hasSize(2); // the freed slot went to other, not to waiting
+    taskThreads.forEach(Runnable::run);
+    for (int i = 0; i < 3; i++) {
+      loop.turn(); // one job per transaction
+    }
+
+    assertThat(runs).containsOnlyKeys(other);
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId, JobStatus::getStatus, JobStatus::getErrorReason)
+        .containsExactlyInAnyOrder(tuple(running, JobState.Error, ControlRecords.CANCELLED_REASON),
+            tuple(waiting, JobState.Error, ControlRecords.CANCELLED_REASON), tuple(other, JobState.Success, null));
+    assertThat(statuses(running)).last().extracting(JobStatus::getBatchId).isEqualTo(batch);
+    assertThat(committedOffsets()).containsEntry(P0, 3L);
+  }
+
+  /** A job received after its batch was cancelled ends at once, never started. */
+  @Test
+  void aJobOfABatchCancelledBeforeItArrivesNeverStarts() {
+    String batch = JobIds.randomBatchId();
+    cancelledBatches.cancel(batch);
+    String late = batchJob(P0, batch);
+    loop.turn();
+    loop.turn();
+    assertThat(taskThreads).isEmpty();
+    assertThat(statuses(late)).extracting(JobStatus::getStatus).containsExactly(JobState.Error);
   }
 
   @Test
@@ -786,6 +831,16 @@ class WorkerLoopTest {
   private String job(TopicPartition partition) {
     String id = JobIds.random();
     redeliver(partition, id);
+    return id;
+  }
+
+  /** A job of batch {@code batchId} (its input record carries the batch header). */
+  private String batchJob(TopicPartition partition, String batchId) {
+    String id = JobIds.random();
+    RecordHeaders headers = new RecordHeaders();
+    BatchRecords.addBatchId(headers, batchId);
+    consumer.addRecord(new ConsumerRecord<>(partition.topic(), partition.partition(), nextOffset(partition), 0L, TimestampType.CREATE_TIME,
+        -1, -1, id, id.getBytes(StandardCharsets.UTF_8), headers, Optional.empty()));
     return id;
   }
 
