@@ -222,6 +222,8 @@ function renderJob(j) {
       el('dt', {}, 'worker'), el('dd', {}, j.worker || ''),
       el('dt', {}, 'error reason'), el('dd', {id: 'job-error'}, j.error_reason || ''),
       el('dt', {}, 'trace id'), el('dd', {class: 'mono'}, j.trace_id || '—'),
+      el('dt', {}, 'priority'), el('dd', {}, j.priority || 'interactive'),
+      el('dt', {}, 'batch'), el('dd', {class: 'mono'}, j.batch_id ? el('a', {href: '#/batch/' + j.batch_id}, j.batch_id) : '—'),
       el('dt', {}, 'replay of'), el('dd', {class: 'mono'}, j.replay_of ? el('a', {href: '#/job/' + j.replay_of}, j.replay_of) : '—'),
       el('dt', {}, 'submitted arguments'), el('dd', {id: 'job-input'}, el('pre', {}, recordsCache.input)),
       el('dt', {}, 'output records'), el('dd', {id: 'job-outputs'}, el('pre', {}, recordsCache.outputs))),
@@ -290,6 +292,67 @@ async function schedules() {
           : el('button', {class: 'pause', onclick: act(s.name, 'pause')}, 'Pause')))))));
 }
 
+// --- Batches ---
+
+function batchesPage() {
+  onJobChange = null;
+  const field = (id, label, attrs = {}) => el('label', {}, label + ' ', el('input', Object.assign({id}, attrs)));
+  const open = el('form', {id: 'batch-open'}, field('batch-id', 'batch id', {size: 34, required: true}), el('button', {type: 'submit'}, 'Open'));
+  open.addEventListener('submit', event => {
+    event.preventDefault();
+    location.hash = '#/batch/' + document.getElementById('batch-id').value.trim();
+  });
+  const submit = el('form', {id: 'batch-submit'},
+    field('batch-task', 'task', {value: 'SYMBOL1', size: 8}), field('batch-from', 'from', {type: 'date', required: true}),
+    field('batch-to', 'to', {type: 'date', required: true}), field('batch-days', 'days per job', {type: 'number', value: 1, min: 1}),
+    el('button', {type: 'submit'}, 'Submit batch'));
+  submit.addEventListener('submit', async event => {
+    event.preventDefault();
+    const value = id => document.getElementById(id).value;
+    try {
+      const body = {task: value('batch-task'), split: {from: value('batch-from'), to: value('batch-to'), days_per_job: Number(value('batch-days'))}};
+      const answer = await api('/api/batches', {method: 'POST', body: JSON.stringify(body)});
+      clearError();
+      location.hash = '#/batch/' + answer.batch_id;
+    } catch (e) {
+      showError(e.message);
+    }
+  });
+  main.replaceChildren(el('h2', {}, 'Batches'), open,
+    el('h2', {}, 'Submit a batch'), el('p', {}, 'One job per N days of the range, all or nothing (needs the token).'), submit);
+}
+
+async function batch(batchId) {
+  const mine = page;
+  onJobChange = null;
+  const b = await api('/api/batches/' + batchId);
+  if (mine !== page) return;
+  const done = b.success + b.error;
+  const percent = b.total ? Math.floor(100 * done / b.total) : 0;
+  const cancel = b.pending + b.processing === 0 ? '' : el('button', {class: 'danger', id: 'cancel-batch', onclick: async () => {
+    try {
+      await api(`/api/batches/${batchId}/cancel`, {method: 'POST', body: '{}'});
+      clearError();
+      route();
+    } catch (e) {
+      showError(e.message);
+    }
+  }}, 'Cancel batch');
+  main.replaceChildren(el('h2', {}, 'Batch ', el('span', {class: 'mono'}, batchId)),
+    el('div', {class: 'progress', id: 'batch-progress', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': b.total,
+      'aria-valuenow': done, 'data-done': done, 'data-total': b.total},
+      el('div', {class: 'progress-success', style: `width: ${b.total ? 100 * b.success / b.total : 0}%`}),
+      el('div', {class: 'progress-error', style: `width: ${b.total ? 100 * b.error / b.total : 0}%`})),
+    el('p', {id: 'batch-counts'}, `${done} of ${b.total} done (${percent}%): ${b.pending} pending, ${b.processing} processing, `
+      + `${b.success} success, ${b.error} error`),
+    cancel,
+    el('p', {}, el('a', {href: `#/jobs`}, 'all jobs'), ' · ', 'first jobs: ', el('span', {id: 'batch-first-jobs'})));
+  const firstJobs = await api(`/api/batches/${batchId}/jobs?limit=10`);
+  if (mine !== page) return;
+  document.getElementById('batch-first-jobs').replaceChildren(...firstJobs.jobs.map(j =>
+    el('a', {class: 'mono', href: '#/job/' + j.job_id, title: j.status}, j.job_id.slice(0, 8) + '… ')));
+}
+
 // --- Routing and live updates ---
 
 async function route() {
@@ -306,6 +369,12 @@ async function route() {
     if (path.startsWith('/job/')) await job(path.slice(5));
     else if (path === '/jobs') await jobs(params);
     else if (path === '/dead-letters') await deadLetters();
+    else if (path === '/batches') batchesPage();
+    else if (path.startsWith('/batch/')) {
+      const batchId = path.slice(7);
+      await batch(batchId);
+      refresh = setInterval(() => batch(batchId).catch(e => showError(e.message)), 1000);
+    }
     else if (path === '/schedules') {
       await schedules();
       refresh = setInterval(() => schedules().catch(e => showError(e.message)), 2000);

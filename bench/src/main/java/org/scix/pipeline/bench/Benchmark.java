@@ -18,8 +18,8 @@ public final class Benchmark {
   private Benchmark() {}
 
   /** The scenarios, in the order they run; {@code ./pipeline bench --only} takes these names. */
-  public static final List<String> SCENARIOS = List.of("submit", "latency", "scaling", "fanout", "head-of-line", "idle", "status-view",
-      "retention");
+  public static final List<String> SCENARIOS = List.of("submit", "latency", "scaling", "fanout", "head-of-line", "fast-lane", "idle",
+      "status-view", "retention");
 
   /** One scenario: it measures and puts its figures into the results. */
   @FunctionalInterface
@@ -65,6 +65,7 @@ public final class Benchmark {
       scenarios.put("scaling", WorkerScaling::run);
       scenarios.put("fanout", StreamFanout::run);
       scenarios.put("head-of-line", HeadOfLine::run);
+      scenarios.put("fast-lane", FastLane::run);
       scenarios.put("idle", IdleCost::run);
       scenarios.put("status-view", StatusViewFootprint::run);
       scenarios.put("retention", RetentionSoak::run);
@@ -91,6 +92,8 @@ public final class Benchmark {
     results.atMostAbsolute("status change to client p99", "fanout.notify_p99_ms", 50, "<= 50 ms");
     results.atMost("short job behind a long one vs alone, p99", "head_of_line.behind_p99_ms", "head_of_line.alone_p99_ms", 2.0,
         "<= 2 x alone_p99_ms");
+    results.atMost("interactive job behind a bulk batch vs idle, p99", "fast_lane.behind_bulk_p99_ms", "fast_lane.idle_p99_ms", 2.0,
+        "<= 2 x idle_p99_ms");
     results.atMostAbsolute("idle gateway CPU", "idle.gateway_cpu_cores", 0.02, "<= 0.02 cores");
     results.atMostAbsolute("idle worker CPU", "idle.worker_cpu_cores", 0.02, "<= 0.02 cores");
     results.atMostAbsolute("heap per job in the status view", "status_view.heap_bytes_per_job", 64, "<= 64 bytes");

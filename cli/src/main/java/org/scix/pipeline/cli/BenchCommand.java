@@ -26,7 +26,7 @@ final class BenchCommand implements Callable<Integer> {
   Path dir;
 
   @Option(names = "--only", split = ",", paramLabel = "SCENARIO",
-      description = "Run only these scenarios: submit, latency, scaling, fanout, head-of-line, idle, status-view, retention (default all).")
+      description = "Run only these scenarios: submit, latency, scaling, fanout, head-of-line, fast-lane, idle, status-view, retention (default all).")
   Set<String> only;
 
   @Override

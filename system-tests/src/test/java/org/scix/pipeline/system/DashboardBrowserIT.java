@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
@@ -38,6 +39,7 @@ import org.scix.pipeline.localstack.junit.KafkaStackExtension;
 import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.input.taskenum;
 import org.scix.pipeline.worker.Worker;
+import org.scix.pipeline.worker.runner.LoopSettings;
 import org.scix.pipeline.worker.task.SimulatedTask;
 import org.scix.pipeline.worker.task.TaskSettings;
 
@@ -167,6 +169,35 @@ class DashboardBrowserIT {
 
       clickUntil(By.cssSelector("#schedules-table tr[data-name='browser-every-2s'] button.pause"),
           By.cssSelector("#schedules-table tr[data-name='browser-every-2s'] .schedule-state"), "paused");
+    } finally {
+      worker.close();
+    }
+  }
+
+  @Test
+  void aBatchSubmittedFromThePageShowsItsProgressBarMovingToDone() throws Exception {
+    Worker worker = pipeline.startWorker("dashboard-batches", Map.of("TASK_SYMBOL1", "simulated", SimulatedTask.MS_SETTING, "300",
+        LoopSettings.CONCURRENCY, "2"));
+    try {
+      open("#/batches");
+      useToken(TOKEN);
+      open("#/batches");
+      new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.presenceOfElementLocated(By.id("batch-submit")));
+      ((JavascriptExecutor) browser).executeScript("document.getElementById('batch-from').value = '2020-01-01';"
+          + "document.getElementById('batch-to').value = '2020-02-09';");
+      click(By.cssSelector("#batch-submit button[type=submit]"));
+
+      By bar = By.id("batch-progress");
+      new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.presenceOfElementLocated(bar));
+      WebElement first = browser.findElement(bar);
+      assertThat(first.getAttribute("data-total")).isEqualTo("40");
+      assertThat(Integer.parseInt(first.getAttribute("data-done"))).as("40 jobs of 300 ms, two at a time, are not done at once").isLessThan(40);
+      screenshot("batch-running");
+      // The page refreshes itself every second: the bar fills until every job is done.
+      new WebDriverWait(browser, Duration.ofSeconds(60)).ignoring(StaleElementReferenceException.class)
+          .until(d -> "40".equals(d.findElement(bar).getAttribute("data-done")));
+      assertThat(browser.findElement(By.id("batch-counts")).getText()).contains("40 of 40 done (100%)").contains("40 success");
+      screenshot("batch-done");
     } finally {
       worker.close();
     }

@@ -9,8 +9,15 @@ import org.scix.pipeline.client.PipelineClientException;
 /** How a failed submit call is filed: refused (nothing enqueued), or outcome unknown when the gateway names the job. */
 final class Answers {
   private static final Pattern JOB_ID = Pattern.compile("[0-9a-f]{64}");
+  private static final Pattern BATCH_ID = Pattern.compile("batch ([0-9a-f]{32})");
 
   private Answers() {}
+
+  /** The batch id a "may have been accepted" answer names, or null. */
+  static String batchId(PipelineClientException e) {
+    Matcher id = BATCH_ID.matcher(String.valueOf(e.status().getDescription()));
+    return id.find() ? id.group(1) : null;
+  }
 
   /** Files the failure; returns the job id when the outcome is unknown, else null. */
   static String refusedOrInDoubt(CallerLog log, Feature feature, RuntimeException failure) {

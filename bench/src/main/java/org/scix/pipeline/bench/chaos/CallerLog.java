@@ -17,8 +17,15 @@ import org.scix.pipeline.schemas.input.statusenum;
 public final class CallerLog {
   /** The kinds of work a load mixes; each job and call is filed under one. */
   public enum Feature {
-    PLAIN, LONG, KEYED_RACE, DEADLINE, FLAKY, DEAD_LETTER, CANCEL_QUEUED, CANCEL_RUNNING, REPLAY, MONITOR, DELAYED, CANCEL_DELAYED
+    PLAIN, LONG, KEYED_RACE, DEADLINE, FLAKY, DEAD_LETTER, CANCEL_QUEUED, CANCEL_RUNNING, REPLAY, MONITOR, DELAYED, CANCEL_DELAYED,
+    BULK, BATCH, CANCEL_BATCH
   }
+
+  /**
+   * One submitBatch call: its batch id (null when the call broke off before an answer named it), how
+   * many jobs it had, how it ended, and when its cancel was acknowledged (0: not cancelled).
+   */
+  public record BatchCall(String batchId, int size, Answer answer) {}
 
   /** A job a caller was told exists (Pending), under the feature that submitted it. */
   public record Accepted(String jobId, Feature feature) {}
@@ -48,6 +55,8 @@ public final class CallerLog {
   private final List<MonitorAnswer> monitors = Collections.synchronizedList(new ArrayList<>());
   private final Map<String, Set<String>> replays = new ConcurrentHashMap<>(); // dead letter ref -> job ids answered
   private final AtomicInteger replayCalls = new AtomicInteger();
+  private final List<BatchCall> batches = Collections.synchronizedList(new ArrayList<>());
+  private final Map<String, Long> batchCancels = new ConcurrentHashMap<>(); // batch id -> when cancelBatch returned
 
   public CallerLog() {
     for (Feature feature : Feature.values()) {
@@ -109,6 +118,24 @@ public final class CallerLog {
     if (replayedAs != null) {
       ids.add(replayedAs);
     }
+  }
+
+  public void batch(BatchCall call) {
+    batches.add(call);
+  }
+
+  public void batchCancelled(String batchId, long atMillis) {
+    batchCancels.put(batchId, atMillis);
+  }
+
+  public List<BatchCall> batches() {
+    synchronized (batches) {
+      return List.copyOf(batches);
+    }
+  }
+
+  public Map<String, Long> batchCancels() {
+    return batchCancels;
   }
 
   public Map<String, Accepted> accepted() {

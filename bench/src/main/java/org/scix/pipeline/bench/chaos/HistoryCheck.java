@@ -41,6 +41,8 @@ public final class HistoryCheck {
       "started before due", // a delayed job a worker started before its run-at time
       "schedule tick without a job", // between a schedule's first and last job (or until it was paused), a tick with none
       "schedule tick with two jobs", // a tick's job twice on the input topic
+      "batch not whole", // a batch on the input topics with fewer or more jobs than its call had
+      "refused batch on the topics", // a batch no call was told about (nor left in doubt) has jobs on the input topics
       "replayed more than once", // one dead letter, more than one replay job
       "stream went backwards",
       "stream ended unlike the topic",
@@ -85,6 +87,7 @@ public final class HistoryCheck {
     checker.streams();
     checker.monitors();
     checker.schedules();
+    checker.batches();
     return new Result(topics.statuses().size(), callers.acceptedIds().size(), checker.defects, checker.byFeature, checker.exercised(),
         checker.examples);
   }
@@ -223,6 +226,43 @@ public final class HistoryCheck {
       });
     }
 
+    /**
+     * All or nothing: an accepted batch has each of its jobs on the input topics once; a batch whose
+     * call was refused has none; a batch on the topics that no caller was told of must match, in
+     * size, a call whose outcome was unknown (one such call per batch).
+     */
+    void batches() {
+      Map<String, Integer> onTopics = new HashMap<>(topics.inputBatches());
+      List<Integer> inDoubtSizes = new ArrayList<>();
+      for (CallerLog.BatchCall call : callers.batches()) {
+        if (call.answer() == CallerLog.Answer.ACCEPTED) {
+          Integer found = onTopics.remove(call.batchId());
+          if (found == null || found != call.size()) {
+            defect("batch not whole", call.batchId());
+          }
+          for (int i = 0; i < call.size(); i++) {
+            String id = JobIds.forBatchEntry(call.batchId(), i);
+            if (topics.inputCopies().getOrDefault(id, 0) != 1) {
+              defect("batch not whole", id);
+            }
+          }
+        } else if (call.answer() == CallerLog.Answer.OUTCOME_UNKNOWN) {
+          if (call.batchId() != null && onTopics.containsKey(call.batchId())) {
+            if (onTopics.remove(call.batchId()) != call.size()) {
+              defect("batch not whole", call.batchId());
+            }
+          } else if (call.batchId() == null) {
+            inDoubtSizes.add(call.size());
+          }
+        }
+      }
+      onTopics.forEach((batchId, jobs) -> {
+        if (!inDoubtSizes.remove(jobs)) {
+          defect(inDoubtSizes.isEmpty() ? "refused batch on the topics" : "batch not whole", batchId);
+        }
+      });
+    }
+
     void outputs() {
       Map<String, Integer> outputs = new HashMap<>();
       topics.outputIds().forEach(id -> outputs.merge(id, 1, Integer::sum));
@@ -339,6 +379,10 @@ public final class HistoryCheck {
       counts.put("streams followed", callers.streams().size());
       counts.put("streams completed", (int) callers.streams().stream().filter(CallerLog.StreamSeen::completed).count());
       counts.put("Monitor answers", callers.monitors().size());
+      counts.put("batches accepted", (int) callers.batches().stream().filter(b -> b.answer() == CallerLog.Answer.ACCEPTED).count());
+      counts.put("batches refused", (int) callers.batches().stream().filter(b -> b.answer() == CallerLog.Answer.REFUSED).count());
+      counts.put("batches in doubt", (int) callers.batches().stream().filter(b -> b.answer() == CallerLog.Answer.OUTCOME_UNKNOWN).count());
+      counts.put("batches cancelled", callers.batchCancels().size());
       int retried = 0;
       int timedOut = 0;
       int processing = 0;
@@ -346,6 +390,8 @@ public final class HistoryCheck {
       int forgotten = 0;
       int delayedRun = 0;
       int delayedCancelled = 0;
+      int bulkRun = 0;
+      int batchJobsCancelled = 0;
       for (List<JobStatus> events : topics.statuses().values()) {
         if (events.stream().anyMatch(e -> e != null && e.getAttempt() > 1)) {
           retried++;
@@ -369,6 +415,12 @@ public final class HistoryCheck {
         if (delayed && events.stream().anyMatch(e -> e != null && e.getStartedTime() == null && "cancelled".equals(e.getErrorReason()))) {
           delayedCancelled++;
         }
+        if (events.stream().anyMatch(e -> e != null && "bulk".equals(e.getPriority()) && e.getStartedTime() != null)) {
+          bulkRun++;
+        }
+        if (events.stream().anyMatch(e -> e != null && e.getBatchId() != null && "cancelled".equals(e.getErrorReason()))) {
+          batchJobsCancelled++;
+        }
       }
       counts.put("jobs retried", retried);
       counts.put("jobs with Processing", processing);
@@ -379,6 +431,8 @@ public final class HistoryCheck {
       counts.put("delayed jobs run", delayedRun);
       counts.put("schedule ticks with a job", scheduledTicks);
       counts.put("delayed jobs cancelled before due", delayedCancelled);
+      counts.put("bulk jobs run", bulkRun);
+      counts.put("batch jobs cancelled", batchJobsCancelled);
       return counts;
     }
   }

@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -28,6 +29,9 @@ import org.scix.pipeline.client.JobUpdate;
 import org.scix.pipeline.client.PipelineClient;
 import org.scix.pipeline.client.PipelineClientException;
 import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.schemas.batch.BatchRequest;
+import org.scix.pipeline.schemas.batch.BatchSummary;
+import org.scix.pipeline.schemas.batch.SplitRange;
 import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.input.taskenum;
 
@@ -38,7 +42,8 @@ import org.scix.pipeline.schemas.input.taskenum;
  * (they emit Processing and are running when faults hit); one idempotency key sent to both
  * replicas at the same moment; jobs past their task deadline; flaky jobs that retry and succeed;
  * failing jobs that dead-letter; cancels of queued and of running jobs; delayed jobs (run-at 0.5 to
- * 6.5 s ahead) and delayed jobs cancelled before they are due; Monitor calls. A replayer
+ * 6.5 s ahead) and delayed jobs cancelled before they are due; single bulk jobs; batches (split or
+ * streamed) and batches cancelled while they run; Monitor calls. A replayer
  * replays every new dead letter of this load on both replicas at once, three calls per dead letter.
  *
  * <p>Jobs run the worker's {@code scripted} task, told by their {@code ingest_type} what to do;
@@ -138,8 +143,14 @@ public final class MixedLoad implements AutoCloseable {
       PipelineClient gateway = gateways.get(random.nextInt(gateways.size()));
       int roll = random.nextInt(100);
       try {
-        if (roll < 22) {
+        if (roll < 18) {
           submit(gateway, Feature.PLAIN, new JobRequest(taskenum.SYMBOL3, null, "sleep=50", null));
+        } else if (roll < 21) {
+          submitBulk(gateway);
+        } else if (roll < 23) {
+          submitBatch(gateway, random, "sleep=50");
+        } else if (roll < 24) {
+          cancelBatch(gateway, random);
         } else if (roll < 27) {
           submitDelayed(gateway, Feature.DELAYED, Duration.ofMillis(500 + random.nextInt(6000)));
         } else if (roll < 30) {
@@ -185,6 +196,69 @@ public final class MixedLoad implements AutoCloseable {
     } catch (RuntimeException e) {
       Answers.refusedOrInDoubt(log, feature, e);
       return null;
+    }
+  }
+
+  /** A single job with priority bulk: it goes to the bulk input topic, behind interactive work. */
+  private void submitBulk(PipelineClient gateway) {
+    try {
+      accepted(Feature.BULK, gateway.submit(new JobRequest(taskenum.SYMBOL3, null, "sleep=50", null), null, null, "bulk").jobId());
+    } catch (RuntimeException e) {
+      Answers.refusedOrInDoubt(log, Feature.BULK, e);
+    }
+  }
+
+  /**
+   * A batch of 5 to 60 jobs, a split range or a streamed list (in parts of up to 20), recorded with
+   * how the call ended: accepted (every job counted as accepted), refused, or in doubt.
+   *
+   * @return the batch id if accepted
+   */
+  private String submitBatch(PipelineClient gateway, Random random, String script) {
+    int size = 5 + random.nextInt(56);
+    LocalDate start = LocalDate.of(2000, 1, 1).plusDays(random.nextInt(5000));
+    boolean split = random.nextBoolean();
+    BatchRequest first = BatchRequest.newBuilder().setTask("SYMBOL3").setIngest(null).setIngestType(script).setPriority(null)
+        .setSplit(split ? new SplitRange(start.toString(), start.plusDays(size - 1L).toString(), 1) : null).setDateranges(List.of())
+        .build();
+    List<List<String>> parts = new ArrayList<>();
+    for (int i = 0; !split && i < size; i++) {
+      if (i % 20 == 0) {
+        parts.add(new ArrayList<>());
+      }
+      parts.get(parts.size() - 1).add(start.plusDays(i).toString());
+    }
+    try {
+      BatchSummary answer = gateway.submitBatch(first, parts.iterator());
+      for (int i = 0; i < answer.getTotal(); i++) {
+        accepted(Feature.BATCH, JobIds.forBatchEntry(answer.getBatchId(), i));
+      }
+      log.batch(new CallerLog.BatchCall(answer.getBatchId(), (int) answer.getTotal(), Answer.ACCEPTED));
+      return answer.getBatchId();
+    } catch (PipelineClientException e) {
+      String named = e.status().getCode() == Status.Code.DEADLINE_EXCEEDED ? Answers.batchId(e) : null;
+      boolean refused = named == null && (isGatewaysRefusal(e) || e.status().getCode() == Status.Code.INVALID_ARGUMENT);
+      log.batch(new CallerLog.BatchCall(named, size, refused ? Answer.REFUSED : Answer.OUTCOME_UNKNOWN));
+      log.refused(Feature.BATCH);
+    } catch (RuntimeException e) {
+      log.batch(new CallerLog.BatchCall(null, size, Answer.OUTCOME_UNKNOWN));
+      log.refused(Feature.BATCH);
+    }
+    return null;
+  }
+
+  /** A batch of 1 s jobs, cancelled after 0 to 2 s: its jobs not started then never start. */
+  private void cancelBatch(PipelineClient gateway, Random random) throws InterruptedException {
+    String batchId = submitBatch(gateway, random, "sleep=1000");
+    if (batchId == null) {
+      return;
+    }
+    Thread.sleep(random.nextInt(2000));
+    try {
+      gateway.cancelBatch(batchId);
+      log.batchCancelled(batchId, System.currentTimeMillis());
+    } catch (RuntimeException e) {
+      // not acknowledged: nothing is checked of it
     }
   }
 

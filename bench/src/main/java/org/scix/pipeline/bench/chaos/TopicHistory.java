@@ -11,6 +11,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.core.kafka.BatchRecords;
 import org.scix.pipeline.core.kafka.ControlRecords;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
 import org.scix.pipeline.core.kafka.TopicReader;
@@ -22,19 +23,20 @@ import org.scix.pipeline.schemas.status.JobStatus;
 /**
  * What the topics hold after a run, read committed to their ends: each job's status events in
  * topic order (a null event is a retention tombstone), the output records' ids, the job ids on
- * the input topic, and the dead-letter topic's records and Replay markers.
+ * the input topics, and the dead-letter topic's records and Replay markers.
  *
  * @param deadLetters dead-lettered records (not markers) on the dead-letter topic
  * @param replayedAs per dead letter ref, the job ids its "replayed" markers name
- * @param inputCopies per job id, how many job records (not cancel requests) the input topic holds
+ * @param inputCopies per job id, how many job records (not cancel requests) the input topics (both priorities) hold
+ * @param inputBatches per batch id, the job records of the batch on the input topics
  */
 public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> outputIds, Set<String> inputJobIds, int deadLetters,
-    Map<String, Set<String>> replayedAs, Map<String, Integer> inputCopies) {
+    Map<String, Set<String>> replayedAs, Map<String, Integer> inputCopies, Map<String, Integer> inputBatches) {
 
   /** A history whose input topic holds each of {@code inputJobIds} once. */
   public TopicHistory(Map<String, List<JobStatus>> statuses, List<String> outputIds, Set<String> inputJobIds, int deadLetters,
       Map<String, Set<String>> replayedAs) {
-    this(statuses, outputIds, inputJobIds, deadLetters, replayedAs, once(inputJobIds));
+    this(statuses, outputIds, inputJobIds, deadLetters, replayedAs, once(inputJobIds), Map.of());
   }
 
   private static Map<String, Integer> once(Set<String> ids) {
@@ -51,6 +53,7 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
     List<String> outputIds = new ArrayList<>();
     Set<String> inputIds = new HashSet<>();
     Map<String, Integer> inputCopies = new HashMap<>();
+    Map<String, Integer> inputBatches = new HashMap<>();
     Map<String, Set<String>> replayedAs = new HashMap<>();
     int deadLetters = 0;
     try (TopicReader reader = TopicReader.open(kafka, "history-check")) {
@@ -61,10 +64,16 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
       for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.output())) {
         outputIds.add(outputValues.deserialize(record.topic(), record.value()).getRecordId());
       }
-      for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.input())) {
-        if (ControlRecords.instruction(record.headers()) == null && record.key() != null) {
-          inputIds.add(record.key());
-          inputCopies.merge(record.key(), 1, Integer::sum);
+      for (String input : topics.inputs()) {
+        for (ConsumerRecord<String, byte[]> record : reader.readAll(input)) {
+          if (ControlRecords.instruction(record.headers()) == null && record.key() != null) {
+            inputIds.add(record.key());
+            inputCopies.merge(record.key(), 1, Integer::sum);
+            String batchId = BatchRecords.batchId(record.headers());
+            if (batchId != null) {
+              inputBatches.merge(batchId, 1, Integer::sum);
+            }
+          }
         }
       }
       for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.deadLetter())) {
@@ -76,7 +85,7 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
         }
       }
     }
-    return new TopicHistory(statuses, outputIds, inputIds, deadLetters, replayedAs, inputCopies);
+    return new TopicHistory(statuses, outputIds, inputIds, deadLetters, replayedAs, inputCopies, inputBatches);
   }
 
   private static String header(ConsumerRecord<String, byte[]> record, String name) {

@@ -108,10 +108,50 @@ class HistoryCheckTest {
         outputs.add(id);
       }
     }
-    HistoryCheck.Result result = HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, Map.of(), copies), callers);
+    HistoryCheck.Result result = HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, Map.of(), copies, Map.of()),
+        callers);
     assertThat(result.count("schedule tick without a job")).isEqualTo(1);
     assertThat(result.count("schedule tick with two jobs")).isEqualTo(1);
     assertThat(result.exercised().get("schedule ticks with a job")).isEqualTo(4);
+  }
+
+  /**
+   * All or nothing: an accepted batch with a job missing from the input topics, a batch on the
+   * topics no call accepted (all refused), and one whose size matches no call left in doubt are
+   * each counted; a whole accepted batch and a batch that matches an in-doubt call are not.
+   */
+  @Test
+  void aBatchThatIsNotWholeOrThatNoCallAcceptedIsCounted() {
+    Map<String, Integer> copies = new HashMap<>();
+    Map<String, Integer> batches = new HashMap<>();
+    java.util.function.BiConsumer<String, Integer> onTopics = (batch, jobs) -> {
+      batches.put(batch, jobs);
+      for (int i = 0; i < jobs; i++) {
+        String id = org.scix.pipeline.core.job.JobIds.forBatchEntry(batch, i);
+        copies.put(id, 1);
+        events(id, JobState.Pending, JobState.Success);
+        outputs.add(id);
+      }
+    };
+    String whole = "0".repeat(32);
+    String partial = "1".repeat(32);
+    String inDoubt = "2".repeat(32);
+    onTopics.accept(whole, 3);
+    callers.batch(new CallerLog.BatchCall(whole, 3, Answer.ACCEPTED));
+    onTopics.accept(partial, 2); // its call was told 3 jobs
+    callers.batch(new CallerLog.BatchCall(partial, 3, Answer.ACCEPTED));
+    onTopics.accept(inDoubt, 4); // a call broke off before its answer: it may have committed
+    callers.batch(new CallerLog.BatchCall(null, 4, Answer.OUTCOME_UNKNOWN));
+    HistoryCheck.Result result = HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, Map.of(), copies, batches),
+        callers);
+    assertThat(result.count("batch not whole")).isEqualTo(2); // the batch, and its missing job
+    assertThat(result.count("refused batch on the topics")).isZero();
+
+    onTopics.accept("3".repeat(32), 5); // no call in doubt is left to account for it
+    callers.batch(new CallerLog.BatchCall(null, 5, Answer.REFUSED));
+    result = HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, Map.of(), copies, batches), callers);
+    assertThat(result.count("refused batch on the topics")).isEqualTo(1);
+    assertThat(result.exercised().get("batches accepted")).isEqualTo(2);
   }
 
   @Test

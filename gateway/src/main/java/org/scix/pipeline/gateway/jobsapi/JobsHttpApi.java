@@ -129,7 +129,9 @@ public final class JobsHttpApi {
         .put("trace_id", traceId(job.traceparent()))
         .put("traceparent", job.traceparent())
         .put("partition", job.partition())
-        .put("replay_of", job.replayOf());
+        .put("replay_of", job.replayOf())
+        .put("priority", job.priority().wireName())
+        .put("batch_id", job.batchId());
     putTime(node, "submitted_at", job.submittedAt());
     putTime(node, "started_at", job.startedAt());
     putTime(node, "ended_at", job.endedAt());

@@ -59,7 +59,7 @@ class SchedulesTest {
     List<Action> due = tickAt(2_000);
     assertThat(due).hasSize(1);
     List<ProducerRecord<String, Object>> records = schedules.records(due.get(0));
-    assertThat(records.get(0).topic()).isEqualTo(TOPICS.input());
+    assertThat(records.get(0).topic()).as("schedules are bulk by default").isEqualTo(TOPICS.bulkInput());
     assertThat(records.get(0).key()).isEqualTo(JobIds.forScheduleTick("s", 2_000));
     assertThat(((TemplateInput) records.get(0).value()).getTaskArgs().getDaterange()).isEqualTo("1969-12-31");
     assertThat(records.get(1).topic()).isEqualTo(TOPICS.status());
