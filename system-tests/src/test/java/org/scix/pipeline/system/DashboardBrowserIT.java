@@ -205,9 +205,10 @@ class DashboardBrowserIT {
 
   @Test
   void anActionWithoutTheTokenIsRefusedAndSaysWhy() throws Exception {
-    Worker slow = pipeline.startWorker("dashboard-slow", Map.of("TASK_SYMBOL3", "simulated", SimulatedTask.MS_SETTING, "20000"));
+    // Long enough that the job still runs however long the clicks take; cancelled (with the token) at the end.
+    Worker slow = pipeline.startWorker("dashboard-slow", Map.of("TASK_SYMBOL3", "simulated", SimulatedTask.MS_SETTING, "120000"));
+    JobUpdate running = client.submit(new JobRequest(taskenum.SYMBOL3, null, null, null), null);
     try {
-      JobUpdate running = client.submit(new JobRequest(taskenum.SYMBOL3, null, null, null), null);
       open("#/job/" + running.jobId());
       useToken("");
       open("#/job/" + running.jobId());
@@ -218,7 +219,9 @@ class DashboardBrowserIT {
       open("#/job/" + running.jobId());
       clickUntil(By.id("cancel-job"), By.id("error-banner"), "(403): wrong dashboard token");
       screenshot("refused");
+      assertThat(client.monitor(running.jobId()).status()).isNotEqualTo(statusenum.Error);
     } finally {
+      client.cancel(running.jobId());
       slow.close();
     }
   }
