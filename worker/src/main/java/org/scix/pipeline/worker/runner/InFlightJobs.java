@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -128,15 +129,25 @@ final class InFlightJobs {
     return running.size();
   }
 
-  /** Received jobs not handed to a task thread yet, per partition (one pass, whatever the partition count). */
-  Map<TopicPartition, Integer> waitingByPartition() {
+  /**
+   * Per partition, the records held that occupy no task thread: jobs waiting to start, and records
+   * that ended and wait for their commit. Flow control bounds these, so a worker reads ahead of
+   * neither its task threads nor its commits (a burst of short jobs would otherwise be read far
+   * ahead, and a later record of another partition, such as an interactive job, would queue behind
+   * thousands in the consumer's buffer). Running jobs do not count: a long job does not stop its
+   * partition's intake.
+   */
+  Map<TopicPartition, Integer> queuedByPartition() {
     Map<TopicPartition, Integer> counts = new HashMap<>();
-    for (JobExecution execution : waiting) {
-      counts.merge(execution.partition(), 1, Integer::sum);
-    }
-    for (JobExecution execution : waitingBulk) {
-      counts.merge(execution.partition(), 1, Integer::sum);
-    }
+    ledgers.forEach((partition, ledger) -> {
+      int queued = 0;
+      for (JobExecution execution : ledger.held()) {
+        if (!execution.isRunning()) {
+          queued++;
+        }
+      }
+      counts.put(partition, queued);
+    });
     return counts;
   }
 
@@ -197,7 +208,8 @@ final class InFlightJobs {
 
   /**
    * What the next transaction should write, with the results of at most {@code maxFinished} jobs
-   * (the partitions take turns being first, so none waits behind the others); nothing changes
+   * (interactive partitions first; within each priority the partitions take turns being first, so
+   * none waits behind the others: a finished interactive job never waits for bulk results); nothing changes
    * until {@link #committed}. With a processing delay, Processing is due only for a job still
    * running that long after dispatch, and never for one that has ended (its terminal event
    * carries the attempts and start time).
@@ -209,6 +221,7 @@ final class InFlightJobs {
     List<TopicPartition> order = new ArrayList<>(ledgers.keySet());
     if (!order.isEmpty()) {
       Collections.rotate(order, -(firstPartition++ % order.size()));
+      order.sort(Comparator.comparing(isBulk::test)); // stable: interactive first, each group still rotated
     }
     int budget = maxFinished;
     for (TopicPartition partition : order) {

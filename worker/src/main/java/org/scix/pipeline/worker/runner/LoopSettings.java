@@ -10,8 +10,9 @@ import org.scix.pipeline.schemas.input.taskenum;
  * {@link #defaults} and the {@code with...} methods (tests, embedding): never by position.
  *
  * @param concurrency tasks running at once
- * @param waitingPerPartition received jobs waiting for a task thread at which a partition is
- *     paused (resumed at half); bounds memory while polling goes on for cancel requests
+ * @param waitingPerPartition received records waiting for a task thread or for their commit at
+ *     which a partition is paused (resumed at half); bounds memory and read-ahead while polling
+ *     goes on for cancel requests
  * @param drainTimeout how long a stopping worker lets running jobs finish before handing them back
  * @param revocationWait how long a revoked partition's running jobs may finish before they are
  *     handed back; must stay well under the consumer's max.poll.interval.ms, or the worker is

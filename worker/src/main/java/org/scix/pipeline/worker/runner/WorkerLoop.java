@@ -249,10 +249,11 @@ public final class WorkerLoop implements Runnable {
   }
 
   /**
-   * Pauses a partition, not all, once it holds {@code waitingPerPartition} jobs that wait for a
-   * task thread, or is backlogged behind a job that does not end ({@link PartitionLedger#isBacklogged});
-   * resumes it at half that and once it is not. Busy task threads do not stop polling: cancel
-   * requests keep arriving, and a busy partition does not hold back the others.
+   * Pauses a partition, not all, once it holds {@code waitingPerPartition} records that wait for a
+   * task thread or for their commit ({@link InFlightJobs#queuedByPartition}), or is backlogged
+   * behind a job that does not end ({@link PartitionLedger#isBacklogged}); resumes it at half that
+   * and once it is not. Busy task threads do not stop polling: cancel requests keep arriving, and a
+   * busy partition does not hold back the others.
    */
   private void applyFlowControl() {
     if (!running.get()) {
@@ -261,9 +262,9 @@ public final class WorkerLoop implements Runnable {
     Set<TopicPartition> pause = new HashSet<>();
     Set<TopicPartition> resume = new HashSet<>();
     Set<TopicPartition> paused = consumer.paused();
-    Map<TopicPartition, Integer> waitingByPartition = jobs.waitingByPartition();
+    Map<TopicPartition, Integer> queuedByPartition = jobs.queuedByPartition();
     for (TopicPartition partition : consumer.assignment()) {
-      int waiting = waitingByPartition.getOrDefault(partition, 0);
+      int waiting = queuedByPartition.getOrDefault(partition, 0);
       boolean backlogged = jobs.isBacklogged(partition);
       if (!paused.contains(partition) && (waiting >= settings.waitingPerPartition() || backlogged)) {
         pause.add(partition);
