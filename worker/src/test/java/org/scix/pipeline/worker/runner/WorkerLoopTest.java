@@ -227,6 +227,28 @@ class WorkerLoopTest {
         .containsOnlyNulls();
   }
 
+  /**
+   * Read-ahead is bounded by the commits too: a partition whose ended jobs wait for a commit that
+   * has not run is paused, though no job of it waits for a thread, and the other partition is not.
+   */
+  @Test
+  void aPartitionWhoseEndedJobsWaitForTheirCommitIsPausedThoughNoJobWaitsForAThread() {
+    List<Runnable> commits = new ArrayList<>(); // the commit thread, never run: transactions queue up
+    startLoop(LoopSettings.defaults("worker-test").withConcurrency(4).withWaitingPerPartition(4), commits::add);
+    consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+    consumer.rebalance(List.of(P0, P1));
+    for (int i = 0; i < 4; i++) {
+      job(P0);
+    }
+    loop.turn();
+    assertThat(taskThreads).hasSize(4);
+    taskThreads.forEach(Runnable::run); // all four end at once; their commit does not come
+    loop.turn();
+    loop.turn();
+    assertThat(commits).isNotEmpty();
+    assertThat(consumer.paused()).containsExactly(P0);
+  }
+
   /** A cancelled batch (the control topic): its waiting jobs never start, its running one is stopped, other jobs go on. */
   @Test
   void onceItsBatchIsCancelledAJobWaitingNeverStartsAndARunningOneIsStopped() {
