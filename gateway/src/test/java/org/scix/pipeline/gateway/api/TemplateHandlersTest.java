@@ -147,6 +147,20 @@ class TemplateHandlersTest {
   }
 
   @Test
+  void aBulkInitGoesToTheBulkInputTopicAndAnUnknownPriorityIsRefusedByName() throws Exception {
+    start(true, false);
+    callWithHeader(INIT, TemplateApi.PRIORITY_HEADER, "bulk");
+    assertThat(producer.history()).extracting(r -> r.topic()).containsExactly("TEMPLATEInput.bulk", "TEMPLATEStatus");
+
+    assertThatThrownBy(() -> callWithHeader(INIT, TemplateApi.PRIORITY_HEADER, "urgent"))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+          assertThat(e.getStatus().getDescription()).startsWith("priority");
+        });
+    assertThat(producer.history()).hasSize(2);
+  }
+
+  @Test
   void initAnswersUnavailableWhenKafkaDoesNotCommitAndNothingIsVisible() throws Exception {
     start(true, true);
     assertThatThrownBy(() -> call(TemplateApi.INIT_METHOD, INIT))

@@ -10,6 +10,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 import org.scix.pipeline.testing.TestStatuses;
@@ -139,6 +140,46 @@ class JobStoreTest {
       assertThat(view.job(id)).isEmpty();
       assertThat(view.size()).isZero();
       assertThat(view.list(new JobQuery(Set.of(), null, 0, Long.MAX_VALUE, 10, null)).jobs()).isEmpty();
+    }
+  }
+
+  /**
+   * The batch index: a batch's jobs counted by their latest status and paged in id order, a job
+   * forgotten by retention leaves it; the batch id and priority survive a later event without
+   * them; a job submitted without one is interactive.
+   */
+  @Test
+  void aBatchsJobsAreCountedByLatestStatusPagedInIdOrderAndForgottenWithTheirJob() {
+    try (StatusView view = StatusView.inMemory()) {
+      String batch = JobIds.randomBatchId();
+      List<String> ids = new ArrayList<>();
+      List<StatusView.Event> events = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        String id = JobIds.forBatchEntry(batch, i);
+        ids.add(id);
+        JobStatus pending = event(id, JobState.Pending, "SYMBOL1", 1_000, 0, "g", null);
+        pending.setBatchId(batch);
+        pending.setPriority("bulk");
+        events.add(new StatusView.Event(0, i, id, pending));
+      }
+      String unbatched = JobIds.random();
+      events.add(new StatusView.Event(0, 5, unbatched, event(unbatched, JobState.Pending, "SYMBOL1", 1_000, 0, "g", null)));
+      view.applyAll(events);
+      // A worker's end event that (as from an older worker) names neither batch nor priority.
+      view.applyAll(List.of(new StatusView.Event(0, 6, ids.get(0), event(ids.get(0), JobState.Success, "SYMBOL1", 2_000, 1, "w", null))));
+
+      assertThat(view.batchCounts(batch)).containsExactly(4, 0, 0, 1); // Pending, Processing, Error, Success
+      assertThat(view.job(ids.get(0)).orElseThrow().batchId()).isEqualTo(batch);
+      assertThat(view.job(ids.get(0)).orElseThrow().priority()).isEqualTo(Priority.BULK);
+      assertThat(view.job(unbatched).orElseThrow().priority()).isEqualTo(Priority.INTERACTIVE);
+      List<String> sorted = ids.stream().sorted().toList();
+      assertThat(view.batchJobs(batch, null, 3)).extracting(JobStore.BatchEntry::jobId).containsExactlyElementsOf(sorted.subList(0, 3));
+      assertThat(view.batchJobs(batch, sorted.get(2), 3)).extracting(JobStore.BatchEntry::jobId)
+          .containsExactlyElementsOf(sorted.subList(3, 5));
+
+      view.applyAll(List.of(new StatusView.Event(0, 7, ids.get(0), null)));
+      assertThat(view.batchCounts(batch)).containsExactly(4, 0, 0, 0);
+      assertThat(view.batchCounts(JobIds.randomBatchId())).containsOnly(0);
     }
   }
 
