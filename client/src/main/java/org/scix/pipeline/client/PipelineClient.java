@@ -26,6 +26,10 @@ import org.scix.pipeline.schemas.batch.BatchQuery;
 import org.scix.pipeline.schemas.batch.BatchRequest;
 import org.scix.pipeline.schemas.batch.BatchSummary;
 import org.scix.pipeline.schemas.grpc.AvroMarshaller;
+import org.scix.pipeline.schemas.schedule.ScheduleDefinition;
+import org.scix.pipeline.schemas.schedule.ScheduleInfo;
+import org.scix.pipeline.schemas.schedule.ScheduleList;
+import org.scix.pipeline.schemas.schedule.ScheduleName;
 import org.scix.pipeline.schemas.grpc.TemplateApi;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.task_args_record;
@@ -33,7 +37,7 @@ import org.scix.pipeline.schemas.input.taskenum;
 
 /**
  * A Java client of the gateway, speaking the original protocol (schemaless Avro over gRPC):
- * submit a job, follow it, monitor it; and of the Batches service this project adds. gRPC failures surface as {@link PipelineClientException}s.
+ * submit a job, follow it, monitor it; and of the Batches and Schedules services this project adds. gRPC failures surface as {@link PipelineClientException}s.
  * Thread-safe; one instance per gateway address is enough.
  */
 public final class PipelineClient implements AutoCloseable {
@@ -44,6 +48,11 @@ public final class PipelineClient implements AutoCloseable {
   private static final MethodDescriptor<BatchQuery, BatchSummary> BATCH_STATUS;
   private static final MethodDescriptor<BatchQuery, BatchJobsPage> BATCH_JOBS;
   private static final MethodDescriptor<BatchQuery, BatchSummary> CANCEL_BATCH;
+  private static final MethodDescriptor<ScheduleName, ScheduleList> LIST_SCHEDULES;
+  private static final MethodDescriptor<ScheduleDefinition, ScheduleInfo> CREATE_SCHEDULE;
+  private static final MethodDescriptor<ScheduleName, ScheduleInfo> PAUSE_SCHEDULE;
+  private static final MethodDescriptor<ScheduleName, ScheduleInfo> RESUME_SCHEDULE;
+  private static final MethodDescriptor<ScheduleName, ScheduleInfo> DELETE_SCHEDULE;
 
   static {
     AvroMarshaller<BatchQuery> query = new AvroMarshaller<>(SchemalessAvroCodec.of(BatchQuery.class));
@@ -53,6 +62,15 @@ public final class PipelineClient implements AutoCloseable {
     BATCH_STATUS = TemplateApi.unary(TemplateApi.BATCH_STATUS_METHOD, query, summary);
     BATCH_JOBS = TemplateApi.unary(TemplateApi.BATCH_JOBS_METHOD, query, new AvroMarshaller<>(SchemalessAvroCodec.of(BatchJobsPage.class)));
     CANCEL_BATCH = TemplateApi.unary(TemplateApi.CANCEL_BATCH_METHOD, query, summary);
+    AvroMarshaller<ScheduleName> name = new AvroMarshaller<>(SchemalessAvroCodec.of(ScheduleName.class));
+    AvroMarshaller<ScheduleInfo> info = new AvroMarshaller<>(SchemalessAvroCodec.of(ScheduleInfo.class));
+    LIST_SCHEDULES = TemplateApi.unary(TemplateApi.LIST_SCHEDULES_METHOD, name,
+        new AvroMarshaller<>(SchemalessAvroCodec.of(ScheduleList.class)));
+    CREATE_SCHEDULE = TemplateApi.unary(TemplateApi.CREATE_SCHEDULE_METHOD,
+        new AvroMarshaller<>(SchemalessAvroCodec.of(ScheduleDefinition.class)), info);
+    PAUSE_SCHEDULE = TemplateApi.unary(TemplateApi.PAUSE_SCHEDULE_METHOD, name, info);
+    RESUME_SCHEDULE = TemplateApi.unary(TemplateApi.RESUME_SCHEDULE_METHOD, name, info);
+    DELETE_SCHEDULE = TemplateApi.unary(TemplateApi.DELETE_SCHEDULE_METHOD, name, info);
   }
 
   static {
@@ -163,6 +181,28 @@ public final class PipelineClient implements AutoCloseable {
   /** Asks every unfinished job of a batch to stop. */
   public BatchSummary cancelBatch(String batchId) {
     return unary(CANCEL_BATCH, BatchQuery.newBuilder().setBatchId(batchId).build());
+  }
+
+  /** Every schedule, with its last and next tick. */
+  public List<ScheduleInfo> listSchedules() {
+    return unary(LIST_SCHEDULES, new ScheduleName("")).getSchedules();
+  }
+
+  /** Creates (or replaces) a schedule; its fields and rules are the JSON API's. */
+  public ScheduleInfo createSchedule(ScheduleDefinition definition) {
+    return unary(CREATE_SCHEDULE, definition);
+  }
+
+  public ScheduleInfo pauseSchedule(String name) {
+    return unary(PAUSE_SCHEDULE, new ScheduleName(name));
+  }
+
+  public ScheduleInfo resumeSchedule(String name) {
+    return unary(RESUME_SCHEDULE, new ScheduleName(name));
+  }
+
+  public ScheduleInfo deleteSchedule(String name) {
+    return unary(DELETE_SCHEDULE, new ScheduleName(name));
   }
 
   private <Q, R> R unary(MethodDescriptor<Q, R> method, Q request) {

@@ -44,10 +44,14 @@ import org.scix.pipeline.core.ops.Metrics;
 import org.scix.pipeline.core.ops.OpsHttpServer;
 import org.scix.pipeline.gateway.api.TemplateHandlers;
 import org.scix.pipeline.gateway.api.TemplateServices;
+import org.scix.pipeline.gateway.api.BlockingCalls;
 import org.scix.pipeline.gateway.batches.BatchService;
 import org.scix.pipeline.gateway.batches.BatchTransactions;
 import org.scix.pipeline.gateway.batches.Batches;
 import org.scix.pipeline.gateway.dashboard.DashboardServer;
+import org.scix.pipeline.gateway.schedules.ScheduleAdmin;
+import org.scix.pipeline.gateway.schedules.ScheduleCatalog;
+import org.scix.pipeline.gateway.schedules.ScheduleService;
 import org.scix.pipeline.gateway.delayed.WaitingJobs;
 import org.scix.pipeline.gateway.http.HttpRouter;
 import org.scix.pipeline.gateway.interceptors.CallMetadata;
@@ -97,6 +101,7 @@ public final class Gateway implements AutoCloseable {
   private final JobSubmitter submitter;
   private final TemplateHandlers handlers;
   private final BatchService batchService;
+  private final ScheduleService scheduleService;
   private final Server server;
   private final Optional<OpsHttpServer> ops;
   private final Optional<DashboardServer> dashboard;
@@ -136,14 +141,20 @@ public final class Gateway implements AutoCloseable {
 
       handlers = new TemplateHandlers(codec, submitter, view, loader, config.api(), Clock.systemUTC());
       Batches batches = startBatches(records, serdes);
-      batchService = new BatchService(batches, Executors.newFixedThreadPool(4, daemon("batch-calls")), config.batches());
-      closer.register("batch calls", batchService::close);
+      BlockingCalls blockingCalls = closer.register("blocking gRPC calls",
+          new BlockingCalls(Executors.newFixedThreadPool(4, daemon("blocking-calls"))));
+      batchService = new BatchService(batches, blockingCalls, config.batches());
+      ScheduleAdmin schedules = new ScheduleAdmin(new ScheduleCatalog(config.kafka(), config.topics().schedules(),
+          "scix-gateway-schedules-" + config.instanceId(), Clock.systemUTC()), submitter, config.topics().schedules(),
+          TopicAdmin.partitionCount(config.kafka(), config.topics().schedules(), ADMIN_TIMEOUT));
+      scheduleService = new ScheduleService(schedules, blockingCalls);
       metrics.gauge("pipeline.streams.open", handlers, TemplateHandlers::openStreams);
       server = startGrpcServer();
       closer.register("gRPC server", this::drainGrpcServer);
       ops = config.opsPort() > 0 ? Optional.of(closer.register("ops endpoint", startOps())) : Optional.empty();
       dashboard = config.dashboard().enabled()
-          ? Optional.of(closer.register("dashboard", DashboardServer.start(config, view, loader, submitter, batches, serdes)))
+          ? Optional.of(closer.register("dashboard", DashboardServer.start(config, view, loader, submitter, batches,
+              schedules, serdes)))
           : Optional.empty();
 
       ScheduledExecutorService stallWatch = Executors.newSingleThreadScheduledExecutor(daemon("gateway-stall-watch"));
@@ -170,6 +181,7 @@ public final class Gateway implements AutoCloseable {
         .addService(ServerInterceptors.intercept(TemplateServices.monitor(handlers), callMetadata, rpcMetrics, callLimit))
         .addService(ServerInterceptors.intercept(TemplateServices.cancel(handlers), callMetadata, rpcMetrics, callLimit))
         .addService(ServerInterceptors.intercept(batchService.definition(), callMetadata, rpcMetrics, callLimit))
+        .addService(ServerInterceptors.intercept(scheduleService.definition(), callMetadata, rpcMetrics, callLimit))
         .addService(health.service())
         // Every handler is non-blocking (decode, queue, answer from futures), so calls run on the
         // transport threads; a thread pool would only add hand-offs (measured: docs/benchmarks.md).

@@ -1,10 +1,14 @@
 package org.scix.pipeline.system;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +24,8 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.scix.pipeline.client.PipelineClient;
+import org.scix.pipeline.client.PipelineClientException;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStates;
 import org.scix.pipeline.core.kafka.ControlRecords;
@@ -30,6 +36,7 @@ import org.scix.pipeline.localstack.ChildProcess;
 import org.scix.pipeline.localstack.KafkaStack;
 import org.scix.pipeline.localstack.Ports;
 import org.scix.pipeline.localstack.junit.KafkaStackExtension;
+import org.scix.pipeline.schemas.schedule.ScheduleDefinition;
 import org.scix.pipeline.schemas.status.JobStatus;
 import org.scix.pipeline.worker.task.TaskSettings;
 
@@ -100,6 +107,41 @@ class SchedulesIT {
       });
       Set<String> all = Set.copyOf(tickJobs);
       assertThat(all).hasSameSizeAs(tickJobs);
+    }
+  }
+
+  /** The gRPC surface: create, list with the next tick, pause; a bad definition and an unknown name answer by field and NOT_FOUND. */
+  @Test
+  void schedulesAreManagedOverGrpcAsOverJson(KafkaStack stack) throws Exception {
+    try (Pipeline pipeline = new Pipeline(stack)) {
+      Gateway gateway = pipeline.startGateway("schedules-grpc");
+      ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port())
+          .usePlaintext().build();
+      try {
+        PipelineClient client = new PipelineClient(channel, 30);
+        ScheduleDefinition nightly = ScheduleDefinition.newBuilder()
+            .setName("grpc-nightly").setTask("SYMBOL1").setCron("0 2 * * *").setZone("Europe/Berlin").setDaterange("{tick-1}").build();
+        var created = client.createSchedule(nightly);
+        assertThat(created.getDefinition().getPriority()).isEqualTo("bulk");
+        await().atMost(Duration.ofSeconds(20)).until(() -> client.listSchedules().stream()
+            .anyMatch(s -> s.getDefinition().getName().equals("grpc-nightly") && s.getNextTick() != null));
+        assertThat(client.pauseSchedule("grpc-nightly").getDefinition().getPaused()).isTrue();
+
+        var badCron = ScheduleDefinition.newBuilder(nightly).setCron("61 * * * *").build();
+        assertThatThrownBy(() -> client.createSchedule(badCron))
+            .isInstanceOfSatisfying(PipelineClientException.class, e -> {
+              assertThat(e.status().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+              assertThat(e.getMessage()).contains("cron");
+            });
+        assertThatThrownBy(() -> client.pauseSchedule("no-such-schedule"))
+            .isInstanceOfSatisfying(PipelineClientException.class,
+                e -> assertThat(e.status().getCode()).isEqualTo(Status.Code.NOT_FOUND));
+        client.deleteSchedule("grpc-nightly");
+        await().atMost(Duration.ofSeconds(20)).until(() -> client.listSchedules().stream()
+            .noneMatch(s -> s.getDefinition().getName().equals("grpc-nightly")));
+      } finally {
+        channel.shutdownNow();
+      }
     }
   }
 

@@ -33,6 +33,14 @@ public final class TemplateApi {
   public static final String BATCH_JOBS_METHOD = MethodDescriptor.generateFullMethodName(BATCHES_SERVICE, "batchJobs");
   public static final String CANCEL_BATCH_METHOD = MethodDescriptor.generateFullMethodName(BATCHES_SERVICE, "cancelBatch");
 
+  /** Schedules over gRPC, beside the JSON API. */
+  public static final String SCHEDULES_SERVICE = "scix.pipeline.Schedules";
+  public static final String LIST_SCHEDULES_METHOD = MethodDescriptor.generateFullMethodName(SCHEDULES_SERVICE, "listSchedules");
+  public static final String CREATE_SCHEDULE_METHOD = MethodDescriptor.generateFullMethodName(SCHEDULES_SERVICE, "createSchedule");
+  public static final String PAUSE_SCHEDULE_METHOD = MethodDescriptor.generateFullMethodName(SCHEDULES_SERVICE, "pauseSchedule");
+  public static final String RESUME_SCHEDULE_METHOD = MethodDescriptor.generateFullMethodName(SCHEDULES_SERVICE, "resumeSchedule");
+  public static final String DELETE_SCHEDULE_METHOD = MethodDescriptor.generateFullMethodName(SCHEDULES_SERVICE, "deleteSchedule");
+
   private TemplateApi() {}
 
   /** cancelTemplate: one TemplateInput (hash = job id) in, one TemplateInput (the job's status) out. */

@@ -1,17 +1,13 @@
 package org.scix.pipeline.gateway.batches;
 
 import io.grpc.ServerServiceDefinition;
-import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.Iterator;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
-import org.scix.pipeline.gateway.api.GrpcErrors;
+import org.scix.pipeline.gateway.api.BlockingCalls;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.gateway.errors.OperationTimeoutException;
 import org.scix.pipeline.schemas.avro.InvalidAvroException;
@@ -23,8 +19,6 @@ import org.scix.pipeline.schemas.batch.BatchSummary;
 import org.scix.pipeline.schemas.grpc.AvroMarshaller;
 import org.scix.pipeline.schemas.grpc.RawBytesMarshaller;
 import org.scix.pipeline.schemas.grpc.TemplateApi;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The Batches gRPC service, beside the original ones: submitBatch (client streaming: the first
@@ -34,21 +28,19 @@ import org.slf4j.LoggerFactory;
  * as its jobs are written (flow control: one message requested at a time).
  */
 public final class BatchService {
-  private static final Logger log = LoggerFactory.getLogger(BatchService.class);
-
   private final Batches batches;
-  private final ExecutorService threads;
+  private final BlockingCalls calls;
   private final long idleTimeoutMillis;
   private final SchemalessAvroCodec<BatchRequest> requests = SchemalessAvroCodec.of(BatchRequest.class);
   private final SchemalessAvroCodec<BatchQuery> queries = SchemalessAvroCodec.of(BatchQuery.class);
 
   /**
-   * @param threads run the calls (one batch writes at a time; the others wait in it)
+   * @param calls run the calls (one batch writes at a time; the others wait)
    * @param settings a stream that sends nothing for its whole timeout is refused
    */
-  public BatchService(Batches batches, ExecutorService threads, BatchSettings settings) {
+  public BatchService(Batches batches, BlockingCalls calls, BatchSettings settings) {
     this.batches = batches;
-    this.threads = threads;
+    this.calls = calls;
     this.idleTimeoutMillis = settings.timeout().toMillis();
   }
 
@@ -70,25 +62,8 @@ public final class BatchService {
         .build();
   }
 
-  @FunctionalInterface
-  private interface Call<R> {
-    R run() throws Exception;
-  }
-
-  private <R> void unary(StreamObserver<R> observer, Call<R> call) {
-    try {
-      threads.execute(() -> {
-        try {
-          R answer = call.run();
-          observer.onNext(answer);
-          observer.onCompleted();
-        } catch (Exception e) {
-          observer.onError(GrpcErrors.toStatus(e));
-        }
-      });
-    } catch (RejectedExecutionException e) {
-      observer.onError(Status.UNAVAILABLE.withDescription("gateway shutting down").asRuntimeException());
-    }
+  private <R> void unary(StreamObserver<R> observer, BlockingCalls.Work<R> work) {
+    calls.answer(observer, work);
   }
 
   private BatchQuery query(byte[] raw) {
@@ -201,14 +176,4 @@ public final class BatchService {
     }
   }
 
-  /** Stops taking calls; a batch being written finishes or is refused by its timeout. */
-  public void close() {
-    threads.shutdown();
-    try {
-      threads.awaitTermination(10, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    log.debug("batch service stopped");
-  }
 }

@@ -11,7 +11,6 @@ import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -22,7 +21,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
-import org.scix.pipeline.core.kafka.TopicAdmin;
 import org.scix.pipeline.core.lifecycle.Closer;
 import org.scix.pipeline.gateway.GatewayConfig;
 import org.scix.pipeline.gateway.batches.Batches;
@@ -38,7 +36,7 @@ import org.scix.pipeline.gateway.lookup.JobTopics;
 import org.scix.pipeline.gateway.lookup.KafkaJobTopics;
 import org.scix.pipeline.gateway.lookup.KafkaWorkerGroup;
 import org.scix.pipeline.gateway.lookup.WorkerGroup;
-import org.scix.pipeline.gateway.schedules.ScheduleCatalog;
+import org.scix.pipeline.gateway.schedules.ScheduleAdmin;
 import org.scix.pipeline.gateway.schedules.SchedulesHttpApi;
 import org.scix.pipeline.gateway.status.JobRecord;
 import org.scix.pipeline.gateway.status.StatusView;
@@ -86,7 +84,7 @@ public final class DashboardServer implements AutoCloseable {
    * @throws IOException naming the setting to change when the port is taken
    */
   public static DashboardServer start(GatewayConfig config, StatusView view, StatusViewLoader loader, JobSubmitter submitter,
-      Batches batches, PipelineSerdes serdes) throws IOException {
+      Batches batches, ScheduleAdmin scheduleAdmin, PipelineSerdes serdes) throws IOException {
     Closer lookups = new Closer();
     try {
       WorkerGroup workers = lookups.register("worker group lookup",
@@ -96,9 +94,7 @@ public final class DashboardServer implements AutoCloseable {
       JobTopics topics = lookups.register("job records lookup",
           new KafkaJobTopics(config.kafka(), config.topics(), serdes, "scix-gateway-dashboard-" + config.instanceId()));
       JobsHttpApi jobs = new JobsHttpApi(view, loader, loader::isHealthy, config.api().syncTimeout());
-      SchedulesHttpApi schedules = new SchedulesHttpApi(new ScheduleCatalog(config.kafka(), config.topics().schedules(),
-          "scix-gateway-schedules-" + config.instanceId(), Clock.systemUTC()), submitter, config.topics().schedules(),
-          TopicAdmin.partitionCount(config.kafka(), config.topics().schedules(), Duration.ofSeconds(30)));
+      SchedulesHttpApi schedules = new SchedulesHttpApi(scheduleAdmin);
       return new DashboardServer(config.dashboard(), view, jobs, schedules, new BatchesHttpApi(batches), submitter, deadLetters, workers,
           topics, lookups);
     } catch (BindException e) {
