@@ -1,5 +1,6 @@
 package org.scix.pipeline.gateway.lookup;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.TopicSettings;
@@ -21,7 +22,11 @@ public final class KafkaJobTopics implements JobTopics, AutoCloseable {
 
   @Override
   public List<String> input(String jobId, long fromMillis, long toMillis) {
-    return lookup.find(topics.input(), jobId, fromMillis, toMillis, serdes.deserializer(TemplateInput.class));
+    List<String> found = new ArrayList<>();
+    for (String input : topics.inputs()) { // interactive or bulk: the job is on one of them
+      found.addAll(lookup.find(input, jobId, fromMillis, toMillis, serdes.deserializer(TemplateInput.class)));
+    }
+    return found;
   }
 
   @Override
