@@ -44,6 +44,9 @@ final class ScheduleCommand implements Callable<Integer> {
   @Option(names = "--catch-up", description = "create: all (run each tick missed during an outage, up to --max-catch-up) or skip.")
   String catchUp;
 
+  @Option(names = "--priority", description = "create: bulk (the default: behind interactive jobs) or interactive.")
+  String priority;
+
   @Option(names = "--max-catch-up", description = "create: the most missed ticks run after an outage (default 100).")
   Integer maxCatchUp;
 
@@ -81,7 +84,8 @@ final class ScheduleCommand implements Callable<Integer> {
   /** The schedule as the API takes it; the gateway checks it and names a wrong field. */
   private ObjectNode spec() {
     ObjectNode spec = json.createObjectNode().put("name", name).put("task", task).put("cron", cron).put("every", every)
-        .put("zone", zone).put("daterange", daterange).put("ingest_type", ingestType).put("catch_up", catchUp);
+        .put("zone", zone).put("daterange", daterange).put("ingest_type", ingestType).put("catch_up", catchUp)
+        .put("priority", priority);
     if (ingest != null) {
       spec.put("ingest", ingest);
     }
