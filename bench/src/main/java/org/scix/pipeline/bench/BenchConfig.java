@@ -44,6 +44,6 @@ public record BenchConfig(
   public static BenchConfig tiny() {
     return new BenchConfig("tiny", Duration.ofSeconds(2), Duration.ofSeconds(2), 8, 2_000,
         20, Duration.ofMillis(500), Duration.ofSeconds(2), 100, 5, 40, 80, 20, 2_000,
-        Duration.ofSeconds(2), 100, Duration.ofSeconds(2), Duration.ofSeconds(3), 10, 400, 10);
+        Duration.ofSeconds(2), 100, Duration.ofSeconds(2), Duration.ofSeconds(3), 10, 8_000, 10);
   }
 }

@@ -73,7 +73,7 @@ final class FastLane {
     Services.Service gateway = ctx.services().gateway("bench-lane-gw", env, "1g");
     ctx.services().worker("bench-lane-w", env);
     int jobs = c.fastLaneJobs();
-    int rate = Math.max(2, jobs / 10);
+    int rate = Math.max(5, jobs / 10);
     ctx.say("fast lane: %d interactive jobs at %d/s alone, then behind a %d-job bulk batch", jobs, rate, c.fastLaneBulkJobs());
     JobLatency.measure(gateway.grpcPort(), rate, Math.max(10, jobs / 4)); // warm-up
     Histogram idle = JobLatency.measure(gateway.grpcPort(), rate, jobs);

@@ -22,7 +22,7 @@ class BenchHarnessIT {
       "submit.gateway_rps", "submit.grpc_noop_rps", "submit.kafka_producer_rps",
       "latency.e2e_p50_ms", "latency.e2e_p99_ms", "latency.kafka_e2e_p99_ms",
       "scaling.sequential_jps", "scaling.one_process_jps", "scaling.two_process_jps",
-      "fanout.heap_bytes_per_stream", "fanout.notify_p99_ms",
+      "fanout.heap_bytes_per_stream", "fanout.notify_p99_ms", "fast_lane.idle_p99_ms", "fast_lane.behind_bulk_p99_ms",
       "status_view.heap_bytes_per_job", "status_view.catch_up_s");
 
   @Test
