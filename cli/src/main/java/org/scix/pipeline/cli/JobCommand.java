@@ -16,6 +16,10 @@ final class JobCommand implements Callable<Integer> {
   @Option(names = "--json", description = "Print the gateway's JSON answer as it is.")
   boolean asJson;
 
+  @Option(names = "--outputs", description = "Print the job's output records (decoded JSON, one per line, in the order the task emitted "
+      + "them), read where its Success says they are.")
+  boolean outputs;
+
   @Mixin
   GatewayOps ops;
 
@@ -23,6 +27,9 @@ final class JobCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     JsonNode answer;
     try {
+      if (outputs) {
+        return printOutputs(ops.get("/jobs/" + jobId + "/outputs"));
+      }
       answer = ops.get("/jobs/" + jobId);
     } catch (GatewayHttp.Failed e) {
       System.err.println("error: " + e.getMessage());
@@ -48,6 +55,19 @@ final class JobCommand implements Callable<Integer> {
       boolean ended = change.get("status").asText().equals("Error");
       System.out.printf("  %-26s %-10s %s%n", change.get("time").asText(), change.get("status").asText(),
           ended ? job.path("error_reason").asText("") : "");
+    }
+    return 0;
+  }
+
+  private int printOutputs(JsonNode answer) {
+    if (asJson) {
+      System.out.println(answer.toPrettyString());
+    } else {
+      answer.path("outputs").forEach(output -> System.out.println(output.get("value").toString()));
+    }
+    if (answer.hasNonNull("missing")) {
+      System.err.println("note: " + answer.get("missing").asText());
+      return answer.path("outputs").isEmpty() ? 1 : 0;
     }
     return 0;
   }

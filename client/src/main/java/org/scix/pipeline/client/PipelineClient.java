@@ -26,6 +26,9 @@ import org.scix.pipeline.schemas.batch.BatchQuery;
 import org.scix.pipeline.schemas.batch.BatchRequest;
 import org.scix.pipeline.schemas.batch.BatchSummary;
 import org.scix.pipeline.schemas.grpc.AvroMarshaller;
+import org.scix.pipeline.schemas.jobs.JobOutputs;
+import org.scix.pipeline.schemas.jobs.JobRef;
+import org.scix.pipeline.schemas.output.TemplateOutput;
 import org.scix.pipeline.schemas.schedule.ScheduleDefinition;
 import org.scix.pipeline.schemas.schedule.ScheduleInfo;
 import org.scix.pipeline.schemas.schedule.ScheduleList;
@@ -48,6 +51,7 @@ public final class PipelineClient implements AutoCloseable {
   private static final MethodDescriptor<BatchQuery, BatchSummary> BATCH_STATUS;
   private static final MethodDescriptor<BatchQuery, BatchJobsPage> BATCH_JOBS;
   private static final MethodDescriptor<BatchQuery, BatchSummary> CANCEL_BATCH;
+  private static final MethodDescriptor<JobRef, JobOutputs> JOB_OUTPUTS;
   private static final MethodDescriptor<ScheduleName, ScheduleList> LIST_SCHEDULES;
   private static final MethodDescriptor<ScheduleDefinition, ScheduleInfo> CREATE_SCHEDULE;
   private static final MethodDescriptor<ScheduleName, ScheduleInfo> PAUSE_SCHEDULE;
@@ -71,6 +75,8 @@ public final class PipelineClient implements AutoCloseable {
     PAUSE_SCHEDULE = TemplateApi.unary(TemplateApi.PAUSE_SCHEDULE_METHOD, name, info);
     RESUME_SCHEDULE = TemplateApi.unary(TemplateApi.RESUME_SCHEDULE_METHOD, name, info);
     DELETE_SCHEDULE = TemplateApi.unary(TemplateApi.DELETE_SCHEDULE_METHOD, name, info);
+    JOB_OUTPUTS = TemplateApi.unary(TemplateApi.JOB_OUTPUTS_METHOD, new AvroMarshaller<>(SchemalessAvroCodec.of(JobRef.class)),
+        new AvroMarshaller<>(SchemalessAvroCodec.of(JobOutputs.class)));
   }
 
   static {
@@ -181,6 +187,24 @@ public final class PipelineClient implements AutoCloseable {
   /** Asks every unfinished job of a batch to stop. */
   public BatchSummary cancelBatch(String batchId) {
     return unary(CANCEL_BATCH, BatchQuery.newBuilder().setBatchId(batchId).build());
+  }
+
+  /**
+   * A job's outputs, read where its Success says they are (no scan): {@code outputs()} holds each as
+   * schemaless Avro of TemplateOutput ({@link #decodeOutputs}); {@code missing()} says why any are not there.
+   */
+  public JobOutputs jobOutputs(String jobId) {
+    return unary(JOB_OUTPUTS, new JobRef(jobId));
+  }
+
+  /** The outputs of a {@link #jobOutputs} answer, decoded, in the order the task emitted them. */
+  public static List<TemplateOutput> decodeOutputs(JobOutputs answer) {
+    SchemalessAvroCodec<TemplateOutput> codec = SchemalessAvroCodec.of(TemplateOutput.class);
+    return answer.getOutputs().stream().map(bytes -> {
+      byte[] raw = new byte[bytes.remaining()];
+      bytes.duplicate().get(raw);
+      return codec.decode(raw);
+    }).toList();
   }
 
   /** Every schedule, with its last and next tick. */

@@ -49,6 +49,9 @@ import org.scix.pipeline.gateway.batches.BatchService;
 import org.scix.pipeline.gateway.batches.BatchTransactions;
 import org.scix.pipeline.gateway.batches.Batches;
 import org.scix.pipeline.gateway.dashboard.DashboardServer;
+import org.scix.pipeline.gateway.lookup.JobOutputsService;
+import org.scix.pipeline.gateway.lookup.LocatedOutputs;
+import org.scix.pipeline.gateway.lookup.OutputsByJob;
 import org.scix.pipeline.gateway.schedules.ScheduleAdmin;
 import org.scix.pipeline.gateway.schedules.ScheduleCatalog;
 import org.scix.pipeline.gateway.schedules.ScheduleService;
@@ -73,6 +76,7 @@ import org.scix.pipeline.gateway.submit.RetiredLanes;
 import org.scix.pipeline.schemas.SeedSchemas;
 import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
 import org.scix.pipeline.schemas.input.TemplateInput;
+import org.scix.pipeline.schemas.output.TemplateOutput;
 import org.scix.pipeline.schemas.registry.RegisteredSchema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -102,6 +106,8 @@ public final class Gateway implements AutoCloseable {
   private final TemplateHandlers handlers;
   private final BatchService batchService;
   private final ScheduleService scheduleService;
+  private final OutputsByJob outputsByJob;
+  private final JobOutputsService jobOutputsService;
   private final Server server;
   private final Optional<OpsHttpServer> ops;
   private final Optional<DashboardServer> dashboard;
@@ -148,13 +154,17 @@ public final class Gateway implements AutoCloseable {
           "scix-gateway-schedules-" + config.instanceId(), Clock.systemUTC()), submitter, config.topics().schedules(),
           TopicAdmin.partitionCount(config.kafka(), config.topics().schedules(), ADMIN_TIMEOUT));
       scheduleService = new ScheduleService(schedules, blockingCalls);
+      outputsByJob = closer.register("outputs by job", new OutputsByJob(view, loader, config.api().syncTimeout(),
+          new LocatedOutputs(config.kafka(), config.topics().output(), "scix-gateway-outputs-" + config.instanceId()),
+          serdes.deserializer(TemplateOutput.class)));
+      jobOutputsService = new JobOutputsService(outputsByJob, blockingCalls);
       metrics.gauge("pipeline.streams.open", handlers, TemplateHandlers::openStreams);
       server = startGrpcServer();
       closer.register("gRPC server", this::drainGrpcServer);
       ops = config.opsPort() > 0 ? Optional.of(closer.register("ops endpoint", startOps())) : Optional.empty();
       dashboard = config.dashboard().enabled()
           ? Optional.of(closer.register("dashboard", DashboardServer.start(config, view, loader, submitter, batches,
-              schedules, serdes)))
+              schedules, outputsByJob, serdes)))
           : Optional.empty();
 
       ScheduledExecutorService stallWatch = Executors.newSingleThreadScheduledExecutor(daemon("gateway-stall-watch"));
@@ -182,6 +192,7 @@ public final class Gateway implements AutoCloseable {
         .addService(ServerInterceptors.intercept(TemplateServices.cancel(handlers), callMetadata, rpcMetrics, callLimit))
         .addService(ServerInterceptors.intercept(batchService.definition(), callMetadata, rpcMetrics, callLimit))
         .addService(ServerInterceptors.intercept(scheduleService.definition(), callMetadata, rpcMetrics, callLimit))
+        .addService(ServerInterceptors.intercept(jobOutputsService.definition(), callMetadata, rpcMetrics, callLimit))
         .addService(health.service())
         // Every handler is non-blocking (decode, queue, answer from futures), so calls run on the
         // transport threads; a thread pool would only add hand-offs (measured: docs/benchmarks.md).
@@ -194,7 +205,7 @@ public final class Gateway implements AutoCloseable {
   private OpsHttpServer startOps() throws IOException {
     OpsHttpServer endpoint = new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !stopping.get() && !submitter.fenced().isDone(),
         this::isServing);
-    endpoint.route(JobsHttpApi.PATH, new JobsHttpApi(view, loader, loader::isHealthy, config.api().syncTimeout())
+    endpoint.route(JobsHttpApi.PATH, new JobsHttpApi(view, loader, loader::isHealthy, config.api().syncTimeout(), outputsByJob)
         .routes(new HttpRouter(), JobsHttpApi.PATH));
     return endpoint;
   }

@@ -41,6 +41,10 @@ public final class TemplateApi {
   public static final String RESUME_SCHEDULE_METHOD = MethodDescriptor.generateFullMethodName(SCHEDULES_SERVICE, "resumeSchedule");
   public static final String DELETE_SCHEDULE_METHOD = MethodDescriptor.generateFullMethodName(SCHEDULES_SERVICE, "deleteSchedule");
 
+  /** A job's results by its id. */
+  public static final String JOBS_SERVICE = "scix.pipeline.Jobs";
+  public static final String JOB_OUTPUTS_METHOD = MethodDescriptor.generateFullMethodName(JOBS_SERVICE, "jobOutputs");
+
   private TemplateApi() {}
 
   /** cancelTemplate: one TemplateInput (hash = job id) in, one TemplateInput (the job's status) out. */

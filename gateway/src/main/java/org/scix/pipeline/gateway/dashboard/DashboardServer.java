@@ -33,6 +33,7 @@ import org.scix.pipeline.gateway.http.HttpRouter.Reply;
 import org.scix.pipeline.gateway.http.Json;
 import org.scix.pipeline.gateway.jobsapi.JobsHttpApi;
 import org.scix.pipeline.gateway.lookup.JobTopics;
+import org.scix.pipeline.gateway.lookup.OutputsByJob;
 import org.scix.pipeline.gateway.lookup.KafkaJobTopics;
 import org.scix.pipeline.gateway.lookup.KafkaWorkerGroup;
 import org.scix.pipeline.gateway.lookup.WorkerGroup;
@@ -70,6 +71,7 @@ public final class DashboardServer implements AutoCloseable {
   private final JobsHttpApi jobs;
   private final SchedulesHttpApi schedules;
   private final BatchesHttpApi batches;
+  private final OutputsByJob outputsByJob;
   private final JobSubmitter submitter;
   private final DeadLetters deadLetters;
   private final WorkerGroup workers;
@@ -84,7 +86,7 @@ public final class DashboardServer implements AutoCloseable {
    * @throws IOException naming the setting to change when the port is taken
    */
   public static DashboardServer start(GatewayConfig config, StatusView view, StatusViewLoader loader, JobSubmitter submitter,
-      Batches batches, ScheduleAdmin scheduleAdmin, PipelineSerdes serdes) throws IOException {
+      Batches batches, ScheduleAdmin scheduleAdmin, OutputsByJob outputsByJob, PipelineSerdes serdes) throws IOException {
     Closer lookups = new Closer();
     try {
       WorkerGroup workers = lookups.register("worker group lookup",
@@ -93,10 +95,10 @@ public final class DashboardServer implements AutoCloseable {
           serdes.deserializer(TemplateInput.class), submitter, "scix-gateway-dead-letters-" + config.instanceId()));
       JobTopics topics = lookups.register("job records lookup",
           new KafkaJobTopics(config.kafka(), config.topics(), serdes, "scix-gateway-dashboard-" + config.instanceId()));
-      JobsHttpApi jobs = new JobsHttpApi(view, loader, loader::isHealthy, config.api().syncTimeout());
+      JobsHttpApi jobs = new JobsHttpApi(view, loader, loader::isHealthy, config.api().syncTimeout(), outputsByJob);
       SchedulesHttpApi schedules = new SchedulesHttpApi(scheduleAdmin);
       return new DashboardServer(config.dashboard(), view, jobs, schedules, new BatchesHttpApi(batches), submitter, deadLetters, workers,
-          topics, lookups);
+          topics, outputsByJob, lookups);
     } catch (BindException e) {
       lookups.close();
       throw new IOException("the dashboard cannot listen on " + config.dashboard().host() + ":" + config.dashboard().port()
@@ -111,7 +113,8 @@ public final class DashboardServer implements AutoCloseable {
   /** @param closer closes the lookups this server was given, after the server */
   DashboardServer(DashboardSettings settings, StatusView view, JobsHttpApi jobs, SchedulesHttpApi schedules, BatchesHttpApi batches,
       JobSubmitter submitter,
-      DeadLetters deadLetters, WorkerGroup workers, JobTopics topics, Closer closer) throws IOException {
+      DeadLetters deadLetters, WorkerGroup workers, JobTopics topics, OutputsByJob outputsByJob, Closer closer) throws IOException {
+    this.outputsByJob = outputsByJob;
     this.view = view;
     this.jobs = jobs;
     this.schedules = schedules;
@@ -218,8 +221,15 @@ public final class DashboardServer implements AutoCloseable {
     ArrayNode input = answer.putArray("input");
     topics.input(jobId, submitted - slack, submitted + Duration.ofMinutes(1).toMillis()).forEach(input::add);
     ArrayNode outputs = answer.putArray("outputs");
-    if (job.state() == JobState.Success) {
-      long from = job.startedAt() > 0 ? job.startedAt() : submitted;
+    if (job.state() == JobState.Success && job.outputs() != null) {
+      // Where its Success says they are: no scan.
+      OutputsByJob.Answer found = outputsByJob.find(jobId);
+      found.outputs().forEach(output -> outputs.add(output.toString()));
+      if (found.missing() != null) {
+        outputs.add("(" + found.missing() + ")");
+      }
+    } else if (job.state() == JobState.Success) {
+      long from = job.startedAt() > 0 ? job.startedAt() : submitted; // a Success from a worker that does not say where
       topics.outputs(jobId, from - slack, job.endedAt() + Duration.ofMinutes(1).toMillis()).forEach(outputs::add);
     }
     return answer;

@@ -20,6 +20,7 @@ import org.scix.pipeline.gateway.errors.NotReadyException;
 import org.scix.pipeline.gateway.http.HttpRouter.Reply;
 import org.scix.pipeline.gateway.http.HttpRouter;
 import org.scix.pipeline.gateway.http.Json;
+import org.scix.pipeline.gateway.lookup.OutputsByJob;
 import org.scix.pipeline.gateway.status.JobPage;
 import org.scix.pipeline.gateway.status.JobQuery;
 import org.scix.pipeline.gateway.status.JobRecord;
@@ -50,20 +51,40 @@ public final class JobsHttpApi {
   private final StatusViewSync sync;
   private final BooleanSupplier healthy;
   private final Duration syncTimeout;
+  private final OutputsByJob outputs;
 
-  public JobsHttpApi(StatusView view, StatusViewSync sync, BooleanSupplier healthy, Duration syncTimeout) {
+  public JobsHttpApi(StatusView view, StatusViewSync sync, BooleanSupplier healthy, Duration syncTimeout, OutputsByJob outputs) {
+    this.outputs = outputs;
     this.view = view;
     this.sync = sync;
     this.healthy = healthy;
     this.syncTimeout = syncTimeout;
   }
 
-  /** Adds ListJobs ({@code base}) and one job ({@code base/<id>}) to {@code router}. */
+  /** Adds ListJobs ({@code base}), one job ({@code base/<id>}) and its outputs ({@code base/<id>/outputs}) to {@code router}. */
   public HttpRouter routes(HttpRouter router, String base) {
     return router
         .get(Pattern.quote(base) + "/?", request -> Reply.ok(request.param("id").isPresent()
             ? byIdPrefix(request.param("id").get()) : list(query(request.query()))))
+        .get(Pattern.quote(base) + "/([^/]+)/outputs", request -> Reply.ok(outputs(outputs.find(request.path(1)))))
         .get(Pattern.quote(base) + "/([^/]+)", request -> job(request.path(1)));
+  }
+
+  /** A job's outputs as JSON: each decoded, with its offset; {@code missing} says why any are not there. */
+  public static ObjectNode outputs(OutputsByJob.Answer found) {
+    ObjectNode answer = Json.object().put("job_id", found.jobId()).put("status", found.state().name()).put("topic", found.topic());
+    if (found.partition() != null) {
+      answer.put("partition", found.partition());
+    }
+    ArrayNode list = answer.putArray("outputs");
+    for (int i = 0; i < found.outputs().size(); i++) {
+      try {
+        list.addObject().put("offset", found.offsets().get(i)).set("value", Json.MAPPER.readTree(found.outputs().get(i).toString()));
+      } catch (java.io.IOException e) {
+        list.addObject().put("offset", found.offsets().get(i)).put("value", found.outputs().get(i).toString());
+      }
+    }
+    return answer.put("missing", found.missing());
   }
 
   private Reply job(String jobId) throws InterruptedException {

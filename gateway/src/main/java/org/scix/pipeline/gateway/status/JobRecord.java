@@ -23,14 +23,16 @@ import org.scix.pipeline.schemas.status.JobStatus;
  * @param dueAt when a delayed job is due to be handed to the workers; 0 for a job that ran at once
  * @param priority the input topic the job went to
  * @param batchId the batch it was submitted in, or null
+ * @param outputs where its outputs are, as its Success said; null if not said (not succeeded, or an older worker)
  */
 public record JobRecord(String jobId, JobState state, String task, int partition, long submittedAt, long startedAt, long endedAt,
     long updatedAt, int attempt, String worker, String errorReason, String traceparent, String replayOf, long dueAt, Priority priority,
-    String batchId) {
+    String batchId, OutputLocation outputs) {
 
   private static final byte FORMAT_BEFORE_DUE_TIMES = 1;
   private static final byte FORMAT_BEFORE_PRIORITIES = 2;
-  private static final byte FORMAT = 3;
+  private static final byte FORMAT_BEFORE_OUTPUTS = 3;
+  private static final byte FORMAT = 4;
 
   public boolean isTerminal() {
     return JobStates.isTerminal(state);
@@ -39,7 +41,7 @@ public record JobRecord(String jobId, JobState state, String task, int partition
   /** The record a first event starts. */
   public static JobRecord of(JobStatus event, int partition) {
     return new JobRecord(event.getJobId(), null, null, partition, 0, 0, 0, 0, 0, null, null, null, null, 0,
-        Priority.ofEvent(event.getPriority()), event.getBatchId()).fold(event);
+        Priority.ofEvent(event.getPriority()), event.getBatchId(), null).fold(event);
   }
 
   /**
@@ -57,13 +59,15 @@ public record JobRecord(String jobId, JobState state, String task, int partition
     long time = millis(event.getTime());
     long submitted = first(submittedAt, millis(event.getSubmittedTime()), next == JobState.Pending ? time : 0);
     long started = first(startedAt, millis(event.getStartedTime()), next == JobState.Processing ? time : 0);
+    OutputLocation located = OutputLocation.of(event);
     return new JobRecord(jobId, moves ? next : state, event.getTask() != null ? event.getTask() : task, partition,
         submitted != 0 ? submitted : time, started, JobStates.isTerminal(next) ? time : endedAt, time,
         Math.max(attempt, event.getAttempt()), event.getWorker(), event.getErrorReason(),
         event.getTraceparent() != null ? event.getTraceparent() : traceparent,
         event.getReplayOf() != null ? event.getReplayOf() : replayOf, first(dueAt, millis(event.getDueTime())),
         event.getPriority() != null ? Priority.ofEvent(event.getPriority()) : priority,
-        event.getBatchId() != null ? event.getBatchId() : batchId);
+        event.getBatchId() != null ? event.getBatchId() : batchId,
+        located != null ? located : outputs);
   }
 
   /** A delayed job not handed to the workers yet, as far as the status topic tells (a worker's event says it was). */
@@ -76,12 +80,16 @@ public record JobRecord(String jobId, JobState state, String task, int partition
     if (!isTerminal()) {
       throw new IllegalStateException("job " + jobId + " has not ended");
     }
-    return JobStatus.newBuilder().setJobId(jobId).setStatus(state).setTask(task).setTime(Instant.ofEpochMilli(endedAt))
+    JobStatus end = JobStatus.newBuilder().setJobId(jobId).setStatus(state).setTask(task).setTime(Instant.ofEpochMilli(endedAt))
         .setAttempt(attempt).setWorker(worker).setErrorReason(errorReason).setTraceparent(traceparent)
         .setSubmittedTime(submittedAt > 0 ? Instant.ofEpochMilli(submittedAt) : null)
         .setStartedTime(startedAt > 0 ? Instant.ofEpochMilli(startedAt) : null).setReplayOf(replayOf)
         .setDueTime(dueAt > 0 ? Instant.ofEpochMilli(dueAt) : null)
         .setPriority(priority == Priority.BULK ? priority.wireName() : null).setBatchId(batchId).build();
+    if (outputs != null) {
+      outputs.writeTo(end);
+    }
+    return end;
   }
 
   /** Whether moving from {@code before} to this changed the status (what stream listeners are told of). */
@@ -108,6 +116,19 @@ public record JobRecord(String jobId, JobState state, String task, int partition
       out.writeLong(dueAt);
       out.writeByte(priority.ordinal());
       writeNullable(out, batchId);
+      out.writeBoolean(outputs != null);
+      if (outputs != null) {
+        out.writeInt(outputs.partition());
+        out.writeInt(outputs.count());
+        out.writeLong(outputs.firstOffset());
+        out.writeLong(outputs.lastOffset());
+        out.writeInt(outputs.offsets() == null ? -1 : outputs.offsets().length);
+        if (outputs.offsets() != null) {
+          for (long offset : outputs.offsets()) {
+            out.writeLong(offset);
+          }
+        }
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -117,7 +138,7 @@ public record JobRecord(String jobId, JobState state, String task, int partition
   static JobRecord decode(String jobId, byte[] value) {
     try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(value))) {
       byte format = in.readByte();
-      if (format != FORMAT && format != FORMAT_BEFORE_PRIORITIES && format != FORMAT_BEFORE_DUE_TIMES) {
+      if (format < FORMAT_BEFORE_DUE_TIMES || format > FORMAT) {
         throw new IllegalStateException("job record of " + jobId + " has unknown format " + format);
       }
       JobState state = JobState.values()[in.readByte()];
@@ -133,10 +154,23 @@ public record JobRecord(String jobId, JobState state, String task, int partition
       String traceparent = readNullable(in);
       String replayOf = readNullable(in);
       long due = format >= FORMAT_BEFORE_PRIORITIES ? in.readLong() : 0;
-      Priority priority = format >= FORMAT ? Priority.values()[in.readByte()] : Priority.INTERACTIVE;
-      String batchId = format >= FORMAT ? readNullable(in) : null;
+      Priority priority = format >= FORMAT_BEFORE_OUTPUTS ? Priority.values()[in.readByte()] : Priority.INTERACTIVE;
+      String batchId = format >= FORMAT_BEFORE_OUTPUTS ? readNullable(in) : null;
+      OutputLocation outputs = null;
+      if (format >= FORMAT && in.readBoolean()) {
+        int outputPartition = in.readInt();
+        int count = in.readInt();
+        long first = in.readLong();
+        long last = in.readLong();
+        int listed = in.readInt();
+        long[] offsets = listed < 0 ? null : new long[listed];
+        for (int i = 0; i < listed; i++) {
+          offsets[i] = in.readLong();
+        }
+        outputs = new OutputLocation(outputPartition, count, first, last, offsets);
+      }
       return new JobRecord(jobId, state, task, partition, submitted, started, ended, updated, attempt, worker, errorReason, traceparent,
-          replayOf, due, priority, batchId);
+          replayOf, due, priority, batchId, outputs);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

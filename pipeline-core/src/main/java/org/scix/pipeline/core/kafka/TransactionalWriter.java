@@ -3,6 +3,7 @@ package org.scix.pipeline.core.kafka;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
+import java.util.concurrent.Future;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -12,6 +13,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
@@ -144,8 +146,11 @@ public final class TransactionalWriter implements AutoCloseable {
      * large, invalid, an invalid topic): the transaction then aborts, and the caller knows which
      * record to blame. Nothing else is reported here: a record that fails because its transaction
      * failed (a retriable error, a rebalance, fencing) is not at fault.
+     *
+     * @return where the record landed, once the broker has it (before the commit; the record is
+     *     visible to read_committed readers only if the transaction commits)
      */
-    void send(ProducerRecord<String, Object> record, Consumer<Exception> onFailure);
+    Future<RecordMetadata> send(ProducerRecord<String, Object> record, Consumer<Exception> onFailure);
 
     /** Commits consumer offsets with this transaction, fenced by the group generation (KIP-447). */
     void sendOffsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group);
@@ -191,8 +196,8 @@ public final class TransactionalWriter implements AutoCloseable {
         }
 
         @Override
-        public void send(ProducerRecord<String, Object> record, Consumer<Exception> onFailure) {
-          p.send(record, (metadata, error) -> {
+        public Future<RecordMetadata> send(ProducerRecord<String, Object> record, Consumer<Exception> onFailure) {
+          return p.send(record, (metadata, error) -> {
             if (isRefusedRecord(error)) {
               onFailure.accept(error);
             }

@@ -8,10 +8,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.errors.SerializationException;
@@ -47,6 +51,8 @@ final class BatchWriter {
   static final String DLT_PARTITION = "dlt.original.partition";
   static final String DLT_OFFSET = "dlt.original.offset";
   static final String DLT_VALUE_OMITTED = "dlt.value.omitted";
+  /** A terminal status lists its outputs' offsets up to this many (beyond: first and last, to be read keyed by job id). */
+  static final int MAX_LISTED_OFFSETS = 1000;
 
   private final TopicSettings topics;
   private final TransactionalWriter writer;
@@ -79,16 +85,61 @@ final class BatchWriter {
   void write(CommitBatch batch, ConsumerGroupMetadata group) {
     Map<ProducerRecord<String, Object>, JobExecution> records = new LinkedHashMap<>();
     for (CommitBatch.Announcement announcement : batch.announcements()) {
-      records.put(status(announcement.execution(), JobState.Processing, announcement.attempt(), null), announcement.execution());
+      records.put(status(announcement.execution(), JobState.Processing, announcement.attempt(), null, null), announcement.execution());
     }
-    batch.finished().forEach(execution -> results(execution).forEach(r -> records.put(r, execution)));
+    List<JobExecution> ended = new ArrayList<>();
+    for (JobExecution execution : batch.finished()) {
+      results(execution).forEach(r -> records.put(r, execution));
+      if (execution.jobId() != null && JobIds.isValid(execution.jobId()) && execution.outcome().writes()) {
+        ended.add(execution); // a poison record whose key is a job id still gets its Error, so its caller is not left waiting
+      }
+    }
     Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
     batch.commits().forEach((partition, commit) -> offsets.put(partition, new OffsetAndMetadata(commit.nextOffset(), commit.metadata())));
     writer.write(transaction -> {
-      records.forEach((record, owner) -> transaction.send(record, error -> unwritable.put(owner, error.toString())));
+      Map<JobExecution, List<Future<RecordMetadata>>> outputs = new HashMap<>();
+      records.forEach((record, owner) -> {
+        Future<RecordMetadata> sent = transaction.send(record, error -> unwritable.put(owner, error.toString()));
+        if (record.topic().equals(topics.output())) {
+          outputs.computeIfAbsent(owner, o -> new ArrayList<>()).add(sent);
+        }
+      });
+      // Each terminal status names where its job's outputs landed, so a caller gets them by job id:
+      // written after the outputs are acknowledged (one round trip per transaction, not per job).
+      for (JobExecution execution : ended) {
+        Outcome outcome = execution.outcome();
+        JobState state = outcome.success() ? JobState.Success : JobState.Error;
+        ProducerRecord<String, Object> record = status(execution, state, Math.max(1, outcome.attempts()), outcome.errorReason(),
+            outcome.success() ? landed(outputs.getOrDefault(execution, List.of())) : null);
+        transaction.send(record, error -> unwritable.put(execution, error.toString()));
+      }
       transaction.sendOffsets(offsets, group);
     });
   }
+
+  /** Where a job's outputs landed: partition, count, first and last offset, each offset when at most {@value #MAX_LISTED_OFFSETS}. */
+  private static OutputLocation landed(List<Future<RecordMetadata>> sent) {
+    List<Long> offsets = new ArrayList<>(sent.size());
+    int partition = -1;
+    for (Future<RecordMetadata> future : sent) {
+      RecordMetadata metadata;
+      try {
+        metadata = future.get();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new KafkaException("interrupted while waiting for outputs to be acknowledged", e);
+      } catch (ExecutionException e) {
+        // Refused (its job is named by the send's callback) or the transaction failed: abort, as a failed send would.
+        throw e.getCause() instanceof RuntimeException runtime ? runtime : new KafkaException(e.getCause());
+      }
+      partition = metadata.partition();
+      offsets.add(metadata.offset());
+    }
+    return new OutputLocation(partition, offsets);
+  }
+
+  /** @param partition -1 when the job wrote no output */
+  private record OutputLocation(int partition, List<Long> offsets) {}
 
   /** The jobs whose records the broker refused in the last failed transaction, with why; forgotten once taken. */
   Map<JobExecution, String> takeUnwritable() {
@@ -101,7 +152,7 @@ final class BatchWriter {
     writer.close();
   }
 
-  /** A finished job's records, serialized; if its outputs cannot be written, the job ends Error instead. */
+  /** A finished job's outputs and dead letter, serialized; if its outputs cannot be written, the job ends Error instead. Its status comes later. */
   private List<ProducerRecord<String, Object>> results(JobExecution execution) {
     List<ProducerRecord<String, Object>> records = new ArrayList<>();
     Outcome outcome = execution.outcome();
@@ -124,15 +175,10 @@ final class BatchWriter {
     if (outcome.deadLetter()) {
       records.add(deadLetter(execution.record(), outcome.errorReason()));
     }
-    // A poison record whose key is a job id still gets its Error, so its caller is not left waiting.
-    if (execution.jobId() != null && JobIds.isValid(execution.jobId())) {
-      JobState state = outcome.success() ? JobState.Success : JobState.Error;
-      records.add(status(execution, state, Math.max(1, outcome.attempts()), outcome.errorReason()));
-    }
     return records;
   }
 
-  private ProducerRecord<String, Object> status(JobExecution execution, JobState state, int attempt, String reason) {
+  private ProducerRecord<String, Object> status(JobExecution execution, JobState state, int attempt, String reason, OutputLocation outputs) {
     String task = execution.isJob() ? execution.job().getTask().name() : null;
     JobStatus event = JobStatuses.event(execution.jobId(), state, task, attempt, workerName, reason, execution.traceparent());
     // The job's earlier times travel with every event: the compacted topic keeps only its latest one.
@@ -146,6 +192,16 @@ final class BatchWriter {
     Priority priority = topics.priorityOf(execution.record().topic());
     event.setPriority(priority == Priority.BULK ? priority.wireName() : null);
     event.setBatchId(BatchRecords.batchId(execution.record().headers()));
+    if (outputs != null) {
+      List<Long> offsets = outputs.offsets();
+      event.setOutputCount(offsets.size());
+      if (!offsets.isEmpty()) {
+        event.setOutputPartition(outputs.partition());
+        event.setOutputFirstOffset(offsets.get(0));
+        event.setOutputLastOffset(offsets.get(offsets.size() - 1));
+        event.setOutputOffsets(offsets.size() <= MAX_LISTED_OFFSETS ? offsets : null);
+      }
+    }
     return checked(new ProducerRecord<>(topics.status(), execution.jobId(), event));
   }
 

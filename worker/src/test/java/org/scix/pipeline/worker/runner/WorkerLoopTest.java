@@ -195,6 +195,26 @@ class WorkerLoopTest {
     assertThat(committedOffsets()).containsEntry(P0, 4L);
   }
 
+  /** A Success names where its job's outputs landed (partition and offsets, as the broker acknowledged them), so they are read by job id. */
+  @Test
+  void aSuccessNamesThePartitionAndOffsetsOfItsJobsOutputs() {
+    String a = job(P0);
+    String b = job(P0);
+    loop.turn();
+    taskThreads.forEach(Runnable::run);
+    loop.turn();
+    loop.turn();
+    List<ProducerRecord<String, Object>> outputRecords = history().stream().filter(r -> r.topic().equals(TOPICS.output())).toList();
+    assertThat(terminalStatuses()).hasSize(2).allSatisfy(end -> {
+      assertThat(end.getOutputCount()).isEqualTo(1);
+      assertThat(end.getOutputOffsets()).hasSize(1);
+      assertThat(end.getOutputFirstOffset()).isEqualTo(end.getOutputOffsets().get(0)).isEqualTo(end.getOutputLastOffset());
+      assertThat(outputRecords).filteredOn(r -> r.key().equals(end.getJobId())).hasSize(1);
+    });
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactlyInAnyOrder(a, b);
+    assertThat(terminalStatuses()).extracting(JobStatus::getOutputFirstOffset).doesNotHaveDuplicates();
+  }
+
   @Test
   void aSecondRecordOfAJobAlreadyHeldIsSkipped() {
     String a = job(P0);
