@@ -36,6 +36,7 @@ public final class HistoryCheck {
       "duplicated output", // one output record id written twice
       "output without Success",
       "Success without output", // every task of these loads writes one output, named after its job
+      "Success names outputs not its own", // the output location in its Success (results by job id) is not its job's records
       "refused keyed job on the topics", // every call of a key was told "not accepted", yet its job exists
       "Success after acknowledged cancel", // the cancel was acknowledged before the job first started
       "started before due", // a delayed job a worker started before its run-at time
@@ -116,6 +117,7 @@ public final class HistoryCheck {
     private final Map<String, Integer> byFeature = new LinkedHashMap<>();
     private final Map<String, List<String>> examples = new LinkedHashMap<>();
     private int scheduledTicks;
+    private int locatedOutputs;
 
     Checker(TopicHistory topics, CallerLog callers) {
       this.topics = topics;
@@ -279,6 +281,15 @@ public final class HistoryCheck {
         if (success && !outputs.containsKey(job.getKey())) {
           defect("Success without output", job.getKey());
         }
+        terminals(job.getValue()).stream().filter(e -> e.getStatus() == JobState.Success && e.getOutputOffsets() != null).findFirst()
+            .ifPresent(end -> {
+              locatedOutputs++;
+              boolean own = end.getOutputOffsets().size() == end.getOutputCount() && end.getOutputOffsets().stream()
+                  .allMatch(offset -> job.getKey().equals(topics.outputKeys().get(TopicHistory.at(end.getOutputPartition(), offset))));
+              if (!own) {
+                defect("Success names outputs not its own", job.getKey());
+              }
+            });
       }
     }
 
@@ -433,6 +444,7 @@ public final class HistoryCheck {
       counts.put("delayed jobs cancelled before due", delayedCancelled);
       counts.put("bulk jobs run", bulkRun);
       counts.put("batch jobs cancelled", batchJobsCancelled);
+      counts.put("Successes naming their outputs", locatedOutputs);
       return counts;
     }
   }

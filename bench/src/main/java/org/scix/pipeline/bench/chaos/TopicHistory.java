@@ -29,14 +29,21 @@ import org.scix.pipeline.schemas.status.JobStatus;
  * @param replayedAs per dead letter ref, the job ids its "replayed" markers name
  * @param inputCopies per job id, how many job records (not cancel requests) the input topics (both priorities) hold
  * @param inputBatches per batch id, the job records of the batch on the input topics
+ * @param outputKeys the key of each output record, by where it is ({@link #at}: partition and offset)
  */
 public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> outputIds, Set<String> inputJobIds, int deadLetters,
-    Map<String, Set<String>> replayedAs, Map<String, Integer> inputCopies, Map<String, Integer> inputBatches) {
+    Map<String, Set<String>> replayedAs, Map<String, Integer> inputCopies, Map<String, Integer> inputBatches,
+    Map<String, String> outputKeys) {
+
+  /** How {@link #outputKeys} names a place on the output topic. */
+  public static String at(int partition, long offset) {
+    return partition + "@" + offset;
+  }
 
   /** A history whose input topic holds each of {@code inputJobIds} once. */
   public TopicHistory(Map<String, List<JobStatus>> statuses, List<String> outputIds, Set<String> inputJobIds, int deadLetters,
       Map<String, Set<String>> replayedAs) {
-    this(statuses, outputIds, inputJobIds, deadLetters, replayedAs, once(inputJobIds), Map.of());
+    this(statuses, outputIds, inputJobIds, deadLetters, replayedAs, once(inputJobIds), Map.of(), Map.of());
   }
 
   private static Map<String, Integer> once(Set<String> ids) {
@@ -54,6 +61,7 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
     Set<String> inputIds = new HashSet<>();
     Map<String, Integer> inputCopies = new HashMap<>();
     Map<String, Integer> inputBatches = new HashMap<>();
+    Map<String, String> outputKeys = new HashMap<>();
     Map<String, Set<String>> replayedAs = new HashMap<>();
     int deadLetters = 0;
     try (TopicReader reader = TopicReader.open(kafka, "history-check")) {
@@ -63,6 +71,7 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
       }
       for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.output())) {
         outputIds.add(outputValues.deserialize(record.topic(), record.value()).getRecordId());
+        outputKeys.put(at(record.partition(), record.offset()), record.key());
       }
       for (String input : topics.inputs()) {
         for (ConsumerRecord<String, byte[]> record : reader.readAll(input)) {
@@ -85,7 +94,7 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
         }
       }
     }
-    return new TopicHistory(statuses, outputIds, inputIds, deadLetters, replayedAs, inputCopies, inputBatches);
+    return new TopicHistory(statuses, outputIds, inputIds, deadLetters, replayedAs, inputCopies, inputBatches, outputKeys);
   }
 
   private static String header(ConsumerRecord<String, byte[]> record, String name) {

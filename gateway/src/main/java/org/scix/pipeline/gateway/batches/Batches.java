@@ -3,13 +3,9 @@ package org.scix.pipeline.gateway.batches;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.gateway.errors.NotFoundException;
-import org.scix.pipeline.gateway.errors.NotReadyException;
 import org.scix.pipeline.gateway.status.JobStore.BatchEntry;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewSync;
@@ -88,14 +84,7 @@ public final class Batches {
       throw new InvalidRequestException("batch_id: 32 lowercase hex characters, as submitBatch answered, got '"
           + (batchId == null ? "null" : batchId.length() > 40 ? batchId.substring(0, 40) + "..." : batchId) + "'");
     }
-    try {
-      sync.sync().get(syncTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new NotReadyException("could not read the status topic to its end in time; retry shortly");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new NotReadyException("interrupted while reading the status topic");
-    }
+    sync.awaitSynced(syncTimeout);
     long[] counts = view.batchCounts(batchId);
     if (total(counts) == 0) {
       throw new NotFoundException("no batch " + batchId + " (never committed, or all its jobs were forgotten after JOB_RETENTION)");

@@ -8,15 +8,11 @@ import java.time.format.DateTimeParseException;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Pattern;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.gateway.errors.NotFoundException;
-import org.scix.pipeline.gateway.errors.NotReadyException;
 import org.scix.pipeline.gateway.http.HttpRouter.Reply;
 import org.scix.pipeline.gateway.http.HttpRouter;
 import org.scix.pipeline.gateway.http.Json;
@@ -87,16 +83,11 @@ public final class JobsHttpApi {
     return answer.put("missing", found.missing());
   }
 
-  private Reply job(String jobId) throws InterruptedException {
+  private Reply job(String jobId) {
     if (!JobIds.isValid(jobId)) {
       throw new InvalidRequestException("a job id is 64 lowercase hex characters, got '" + jobId + "'");
     }
-    try {
-      sync.sync().get(syncTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException | ExecutionException e) {
-      throw new NotReadyException("the status view could not catch up with the status topic within " + syncTimeout.toMillis()
-          + " ms; try again or ask another replica");
-    }
+    sync.awaitSynced(syncTimeout);
     JobRecord job = view.job(jobId).orElseThrow(() ->
         new NotFoundException("job " + jobId + " is not known: never submitted, or forgotten JOB_RETENTION_MS after it ended"));
     ObjectNode answer = Json.object();

@@ -3,15 +3,11 @@ package org.scix.pipeline.gateway.lookup;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.gateway.errors.NotFoundException;
-import org.scix.pipeline.gateway.errors.NotReadyException;
 import org.scix.pipeline.gateway.status.JobRecord;
 import org.scix.pipeline.gateway.status.OutputLocation;
 import org.scix.pipeline.gateway.status.StatusView;
@@ -55,14 +51,7 @@ public final class OutputsByJob implements AutoCloseable {
       throw new InvalidRequestException("job_id: 64 lowercase hex characters, got '" + (jobId == null ? "null"
           : jobId.length() > 70 ? jobId.substring(0, 70) + "..." : jobId) + "'");
     }
-    try {
-      sync.sync().get(syncTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException | ExecutionException e) {
-      throw new NotReadyException("the status view could not catch up with the status topic in time; retry shortly");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new NotReadyException("interrupted while reading the status topic");
-    }
+    sync.awaitSynced(syncTimeout);
     JobRecord job = view.job(jobId).orElseThrow(() -> new NotFoundException("job " + jobId
         + " is not known: never submitted, or forgotten JOB_RETENTION_MS after it ended (its outputs may still be on the topic)"));
     if (job.state() != JobState.Success) {
