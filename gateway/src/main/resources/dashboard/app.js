@@ -196,6 +196,21 @@ async function loadRecords(jobId, status) {
   if (outputs) outputs.textContent = recordsCache.outputs;
 }
 
+async function refreshProgress(jobId) {
+  const mine = page;
+  const data = await api('/api/jobs/' + jobId);
+  const shown = document.getElementById('job-progress');
+  if (mine === page && shown && data.job.progress) shown.replaceChildren(progressBar(data.job.progress));
+}
+
+function progressBar(p) {
+  const percent = p.total > 0 ? Math.floor(100 * p.done / p.total) : null;
+  return el('span', {},
+    el('span', {class: 'progress', role: 'progressbar', 'data-done': p.done, 'data-total': p.total, style: 'display: inline-flex; width: 12em'},
+      el('span', {class: 'progress-success', style: `width: ${percent === null ? 0 : percent}%`})),
+    ` ${p.done}${p.total > 0 ? ' of ' + p.total : ''}${p.message ? ' — ' + p.message : ''}`);
+}
+
 function rank(status) {
   return status === 'Pending' ? 0 : status === 'Processing' ? 1 : 2;
 }
@@ -222,6 +237,7 @@ function renderJob(j) {
       el('dt', {}, 'worker'), el('dd', {}, j.worker || ''),
       el('dt', {}, 'error reason'), el('dd', {id: 'job-error'}, j.error_reason || ''),
       el('dt', {}, 'trace id'), el('dd', {class: 'mono'}, j.trace_id || '—'),
+      el('dt', {}, 'progress'), el('dd', {id: 'job-progress'}, j.progress ? progressBar(j.progress) : '—'),
       el('dt', {}, 'priority'), el('dd', {}, j.priority || 'interactive'),
       el('dt', {}, 'batch'), el('dd', {class: 'mono'}, j.batch_id ? el('a', {href: '#/batch/' + j.batch_id}, j.batch_id) : '—'),
       el('dt', {}, 'replay of'), el('dd', {class: 'mono'}, j.replay_of ? el('a', {href: '#/job/' + j.replay_of}, j.replay_of) : '—'),
@@ -366,7 +382,12 @@ async function route() {
   const params = new URLSearchParams(query || '');
   for (const link of document.querySelectorAll('nav a')) link.classList.toggle('active', path.startsWith(link.getAttribute('href').slice(1)));
   try {
-    if (path.startsWith('/job/')) await job(path.slice(5));
+    if (path.startsWith('/job/')) {
+      const jobId = path.slice(5);
+      await job(jobId);
+      // Progress is not a status change (no live event): a running job's page looks again every 2 s.
+      refresh = setInterval(() => { if (shownStatus === 'Processing') refreshProgress(jobId).catch(e => showError(e.message)); }, 2000);
+    }
     else if (path === '/jobs') await jobs(params);
     else if (path === '/dead-letters') await deadLetters();
     else if (path === '/batches') batchesPage();

@@ -109,7 +109,8 @@ public final class ChaosRun {
       "replay calls", "jobs retried", "jobs past their deadline", "dead letters on the topic", "jobs with Processing", "jobs cancelled",
       "streams completed", "Monitor answers", "jobs forgotten by retention",
       "delayed jobs run", "delayed jobs cancelled before due", "schedule ticks with a job", "bulk jobs run", "batches accepted",
-      "batches cancelled", "batch jobs cancelled", "Successes naming their outputs");
+      "batches cancelled", "batch jobs cancelled", "Successes naming their outputs",
+      "progress reports");
 
   /** The features and fault paths this run never took (empty: all of them were exercised). */
   public List<String> notExercised(HistoryCheck.Result result) {

@@ -39,7 +39,7 @@ public record WorkerConfig(
         TopicSettings.from(s),
         s.string(GROUP_ID, "scix-pipeline-workers"),
         instanceId,
-        LoopSettings.from(s, "worker-" + instanceId, maxPollInterval(kafka), tasks.deadlines()),
+        LoopSettings.from(s, "worker-" + instanceId, maxPollInterval(kafka), tasks.deadlines(), tasks.heartbeatTimeouts()),
         tasks,
         s.integer(OPS_PORT, 0, 0, 65535));
   }

@@ -40,6 +40,7 @@ public final class HistoryCheck {
       "refused keyed job on the topics", // every call of a key was told "not accepted", yet its job exists
       "Success after acknowledged cancel", // the cancel was acknowledged before the job first started
       "started before due", // a delayed job a worker started before its run-at time
+      "progress after its end", // a progress report on the topic after the job's terminal status
       "schedule tick without a job", // between a schedule's first and last job (or until it was paused), a tick with none
       "schedule tick with two jobs", // a tick's job twice on the input topic
       "batch not whole", // a batch on the input topics with fewer or more jobs than its call had
@@ -118,6 +119,7 @@ public final class HistoryCheck {
     private final Map<String, List<String>> examples = new LinkedHashMap<>();
     private int scheduledTicks;
     private int locatedOutputs;
+    private int progressReports;
 
     Checker(TopicHistory topics, CallerLog callers) {
       this.topics = topics;
@@ -180,9 +182,29 @@ public final class HistoryCheck {
         if (startedBeforeDue(events)) {
           defect("started before due", id);
         }
+        progress(id, events);
         if (last != null && !JobStates.isTerminal(last.getStatus())) {
           defect("stuck", id);
         }
+      }
+    }
+
+    /** Progress reports come before the job's end (a task re-run elsewhere may report again from the start: not checked). */
+    private void progress(String id, List<JobStatus> events) {
+      boolean ended = false;
+      boolean after = false;
+      for (JobStatus event : events) {
+        if (event == null) {
+          continue;
+        }
+        if (event.getProgressDone() != null) {
+          progressReports++;
+          after |= ended;
+        }
+        ended |= JobStates.isTerminal(event.getStatus());
+      }
+      if (after) {
+        defect("progress after its end", id);
       }
     }
 
@@ -445,6 +467,7 @@ public final class HistoryCheck {
       counts.put("bulk jobs run", bulkRun);
       counts.put("batch jobs cancelled", batchJobsCancelled);
       counts.put("Successes naming their outputs", locatedOutputs);
+      counts.put("progress reports", progressReports);
       return counts;
     }
   }

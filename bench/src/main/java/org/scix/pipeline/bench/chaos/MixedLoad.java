@@ -272,7 +272,7 @@ public final class MixedLoad implements AutoCloseable {
     List<statusenum> seen = new ArrayList<>();
     String[] id = new String[1];
     try {
-      gateway.submitAndFollow(new JobRequest(taskenum.SYMBOL1, null, "sleep=4000", null), null, update -> {
+      gateway.submitAndFollow(new JobRequest(taskenum.SYMBOL1, null, "sleep=4000;progress=8", null), null, update -> {
         if (id[0] == null) {
           id[0] = update.jobId();
           accepted(Feature.LONG, update.jobId());

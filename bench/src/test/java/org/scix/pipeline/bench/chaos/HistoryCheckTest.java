@@ -173,6 +173,22 @@ class HistoryCheckTest {
     assertThat(result.exercised().get("Successes naming their outputs")).isEqualTo(2);
   }
 
+  /** A progress report written after the job's end is counted; one before it is not. */
+  @Test
+  void progressAfterAJobsEndIsCounted() {
+    for (String job : List.of("in-order", "late")) {
+      JobStatus progress = TestStatuses.of(job, JobState.Processing).at(1_500).build();
+      progress.setProgressDone(3L);
+      JobStatus end = TestStatuses.of(job, JobState.Success).at(2_000).build();
+      statuses.put(job, new ArrayList<>(job.equals("late") ? List.of(end, progress) : List.of(progress, end)));
+      outputs.add(job);
+    }
+    HistoryCheck.Result result = check();
+    assertThat(result.count("progress after its end")).isEqualTo(1);
+    assertThat(result.examples().get("progress after its end")).containsExactly("late");
+    assertThat(result.exercised().get("progress reports")).isEqualTo(2);
+  }
+
   @Test
   void eachJobDefectIsCounted() {
     events("lost", JobState.Pending);

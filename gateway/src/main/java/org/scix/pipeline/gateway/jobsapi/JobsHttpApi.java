@@ -144,6 +144,10 @@ public final class JobsHttpApi {
         .put("replay_of", job.replayOf())
         .put("priority", job.priority().wireName())
         .put("batch_id", job.batchId());
+    if (job.progress() != null) {
+      node.putObject("progress").put("done", job.progress().done()).put("total", job.progress().total())
+          .put("message", job.progress().message());
+    }
     putTime(node, "submitted_at", job.submittedAt());
     putTime(node, "started_at", job.startedAt());
     putTime(node, "ended_at", job.endedAt());

@@ -24,15 +24,25 @@ import org.scix.pipeline.schemas.status.JobStatus;
  * @param priority the input topic the job went to
  * @param batchId the batch it was submitted in, or null
  * @param outputs where its outputs are, as its Success said; null if not said (not succeeded, or an older worker)
+ * @param progress what its running task last reported (done of total, message); null before any report
  */
 public record JobRecord(String jobId, JobState state, String task, int partition, long submittedAt, long startedAt, long endedAt,
     long updatedAt, int attempt, String worker, String errorReason, String traceparent, String replayOf, long dueAt, Priority priority,
-    String batchId, OutputLocation outputs) {
+    String batchId, OutputLocation outputs, Progress progress) {
+
+  /** A running task's report: {@code done} of {@code total} (0: unknown), and a short message (may be null). */
+  public record Progress(long done, long total, String message) {
+    static Progress of(JobStatus event) {
+      return event.getProgressDone() == null ? null
+          : new Progress(event.getProgressDone(), event.getProgressTotal() == null ? 0 : event.getProgressTotal(), event.getProgressMessage());
+    }
+  }
 
   private static final byte FORMAT_BEFORE_DUE_TIMES = 1;
   private static final byte FORMAT_BEFORE_PRIORITIES = 2;
   private static final byte FORMAT_BEFORE_OUTPUTS = 3;
-  private static final byte FORMAT = 4;
+  private static final byte FORMAT_BEFORE_PROGRESS = 4;
+  private static final byte FORMAT = 5;
 
   public boolean isTerminal() {
     return JobStates.isTerminal(state);
@@ -41,7 +51,7 @@ public record JobRecord(String jobId, JobState state, String task, int partition
   /** The record a first event starts. */
   public static JobRecord of(JobStatus event, int partition) {
     return new JobRecord(event.getJobId(), null, null, partition, 0, 0, 0, 0, 0, null, null, null, null, 0,
-        Priority.ofEvent(event.getPriority()), event.getBatchId(), null).fold(event);
+        Priority.ofEvent(event.getPriority()), event.getBatchId(), null, null).fold(event);
   }
 
   /**
@@ -53,6 +63,13 @@ public record JobRecord(String jobId, JobState state, String task, int partition
     JobState next = event.getStatus();
     boolean moves = state == null || JobStates.canMove(state, next);
     boolean retry = !moves && state == next && next == JobState.Processing && event.getAttempt() > attempt;
+    Progress reported = Progress.of(event);
+    boolean progressed = !moves && !retry && state == JobState.Processing && next == JobState.Processing && reported != null
+        && event.getAttempt() == attempt && !reported.equals(progress);
+    if (progressed) {
+      return new JobRecord(jobId, state, task, partition, submittedAt, startedAt, endedAt, millis(event.getTime()), attempt, worker,
+          errorReason, traceparent, replayOf, dueAt, priority, batchId, outputs, reported);
+    }
     if (!moves && !retry) {
       return this;
     }
@@ -67,7 +84,8 @@ public record JobRecord(String jobId, JobState state, String task, int partition
         event.getReplayOf() != null ? event.getReplayOf() : replayOf, first(dueAt, millis(event.getDueTime())),
         event.getPriority() != null ? Priority.ofEvent(event.getPriority()) : priority,
         event.getBatchId() != null ? event.getBatchId() : batchId,
-        located != null ? located : outputs);
+        located != null ? located : outputs,
+        reported != null ? reported : retry || JobStates.isTerminal(next) ? null : progress);
   }
 
   /** A delayed job not handed to the workers yet, as far as the status topic tells (a worker's event says it was). */
@@ -116,6 +134,12 @@ public record JobRecord(String jobId, JobState state, String task, int partition
       out.writeLong(dueAt);
       out.writeByte(priority.ordinal());
       writeNullable(out, batchId);
+      out.writeBoolean(progress != null);
+      if (progress != null) {
+        out.writeLong(progress.done());
+        out.writeLong(progress.total());
+        writeNullable(out, progress.message());
+      }
       out.writeBoolean(outputs != null);
       if (outputs != null) {
         out.writeInt(outputs.partition());
@@ -156,8 +180,9 @@ public record JobRecord(String jobId, JobState state, String task, int partition
       long due = format >= FORMAT_BEFORE_PRIORITIES ? in.readLong() : 0;
       Priority priority = format >= FORMAT_BEFORE_OUTPUTS ? Priority.values()[in.readByte()] : Priority.INTERACTIVE;
       String batchId = format >= FORMAT_BEFORE_OUTPUTS ? readNullable(in) : null;
+      Progress progress = format >= FORMAT && in.readBoolean() ? new Progress(in.readLong(), in.readLong(), readNullable(in)) : null;
       OutputLocation outputs = null;
-      if (format >= FORMAT && in.readBoolean()) {
+      if (format >= FORMAT_BEFORE_PROGRESS && in.readBoolean()) {
         int outputPartition = in.readInt();
         int count = in.readInt();
         long first = in.readLong();
@@ -170,7 +195,7 @@ public record JobRecord(String jobId, JobState state, String task, int partition
         outputs = new OutputLocation(outputPartition, count, first, last, offsets);
       }
       return new JobRecord(jobId, state, task, partition, submitted, started, ended, updated, attempt, worker, errorReason, traceparent,
-          replayOf, due, priority, batchId, outputs);
+          replayOf, due, priority, batchId, outputs, progress);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -183,6 +183,26 @@ class JobStoreTest {
     }
   }
 
+  /** A running job's progress updates its record (kept across a restart of the store) without moving its status; its end drops it. */
+  @Test
+  void progressUpdatesARunningJobWithoutMovingItsStatusAndItsEndDropsIt() {
+    try (StatusView view = StatusView.inMemory()) {
+      String id = JobIds.random();
+      view.applyAll(List.of(new StatusView.Event(0, 0, id, event(id, JobState.Processing, "SYMBOL1", 1_000, 1, "w", null))));
+      for (long done : List.of(3L, 7L)) {
+        JobStatus progress = event(id, JobState.Processing, "SYMBOL1", 1_000 + done, 1, "w", null);
+        progress.setProgressDone(done);
+        progress.setProgressTotal(10L);
+        progress.setProgressMessage("step " + done);
+        view.applyAll(List.of(new StatusView.Event(0, done, id, progress)));
+      }
+      assertThat(view.job(id).orElseThrow().progress()).isEqualTo(new JobRecord.Progress(7, 10, "step 7"));
+      assertThat(view.job(id).orElseThrow().state()).isEqualTo(JobState.Processing);
+      view.applyAll(List.of(new StatusView.Event(0, 20, id, event(id, JobState.Success, "SYMBOL1", 3_000, 1, "w", null))));
+      assertThat(view.job(id).orElseThrow().progress()).isNull();
+    }
+  }
+
   static JobStatus event(String id, JobState state, String task, long time, int attempt, String worker, String reason) {
     return TestStatuses.of(id, state).task(task).at(time).attempt(attempt).writer(worker).reason(reason)
         .traceparent("00-" + "1".repeat(32) + "-" + "2".repeat(16) + "-01").build();

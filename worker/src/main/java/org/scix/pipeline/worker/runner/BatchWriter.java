@@ -85,7 +85,8 @@ final class BatchWriter {
   void write(CommitBatch batch, ConsumerGroupMetadata group) {
     Map<ProducerRecord<String, Object>, JobExecution> records = new LinkedHashMap<>();
     for (CommitBatch.Announcement announcement : batch.announcements()) {
-      records.put(status(announcement.execution(), JobState.Processing, announcement.attempt(), null, null), announcement.execution());
+      records.put(status(announcement.execution(), JobState.Processing, announcement.attempt(), null, null, announcement.progress()),
+          announcement.execution());
     }
     List<JobExecution> ended = new ArrayList<>();
     for (JobExecution execution : batch.finished()) {
@@ -110,7 +111,7 @@ final class BatchWriter {
         Outcome outcome = execution.outcome();
         JobState state = outcome.success() ? JobState.Success : JobState.Error;
         ProducerRecord<String, Object> record = status(execution, state, Math.max(1, outcome.attempts()), outcome.errorReason(),
-            outcome.success() ? landed(outputs.getOrDefault(execution, List.of())) : null);
+            outcome.success() ? landed(outputs.getOrDefault(execution, List.of())) : null, null);
         transaction.send(record, error -> unwritable.put(execution, error.toString()));
       }
       transaction.sendOffsets(offsets, group);
@@ -178,7 +179,8 @@ final class BatchWriter {
     return records;
   }
 
-  private ProducerRecord<String, Object> status(JobExecution execution, JobState state, int attempt, String reason, OutputLocation outputs) {
+  private ProducerRecord<String, Object> status(JobExecution execution, JobState state, int attempt, String reason, OutputLocation outputs,
+      JobExecution.Progress progress) {
     String task = execution.isJob() ? execution.job().getTask().name() : null;
     JobStatus event = JobStatuses.event(execution.jobId(), state, task, attempt, workerName, reason, execution.traceparent());
     // The job's earlier times travel with every event: the compacted topic keeps only its latest one.
@@ -192,6 +194,11 @@ final class BatchWriter {
     Priority priority = topics.priorityOf(execution.record().topic());
     event.setPriority(priority == Priority.BULK ? priority.wireName() : null);
     event.setBatchId(BatchRecords.batchId(execution.record().headers()));
+    if (progress != null) {
+      event.setProgressDone(progress.done());
+      event.setProgressTotal(progress.total());
+      event.setProgressMessage(progress.message());
+    }
     if (outputs != null) {
       List<Long> offsets = outputs.offsets();
       event.setOutputCount(offsets.size());

@@ -13,8 +13,8 @@ import org.scix.pipeline.worker.runner.PartitionLedger.PartitionCommit;
  * commit anything about them, not even a Processing event after the new owner's terminal one.
  */
 record CommitBatch(List<Announcement> announcements, Map<TopicPartition, PartitionCommit> commits) {
-  /** Processing for {@code attempt} of a job. */
-  record Announcement(JobExecution execution, int attempt) {}
+  /** Processing for {@code attempt} of a job, with its task's latest progress (null: none to publish). */
+  record Announcement(JobExecution execution, int attempt, JobExecution.Progress progress) {}
 
   boolean isEmpty() {
     return announcements.isEmpty() && commits.values().stream().allMatch(c -> c.finished().isEmpty());

@@ -37,14 +37,16 @@ final class InFlightJobs {
   private int interactiveStartsInARow; // while bulk jobs wait
   private final Set<JobExecution> running = new HashSet<>(); // dispatched and not ended: at most the concurrency, so scans stay short
   private final long processingDelayNanos;
+  private final long progressIntervalNanos;
   private int firstPartition; // rotates: which partition's results a capped batch takes first
 
   /**
    * @param isBulk whether a partition is of the bulk input topic
    * @param interactivePerBulk while both priorities have jobs waiting, interactive starts per bulk start
    */
-  InFlightJobs(Duration processingDelay, Predicate<TopicPartition> isBulk, int interactivePerBulk) {
+  InFlightJobs(Duration processingDelay, Predicate<TopicPartition> isBulk, int interactivePerBulk, Duration progressInterval) {
     this.processingDelayNanos = processingDelay.toNanos();
+    this.progressIntervalNanos = progressInterval.toNanos();
     this.isBulk = isBulk;
     this.interactivePerBulk = interactivePerBulk;
   }
@@ -201,6 +203,18 @@ final class InFlightJobs {
     return overdue;
   }
 
+  /** Running jobs whose task gave no sign of life (start, progress, heartbeat) for longer than its heartbeat timeout. */
+  List<JobExecution> silent(Function<JobExecution, Duration> heartbeatTimeout, long nowNanos) {
+    List<JobExecution> silent = new ArrayList<>();
+    for (JobExecution execution : running) {
+      Duration limit = execution.isStartedAndUnfinished() ? heartbeatTimeout.apply(execution) : null;
+      if (limit != null && !limit.isZero() && nowNanos - execution.lastSignNanos() > limit.toNanos()) {
+        silent.add(execution);
+      }
+    }
+    return silent;
+  }
+
   /** Everything due now; see {@link #due(int)}. */
   CommitBatch due() {
     return due(Integer.MAX_VALUE);
@@ -232,7 +246,13 @@ final class InFlightJobs {
           continue;
         }
         for (int attempt = execution.firstUnannouncedAttempt(); attempt <= execution.latestAttempt(); attempt++) {
-          announcements.add(new Announcement(execution, attempt));
+          announcements.add(new Announcement(execution, attempt, null));
+          touched = true;
+        }
+        // A running task's latest progress, at most once an interval; none for a job that has ended.
+        JobExecution.Progress progress = execution.isStartedAndUnfinished() ? execution.progressDue(now, progressIntervalNanos) : null;
+        if (progress != null) {
+          announcements.add(new Announcement(execution, Math.max(1, execution.latestAttempt()), progress));
           touched = true;
         }
       }
@@ -248,7 +268,13 @@ final class InFlightJobs {
 
   /** The batch is committed: its announcements are done and its finished records leave. */
   void committed(CommitBatch batch) {
-    batch.announcements().forEach(a -> a.execution().announced(a.attempt()));
+    long now = System.nanoTime();
+    batch.announcements().forEach(a -> {
+      a.execution().announced(a.attempt());
+      if (a.progress() != null) {
+        a.execution().progressPublished(a.progress(), now);
+      }
+    });
     batch.commits().forEach((partition, commit) -> {
       PartitionLedger ledger = ledgers.get(partition);
       if (ledger != null) {

@@ -38,10 +38,14 @@ final class JobExecution {
   private volatile boolean abandoned;
   private volatile boolean cancelled;
   private volatile boolean timedOut;
+  private volatile Progress progress; // the task's latest report, null before any
+  private volatile long lastSignNanos; // when the task started or last reported (its heartbeat)
   private volatile List<JobExecution> cancelTargets = List.of(); // a cancel record: the job records it cancelled
 
   // Poll thread only.
   private int announcedAttempt; // the last attempt whose Processing status is committed
+  private long publishedProgress; // the version of the last progress committed
+  private long progressPublishedNanos = System.nanoTime() - Long.MAX_VALUE / 4;
   private Future<?> task;
   private Tracing.JobSpan span; // a job's span, from receipt to its terminal commit
 
@@ -235,6 +239,58 @@ final class JobExecution {
     announcedAttempt = Math.max(announcedAttempt, attempt);
   }
 
+  /** A task's progress report; {@code version} counts reports, so a repeat of the same figures (a heartbeat) is not published again. */
+  record Progress(long done, long total, String message, long version) {
+    boolean sameFiguresAs(Progress other) {
+      return other != null && done == other.done && total == other.total && java.util.Objects.equals(message, other.message);
+    }
+  }
+
+  /** Task thread: the task reported progress (or a heartbeat, the same figures again). */
+  void reportProgress(long done, long total, String message) {
+    lastSignNanos = System.nanoTime();
+    Progress last = progress;
+    Progress next = new Progress(done, total, message, last == null ? 1 : last.version() + 1);
+    if (!next.sameFiguresAs(last)) {
+      progress = next;
+    }
+  }
+
+  /** When the task last gave a sign of life: its start, or its last progress or heartbeat (System.nanoTime). */
+  long lastSignNanos() {
+    return lastSignNanos;
+  }
+
+  /** Progress to publish now: newer than the last committed, and at least {@code intervalNanos} after it; else null. */
+  Progress progressDue(long nowNanos, long intervalNanos) {
+    Progress latest = progress;
+    if (latest == null || latest.version() <= publishedProgress || nowNanos - progressPublishedNanos < intervalNanos) {
+      return null;
+    }
+    return latest;
+  }
+
+  /** {@code published} is committed. */
+  void progressPublished(Progress published, long nowNanos) {
+    if (published.version() > publishedProgress) {
+      publishedProgress = published.version();
+      progressPublishedNanos = nowNanos;
+    }
+  }
+
+  /**
+   * No heartbeat for longer than {@code timeout}: it ends Error now, as past a deadline, and its
+   * task thread is interrupted and no longer counted.
+   */
+  void heartbeatLost(Duration timeout) {
+    String after = timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms";
+    finish(Outcome.error("no heartbeat for " + after, Math.max(1, latestAttempt)));
+    timedOut = true;
+    if (task != null) {
+      task.cancel(true);
+    }
+  }
+
   /** The traceparent for this job's status events: the job's span, or whatever the record carried. */
   String traceparent() {
     return span != null ? span.traceparent() : ControlRecords.traceparent(record.headers());
@@ -251,12 +307,14 @@ final class JobExecution {
 
   void taskStarted() {
     startedNanos = System.nanoTime();
+    lastSignNanos = startedNanos;
     startedAtMillis = System.currentTimeMillis();
     taskStarted = true;
   }
 
   /** A retry began: its Processing status is due. */
   void attemptStarted(int attempt) {
+    lastSignNanos = System.nanoTime(); // a retry's heartbeat clock starts afresh
     latestAttempt = attempt;
   }
 

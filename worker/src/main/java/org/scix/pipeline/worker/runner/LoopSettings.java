@@ -28,10 +28,13 @@ import org.scix.pipeline.schemas.input.taskenum;
  * @param commitMaxJobs the most finished jobs one transaction carries (a full batch also begins without waiting out the interval)
  * @param interactivePerBulk while jobs of both priorities wait for a task thread, this many
  *     interactive jobs start for each bulk one: interactive work goes first, bulk never starves
+ * @param heartbeatTimeouts per task: how long a running job may go without progress or a
+ *     heartbeat before it ends Error {@code no heartbeat for N s} (zero or absent: no timeout)
+ * @param progressInterval a running job's progress is published at most this often (the latest wins)
  */
 public record LoopSettings(int concurrency, int waitingPerPartition, Duration drainTimeout, Duration revocationWait,
     Map<taskenum, Duration> deadlines, String workerName, Duration processingDelay, Duration commitInterval, int commitMaxJobs,
-    int interactivePerBulk) {
+    int interactivePerBulk, Map<taskenum, Duration> heartbeatTimeouts, Duration progressInterval) {
   public static final String CONCURRENCY = "WORKER_CONCURRENCY";
   public static final String MAX_WAITING_PER_PARTITION = "WORKER_MAX_WAITING_PER_PARTITION";
   public static final String DRAIN_TIMEOUT = "WORKER_DRAIN_TIMEOUT_MS";
@@ -39,6 +42,7 @@ public record LoopSettings(int concurrency, int waitingPerPartition, Duration dr
   public static final String COMMIT_INTERVAL = "WORKER_COMMIT_INTERVAL_MS";
   public static final String COMMIT_MAX_JOBS = "WORKER_COMMIT_MAX_JOBS";
   public static final String INTERACTIVE_PER_BULK = "WORKER_INTERACTIVE_PER_BULK";
+  public static final String PROGRESS_INTERVAL = "WORKER_PROGRESS_INTERVAL_MS";
   /** The longest a revoked partition's jobs may go on (the consumer's max.poll.interval.ms caps it lower). */
   private static final Duration MAX_REVOCATION_WAIT = Duration.ofSeconds(20);
 
@@ -51,13 +55,16 @@ public record LoopSettings(int concurrency, int waitingPerPartition, Duration dr
           + " >= 0, got " + concurrency + ", " + waitingPerPartition + ", " + commitMaxJobs + " and " + commitInterval);
     }
     deadlines = Map.copyOf(deadlines);
+    heartbeatTimeouts = Map.copyOf(heartbeatTimeouts);
   }
 
   /**
    * @param maxPollInterval the consumer's {@code max.poll.interval.ms}: a revoked partition's jobs get a third of it at most
    * @param deadlines each task's deadline (the tasks' settings own them)
+   * @param heartbeatTimeouts each task's heartbeat timeout (the tasks' settings own them)
    */
-  public static LoopSettings from(Settings s, String workerName, Duration maxPollInterval, Map<taskenum, Duration> deadlines) {
+  public static LoopSettings from(Settings s, String workerName, Duration maxPollInterval, Map<taskenum, Duration> deadlines,
+      Map<taskenum, Duration> heartbeatTimeouts) {
     int concurrency = s.integer(CONCURRENCY, 16, 1, 4096);
     Duration drain = s.duration(DRAIN_TIMEOUT, Duration.ofSeconds(30), Duration.ZERO);
     return new LoopSettings(concurrency,
@@ -72,43 +79,61 @@ public record LoopSettings(int concurrency, int waitingPerPartition, Duration dr
         // Measured (docs/benchmarks.md): every record waits for its whole transaction, so a burst
         // written 200 jobs at a time reached streams 5x later than 16 at a time.
         s.integer(COMMIT_MAX_JOBS, concurrency, 1, 100_000),
-        s.integer(INTERACTIVE_PER_BULK, 4, 1, 1_000_000));
+        s.integer(INTERACTIVE_PER_BULK, 4, 1, 1_000_000),
+        heartbeatTimeouts,
+        s.duration(PROGRESS_INTERVAL, Duration.ofSeconds(1), Duration.ZERO));
   }
 
   /** Concurrency 1, 8 waiting per partition, 1 s drain, 200 ms revocation wait, no deadlines, every Processing written, a transaction per turn. */
   public static LoopSettings defaults(String workerName) {
-    return new LoopSettings(1, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), workerName, Duration.ZERO, Duration.ZERO, 1, 4);
+    return new LoopSettings(1, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), workerName, Duration.ZERO, Duration.ZERO, 1, 4,
+        Map.of(), Duration.ZERO);
   }
 
   /** This concurrency, and as many jobs per transaction. */
   public LoopSettings withConcurrency(int tasks) {
     return new LoopSettings(tasks, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay, commitInterval,
-        tasks, interactivePerBulk);
+        tasks, interactivePerBulk, heartbeatTimeouts, progressInterval);
   }
 
   public LoopSettings withWaitingPerPartition(int waiting) {
     return new LoopSettings(concurrency, waiting, drainTimeout, revocationWait, deadlines, workerName, processingDelay, commitInterval,
-        commitMaxJobs, interactivePerBulk);
+        commitMaxJobs, interactivePerBulk, heartbeatTimeouts, progressInterval);
   }
 
   public LoopSettings withDeadlines(Map<taskenum, Duration> taskDeadlines) {
     return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, taskDeadlines, workerName, processingDelay,
-        commitInterval, commitMaxJobs, interactivePerBulk);
+        commitInterval, commitMaxJobs, interactivePerBulk, heartbeatTimeouts, progressInterval);
   }
 
   public LoopSettings withProcessingDelay(Duration delay) {
     return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, delay, commitInterval,
-        commitMaxJobs, interactivePerBulk);
+        commitMaxJobs, interactivePerBulk, heartbeatTimeouts, progressInterval);
   }
 
   public LoopSettings withCommits(Duration interval, int maxJobs) {
     return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay, interval,
-        maxJobs, interactivePerBulk);
+        maxJobs, interactivePerBulk, heartbeatTimeouts, progressInterval);
   }
 
   public LoopSettings withInteractivePerBulk(int interactive) {
     return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay,
-        commitInterval, commitMaxJobs, interactive);
+        commitInterval, commitMaxJobs, interactive, heartbeatTimeouts, progressInterval);
+  }
+
+  public LoopSettings withHeartbeatTimeouts(Map<taskenum, Duration> timeouts) {
+    return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay,
+        commitInterval, commitMaxJobs, interactivePerBulk, timeouts, progressInterval);
+  }
+
+  public LoopSettings withProgressInterval(Duration interval) {
+    return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay,
+        commitInterval, commitMaxJobs, interactivePerBulk, heartbeatTimeouts, interval);
+  }
+
+  /** How long this job may go without a heartbeat (zero: no limit). */
+  Duration heartbeatTimeout(JobExecution execution) {
+    return execution.isJob() ? heartbeatTimeouts.getOrDefault(execution.job().getTask(), Duration.ZERO) : Duration.ZERO;
   }
 
   Duration deadline(JobExecution execution) {

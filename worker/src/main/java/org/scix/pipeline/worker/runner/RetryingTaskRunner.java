@@ -25,7 +25,7 @@ record RetryingTaskRunner(TaskRegistry tasks, int maxAttempts, Duration backoff)
       if (attempt > 1) {
         execution.attemptStarted(attempt);
       }
-      TaskContext context = new TaskContext(execution.jobId(), execution.job(), attempt, execution::shouldStop);
+      TaskContext context = new TaskContext(execution.jobId(), execution.job(), attempt, execution::shouldStop, execution::reportProgress);
       try {
         task.run(context);
         if (execution.isCancelled()) {

@@ -67,7 +67,7 @@ public final class WorkerLoop implements Runnable {
     this.cancelledBatches = cancelledBatches;
     this.settings = settings;
     this.jobs = new InFlightJobs(settings.processingDelay(), partition -> topics.priorityOf(partition.topic()) == Priority.BULK,
-        settings.interactivePerBulk());
+        settings.interactivePerBulk(), settings.progressInterval());
     this.seeding = new PartitionSeeding(consumer, jobs);
     this.running = running;
     this.inputTopics = topics.inputs();
@@ -223,11 +223,18 @@ public final class WorkerLoop implements Runnable {
   }
 
   private void endOverdueTasks() {
-    for (JobExecution execution : jobs.overdue(settings::deadline, System.nanoTime())) {
+    long now = System.nanoTime();
+    for (JobExecution execution : jobs.overdue(settings::deadline, now)) {
       Duration deadline = settings.deadline(execution);
       log.warn("job {} timed out after {} ms; its task thread is interrupted and no longer counted", execution.jobId(),
           deadline.toMillis());
       execution.timeOut(deadline);
+    }
+    for (JobExecution execution : jobs.silent(settings::heartbeatTimeout, now)) {
+      Duration timeout = settings.heartbeatTimeout(execution);
+      log.warn("job {}: no heartbeat for {} ms; it ends Error, its task thread is interrupted and no longer counted", execution.jobId(),
+          timeout.toMillis());
+      execution.heartbeatLost(timeout);
     }
   }
 

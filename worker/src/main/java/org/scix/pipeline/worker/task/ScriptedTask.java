@@ -1,6 +1,7 @@
 package org.scix.pipeline.worker.task;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,7 +12,8 @@ import java.util.Map;
  * <ul>
  *   <li>{@code sleep=<ms>}: work this long (stops early, without output, once cancelled);
  *   <li>{@code fail-first=<n>}: the first {@code n} attempts fail retryably, later ones succeed;
- *   <li>{@code fail-always=1}: every attempt fails retryably (the job exhausts its attempts and is dead-lettered).
+ *   <li>{@code fail-always=1}: every attempt fails retryably (the job exhausts its attempts and is dead-lettered);
+ *   <li>{@code progress=<n>}: report progress 1 to n of n, evenly over the sleep.
  * </ul>
  *
  * <p>A job that succeeds emits one output record whose id is its job id. No script: a 50 ms job.
@@ -32,12 +34,23 @@ public final class ScriptedTask implements PipelineTask {
     if (script.getOrDefault("fail-always", 0L) > 0 || context.attempt() <= script.getOrDefault("fail-first", 0L)) {
       throw new RetryableTaskException("scripted failure of attempt " + context.attempt());
     }
-    long deadline = System.nanoTime() + script.getOrDefault("sleep", 50L) * 1_000_000;
-    while (System.nanoTime() < deadline) {
+    long start = System.nanoTime();
+    long sleepNanos = script.getOrDefault("sleep", 50L) * 1_000_000;
+    long steps = script.getOrDefault("progress", 0L);
+    long reported = 0;
+    while (System.nanoTime() - start < sleepNanos) {
       if (context.isCancelled()) {
         return;
       }
-      Thread.sleep(Math.max(1, Math.min(50, (deadline - System.nanoTime()) / 1_000_000)));
+      long due = steps * (System.nanoTime() - start) / sleepNanos;
+      if (due > reported) {
+        reported = due;
+        context.progress(reported, steps, "step " + reported);
+      }
+      Thread.sleep(Math.max(1, Math.min(50, (sleepNanos - (System.nanoTime() - start)) / 1_000_000)));
+    }
+    if (steps > reported) {
+      context.progress(steps, steps, "step " + steps);
     }
     context.emit(context.jobId(), "{\"scripted\":true}");
   }
@@ -50,8 +63,8 @@ public final class ScriptedTask implements PipelineTask {
     }
     for (String pair : script.split(";")) {
       String[] kv = pair.split("=", 2);
-      if (kv.length != 2 || !(kv[0].equals("sleep") || kv[0].equals("fail-first") || kv[0].equals("fail-always"))) {
-        throw new IllegalArgumentException("scripted task: cannot read '" + pair + "' (sleep=<ms>, fail-first=<n>, fail-always=1)");
+      if (kv.length != 2 || !List.of("sleep", "fail-first", "fail-always", "progress").contains(kv[0])) {
+        throw new IllegalArgumentException("scripted task: cannot read '" + pair + "' (sleep=<ms>, fail-first=<n>, fail-always=1, progress=<n>)");
       }
       pairs.put(kv[0], Long.parseLong(kv[1].trim()));
     }

@@ -88,6 +88,14 @@ class WorkerLoopTest {
   private final Set<String> ignoringInterrupts = ConcurrentHashMap.newKeySet();
   private final Set<String> pollingIsCancelled = ConcurrentHashMap.newKeySet();
   private volatile boolean releaseStuckTasks;
+  private final Map<String, Steps> progressSteps = new ConcurrentHashMap<>();
+
+  /** A task that reports progress step by step, in lockstep with the test. */
+  private record Steps(java.util.concurrent.Semaphore reported, java.util.concurrent.Semaphore next) {
+    Steps() {
+      this(new java.util.concurrent.Semaphore(0), new java.util.concurrent.Semaphore(0));
+    }
+  }
   private WorkerLoop loop;
   private final CancelledBatches cancelledBatches = CancelledBatches.inMemory();
 
@@ -122,6 +130,13 @@ class WorkerLoopTest {
       }
       while (pollingIsCancelled.contains(context.jobId()) && !context.isCancelled() && !releaseStuckTasks) {
         Thread.onSpinWait(); // a task that ignores interrupts but stops once isCancelled()
+      }
+      if (progressSteps.containsKey(context.jobId())) {
+        for (int step = 1; step <= 10; step++) { // reports step of 10, then waits for the test's turn
+          context.progress(step, 10, "step " + step);
+          progressSteps.get(context.jobId()).reported.release();
+          progressSteps.get(context.jobId()).next.acquireUninterruptibly();
+        }
       }
       AtomicInteger failures = failuresLeft.get(context.jobId());
       if (failures != null && failures.getAndDecrement() > 0) {
@@ -267,6 +282,70 @@ class WorkerLoopTest {
     loop.turn();
     assertThat(commits).isNotEmpty();
     assertThat(consumer.paused()).containsExactly(P0);
+  }
+
+  /**
+   * Progress 1 to 10, each published in a Processing event (interval zero) in order and all before
+   * the job's terminal status; with the default interval, at most one a second: only the first here.
+   */
+  @Test
+  void aTasksProgressIsPublishedInOrderAtMostOncePerIntervalAndNeverAfterItsEnd() throws Exception {
+    for (Duration interval : List.of(Duration.ZERO, Duration.ofHours(1))) {
+      startAssigned(LoopSettings.defaults("worker-test").withProgressInterval(interval));
+      taskThreads.clear();
+      String id = JobIds.random();
+      Steps steps = new Steps();
+      progressSteps.put(id, steps);
+      redeliver(P0, id);
+      loop.turn();
+      Thread task = new Thread(taskThreads.get(0));
+      task.start();
+      for (int step = 1; step <= 10; step++) {
+        steps.reported.acquire();
+        loop.turn(); // publishes the step just reported, if due
+        steps.next.release();
+      }
+      task.join(5000);
+      loop.turn();
+      loop.turn();
+
+      List<JobStatus> events = statuses(id);
+      List<Long> published = events.stream().filter(e -> e.getProgressDone() != null).map(JobStatus::getProgressDone).toList();
+      assertThat(published).as("interval %s", interval)
+          .isEqualTo(interval.isZero() ? List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L) : List.of(1L));
+      assertThat(events).last().extracting(JobStatus::getStatus).isEqualTo(JobState.Success);
+      assertThat(events.stream().filter(e -> e.getProgressDone() != null)).allSatisfy(e -> {
+        assertThat(e.getStatus()).isEqualTo(JobState.Processing);
+        assertThat(e.getProgressTotal()).isEqualTo(10);
+        assertThat(e.getProgressMessage()).isEqualTo("step " + e.getProgressDone());
+      });
+    }
+  }
+
+  /** A task that stops heartbeating ends Error "no heartbeat" once its timeout passes, and its slot runs the next job. */
+  @Test
+  void aTaskThatStopsHeartbeatingEndsErrorAndItsSlotRunsTheNextJob() throws Exception {
+    startAssigned(LoopSettings.defaults("worker-test").withHeartbeatTimeouts(Map.of(taskenum.SYMBOL1, Duration.ofMillis(200))));
+    String silent = job(P0);
+    String next = job(P0);
+    ignoringInterrupts.add(silent);
+    loop.turn();
+    assertThat(taskThreads).hasSize(1); // concurrency 1: next waits
+    Thread thread = new Thread(taskThreads.get(0));
+    thread.start();
+    Thread.sleep(400);
+
+    loop.turn();
+    assertThat(statuses(silent)).last().satisfies(s -> {
+      assertThat(s.getStatus()).isEqualTo(JobState.Error);
+      assertThat(s.getErrorReason()).isEqualTo("no heartbeat for 200 ms");
+    });
+    assertThat(taskThreads).hasSize(2); // the slot went to next
+    taskThreads.get(1).run();
+    loop.turn();
+    assertThat(statuses(next)).last().extracting(JobStatus::getStatus).isEqualTo(JobState.Success);
+    releaseStuckTasks = true;
+    thread.join(5000);
   }
 
   /** A cancelled batch (the control topic): its waiting jobs never start, its running one is stopped, other jobs go on. */
