@@ -40,6 +40,7 @@ import org.scix.pipeline.schemas.input.statusenum;
 import org.scix.pipeline.schemas.input.taskenum;
 import org.scix.pipeline.worker.Worker;
 import org.scix.pipeline.worker.runner.LoopSettings;
+import org.scix.pipeline.worker.task.ScriptedTask;
 import org.scix.pipeline.worker.task.SimulatedTask;
 import org.scix.pipeline.worker.task.TaskSettings;
 
@@ -198,6 +199,31 @@ class DashboardBrowserIT {
           .until(d -> "40".equals(d.findElement(bar).getAttribute("data-done")));
       assertThat(browser.findElement(By.id("batch-counts")).getText()).contains("40 of 40 done (100%)").contains("40 success");
       screenshot("batch-done");
+    } finally {
+      worker.close();
+    }
+  }
+
+  @Test
+  void aRunningJobsPageShowsItsProgressBarMovingWithoutAReload() throws Exception {
+    Worker worker = pipeline.startWorker("dashboard-progress", Map.of("TASK_SYMBOL3", ScriptedTask.NAME));
+    try {
+      // Five steps, 2 s apart: the page (refreshing every 2 s) sees at least two of them.
+      String jobId = client.submit(new JobRequest(taskenum.SYMBOL3, null, "sleep=10000;progress=5", null), null).jobId();
+      open("#/job/" + jobId);
+      By bar = By.cssSelector("#job-progress [role=progressbar]");
+      // Generous: the worker may first wait for its group to rebalance after the previous test's worker left.
+      new WebDriverWait(browser, Duration.ofSeconds(60)).ignoring(StaleElementReferenceException.class)
+          .withMessage(() -> "no progress bar; the page shows: " + browser.findElement(By.id("job-facts")).getText())
+          .until(d -> !d.findElements(bar).isEmpty());
+      WebElement first = browser.findElement(bar);
+      assertThat(first.getAttribute("data-total")).isEqualTo("5");
+      int firstDone = Integer.parseInt(first.getAttribute("data-done"));
+      assertThat(firstDone).isBetween(1, 4);
+      screenshot("job-progress");
+      new WebDriverWait(browser, Duration.ofSeconds(20)).ignoring(StaleElementReferenceException.class)
+          .until(d -> Integer.parseInt(d.findElement(bar).getAttribute("data-done")) > firstDone);
+      waitFor(By.cssSelector("#job-status"), "Success");
     } finally {
       worker.close();
     }
