@@ -20,7 +20,7 @@ import org.scix.pipeline.core.kafka.TopicAdmin;
 import org.scix.pipeline.core.kafka.TopicReader;
 import org.scix.pipeline.core.ops.Metrics;
 import org.scix.pipeline.core.ops.OpsHttpServer;
-import org.scix.pipeline.worker.runner.CancelledBatches;
+import org.scix.pipeline.core.kafka.ControlState;
 import org.scix.pipeline.worker.runner.WorkerLoop;
 import org.scix.pipeline.worker.runner.WorkerLoops;
 import org.slf4j.Logger;
@@ -63,24 +63,24 @@ public final class Worker implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
-    CancelledBatches cancelledBatches = new CancelledBatches(TopicReader.newConsumer(config.kafka(), "scix-worker-control-"
+    ControlState controls = new ControlState(TopicReader.newConsumer(config.kafka(), "scix-worker-control-"
         + config.instanceId()), config.topics().control());
     try {
-      cancelledBatches.start(ADMIN_TIMEOUT);
+      controls.start(ADMIN_TIMEOUT);
     } catch (RuntimeException e) {
-      cancelledBatches.close();
+      controls.close();
       consumer.close();
       pool.shutdownNow();
       throw e;
     }
-    this.runner = WorkerLoops.create(config, consumer, serdes, pool, metrics, cancelledBatches);
+    this.runner = WorkerLoops.create(config, consumer, serdes, pool, metrics, controls);
     try {
       this.ops = config.opsPort() > 0
           ? Optional.of(new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !runner.isStopped(), runner::isReady))
           : Optional.empty();
     } catch (IOException | RuntimeException e) {
       consumer.close(); // the loop never ran: nothing else of it holds a connection yet
-      cancelledBatches.close();
+      controls.close();
       pool.shutdownNow();
       throw e;
     }
@@ -89,7 +89,7 @@ public final class Worker implements AutoCloseable {
         runner.run();
       } finally {
         pool.shutdownNow();
-        cancelledBatches.close();
+        controls.close();
       }
     }, "worker-poll");
     thread.start();

@@ -194,7 +194,7 @@ public final class WaitingJobs implements OwnedTopic {
     PassCancelOn p = (PassCancelOn) action;
     String traceparent = ControlRecords.traceparent(p.request().headers());
     List<ProducerRecord<String, Object>> records = new ArrayList<>();
-    topics.inputs().forEach(input -> records.add(ControlRecords.cancel(input, p.jobId(), traceparent)));
+    topics.inputs().forEach(input -> records.add(ControlRecords.cancel(input, p.jobId(), traceparent, null)));
     records.add(tombstone(p.request()));
     return records;
   }

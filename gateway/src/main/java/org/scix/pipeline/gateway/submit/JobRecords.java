@@ -97,9 +97,9 @@ public final class JobRecords {
   }
 
   /** A cancel request: a control record keyed by the job id, so it lands after the job on the job's partition (of its priority's topic). */
-  Submission cancel(String jobId, Priority priority, String traceparent) {
+  Submission cancel(String jobId, Priority priority, String task, String traceparent) {
     return new Submission(jobId, "cancel requested",
-        List.of(serialized(ControlRecords.cancel(topics.input(priority), jobId, traceparent))), null);
+        List.of(serialized(ControlRecords.cancel(topics.input(priority), jobId, traceparent, task))), null);
   }
 
   /** One record (a dead-letter marker) on its own. */

@@ -183,7 +183,7 @@ public final class JobSubmitter implements AutoCloseable {
    */
   public CompletableFuture<Void> cancel(JobRecord job, String traceparent) {
     return enqueue(job.isWaitingForDueTime() ? records.cancelDelayed(job.jobId(), traceparent)
-        : records.cancel(job.jobId(), job.priority(), traceparent));
+        : records.cancel(job.jobId(), job.priority(), job.task(), traceparent));
   }
 
   /** The submission of {@code jobId} already on its way from this replica, or a new one. */

@@ -12,11 +12,12 @@ import org.scix.pipeline.core.job.Priority;
  * @param delayed where delayed jobs wait until they are due (compacted, keyed by job id)
  * @param schedules the schedules and when each last ticked (compacted, keyed by schedule name)
  * @param bulkInput the input topic of bulk jobs ({@link Priority#BULK}); {@code input} takes interactive ones
- * @param control what workers must know before they start a job, such as cancelled batches (compacted, one partition)
+ * @param control what workers must know before they start a job, such as cancelled batches and paused tasks (compacted, one partition)
+ * @param parked where jobs of paused tasks wait (see ParkedJobs), read by workers like an input topic of bulk priority
  */
 public record TopicSettings(String input, String status, String output, String deadLetter, int partitions,
     short replicationFactor, Duration statusSegment, String delayed, String schedules, String bulkInput,
-    String control) {
+    String control, String parked) {
   public static final String INPUT = "INPUT_TOPIC";
   public static final String STATUS = "STATUS_TOPIC";
   public static final String OUTPUT = "OUTPUT_TOPIC";
@@ -25,6 +26,7 @@ public record TopicSettings(String input, String status, String output, String d
   public static final String SCHEDULES = "SCHEDULES_TOPIC";
   public static final String BULK_INPUT = "BULK_INPUT_TOPIC";
   public static final String CONTROL = "CONTROL_TOPIC";
+  public static final String PARKED = "PARKED_TOPIC";
   public static final String PARTITIONS = "TOPIC_PARTITIONS";
   public static final String REPLICATION_FACTOR = "TOPIC_REPLICATION_FACTOR";
   public static final String STATUS_SEGMENT = "STATUS_TOPIC_SEGMENT_MS";
@@ -41,7 +43,8 @@ public record TopicSettings(String input, String status, String output, String d
         topicName(settings, DELAYED, input + ".delayed"),
         topicName(settings, SCHEDULES, input + ".schedules"),
         topicName(settings, BULK_INPUT, input + ".bulk"),
-        topicName(settings, CONTROL, input + ".control"));
+        topicName(settings, CONTROL, input + ".control"),
+        topicName(settings, PARKED, input + ".parked"));
   }
 
   /** The input topic of jobs of {@code priority}. */
@@ -54,9 +57,14 @@ public record TopicSettings(String input, String status, String output, String d
     return List.of(input, bulkInput);
   }
 
-  /** The priority of jobs read from {@code topic}, one of {@link #inputs}. */
+  /** What workers consume: both input topics, then the parked one. */
+  public List<String> consumed() {
+    return List.of(input, bulkInput, parked);
+  }
+
+  /** The priority of jobs read from {@code topic}, one of {@link #consumed}: resumed (parked) jobs run as bulk ones. */
   public Priority priorityOf(String topic) {
-    return bulkInput.equals(topic) ? Priority.BULK : Priority.INTERACTIVE;
+    return bulkInput.equals(topic) || parked.equals(topic) ? Priority.BULK : Priority.INTERACTIVE;
   }
 
   private static String topicName(Settings settings, String key, String defaultValue) {

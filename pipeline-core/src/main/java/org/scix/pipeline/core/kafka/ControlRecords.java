@@ -14,7 +14,8 @@ import org.scix.pipeline.schemas.input.taskenum;
  * Records on the input topic that are instructions rather than jobs, marked by the header
  * {@value #HEADER}. A cancel request is keyed by the job id (so it follows the job on its
  * partition) and carries a plain TemplateInput (task MONITOR, status Error) so tools that decode
- * the topic still can.
+ * the topic still can. It names the job's task when the sender knows it, so a worker that parked
+ * the job (its task paused) forwards the cancel to where the job waits ({@link ParkedJobs}).
  */
 public final class ControlRecords {
   public static final String HEADER = "pipeline.control";
@@ -23,7 +24,8 @@ public final class ControlRecords {
 
   private ControlRecords() {}
 
-  public static ProducerRecord<String, Object> cancel(String inputTopic, String jobId, String traceparent) {
+  /** @param task the job's task, or null if not known */
+  public static ProducerRecord<String, Object> cancel(String inputTopic, String jobId, String traceparent, String task) {
     TemplateInput request = TemplateInput.newBuilder()
         .setHash(jobId).setId(null).setTask(taskenum.MONITOR).setStatus(statusenum.Error)
         .setTaskArgs(task_args_record.newBuilder().setIngest(null).setIngestType(null).setDaterange(null).setPersistence(null).build())
@@ -31,6 +33,9 @@ public final class ControlRecords {
     ProducerRecord<String, Object> record = new ProducerRecord<>(inputTopic, jobId, request);
     record.headers().add(HEADER, CANCEL.getBytes(StandardCharsets.US_ASCII));
     addTraceparent(record.headers(), traceparent);
+    if (task != null) {
+      record.headers().add(ParkedJobs.TASK, task.getBytes(StandardCharsets.US_ASCII));
+    }
     return record;
   }
 

@@ -115,9 +115,13 @@ public final class TopicAdmin {
         // Delayed jobs until they are due, keyed by job id: each is tombstoned when handed to the workers or cancelled.
         new NewTopic(t.delayed(), t.partitions(), t.replicationFactor()).configs(Map.of(
             TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
-        // What workers must know before they start a job (cancelled batches), keyed by what it is about; small, read whole.
+        // What workers must know before they start a job (cancelled batches, paused tasks), keyed by what it is about; small, read whole.
         new NewTopic(t.control(), 1, t.replicationFactor()).configs(Map.of(
             TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+        // Jobs of paused tasks until they are resumed: a run of partitions per task (ParkedJobs), kept
+        // however long a task stays paused (consumed offsets, not time, say what is done).
+        new NewTopic(t.parked(), ParkedJobs.partitionCount(t.partitions()), t.replicationFactor()).configs(Map.of(
+            TopicConfig.RETENTION_MS_CONFIG, "-1")),
         // Schedules and when each last ticked, keyed by name (and name + "/state").
         new NewTopic(t.schedules(), t.partitions(), t.replicationFactor()).configs(Map.of(
             TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));

@@ -26,8 +26,10 @@ import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.core.kafka.BatchRecords;
 import org.scix.pipeline.core.kafka.DelayedRecords;
+import org.scix.pipeline.core.kafka.ParkedJobs;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
+import org.scix.pipeline.schemas.input.taskenum;
 import org.scix.pipeline.schemas.output.TemplateOutput;
 import org.scix.pipeline.schemas.registry.SchemaRegistryException;
 import org.scix.pipeline.schemas.status.JobState;
@@ -35,9 +37,9 @@ import org.scix.pipeline.schemas.status.JobStatus;
 
 /**
  * Writes a {@link CommitBatch} as one Kafka transaction: Processing events, then per finished job
- * its outputs, dead letter and terminal status, then the input offsets, fenced by the consumer
- * group's generation. A job's terminal status, outputs and input offset commit together or not at
- * all. The worker's only use of the {@link TransactionalWriter}.
+ * its outputs, dead letter and terminal status (a job of a paused task: its parked copy), then the
+ * input offsets, fenced by the consumer group's generation. A job's terminal status, outputs and
+ * input offset commit together or not at all. The worker's only use of the {@link TransactionalWriter}.
  *
  * <p>A record that cannot be written fails only its own job. Every record is serialized and
  * size-checked before the transaction: a job whose outputs cannot be serialized or are larger than
@@ -72,7 +74,7 @@ final class BatchWriter {
 
   /** Creates the producer, fencing a predecessor with this worker's transactional id. */
   void init() {
-    writer.init(List.of(topics.status(), topics.output(), topics.deadLetter()));
+    writer.init(List.of(topics.status(), topics.output(), topics.deadLetter(), topics.parked()));
   }
 
   /**
@@ -157,6 +159,9 @@ final class BatchWriter {
   private List<ProducerRecord<String, Object>> results(JobExecution execution) {
     List<ProducerRecord<String, Object>> records = new ArrayList<>();
     Outcome outcome = execution.outcome();
+    if (outcome.park()) {
+      records.add(parkedCopy(execution));
+    }
     if (!outcome.writes()) {
       return records;
     }
@@ -210,6 +215,15 @@ final class BatchWriter {
       }
     }
     return checked(new ProducerRecord<>(topics.status(), execution.jobId(), event));
+  }
+
+  /** The record as it came (key, bytes, headers, timestamp) on a partition of its task's run of the parked topic. */
+  private ProducerRecord<String, Object> parkedCopy(JobExecution execution) {
+    ConsumerRecord<String, byte[]> record = execution.record();
+    taskenum task = execution.isJob() ? execution.job().getTask() : taskenum.valueOf(ParkedJobs.task(record.headers()));
+    int partition = ParkedJobs.partition(task, record.key(), topics.partitions());
+    return new ProducerRecord<>(topics.parked(), partition, record.timestamp() >= 0 ? record.timestamp() : null, record.key(), record.value(),
+        new RecordHeaders(record.headers().toArray()));
   }
 
   /** The input record as it came (bytes and headers), with why and where from; only a reference if the copy is too large. */

@@ -196,6 +196,25 @@ final class JobExecution {
     cancelTargets = List.copyOf(targets);
   }
 
+  /**
+   * Its task is paused: a job that has not been handed to a task thread ends parked (copied to the
+   * parked topic with its offset); a cancel record that found no job here follows its job there.
+   *
+   * @return whether it is parked now (false: the job already started or ended)
+   */
+  synchronized boolean park() {
+    if (control && cancelTargets.isEmpty()) {
+      outcome = Outcome.parked(); // a control record's outcome is set at birth: nothing, until it is forwarded
+      return true;
+    }
+    if (task != null || outcome != null) {
+      return false;
+    }
+    endSpan(null);
+    outcome = Outcome.parked();
+    return true;
+  }
+
   /** Its job already ran (an earlier record of it, or this record before a restart): only its offset is committed. */
   void skip() {
     endSpan(null);

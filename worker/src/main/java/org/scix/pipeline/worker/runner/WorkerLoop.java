@@ -17,6 +17,9 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.core.kafka.ControlRecords;
+import org.scix.pipeline.core.kafka.ControlState;
+import org.scix.pipeline.core.kafka.ParkedJobs;
+import org.scix.pipeline.schemas.input.taskenum;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,8 +52,9 @@ public final class WorkerLoop implements Runnable {
   private final WorkerMetrics metrics;
   private final InFlightJobs jobs;
   private final PartitionSeeding seeding;
-  private final CancelledBatches cancelledBatches;
-  private long cancelledBatchesSeen;
+  private final ControlState controls;
+  private long controlsSeen;
+  private final TopicSettings topics;
   private final AtomicBoolean running;
   private volatile boolean ready;
   private volatile boolean stopped;
@@ -63,14 +67,15 @@ public final class WorkerLoop implements Runnable {
    */
   WorkerLoop(LoopSettings settings, AtomicBoolean running, TopicSettings topics, Consumer<String, byte[]> consumer, BatchWriter batches,
       JobDecoder decoder, RetryingTaskRunner runner, Executor taskThreads, Executor commitThread, WorkerMetrics metrics,
-      CancelledBatches cancelledBatches) {
-    this.cancelledBatches = cancelledBatches;
+      ControlState controls) {
+    this.controls = controls;
+    this.topics = topics;
     this.settings = settings;
     this.jobs = new InFlightJobs(settings.processingDelay(), partition -> topics.priorityOf(partition.topic()) == Priority.BULK,
         settings.interactivePerBulk(), settings.progressInterval());
     this.seeding = new PartitionSeeding(consumer, jobs);
     this.running = running;
-    this.inputTopics = topics.inputs();
+    this.inputTopics = topics.consumed();
     this.consumer = consumer;
     this.batches = batches;
     this.commitThread = commitThread;
@@ -146,7 +151,7 @@ public final class WorkerLoop implements Runnable {
   /** One turn of the loop: receive, end overdue tasks, start what fits, commit what is due, adjust intake. */
   void turn() {
     receive(poll());
-    stopJobsOfCancelledBatches();
+    applyControls();
     endOverdueTasks();
     startWaitingJobs();
     committer.commitDue();
@@ -167,7 +172,7 @@ public final class WorkerLoop implements Runnable {
     }
   }
 
-  /** Queues what was polled and starts each job's task at once. A job cancelled in the same poll never starts. */
+  /** Queues what was polled. A job cancelled in the same poll, of a cancelled batch or of a paused task never starts. */
   private void receive(Iterable<ConsumerRecord<String, byte[]>> records) {
     Set<String> cancelRequested = new HashSet<>();
     records.forEach(record -> {
@@ -180,37 +185,73 @@ public final class WorkerLoop implements Runnable {
       jobs.add(execution); // held (in offset order) before a cancel later in this poll looks for it
       if (execution.isControl()) {
         List<JobExecution> targets = jobs.cancel(execution.partition(), execution.jobId());
-        if (targets.isEmpty()) {
+        execution.cancels(targets); // committed no earlier than the job it cancels
+        if (targets.isEmpty() && followsToParked(record)) {
+          execution.park(); // its job may wait there (parked while its task was paused): the cancel goes after it
+          log.info("cancel of job {} matched no job here: forwarded to the parked jobs of {}", execution.jobId(),
+              ParkedJobs.task(record.headers()));
+        } else if (targets.isEmpty()) {
           log.info("cancel of job {} ignored: it already finished", execution.jobId());
         }
-        execution.cancels(targets); // committed no earlier than the job it cancels
       } else if (execution.isJob() && !execution.isFinished() && cancelRequested.contains(execution.jobId())) {
         log.info("job {} cancelled before it started", execution.jobId());
         execution.cancel();
-      } else if (execution.isJob() && !execution.isFinished() && cancelledBatches.isCancelled(execution.batchId())) {
+      } else if (execution.isJob() && !execution.isFinished() && controls.isCancelled(execution.batchId())) {
         log.debug("job {} of cancelled batch {}: not started", execution.jobId(), execution.batchId());
         execution.cancel();
+      } else if (execution.isJob() && !execution.isFinished() && controls.isPaused(taskOf(execution))) {
+        log.debug("job {} of paused task {}: parked", execution.jobId(), taskOf(execution));
+        execution.park();
       }
     }
   }
 
-  /** Once a batch is cancelled, its jobs held here end: those waiting never start, running ones are interrupted. */
-  private void stopJobsOfCancelledBatches() {
-    long version = cancelledBatches.version();
-    if (version == cancelledBatchesSeen) {
+  /** A cancel read from an input topic that names a task: its job may have been parked. Never one read from the parked topic (no loop). */
+  private boolean followsToParked(ConsumerRecord<String, byte[]> record) {
+    String task = ParkedJobs.task(record.headers());
+    return !topics.parked().equals(record.topic()) && task != null && isTaskName(task);
+  }
+
+  private static boolean isTaskName(String task) {
+    for (taskenum candidate : taskenum.values()) {
+      if (candidate.name().equals(task)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String taskOf(JobExecution execution) {
+    return execution.job().getTask().name();
+  }
+
+  /**
+   * When the control topic moves, the jobs held here follow it: those of a cancelled batch end
+   * (waiting ones never start, running ones are interrupted); waiting ones of a paused task are
+   * parked, running ones finish.
+   */
+  private void applyControls() {
+    long version = controls.version();
+    if (version == controlsSeen) {
       return;
     }
-    cancelledBatchesSeen = version;
+    controlsSeen = version;
     int stopped = 0;
+    int parked = 0;
     for (JobExecution execution : jobs.unfinishedJobs()) {
-      if (execution.isJob() && cancelledBatches.isCancelled(execution.batchId())) {
+      if (execution.isJob() && controls.isCancelled(execution.batchId())) {
         log.debug("job {} of cancelled batch {}: stopped", execution.jobId(), execution.batchId());
         execution.cancel();
         stopped++;
+      } else if (execution.isJob() && controls.isPaused(taskOf(execution)) && execution.park()) {
+        parked++;
       }
     }
     if (stopped > 0) {
       log.info("{} job(s) of cancelled batches held here stopped (later ones end as they arrive, never started)", stopped);
+    }
+    if (parked > 0) {
+      log.info("{} waiting job(s) of paused tasks {} parked (running ones finish)", parked, controls.pausedTasks().keySet());
     }
   }
 
@@ -257,9 +298,9 @@ public final class WorkerLoop implements Runnable {
 
   /**
    * Pauses a partition, not all, once it holds {@code waitingPerPartition} records that wait for a
-   * task thread or for their commit ({@link InFlightJobs#queuedByPartition}), or is backlogged
-   * behind a job that does not end ({@link PartitionLedger#isBacklogged}); resumes it at half that
-   * and once it is not. Busy task threads do not stop polling: cancel requests keep arriving, and a
+   * task thread or for their commit ({@link InFlightJobs#queuedByPartition}), is backlogged
+   * behind a job that does not end ({@link PartitionLedger#isBacklogged}), or holds the parked jobs
+   * of a paused task; resumes it at half that and once it is neither. Busy task threads do not stop polling: cancel requests keep arriving, and a
    * busy partition does not hold back the others.
    */
   private void applyFlowControl() {
@@ -273,14 +314,20 @@ public final class WorkerLoop implements Runnable {
     for (TopicPartition partition : consumer.assignment()) {
       int waiting = queuedByPartition.getOrDefault(partition, 0);
       boolean backlogged = jobs.isBacklogged(partition);
-      if (!paused.contains(partition) && (waiting >= settings.waitingPerPartition() || backlogged)) {
+      boolean heldBack = isParkedOfPausedTask(partition); // its jobs wait in Kafka until the task is resumed
+      if (!paused.contains(partition) && (waiting >= settings.waitingPerPartition() || backlogged || heldBack)) {
         pause.add(partition);
-      } else if (paused.contains(partition) && waiting <= settings.waitingPerPartition() / 2 && !backlogged) {
+      } else if (paused.contains(partition) && waiting <= settings.waitingPerPartition() / 2 && !backlogged && !heldBack) {
         resume.add(partition);
       }
     }
     consumer.pause(pause);
     consumer.resume(resume);
+  }
+
+  private boolean isParkedOfPausedTask(TopicPartition partition) {
+    return topics.parked().equals(partition.topic())
+        && controls.isPaused(ParkedJobs.taskOf(partition.partition(), topics.partitions()));
   }
 
   private void closeQuietly() {

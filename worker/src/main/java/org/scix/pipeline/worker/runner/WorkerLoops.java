@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.scix.pipeline.core.kafka.ControlState;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.core.kafka.TransactionalWriter.ProducerSettings;
@@ -26,7 +27,7 @@ public final class WorkerLoops {
   private WorkerLoops() {}
 
   public static WorkerLoop create(WorkerConfig config, Consumer<String, byte[]> consumer, PipelineSerdes serdes, Executor taskThreads,
-      MeterRegistry metrics, CancelledBatches cancelledBatches) {
+      MeterRegistry metrics, ControlState controls) {
     LoopSettings settings = config.loop();
     ProducerSettings producer = ProducerSettings.withKafkasDeliveryTimeout(transactionalId(config.instanceId()), MAX_BLOCK,
         COMMIT_OUTCOME_TIMEOUT, TRANSACTION_TIMEOUT);
@@ -37,7 +38,7 @@ public final class WorkerLoops {
         new BatchWriter(config.topics(), writer, serdes.recordValues(), RecordSizeLimit.of(config.kafka()), settings.workerName()),
         new JobDecoder(serdes.deserializer(TemplateInput.class)),
         new RetryingTaskRunner(config.tasks().registry(), config.tasks().maxAttempts(), config.tasks().retryBackoff()),
-        taskThreads, commitThread(), new WorkerMetrics(metrics), cancelledBatches);
+        taskThreads, commitThread(), new WorkerMetrics(metrics), controls);
   }
 
   private static ExecutorService commitThread() {

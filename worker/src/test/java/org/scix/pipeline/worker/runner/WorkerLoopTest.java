@@ -49,6 +49,9 @@ import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.kafka.BatchRecords;
 import org.scix.pipeline.core.kafka.ControlRecords;
+import org.scix.pipeline.core.kafka.ControlState;
+import org.scix.pipeline.core.kafka.ParkedJobs;
+import org.scix.pipeline.core.kafka.TaskControls;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.schemas.input.TemplateInput;
@@ -97,7 +100,7 @@ class WorkerLoopTest {
     }
   }
   private WorkerLoop loop;
-  private final CancelledBatches cancelledBatches = CancelledBatches.inMemory();
+  private final ControlState controls = ControlState.inMemory();
 
   @BeforeEach
   void start() {
@@ -153,7 +156,7 @@ class WorkerLoopTest {
     loop = new WorkerLoop(settings, running, TOPICS,
         consumer, new BatchWriter(TOPICS, writer, this::serialize, new RecordSizeLimit(4096), "worker-test"), new JobDecoder(jobsById()),
         new RetryingTaskRunner(tasks, 3, Duration.ZERO), taskThreads::add, commitThread, new WorkerMetrics(new SimpleMeterRegistry()),
-        cancelledBatches);
+        controls);
     loop.open();
   }
 
@@ -359,7 +362,7 @@ class WorkerLoopTest {
     loop.turn();
     assertThat(taskThreads).hasSize(1); // running's task: handed to a thread, not run yet
 
-    cancelledBatches.cancel(batch);
+    controls.cancelBatch(batch);
     loop.turn();
     assertThat(taskThreads).hasSize(2); // the freed slot went to other, not to waiting
     taskThreads.forEach(Runnable::run);
@@ -379,12 +382,82 @@ class WorkerLoopTest {
   @Test
   void aJobOfABatchCancelledBeforeItArrivesNeverStarts() {
     String batch = JobIds.randomBatchId();
-    cancelledBatches.cancel(batch);
+    controls.cancelBatch(batch);
     String late = batchJob(P0, batch);
     loop.turn();
     loop.turn();
     assertThat(taskThreads).isEmpty();
     assertThat(statuses(late)).extracting(JobStatus::getStatus).containsExactly(JobState.Error);
+  }
+
+  /** A task paused while its jobs wait: they are parked (copied to the parked topic with their offsets), never started; the running one finishes. */
+  @Test
+  void aPausedTasksWaitingJobsAreParkedAndNeverStartWhileItsRunningJobFinishes() {
+    startAssigned(LoopSettings.defaults("worker-test")); // concurrency 1
+    String running = job(P0);
+    String waiting = job(P0);
+    loop.turn();
+    assertThat(taskThreads).hasSize(1);
+
+    controls.pause(taskenum.SYMBOL1.name(), new TaskControls.Pause(0, "test"));
+    String arrivingWhilePaused = job(P1);
+    loop.turn();
+    taskThreads.forEach(Runnable::run);
+    for (int i = 0; i < 3; i++) {
+      loop.turn();
+    }
+
+    assertThat(runs).containsOnlyKeys(running);
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(running);
+    assertThat(parked()).extracting(ProducerRecord::key).containsExactlyInAnyOrder(waiting, arrivingWhilePaused);
+    assertThat(parked()).allSatisfy(r ->
+        assertThat(r.partition()).isEqualTo(ParkedJobs.partition(taskenum.SYMBOL1, r.key(), TOPICS.partitions())));
+    assertThat(statuses(waiting)).as("a parked job stays Pending").isEmpty();
+    assertThat(committedOffsets()).containsEntry(P0, 2L).containsEntry(P1, 1L);
+  }
+
+  /** The parked topic's partitions of a paused task stay paused (their jobs wait in Kafka); they resume with the task. */
+  @Test
+  void theParkedPartitionsOfAPausedTaskArePausedUntilItIsResumed() {
+    TopicPartition parkedSymbol1 = new TopicPartition(TOPICS.parked(), ParkedJobs.partition(taskenum.SYMBOL1, JobIds.random(), TOPICS.partitions()));
+    TopicPartition parkedSymbol2 = new TopicPartition(TOPICS.parked(), ParkedJobs.partition(taskenum.SYMBOL2, JobIds.random(), TOPICS.partitions()));
+    consumer.updateBeginningOffsets(Map.of(parkedSymbol1, 0L, parkedSymbol2, 0L));
+    consumer.rebalance(List.of(P0, P1, parkedSymbol1, parkedSymbol2));
+    controls.pause(taskenum.SYMBOL1.name(), new TaskControls.Pause(0, "test"));
+    loop.turn();
+    assertThat(consumer.paused()).containsExactly(parkedSymbol1);
+
+    controls.resume(taskenum.SYMBOL1.name());
+    String resumed = job(parkedSymbol1);
+    loop.turn();
+    assertThat(consumer.paused()).isEmpty();
+    loop.turn();
+    taskThreads.forEach(Runnable::run);
+    loop.turn();
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId, JobStatus::getStatus).containsExactly(tuple(resumed, JobState.Success));
+    assertThat(statuses(resumed)).last().extracting(JobStatus::getPriority).as("resumed jobs run as bulk ones").isEqualTo("bulk");
+  }
+
+  /**
+   * A cancel that finds no job here, naming the job's task, follows the job to the parked topic (it
+   * may have been parked); one read from the parked topic or naming no task does not (no loop).
+   */
+  @Test
+  void aCancelThatFindsNoJobHereFollowsItsJobToTheParkedTopicOnce() {
+    String parkedJob = JobIds.random();
+    TopicPartition parkedPartition = new TopicPartition(TOPICS.parked(), ParkedJobs.partition(taskenum.SYMBOL2, parkedJob, TOPICS.partitions()));
+    consumer.updateBeginningOffsets(Map.of(parkedPartition, 0L));
+    consumer.rebalance(List.of(P0, P1, parkedPartition));
+    cancel(P0, parkedJob, taskenum.SYMBOL2.name());
+    cancel(P0, JobIds.random(), null);
+    cancel(parkedPartition, JobIds.random(), taskenum.SYMBOL2.name());
+    loop.turn();
+    loop.turn();
+
+    assertThat(parked()).extracting(ProducerRecord::key, ProducerRecord::partition)
+        .containsExactly(tuple(parkedJob, parkedPartition.partition()));
+    assertThat(ControlRecords.instruction(parked().get(0).headers())).isEqualTo(ControlRecords.CANCEL);
+    assertThat(committedOffsets()).containsEntry(P0, 2L).containsEntry(parkedPartition, 1L);
   }
 
   @Test
@@ -987,7 +1060,12 @@ class WorkerLoopTest {
   }
 
   private void cancel(TopicPartition partition, String jobId) {
-    ProducerRecord<String, Object> request = ControlRecords.cancel(partition.topic(), jobId, null);
+    cancel(partition, jobId, null);
+  }
+
+  /** A cancel request naming the job's task ({@code null}: not named). */
+  private void cancel(TopicPartition partition, String jobId, String task) {
+    ProducerRecord<String, Object> request = ControlRecords.cancel(partition.topic(), jobId, null, task);
     ConsumerRecord<String, byte[]> record = new ConsumerRecord<>(partition.topic(), partition.partition(), nextOffset(partition),
         jobId, new byte[0]);
     request.headers().forEach(header -> record.headers().add(header));
@@ -1023,6 +1101,12 @@ class WorkerLoopTest {
   private List<JobStatus> terminalStatuses() {
     return history().stream().filter(r -> r.topic().equals(TOPICS.status())).map(r -> (JobStatus) r.value())
         .filter(s -> s.getStatus() == JobState.Success || s.getStatus() == JobState.Error).toList();
+  }
+
+  /** What the workers wrote to the parked topic, as written (the record's own bytes). */
+  private List<ProducerRecord<String, byte[]>> parked() {
+    return producers.stream().flatMap(p -> p.history().stream()).filter(r -> r.topic().equals(TOPICS.parked()))
+        .map(r -> new ProducerRecord<>(r.topic(), r.partition(), r.key(), (byte[]) r.value(), r.headers())).toList();
   }
 
   private List<String> outputs() {

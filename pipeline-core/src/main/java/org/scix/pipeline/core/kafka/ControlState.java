@@ -1,43 +1,44 @@
-package org.scix.pipeline.worker.runner;
+package org.scix.pipeline.core.kafka;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
-import org.scix.pipeline.core.kafka.BatchRecords;
-import org.scix.pipeline.core.kafka.TopicReader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The batches cancelled so far, as the control topic says: read to its end before the worker takes
- * a job (so a restarted worker never starts a job of a batch cancelled before), then followed on
- * its own thread. The poll loop asks {@link #isCancelled} for each job it receives, and looks at
- * the jobs it holds again whenever {@link #version} moves.
+ * What the control topic says now: the batches cancelled ({@link BatchRecords}) and the tasks
+ * paused ({@link TaskControls}). Read to its end before its owner acts (a restarted worker never
+ * starts a job of a batch cancelled or a task paused before), then followed on its own thread.
+ * Workers ask it about each job they receive, and look at the jobs they hold again whenever
+ * {@link #version} moves; gateways answer which tasks are paused from it.
  */
-public final class CancelledBatches implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(CancelledBatches.class);
+public final class ControlState implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ControlState.class);
 
-  /** Cancelled batches only as {@link #cancel} is told (tests), no topic read. */
-  static CancelledBatches inMemory() {
-    return new CancelledBatches(null, null);
+  /** State only as the methods below are told (tests), no topic read. */
+  public static ControlState inMemory() {
+    return new ControlState(null, null);
   }
 
   private final Consumer<String, byte[]> consumer;
   private final String topic;
   private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
+  private final Map<String, TaskControls.Pause> paused = new ConcurrentHashMap<>();
   private final AtomicLong version = new AtomicLong();
   private volatile boolean running = true;
   private Thread thread;
 
   /** @param consumer a read_committed consumer without a group, owned by this from now on */
-  public CancelledBatches(Consumer<String, byte[]> consumer, String topic) {
+  public ControlState(Consumer<String, byte[]> consumer, String topic) {
     this.consumer = consumer;
     this.topic = topic;
   }
@@ -65,8 +66,8 @@ public final class CancelledBatches implements AutoCloseable {
       }
       apply(consumer.poll(Duration.ofMillis(200)));
     }
-    log.info("control topic {} read: {} cancelled batch(es)", topic, cancelled.size());
-    thread = new Thread(this::follow, "worker-control");
+    log.info("control topic {} read: {} cancelled batch(es), paused tasks {}", topic, cancelled.size(), paused.keySet());
+    thread = new Thread(this::follow, "control-topic");
     thread.setDaemon(true);
     thread.start();
   }
@@ -75,7 +76,16 @@ public final class CancelledBatches implements AutoCloseable {
     return batchId != null && cancelled.contains(batchId);
   }
 
-  /** Moves whenever a batch is cancelled. */
+  public boolean isPaused(String task) {
+    return task != null && paused.containsKey(task);
+  }
+
+  /** The paused tasks, by name, with who paused them when. */
+  public Map<String, TaskControls.Pause> pausedTasks() {
+    return new TreeMap<>(paused);
+  }
+
+  /** Moves whenever a batch is cancelled or a task paused or resumed. */
   public long version() {
     return version.get();
   }
@@ -88,8 +98,8 @@ public final class CancelledBatches implements AutoCloseable {
     } catch (WakeupException e) {
       // closing
     } catch (RuntimeException e) {
-      log.error("stopped following the control topic {}: {}; cancelled batches from now on are not seen by this worker "
-          + "until it restarts", topic, e.toString(), e);
+      log.error("stopped following the control topic {}: {}; batch cancels and task pauses from now on are not seen here "
+          + "until this process restarts", topic, e.toString(), e);
     } finally {
       consumer.close(Duration.ofSeconds(2));
     }
@@ -98,16 +108,37 @@ public final class CancelledBatches implements AutoCloseable {
   private void apply(Iterable<ConsumerRecord<String, byte[]>> records) {
     for (ConsumerRecord<String, byte[]> record : records) {
       String batchId = BatchRecords.cancelledBatch(record.key());
+      String task = TaskControls.pausedTask(record.key());
       if (batchId != null && record.value() != null) {
-        cancel(batchId);
+        cancelBatch(batchId);
+      } else if (task != null && record.value() != null) {
+        pause(task, TaskControls.pause(record.value()));
+      } else if (task != null) {
+        resume(task);
       }
     }
   }
 
   /** Notes a cancelled batch (as read from the topic; tests call it directly). */
-  void cancel(String batchId) {
+  public void cancelBatch(String batchId) {
     if (cancelled.add(batchId)) {
-      log.info("batch {} cancelled: none of its jobs starts here from now on, running ones are stopped", batchId);
+      log.info("batch {} cancelled: none of its jobs starts from now on, running ones are stopped", batchId);
+      version.incrementAndGet();
+    }
+  }
+
+  /** Notes a paused task (as read from the topic; tests call it directly). */
+  public void pause(String task, TaskControls.Pause pause) {
+    if (paused.put(task, pause) == null) {
+      log.info("task {} paused (by {}): no new job of it starts until it is resumed", task, pause.by());
+      version.incrementAndGet();
+    }
+  }
+
+  /** Notes a resumed task (as read from the topic; tests call it directly). */
+  public void resume(String task) {
+    if (paused.remove(task) != null) {
+      log.info("task {} resumed", task);
       version.incrementAndGet();
     }
   }
