@@ -308,6 +308,34 @@ async function schedules() {
           : el('button', {class: 'pause', onclick: act(s.name, 'pause')}, 'Pause')))))));
 }
 
+// --- Tasks ---
+
+async function tasksPage() {
+  const mine = page;
+  onJobChange = null;
+  const data = await api('/api/tasks');
+  if (mine !== page) return;
+  const act = (task, what) => async () => {
+    try {
+      await api(`/api/tasks/${encodeURIComponent(task)}/${what}`, {method: 'POST', body: '{}'});
+      clearError();
+      route();
+    } catch (e) {
+      showError(e.message);
+    }
+  };
+  main.replaceChildren(el('h2', {}, 'Tasks'),
+    el('p', {}, 'Workers start no new job of a paused task: its jobs wait, parked in Kafka, and run once it is resumed; running ones finish.'),
+    el('table', {id: 'tasks-table'},
+      el('thead', {}, el('tr', {}, ['task', 'state', 'paused since', 'paused by', ''].map(h => el('th', {}, h)))),
+      el('tbody', {}, data.tasks.map(t => el('tr', {'data-task': t.task},
+        el('td', {class: 'mono'}, t.task),
+        el('td', {class: 'task-state'}, t.paused ? 'paused' : 'running'),
+        el('td', {}, t.paused ? time(t.paused_at) : '—'), el('td', {}, t.paused_by || '—'),
+        el('td', {}, t.paused ? el('button', {class: 'resume', onclick: act(t.task, 'resume')}, 'Resume')
+          : el('button', {class: 'pause', onclick: act(t.task, 'pause')}, 'Pause')))))));
+}
+
 // --- Batches ---
 
 function batchesPage() {
@@ -395,6 +423,10 @@ async function route() {
       const batchId = path.slice(7);
       await batch(batchId);
       refresh = setInterval(() => batch(batchId).catch(e => showError(e.message)), 1000);
+    }
+    else if (path === '/tasks') {
+      await tasksPage();
+      refresh = setInterval(() => tasksPage().catch(e => showError(e.message)), 2000);
     }
     else if (path === '/schedules') {
       await schedules();

@@ -33,6 +33,9 @@ import org.scix.pipeline.schemas.schedule.ScheduleDefinition;
 import org.scix.pipeline.schemas.schedule.ScheduleInfo;
 import org.scix.pipeline.schemas.schedule.ScheduleList;
 import org.scix.pipeline.schemas.schedule.ScheduleName;
+import org.scix.pipeline.schemas.tasks.TaskControl;
+import org.scix.pipeline.schemas.tasks.TaskInfo;
+import org.scix.pipeline.schemas.tasks.TaskList;
 import org.scix.pipeline.schemas.grpc.TemplateApi;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.task_args_record;
@@ -40,7 +43,7 @@ import org.scix.pipeline.schemas.input.taskenum;
 
 /**
  * A Java client of the gateway, speaking the original protocol (schemaless Avro over gRPC):
- * submit a job, follow it, monitor it; and of the Batches and Schedules services this project adds. gRPC failures surface as {@link PipelineClientException}s.
+ * submit a job, follow it, monitor it; and of the Batches, Schedules and Tasks services this project adds. gRPC failures surface as {@link PipelineClientException}s.
  * Thread-safe; one instance per gateway address is enough.
  */
 public final class PipelineClient implements AutoCloseable {
@@ -57,6 +60,9 @@ public final class PipelineClient implements AutoCloseable {
   private static final MethodDescriptor<ScheduleName, ScheduleInfo> PAUSE_SCHEDULE;
   private static final MethodDescriptor<ScheduleName, ScheduleInfo> RESUME_SCHEDULE;
   private static final MethodDescriptor<ScheduleName, ScheduleInfo> DELETE_SCHEDULE;
+  private static final MethodDescriptor<TaskControl, TaskList> LIST_TASKS;
+  private static final MethodDescriptor<TaskControl, TaskInfo> PAUSE_TASK;
+  private static final MethodDescriptor<TaskControl, TaskInfo> RESUME_TASK;
 
   static {
     AvroMarshaller<BatchQuery> query = new AvroMarshaller<>(SchemalessAvroCodec.of(BatchQuery.class));
@@ -75,6 +81,11 @@ public final class PipelineClient implements AutoCloseable {
     PAUSE_SCHEDULE = TemplateApi.unary(TemplateApi.PAUSE_SCHEDULE_METHOD, name, info);
     RESUME_SCHEDULE = TemplateApi.unary(TemplateApi.RESUME_SCHEDULE_METHOD, name, info);
     DELETE_SCHEDULE = TemplateApi.unary(TemplateApi.DELETE_SCHEDULE_METHOD, name, info);
+    AvroMarshaller<TaskControl> control = new AvroMarshaller<>(SchemalessAvroCodec.of(TaskControl.class));
+    AvroMarshaller<TaskInfo> task = new AvroMarshaller<>(SchemalessAvroCodec.of(TaskInfo.class));
+    LIST_TASKS = TemplateApi.unary(TemplateApi.LIST_TASKS_METHOD, control, new AvroMarshaller<>(SchemalessAvroCodec.of(TaskList.class)));
+    PAUSE_TASK = TemplateApi.unary(TemplateApi.PAUSE_TASK_METHOD, control, task);
+    RESUME_TASK = TemplateApi.unary(TemplateApi.RESUME_TASK_METHOD, control, task);
     JOB_OUTPUTS = TemplateApi.unary(TemplateApi.JOB_OUTPUTS_METHOD, new AvroMarshaller<>(SchemalessAvroCodec.of(JobRef.class)),
         new AvroMarshaller<>(SchemalessAvroCodec.of(JobOutputs.class)));
   }
@@ -227,6 +238,20 @@ public final class PipelineClient implements AutoCloseable {
 
   public ScheduleInfo deleteSchedule(String name) {
     return unary(DELETE_SCHEDULE, new ScheduleName(name));
+  }
+
+  /** Every task, and whether it is paused. */
+  public List<TaskInfo> listTasks() {
+    return unary(LIST_TASKS, new TaskControl("", null)).getTasks();
+  }
+
+  /** Pauses {@code task}: workers start no new job of it (its jobs wait) until it is resumed; {@code by} is logged and shown. */
+  public TaskInfo pauseTask(String task, String by) {
+    return unary(PAUSE_TASK, new TaskControl(task, by));
+  }
+
+  public TaskInfo resumeTask(String task, String by) {
+    return unary(RESUME_TASK, new TaskControl(task, by));
   }
 
   private <Q, R> R unary(MethodDescriptor<Q, R> method, Q request) {

@@ -34,9 +34,11 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.scix.pipeline.core.kafka.ControlState;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.core.kafka.TopicAdmin;
+import org.scix.pipeline.core.kafka.TopicReader;
 import org.scix.pipeline.core.kafka.TransactionalWriter.ProducerSettings;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.core.lifecycle.Closer;
@@ -61,6 +63,8 @@ import org.scix.pipeline.gateway.interceptors.CallMetadata;
 import org.scix.pipeline.gateway.interceptors.ConnectionCallLimit;
 import org.scix.pipeline.gateway.interceptors.RpcMetrics;
 import org.scix.pipeline.gateway.jobsapi.JobsHttpApi;
+import org.scix.pipeline.gateway.tasks.TaskAdmin;
+import org.scix.pipeline.gateway.tasks.TaskService;
 import org.scix.pipeline.gateway.owned.OwnedPartitions;
 import org.scix.pipeline.gateway.owned.OwnedTopic;
 import org.scix.pipeline.gateway.schedules.Schedules;
@@ -106,6 +110,7 @@ public final class Gateway implements AutoCloseable {
   private final TemplateHandlers handlers;
   private final BatchService batchService;
   private final ScheduleService scheduleService;
+  private final TaskService taskService;
   private final OutputsByJob outputsByJob;
   private final JobOutputsService jobOutputsService;
   private final Server server;
@@ -154,6 +159,12 @@ public final class Gateway implements AutoCloseable {
           "scix-gateway-schedules-" + config.instanceId(), Clock.systemUTC()), submitter, config.topics().schedules(),
           TopicAdmin.partitionCount(config.kafka(), config.topics().schedules(), ADMIN_TIMEOUT));
       scheduleService = new ScheduleService(schedules, blockingCalls);
+      ControlState controls = new ControlState(TopicReader.newConsumer(config.kafka(), "scix-gateway-control-" + config.instanceId()),
+          config.topics().control());
+      closer.register("control topic reader", controls);
+      controls.start(ADMIN_TIMEOUT);
+      TaskAdmin tasks = new TaskAdmin(controls, submitter, config.topics().control(), Clock.systemUTC());
+      taskService = new TaskService(tasks, blockingCalls);
       outputsByJob = closer.register("outputs by job", new OutputsByJob(view, loader, config.api().syncTimeout(),
           new LocatedOutputs(config.kafka(), config.topics().output(), "scix-gateway-outputs-" + config.instanceId()),
           serdes.deserializer(TemplateOutput.class)));
@@ -164,7 +175,7 @@ public final class Gateway implements AutoCloseable {
       ops = config.opsPort() > 0 ? Optional.of(closer.register("ops endpoint", startOps())) : Optional.empty();
       dashboard = config.dashboard().enabled()
           ? Optional.of(closer.register("dashboard", DashboardServer.start(config, view, loader, submitter, batches,
-              schedules, outputsByJob, serdes)))
+              schedules, tasks, outputsByJob, serdes)))
           : Optional.empty();
 
       ScheduledExecutorService stallWatch = Executors.newSingleThreadScheduledExecutor(daemon("gateway-stall-watch"));
@@ -192,6 +203,7 @@ public final class Gateway implements AutoCloseable {
         .addService(ServerInterceptors.intercept(TemplateServices.cancel(handlers), callMetadata, rpcMetrics, callLimit))
         .addService(ServerInterceptors.intercept(batchService.definition(), callMetadata, rpcMetrics, callLimit))
         .addService(ServerInterceptors.intercept(scheduleService.definition(), callMetadata, rpcMetrics, callLimit))
+        .addService(ServerInterceptors.intercept(taskService.definition(), callMetadata, rpcMetrics, callLimit))
         .addService(ServerInterceptors.intercept(jobOutputsService.definition(), callMetadata, rpcMetrics, callLimit))
         .addService(health.service())
         // Every handler is non-blocking (decode, queue, answer from futures), so calls run on the

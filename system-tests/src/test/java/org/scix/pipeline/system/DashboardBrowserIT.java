@@ -230,6 +230,29 @@ class DashboardBrowserIT {
   }
 
   @Test
+  void aTaskPausedFromThePageParksItsJobsAndResumingItRunsThem() throws Exception {
+    Worker worker = pipeline.startWorker("dashboard-tasks", Map.of("TASK_SYMBOL1", "simulated", SimulatedTask.MS_SETTING, "10"));
+    open("#/tasks");
+    useToken(TOKEN);
+    open("#/tasks");
+    By state = By.cssSelector("#tasks-table tr[data-task='SYMBOL1'] .task-state");
+    try {
+      new WebDriverWait(browser, Duration.ofSeconds(20)).until(ExpectedConditions.presenceOfElementLocated(state));
+      clickUntil(By.cssSelector("#tasks-table tr[data-task='SYMBOL1'] button.pause"), state, "paused");
+      JobUpdate waiting = client.submit(new JobRequest(taskenum.SYMBOL1, null, null, "2024-02-02"), null);
+      screenshot("task-paused");
+      Thread.sleep(2000); // time enough for a worker to have run it, were the task not paused
+      assertThat(client.monitor(waiting.jobId()).status()).isEqualTo(statusenum.Pending);
+
+      clickUntil(By.cssSelector("#tasks-table tr[data-task='SYMBOL1'] button.resume"), state, "running");
+      assertThat(client.follow(waiting.jobId(), u -> { }).status()).isEqualTo(statusenum.Success);
+    } finally {
+      client.resumeTask("SYMBOL1", "test cleanup"); // other tests use SYMBOL1
+      worker.close();
+    }
+  }
+
+  @Test
   void anActionWithoutTheTokenIsRefusedAndSaysWhy() throws Exception {
     // Long enough that the job still runs however long the clicks take; cancelled (with the token) at the end.
     Worker slow = pipeline.startWorker("dashboard-slow", Map.of("TASK_SYMBOL3", "simulated", SimulatedTask.MS_SETTING, "120000"));

@@ -41,6 +41,12 @@ public final class TemplateApi {
   public static final String RESUME_SCHEDULE_METHOD = MethodDescriptor.generateFullMethodName(SCHEDULES_SERVICE, "resumeSchedule");
   public static final String DELETE_SCHEDULE_METHOD = MethodDescriptor.generateFullMethodName(SCHEDULES_SERVICE, "deleteSchedule");
 
+  /** Pausing and resuming tasks (operator controls). */
+  public static final String TASKS_SERVICE = "scix.pipeline.Tasks";
+  public static final String LIST_TASKS_METHOD = MethodDescriptor.generateFullMethodName(TASKS_SERVICE, "listTasks");
+  public static final String PAUSE_TASK_METHOD = MethodDescriptor.generateFullMethodName(TASKS_SERVICE, "pauseTask");
+  public static final String RESUME_TASK_METHOD = MethodDescriptor.generateFullMethodName(TASKS_SERVICE, "resumeTask");
+
   /** A job's results by its id. */
   public static final String JOBS_SERVICE = "scix.pipeline.Jobs";
   public static final String JOB_OUTPUTS_METHOD = MethodDescriptor.generateFullMethodName(JOBS_SERVICE, "jobOutputs");

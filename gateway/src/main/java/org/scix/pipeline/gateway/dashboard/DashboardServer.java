@@ -39,6 +39,8 @@ import org.scix.pipeline.gateway.lookup.KafkaWorkerGroup;
 import org.scix.pipeline.gateway.lookup.WorkerGroup;
 import org.scix.pipeline.gateway.schedules.ScheduleAdmin;
 import org.scix.pipeline.gateway.schedules.SchedulesHttpApi;
+import org.scix.pipeline.gateway.tasks.TaskAdmin;
+import org.scix.pipeline.gateway.tasks.TasksHttpApi;
 import org.scix.pipeline.gateway.status.JobRecord;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewLoader;
@@ -71,6 +73,7 @@ public final class DashboardServer implements AutoCloseable {
   private final JobsHttpApi jobs;
   private final SchedulesHttpApi schedules;
   private final BatchesHttpApi batches;
+  private final TasksHttpApi tasks;
   private final OutputsByJob outputsByJob;
   private final JobSubmitter submitter;
   private final DeadLetters deadLetters;
@@ -86,7 +89,8 @@ public final class DashboardServer implements AutoCloseable {
    * @throws IOException naming the setting to change when the port is taken
    */
   public static DashboardServer start(GatewayConfig config, StatusView view, StatusViewLoader loader, JobSubmitter submitter,
-      Batches batches, ScheduleAdmin scheduleAdmin, OutputsByJob outputsByJob, PipelineSerdes serdes) throws IOException {
+      Batches batches, ScheduleAdmin scheduleAdmin, TaskAdmin taskAdmin, OutputsByJob outputsByJob, PipelineSerdes serdes)
+      throws IOException {
     Closer lookups = new Closer();
     try {
       WorkerGroup workers = lookups.register("worker group lookup",
@@ -97,8 +101,8 @@ public final class DashboardServer implements AutoCloseable {
           new KafkaJobTopics(config.kafka(), config.topics(), serdes, "scix-gateway-dashboard-" + config.instanceId()));
       JobsHttpApi jobs = new JobsHttpApi(view, loader, loader::isHealthy, config.api().syncTimeout(), outputsByJob);
       SchedulesHttpApi schedules = new SchedulesHttpApi(scheduleAdmin);
-      return new DashboardServer(config.dashboard(), view, jobs, schedules, new BatchesHttpApi(batches), submitter, deadLetters, workers,
-          topics, outputsByJob, lookups);
+      return new DashboardServer(config.dashboard(), view, jobs, schedules, new BatchesHttpApi(batches),
+          new TasksHttpApi(taskAdmin, "dashboard"), submitter, deadLetters, workers, topics, outputsByJob, lookups);
     } catch (BindException e) {
       lookups.close();
       throw new IOException("the dashboard cannot listen on " + config.dashboard().host() + ":" + config.dashboard().port()
@@ -112,13 +116,14 @@ public final class DashboardServer implements AutoCloseable {
 
   /** @param closer closes the lookups this server was given, after the server */
   DashboardServer(DashboardSettings settings, StatusView view, JobsHttpApi jobs, SchedulesHttpApi schedules, BatchesHttpApi batches,
-      JobSubmitter submitter,
+      TasksHttpApi tasks, JobSubmitter submitter,
       DeadLetters deadLetters, WorkerGroup workers, JobTopics topics, OutputsByJob outputsByJob, Closer closer) throws IOException {
     this.outputsByJob = outputsByJob;
     this.view = view;
     this.jobs = jobs;
     this.schedules = schedules;
     this.batches = batches;
+    this.tasks = tasks;
     this.submitter = submitter;
     this.deadLetters = deadLetters;
     this.workers = workers;
@@ -145,6 +150,7 @@ public final class DashboardServer implements AutoCloseable {
     jobs.routes(router, "/api/jobs");
     schedules.routes(router, "/api/schedules");
     batches.routes(router, "/api/batches");
+    tasks.routes(router, "/api/tasks");
     return router
         .get("/api/overview", request -> Reply.ok(overview()))
         .get("/api/jobs/" + JOB_ID + "/records", request -> Reply.ok(records(request.path(1))))

@@ -1,0 +1,98 @@
+package org.scix.pipeline.gateway.tasks;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.scix.pipeline.core.kafka.ControlState;
+import org.scix.pipeline.core.kafka.TaskControls;
+import org.scix.pipeline.gateway.errors.InvalidRequestException;
+import org.scix.pipeline.gateway.errors.OperationTimeoutException;
+import org.scix.pipeline.gateway.submit.JobSubmitter;
+import org.scix.pipeline.schemas.input.taskenum;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pauses and resumes tasks: the one writer of task controls on the control topic (through the
+ * submitter's transactional lanes), answering from what the control topic says ({@link
+ * ControlState}), so every replica shows the same. A pause or resume returns once this replica has
+ * read it back, so a list right after it shows it. Each action is logged with who asked.
+ */
+public final class TaskAdmin {
+  private static final Logger log = LoggerFactory.getLogger(TaskAdmin.class);
+  private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
+
+  /** A task, and whether (since when, by whom) it is paused. */
+  public record TaskView(String task, boolean paused, Instant pausedAt, String pausedBy) {}
+
+  private final ControlState controls;
+  private final JobSubmitter submitter;
+  private final String controlTopic;
+  private final Clock clock;
+
+  public TaskAdmin(ControlState controls, JobSubmitter submitter, String controlTopic, Clock clock) {
+    this.controls = controls;
+    this.submitter = submitter;
+    this.controlTopic = controlTopic;
+    this.clock = clock;
+  }
+
+  /** Every task a job can name, paused or not. */
+  public List<TaskView> list() {
+    List<TaskView> tasks = new ArrayList<>();
+    for (String task : taskNames()) {
+      tasks.add(view(task));
+    }
+    return tasks;
+  }
+
+  /**
+   * Pauses or resumes {@code task} (pausing a paused task, or resuming a running one, changes nothing and says so).
+   *
+   * @throws InvalidRequestException if no job can name {@code task}
+   * @throws OperationTimeoutException if the write or its read-back took too long (it may still take effect)
+   */
+  public TaskView setPaused(String task, boolean paused, String by) throws Exception {
+    String name = checked(task);
+    String who = by == null || by.isBlank() ? "unknown" : by.strip();
+    if (controls.isPaused(name) == paused) {
+      log.info("task {} already {} ({} asked again)", name, paused ? "paused" : "running", who);
+      return view(name);
+    }
+    submitter.write(name, "task " + name + (paused ? " paused" : " resumed"),
+            paused ? TaskControls.paused(controlTopic, name, clock.millis(), who) : TaskControls.resumed(controlTopic, name))
+        .get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    long deadline = System.nanoTime() + WRITE_TIMEOUT.toNanos();
+    while (controls.isPaused(name) != paused) {
+      if (System.nanoTime() > deadline) {
+        throw new OperationTimeoutException("task " + name + (paused ? " pause" : " resume") + " was written but not read back within "
+            + WRITE_TIMEOUT.toSeconds() + " s; list the tasks again to see it");
+      }
+      Thread.sleep(20);
+    }
+    log.info("task {} {} by {}", name, paused ? "paused" : "resumed", who);
+    return view(name);
+  }
+
+  private TaskView view(String task) {
+    TaskControls.Pause pause = controls.pausedTasks().get(task);
+    return pause == null ? new TaskView(task, false, null, null)
+        : new TaskView(task, true, pause.atMillis() > 0 ? Instant.ofEpochMilli(pause.atMillis()) : null, pause.by());
+  }
+
+  private static String checked(String task) {
+    if (task != null && taskNames().contains(task)) {
+      return task;
+    }
+    throw new InvalidRequestException("unknown task '" + task + "': one of " + String.join(", ", taskNames()));
+  }
+
+  /** The tasks a job can name (MONITOR is the monitor call's, not a task). */
+  static List<String> taskNames() {
+    return Arrays.stream(taskenum.values()).filter(t -> t != taskenum.MONITOR).map(Enum::name).toList();
+  }
+}
