@@ -110,7 +110,7 @@ public final class ChaosRun {
       "streams completed", "Monitor answers", "jobs forgotten by retention",
       "delayed jobs run", "delayed jobs cancelled before due", "schedule ticks with a job", "bulk jobs run", "batches accepted",
       "batches cancelled", "batch jobs cancelled", "Successes naming their outputs",
-      "progress reports");
+      "progress reports", "parked jobs ended");
 
   /** The features and fault paths this run never took (empty: all of them were exercised). */
   public List<String> notExercised(HistoryCheck.Result result) {

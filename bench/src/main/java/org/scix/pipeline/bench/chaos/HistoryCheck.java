@@ -468,6 +468,10 @@ public final class HistoryCheck {
       counts.put("batch jobs cancelled", batchJobsCancelled);
       counts.put("Successes naming their outputs", locatedOutputs);
       counts.put("progress reports", progressReports);
+      // Jobs parked while their task was paused, that ended since (each once: the checks above hold them too).
+      counts.put("parked jobs ended", (int) topics.parkedJobIds().stream()
+          .filter(id -> topics.statuses().getOrDefault(id, List.of()).stream().anyMatch(e -> e != null && JobStates.isTerminal(e.getStatus())))
+          .count());
       return counts;
     }
   }

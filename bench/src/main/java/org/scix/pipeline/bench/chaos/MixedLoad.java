@@ -44,7 +44,8 @@ import org.scix.pipeline.schemas.input.taskenum;
  * failing jobs that dead-letter; cancels of queued and of running jobs; delayed jobs (run-at 0.5 to
  * 6.5 s ahead) and delayed jobs cancelled before they are due; single bulk jobs; batches (split or
  * streamed) and batches cancelled while they run; Monitor calls. A replayer
- * replays every new dead letter of this load on both replicas at once, three calls per dead letter.
+ * replays every new dead letter of this load on both replicas at once, three calls per dead letter;
+ * a pauser pauses {@code SYMBOL3} for 3 s every 10 s, so its jobs of every kind are parked and resumed.
  *
  * <p>Jobs run the worker's {@code scripted} task, told by their {@code ingest_type} what to do;
  * {@code SYMBOL2} is the task with a deadline.
@@ -90,6 +91,7 @@ public final class MixedLoad implements AutoCloseable {
       threads.add(daemon("mixed-load-" + i, () -> act(random)));
     }
     threads.add(daemon("mixed-load-replayer", this::replayDeadLetters));
+    threads.add(daemon("mixed-load-pauser", this::pauseAndResumeATask));
   }
 
   private static Thread daemon(String name, Runnable body) {
@@ -101,17 +103,19 @@ public final class MixedLoad implements AutoCloseable {
   /** The schedule this load creates: a job every 2 s, owned by one replica at a time while faults hit. */
   public static final String SCHEDULE = "chaos-every-2s";
   public static final Duration SCHEDULE_EVERY = Duration.ofSeconds(2);
+  /** The task paused for a while now and then. */
+  private static final String PAUSED_TASK = "SYMBOL3";
 
   public MixedLoad start() throws InterruptedException {
-    setSchedule("/api/schedules", "{\"name\":\"" + SCHEDULE + "\",\"task\":\"SYMBOL3\",\"every\":\"" + SCHEDULE_EVERY
+    postToAReplica("/api/schedules", "{\"name\":\"" + SCHEDULE + "\",\"task\":\"SYMBOL3\",\"every\":\"" + SCHEDULE_EVERY
         + "\",\"ingest_type\":\"sleep=50\"}");
     log.scheduleCreated(SCHEDULE, SCHEDULE_EVERY, System.currentTimeMillis());
     threads.forEach(Thread::start);
     return this;
   }
 
-  /** Creates or pauses the schedule through a replica's dashboard API, trying the replicas in turn for up to a minute. */
-  private void setSchedule(String path, String body) throws InterruptedException {
+  /** Posts to a replica's dashboard API (the schedule, a task pause), trying the replicas in turn for up to a minute. */
+  private void postToAReplica(String path, String body) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
     for (int attempt = 0; ; attempt++) {
       int port = dashboardPorts.get(attempt % dashboardPorts.size());
@@ -379,6 +383,27 @@ public final class MixedLoad implements AutoCloseable {
     }
   }
 
+  /**
+   * Every 10 s, {@value #PAUSED_TASK} (the task most features use: plain, bulk, batches, keyed,
+   * flaky, failing, delayed jobs, schedule ticks) is paused for 3 s and resumed: its jobs are
+   * parked meanwhile, and each must still end once. It is always resumed, the run's end too.
+   */
+  private void pauseAndResumeATask() {
+    try {
+      while (running.get()) {
+        Thread.sleep(7000);
+        if (!running.get()) {
+          return;
+        }
+        postToAReplica("/api/tasks/" + PAUSED_TASK + "/pause", "{}");
+        Thread.sleep(3000);
+        postToAReplica("/api/tasks/" + PAUSED_TASK + "/resume", "{}");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   /** Every 2 s: each new dead letter of this load's failing jobs is replayed three times at once, on both replicas. */
   private void replayDeadLetters() {
     while (running.get()) {
@@ -441,12 +466,13 @@ public final class MixedLoad implements AutoCloseable {
   /** Stops the actors and waits for the calls in flight. */
   @Override
   public void close() throws InterruptedException {
-    setSchedule("/api/schedules/" + SCHEDULE + "/pause", "{}");
+    postToAReplica("/api/schedules/" + SCHEDULE + "/pause", "{}");
     log.schedulePaused(SCHEDULE, System.currentTimeMillis());
     running.set(false);
     for (Thread thread : threads) {
       thread.join(Duration.ofSeconds(90).toMillis());
     }
+    postToAReplica("/api/tasks/" + PAUSED_TASK + "/resume", "{}"); // whatever the pauser managed: its parked jobs must run
     channels.forEach(ManagedChannel::shutdownNow);
   }
 }

@@ -30,10 +30,11 @@ import org.scix.pipeline.schemas.status.JobStatus;
  * @param inputCopies per job id, how many job records (not cancel requests) the input topics (both priorities) hold
  * @param inputBatches per batch id, the job records of the batch on the input topics
  * @param outputKeys the key of each output record, by where it is ({@link #at}: partition and offset)
+ * @param parkedJobIds the jobs parked while their task was paused (job records on the parked topic)
  */
 public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> outputIds, Set<String> inputJobIds, int deadLetters,
     Map<String, Set<String>> replayedAs, Map<String, Integer> inputCopies, Map<String, Integer> inputBatches,
-    Map<String, String> outputKeys) {
+    Map<String, String> outputKeys, Set<String> parkedJobIds) {
 
   /** How {@link #outputKeys} names a place on the output topic. */
   public static String at(int partition, long offset) {
@@ -43,7 +44,7 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
   /** A history whose input topic holds each of {@code inputJobIds} once. */
   public TopicHistory(Map<String, List<JobStatus>> statuses, List<String> outputIds, Set<String> inputJobIds, int deadLetters,
       Map<String, Set<String>> replayedAs) {
-    this(statuses, outputIds, inputJobIds, deadLetters, replayedAs, once(inputJobIds), Map.of(), Map.of());
+    this(statuses, outputIds, inputJobIds, deadLetters, replayedAs, once(inputJobIds), Map.of(), Map.of(), Set.of());
   }
 
   private static Map<String, Integer> once(Set<String> ids) {
@@ -63,6 +64,7 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
     Map<String, Integer> inputBatches = new HashMap<>();
     Map<String, String> outputKeys = new HashMap<>();
     Map<String, Set<String>> replayedAs = new HashMap<>();
+    Set<String> parkedIds = new HashSet<>();
     int deadLetters = 0;
     try (TopicReader reader = TopicReader.open(kafka, "history-check")) {
       for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.status())) {
@@ -85,6 +87,11 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
           }
         }
       }
+      for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.parked())) {
+        if (ControlRecords.instruction(record.headers()) == null && record.key() != null) {
+          parkedIds.add(record.key());
+        }
+      }
       for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.deadLetter())) {
         String action = header(record, DeadLetters.ACTION);
         if (action == null) {
@@ -94,7 +101,7 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
         }
       }
     }
-    return new TopicHistory(statuses, outputIds, inputIds, deadLetters, replayedAs, inputCopies, inputBatches, outputKeys);
+    return new TopicHistory(statuses, outputIds, inputIds, deadLetters, replayedAs, inputCopies, inputBatches, outputKeys, parkedIds);
   }
 
   private static String header(ConsumerRecord<String, byte[]> record, String name) {

@@ -108,7 +108,7 @@ class HistoryCheckTest {
         outputs.add(id);
       }
     }
-    HistoryCheck.Result result = HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, Map.of(), copies, Map.of(), Map.of()),
+    HistoryCheck.Result result = HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, Map.of(), copies, Map.of(), Map.of(), Set.of()),
         callers);
     assertThat(result.count("schedule tick without a job")).isEqualTo(1);
     assertThat(result.count("schedule tick with two jobs")).isEqualTo(1);
@@ -142,14 +142,14 @@ class HistoryCheckTest {
     callers.batch(new CallerLog.BatchCall(partial, 3, Answer.ACCEPTED));
     onTopics.accept(inDoubt, 4); // a call broke off before its answer: it may have committed
     callers.batch(new CallerLog.BatchCall(null, 4, Answer.OUTCOME_UNKNOWN));
-    HistoryCheck.Result result = HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, Map.of(), copies, batches, Map.of()),
+    HistoryCheck.Result result = HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, Map.of(), copies, batches, Map.of(), Set.of()),
         callers);
     assertThat(result.count("batch not whole")).isEqualTo(2); // the batch, and its missing job
     assertThat(result.count("refused batch on the topics")).isZero();
 
     onTopics.accept("3".repeat(32), 5); // no call in doubt is left to account for it
     callers.batch(new CallerLog.BatchCall(null, 5, Answer.REFUSED));
-    result = HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, Map.of(), copies, batches, Map.of()), callers);
+    result = HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, Map.of(), copies, batches, Map.of(), Set.of()), callers);
     assertThat(result.count("refused batch on the topics")).isEqualTo(1);
     assertThat(result.exercised().get("batches accepted")).isEqualTo(2);
   }
@@ -167,7 +167,7 @@ class HistoryCheckTest {
     }
     Map<String, String> outputKeys = Map.of(TopicHistory.at(0, 7), "right", TopicHistory.at(0, 8), "someone-else");
     HistoryCheck.Result result = HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, Map.of(),
-        Map.of("right", 1, "wrong", 1), Map.of(), outputKeys), callers);
+        Map.of("right", 1, "wrong", 1), Map.of(), outputKeys, Set.of()), callers);
     assertThat(result.count("Success names outputs not its own")).isEqualTo(1);
     assertThat(result.examples().get("Success names outputs not its own")).containsExactly("wrong");
     assertThat(result.exercised().get("Successes naming their outputs")).isEqualTo(2);

@@ -17,6 +17,7 @@ import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.core.kafka.ControlRecords;
+import org.scix.pipeline.core.kafka.ParkedJobs;
 import org.scix.pipeline.core.kafka.DelayedRecords;
 import org.scix.pipeline.gateway.owned.OwnedTopic;
 import org.scix.pipeline.gateway.owned.PartitionStates;
@@ -194,7 +195,8 @@ public final class WaitingJobs implements OwnedTopic {
     PassCancelOn p = (PassCancelOn) action;
     String traceparent = ControlRecords.traceparent(p.request().headers());
     List<ProducerRecord<String, Object>> records = new ArrayList<>();
-    topics.inputs().forEach(input -> records.add(ControlRecords.cancel(input, p.jobId(), traceparent, null)));
+    String task = ParkedJobs.task(p.request().headers());
+    topics.inputs().forEach(input -> records.add(ControlRecords.cancel(input, p.jobId(), traceparent, task)));
     records.add(tombstone(p.request()));
     return records;
   }

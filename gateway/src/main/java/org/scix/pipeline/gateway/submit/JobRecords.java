@@ -1,5 +1,6 @@
 package org.scix.pipeline.gateway.submit;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +12,7 @@ import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.core.kafka.BatchRecords;
 import org.scix.pipeline.core.kafka.ControlRecords;
+import org.scix.pipeline.core.kafka.ParkedJobs;
 import org.scix.pipeline.core.kafka.DelayedRecords;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.schemas.input.TemplateInput;
@@ -63,10 +65,13 @@ public final class JobRecords {
   }
 
   /** A cancel request for a delayed job, to the replica that owns it (which cancels it or, if it was handed on already, passes the cancel on). */
-  Submission cancelDelayed(String jobId, String traceparent) {
+  Submission cancelDelayed(String jobId, String task, String traceparent) {
     ProducerRecord<String, Object> request = new ProducerRecord<>(topics.delayed(), DelayedRecords.partitionFor(jobId, delayedPartitions),
         DelayedRecords.cancelKey(jobId), new byte[0]);
     ControlRecords.addTraceparent(request.headers(), traceparent);
+    if (task != null) { // passed on with the cancel if the job was handed on meanwhile (and perhaps parked)
+      request.headers().add(ParkedJobs.TASK, task.getBytes(StandardCharsets.US_ASCII));
+    }
     return new Submission(jobId, "cancel of a delayed job requested", List.of(request), null);
   }
 

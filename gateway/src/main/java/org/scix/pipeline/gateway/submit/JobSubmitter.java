@@ -182,7 +182,7 @@ public final class JobSubmitter implements AutoCloseable {
    * meanwhile, passes the cancel on to the input topic).
    */
   public CompletableFuture<Void> cancel(JobRecord job, String traceparent) {
-    return enqueue(job.isWaitingForDueTime() ? records.cancelDelayed(job.jobId(), traceparent)
+    return enqueue(job.isWaitingForDueTime() ? records.cancelDelayed(job.jobId(), job.task(), traceparent)
         : records.cancel(job.jobId(), job.priority(), job.task(), traceparent));
   }
 
