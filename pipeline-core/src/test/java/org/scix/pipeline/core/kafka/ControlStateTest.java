@@ -1,0 +1,64 @@
+package org.scix.pipeline.core.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.internals.AutoOffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.junit.jupiter.api.Test;
+import org.scix.pipeline.schemas.input.taskenum;
+
+class ControlStateTest {
+  private static final String TOPIC = "in.control";
+  private static final TopicPartition PARTITION = new TopicPartition(TOPIC, 0);
+
+  /** The compacted topic's records, in order: a pause, a cancelled batch, the pause's tombstone, another pause. */
+  @Test
+  void theControlTopicReadToItsEndSaysWhichTasksArePausedAndWhichBatchesCancelled() {
+    MockConsumer<String, byte[]> consumer = new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name());
+    consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
+    consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
+    consumer.updateEndOffsets(Map.of(PARTITION, 4L));
+    consumer.schedulePollTask(() -> {
+      add(consumer, 0, TaskControls.paused(TOPIC, "SYMBOL1", 1000, "ops team"));
+      add(consumer, 1, BatchRecords.cancelled(TOPIC, "b1", 2000));
+      add(consumer, 2, TaskControls.resumed(TOPIC, "SYMBOL1"));
+      add(consumer, 3, TaskControls.paused(TOPIC, "SYMBOL2", 3000, " "));
+    });
+    ControlState state = new ControlState(consumer, TOPIC);
+    state.start(Duration.ofSeconds(5));
+    try {
+      assertThat(state.isPaused("SYMBOL1")).isFalse();
+      assertThat(state.pausedTasks()).containsOnlyKeys("SYMBOL2");
+      assertThat(state.pausedTasks().get("SYMBOL2")).isEqualTo(new TaskControls.Pause(3000, "unknown"));
+      assertThat(state.isCancelled("b1")).isTrue();
+      assertThat(state.version()).isEqualTo(4); // each change moves it once
+    } finally {
+      state.close();
+    }
+  }
+
+  @Test
+  void aParkedJobGoesToOneOfItsTasksPartitionsAndThePartitionNamesTheTask() {
+    for (taskenum task : taskenum.values()) {
+      int partition = ParkedJobs.partition(task, "a".repeat(64), 8);
+      assertThat(partition).isBetween(task.ordinal() * 8, task.ordinal() * 8 + 7);
+      assertThat(ParkedJobs.taskOf(partition, 8)).isEqualTo(task.name());
+    }
+    assertThat(ParkedJobs.partitionCount(8)).isEqualTo(8 * taskenum.values().length);
+    assertThat(ParkedJobs.taskOf(8 * taskenum.values().length, 8)).isNull();
+    assertThat(TaskControls.pausedTask("task/SYMBOL1/paused")).isEqualTo("SYMBOL1");
+    assertThat(TaskControls.pausedTask("batch/x")).isNull();
+  }
+
+  private static void add(MockConsumer<String, byte[]> consumer, long offset, ProducerRecord<String, Object> record) {
+    consumer.addRecord(new ConsumerRecord<>(TOPIC, 0, offset, record.key(), (byte[]) record.value()));
+  }
+}
