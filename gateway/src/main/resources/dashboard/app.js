@@ -324,16 +324,31 @@ async function tasksPage() {
       showError(e.message);
     }
   };
+  const limit = task => async () => {
+    const value = document.querySelector(`#tasks-table tr[data-task='${task}'] .limit-input`).value.trim();
+    try {
+      await api(`/api/tasks/${encodeURIComponent(task)}/concurrency`,
+        {method: 'POST', body: JSON.stringify({concurrency: value === '' ? null : Number(value)})});
+      clearError();
+      route();
+    } catch (e) {
+      showError(e.message);
+    }
+  };
   main.replaceChildren(el('h2', {}, 'Tasks'),
-    el('p', {}, 'Workers start no new job of a paused task: its jobs wait, parked in Kafka, and run once it is resumed; running ones finish.'),
+    el('p', {}, 'Workers start no new job of a paused task: its jobs wait, parked in Kafka, and run once it is resumed; running ones finish. '
+      + 'A limit caps the task\'s jobs running at once on each worker (empty: no limit).'),
     el('table', {id: 'tasks-table'},
-      el('thead', {}, el('tr', {}, ['task', 'state', 'paused since', 'paused by', ''].map(h => el('th', {}, h)))),
+      el('thead', {}, el('tr', {}, ['task', 'state', 'paused since', 'paused by', '', 'limit per worker', ''].map(h => el('th', {}, h)))),
       el('tbody', {}, data.tasks.map(t => el('tr', {'data-task': t.task},
         el('td', {class: 'mono'}, t.task),
         el('td', {class: 'task-state'}, t.paused ? 'paused' : 'running'),
         el('td', {}, t.paused ? time(t.paused_at) : '—'), el('td', {}, t.paused_by || '—'),
         el('td', {}, t.paused ? el('button', {class: 'resume', onclick: act(t.task, 'resume')}, 'Resume')
-          : el('button', {class: 'pause', onclick: act(t.task, 'pause')}, 'Pause')))))));
+          : el('button', {class: 'pause', onclick: act(t.task, 'pause')}, 'Pause')),
+        el('td', {class: 'task-limit'}, t.concurrency === null || t.concurrency === undefined ? 'none' : String(t.concurrency)),
+        el('td', {}, el('input', {class: 'limit-input', type: 'number', min: 1, size: 4}),
+          el('button', {class: 'set-limit', onclick: limit(t.task)}, 'Set limit')))))));
 }
 
 // --- Batches ---

@@ -35,6 +35,7 @@ import org.scix.pipeline.schemas.schedule.ScheduleList;
 import org.scix.pipeline.schemas.schedule.ScheduleName;
 import org.scix.pipeline.schemas.tasks.TaskControl;
 import org.scix.pipeline.schemas.tasks.TaskInfo;
+import org.scix.pipeline.schemas.tasks.TaskLimit;
 import org.scix.pipeline.schemas.tasks.TaskList;
 import org.scix.pipeline.schemas.grpc.TemplateApi;
 import org.scix.pipeline.schemas.input.TemplateInput;
@@ -63,6 +64,7 @@ public final class PipelineClient implements AutoCloseable {
   private static final MethodDescriptor<TaskControl, TaskList> LIST_TASKS;
   private static final MethodDescriptor<TaskControl, TaskInfo> PAUSE_TASK;
   private static final MethodDescriptor<TaskControl, TaskInfo> RESUME_TASK;
+  private static final MethodDescriptor<TaskLimit, TaskInfo> LIMIT_TASK;
 
   static {
     AvroMarshaller<BatchQuery> query = new AvroMarshaller<>(SchemalessAvroCodec.of(BatchQuery.class));
@@ -86,6 +88,7 @@ public final class PipelineClient implements AutoCloseable {
     LIST_TASKS = TemplateApi.unary(TemplateApi.LIST_TASKS_METHOD, control, new AvroMarshaller<>(SchemalessAvroCodec.of(TaskList.class)));
     PAUSE_TASK = TemplateApi.unary(TemplateApi.PAUSE_TASK_METHOD, control, task);
     RESUME_TASK = TemplateApi.unary(TemplateApi.RESUME_TASK_METHOD, control, task);
+    LIMIT_TASK = TemplateApi.unary(TemplateApi.LIMIT_TASK_METHOD, new AvroMarshaller<>(SchemalessAvroCodec.of(TaskLimit.class)), task);
     JOB_OUTPUTS = TemplateApi.unary(TemplateApi.JOB_OUTPUTS_METHOD, new AvroMarshaller<>(SchemalessAvroCodec.of(JobRef.class)),
         new AvroMarshaller<>(SchemalessAvroCodec.of(JobOutputs.class)));
   }
@@ -252,6 +255,11 @@ public final class PipelineClient implements AutoCloseable {
 
   public TaskInfo resumeTask(String task, String by) {
     return unary(RESUME_TASK, new TaskControl(task, by));
+  }
+
+  /** Sets {@code task}'s concurrency limit: at most that many of its jobs run at once on each worker ({@code null}: no limit). */
+  public TaskInfo limitTask(String task, Integer concurrency, String by) {
+    return unary(LIMIT_TASK, new TaskLimit(task, concurrency, by));
   }
 
   private <Q, R> R unary(MethodDescriptor<Q, R> method, Q request) {

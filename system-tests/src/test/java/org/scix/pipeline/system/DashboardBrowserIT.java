@@ -210,11 +210,11 @@ class DashboardBrowserIT {
     try {
       // Five steps, 2 s apart: the page (refreshing every 2 s) sees at least two of them.
       String jobId = client.submit(new JobRequest(taskenum.SYMBOL3, null, "sleep=10000;progress=5", null), null).jobId();
+      browser.get("about:blank"); // a fresh page load, whatever the previous test left running in this one
       open("#/job/" + jobId);
       By bar = By.cssSelector("#job-progress [role=progressbar]");
-      // Generous: the worker may first wait for its group to rebalance after the previous test's worker left.
-      new WebDriverWait(browser, Duration.ofSeconds(60)).ignoring(StaleElementReferenceException.class)
-          .withMessage(() -> "no progress bar; the page shows: " + browser.findElement(By.id("job-facts")).getText())
+      new WebDriverWait(browser, Duration.ofSeconds(30)).ignoring(StaleElementReferenceException.class)
+          .withMessage(() -> "no progress bar; the page shows: " + browser.findElement(By.tagName("body")).getText())
           .until(d -> !d.findElements(bar).isEmpty());
       WebElement first = browser.findElement(bar);
       assertThat(first.getAttribute("data-total")).isEqualTo("5");

@@ -101,7 +101,7 @@ class TaskControlsIT {
         await().atMost(Duration.ofSeconds(60)).until(() -> parkedKeys(pipeline).contains(jobId));
 
         assertThat(client.cancel(jobId).status()).as("parked: nothing ends it before its task is resumed").isEqualTo(statusenum.Pending);
-        await().atMost(Duration.ofSeconds(60)).as("the cancel followed the job to the parked topic").until(() -> parkedRecords(pipeline)
+        await("the cancel followed the job to the parked topic").atMost(Duration.ofSeconds(60)).until(() -> parkedRecords(pipeline)
             .stream().anyMatch(r -> r.key().equals(jobId) && ControlRecords.CANCEL.equals(ControlRecords.instruction(r.headers()))));
 
         client.resumeTask("SYMBOL3", "tasks-it");

@@ -46,6 +46,7 @@ public final class TemplateApi {
   public static final String LIST_TASKS_METHOD = MethodDescriptor.generateFullMethodName(TASKS_SERVICE, "listTasks");
   public static final String PAUSE_TASK_METHOD = MethodDescriptor.generateFullMethodName(TASKS_SERVICE, "pauseTask");
   public static final String RESUME_TASK_METHOD = MethodDescriptor.generateFullMethodName(TASKS_SERVICE, "resumeTask");
+  public static final String LIMIT_TASK_METHOD = MethodDescriptor.generateFullMethodName(TASKS_SERVICE, "limitTask");
 
   /** A job's results by its id. */
   public static final String JOBS_SERVICE = "scix.pipeline.Jobs";

@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.scix.pipeline.core.kafka.ControlState;
 import org.scix.pipeline.core.kafka.TaskControls;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
@@ -17,17 +19,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pauses and resumes tasks: the one writer of task controls on the control topic (through the
+ * Pauses and resumes tasks and sets their concurrency limits: the one writer of task controls on the control topic (through the
  * submitter's transactional lanes), answering from what the control topic says ({@link
- * ControlState}), so every replica shows the same. A pause or resume returns once this replica has
- * read it back, so a list right after it shows it. Each action is logged with who asked.
+ * ControlState}), so every replica shows the same. A change returns once this replica has read it
+ * back, so a list right after it shows it. Each action is logged with who asked.
  */
 public final class TaskAdmin {
   private static final Logger log = LoggerFactory.getLogger(TaskAdmin.class);
   private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(10);
 
-  /** A task, and whether (since when, by whom) it is paused. */
-  public record TaskView(String task, boolean paused, Instant pausedAt, String pausedBy) {}
+  /** The most a concurrency limit may be (a worker's thread count is far below). */
+  public static final int MAX_CONCURRENCY = 10_000;
+
+  /** A task, whether (since when, by whom) it is paused, and its concurrency limit per worker (null: none). */
+  public record TaskView(String task, boolean paused, Instant pausedAt, String pausedBy, Integer concurrency) {}
 
   private final ControlState controls;
   private final JobSubmitter submitter;
@@ -63,25 +68,53 @@ public final class TaskAdmin {
       log.info("task {} already {} ({} asked again)", name, paused ? "paused" : "running", who);
       return view(name);
     }
-    submitter.write(name, "task " + name + (paused ? " paused" : " resumed"),
-            paused ? TaskControls.paused(controlTopic, name, clock.millis(), who) : TaskControls.resumed(controlTopic, name))
-        .get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    String what = "task " + name + (paused ? " paused" : " resumed");
+    write(name, what, paused ? TaskControls.paused(controlTopic, name, clock.millis(), who) : TaskControls.resumed(controlTopic, name),
+        () -> controls.isPaused(name) == paused);
+    log.info("{} by {}", what, who);
+    return view(name);
+  }
+
+  /**
+   * Sets {@code task}'s concurrency limit per worker ({@code null}: lifts it); workers apply it to
+   * the next jobs they start (running ones go on).
+   *
+   * @throws InvalidRequestException if no job can name {@code task}, or the limit is not 1 to {@value #MAX_CONCURRENCY}
+   */
+  public TaskView setConcurrency(String task, Integer concurrency, String by) throws Exception {
+    String name = checked(task);
+    if (concurrency != null && (concurrency < 1 || concurrency > MAX_CONCURRENCY)) {
+      throw new InvalidRequestException("concurrency: a limit is 1 to " + MAX_CONCURRENCY + " (null lifts it), not " + concurrency);
+    }
+    String who = by == null || by.isBlank() ? "unknown" : by.strip();
+    String what = "task " + name + (concurrency == null ? ": concurrency limit lifted" : ": at most " + concurrency + " job(s) at once per worker");
+    write(name, what, TaskControls.limited(controlTopic, name, concurrency, clock.millis(), who), () -> {
+      TaskControls.Limit limit = controls.limit(name);
+      return concurrency == null ? limit == null : limit != null && limit.concurrency() == concurrency;
+    });
+    log.info("{} (set by {})", what, who);
+    return view(name);
+  }
+
+  /** Writes a control record and waits until this replica has read it back. */
+  private void write(String task, String what, ProducerRecord<String, Object> record, BooleanSupplier readBack) throws Exception {
+    submitter.write(task, what, record).get(WRITE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     long deadline = System.nanoTime() + WRITE_TIMEOUT.toNanos();
-    while (controls.isPaused(name) != paused) {
+    while (!readBack.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new OperationTimeoutException("task " + name + (paused ? " pause" : " resume") + " was written but not read back within "
-            + WRITE_TIMEOUT.toSeconds() + " s; list the tasks again to see it");
+        throw new OperationTimeoutException(what + ": written but not read back within " + WRITE_TIMEOUT.toSeconds()
+            + " s; list the tasks again to see it");
       }
       Thread.sleep(20);
     }
-    log.info("task {} {} by {}", name, paused ? "paused" : "resumed", who);
-    return view(name);
   }
 
   private TaskView view(String task) {
     TaskControls.Pause pause = controls.pausedTasks().get(task);
-    return pause == null ? new TaskView(task, false, null, null)
-        : new TaskView(task, true, pause.atMillis() > 0 ? Instant.ofEpochMilli(pause.atMillis()) : null, pause.by());
+    TaskControls.Limit limit = controls.limit(task);
+    Integer concurrency = limit == null ? null : limit.concurrency();
+    return pause == null ? new TaskView(task, false, null, null, concurrency)
+        : new TaskView(task, true, pause.atMillis() > 0 ? Instant.ofEpochMilli(pause.atMillis()) : null, pause.by(), concurrency);
   }
 
   private static String checked(String task) {

@@ -11,16 +11,18 @@ import org.scix.pipeline.schemas.grpc.RawBytesMarshaller;
 import org.scix.pipeline.schemas.grpc.TemplateApi;
 import org.scix.pipeline.schemas.tasks.TaskControl;
 import org.scix.pipeline.schemas.tasks.TaskInfo;
+import org.scix.pipeline.schemas.tasks.TaskLimit;
 import org.scix.pipeline.schemas.tasks.TaskList;
 
 /**
- * The Tasks gRPC service, beside the original ones: list the tasks, pause or resume one
- * ({@link TaskAdmin} does the work). An unknown task is INVALID_ARGUMENT naming the known ones.
+ * The Tasks gRPC service, beside the original ones: list the tasks, pause or resume one, set its
+ * concurrency limit ({@link TaskAdmin} does the work). An unknown task is INVALID_ARGUMENT naming the known ones.
  */
 public final class TaskService {
   private final TaskAdmin tasks;
   private final BlockingCalls calls;
   private final SchemalessAvroCodec<TaskControl> controls = SchemalessAvroCodec.of(TaskControl.class);
+  private final SchemalessAvroCodec<TaskLimit> limits = SchemalessAvroCodec.of(TaskLimit.class);
 
   public TaskService(TaskAdmin tasks, BlockingCalls calls) {
     this.tasks = tasks;
@@ -36,26 +38,32 @@ public final class TaskService {
                 () -> new TaskList(tasks.list().stream().map(TaskService::info).toList()))))
         .addMethod(TemplateApi.unary(TemplateApi.PAUSE_TASK_METHOD, RawBytesMarshaller.INSTANCE, info),
             ServerCalls.asyncUnaryCall((raw, observer) -> calls.answer(observer, () -> {
-              TaskControl control = decode(raw);
+              TaskControl control = decode(controls, raw, "TaskControl");
               return info(tasks.setPaused(control.getTask(), true, control.getBy()));
+            })))
+        .addMethod(TemplateApi.unary(TemplateApi.LIMIT_TASK_METHOD, RawBytesMarshaller.INSTANCE, info),
+            ServerCalls.asyncUnaryCall((raw, observer) -> calls.answer(observer, () -> {
+              TaskLimit limit = decode(limits, raw, "TaskLimit");
+              return info(tasks.setConcurrency(limit.getTask(), limit.getConcurrency(), limit.getBy()));
             })))
         .addMethod(TemplateApi.unary(TemplateApi.RESUME_TASK_METHOD, RawBytesMarshaller.INSTANCE, info),
             ServerCalls.asyncUnaryCall((raw, observer) -> calls.answer(observer, () -> {
-              TaskControl control = decode(raw);
+              TaskControl control = decode(controls, raw, "TaskControl");
               return info(tasks.setPaused(control.getTask(), false, control.getBy()));
             })))
         .build();
   }
 
-  private TaskControl decode(byte[] raw) {
+  private static <T extends org.apache.avro.specific.SpecificRecord> T decode(SchemalessAvroCodec<T> codec, byte[] raw, String what) {
     try {
-      return controls.decode(raw);
+      return codec.decode(raw);
     } catch (InvalidAvroException e) {
-      throw new InvalidRequestException("malformed TaskControl: " + e.getMessage());
+      throw new InvalidRequestException("malformed " + what + ": " + e.getMessage());
     }
   }
 
   static TaskInfo info(TaskAdmin.TaskView view) {
-    return new TaskInfo(view.task(), view.paused(), view.pausedAt() == null ? null : view.pausedAt().toString(), view.pausedBy());
+    return new TaskInfo(view.task(), view.paused(), view.pausedAt() == null ? null : view.pausedAt().toString(), view.pausedBy(),
+        view.concurrency());
   }
 }

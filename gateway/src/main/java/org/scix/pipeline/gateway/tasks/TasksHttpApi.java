@@ -1,14 +1,19 @@
 package org.scix.pipeline.gateway.tasks;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.regex.Pattern;
+import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.gateway.http.HttpRouter;
 import org.scix.pipeline.gateway.http.HttpRouter.Reply;
 import org.scix.pipeline.gateway.http.Json;
 
-/** The tasks over JSON ({@link TaskAdmin} does the work): list, pause, resume. */
+/** The tasks over JSON ({@link TaskAdmin} does the work): list, pause, resume, set the concurrency limit. */
 public final class TasksHttpApi {
+  private static final int MAX_BODY_BYTES = 1024;
   private final TaskAdmin tasks;
   private final String actor;
 
@@ -18,13 +23,42 @@ public final class TasksHttpApi {
     this.actor = actor;
   }
 
-  /** Adds {@code GET base} and {@code POST base/<task>/(pause|resume)} to {@code router}. */
+  /**
+   * Adds {@code GET base}, {@code POST base/<task>/(pause|resume)} and {@code POST
+   * base/<task>/concurrency} (body {@code {"concurrency": N}}, null lifts the limit) to {@code router}.
+   */
   public HttpRouter routes(HttpRouter router, String base) {
     String b = Pattern.quote(base);
     return router
         .get(b + "/?", request -> Reply.ok(list()))
         .post(b + "/([A-Za-z0-9_]{1,32})/pause", request -> Reply.ok(json(tasks.setPaused(request.path(1), true, actor))))
-        .post(b + "/([A-Za-z0-9_]{1,32})/resume", request -> Reply.ok(json(tasks.setPaused(request.path(1), false, actor))));
+        .post(b + "/([A-Za-z0-9_]{1,32})/resume", request -> Reply.ok(json(tasks.setPaused(request.path(1), false, actor))))
+        .post(b + "/([A-Za-z0-9_]{1,32})/concurrency", request -> Reply.ok(json(tasks.setConcurrency(request.path(1),
+            concurrency(request), actor))));
+  }
+
+  private static Integer concurrency(HttpRouter.Request request) throws IOException {
+    JsonNode body;
+    try (InputStream in = request.exchange().getRequestBody()) {
+      byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+      if (bytes.length > MAX_BODY_BYTES) {
+        throw new InvalidRequestException("expected {\"concurrency\": N} (or null), at most " + MAX_BODY_BYTES + " bytes");
+      }
+      body = Json.MAPPER.readTree(bytes);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new InvalidRequestException("not JSON: " + e.getOriginalMessage());
+    }
+    JsonNode value = body == null ? null : body.get("concurrency");
+    if (value == null) {
+      throw new InvalidRequestException("expected {\"concurrency\": N}, or {\"concurrency\": null} to lift the limit");
+    }
+    if (value.isNull()) {
+      return null;
+    }
+    if (!value.canConvertToInt() || !value.isIntegralNumber()) {
+      throw new InvalidRequestException("concurrency: a whole number 1 to " + TaskAdmin.MAX_CONCURRENCY + ", or null, not " + value);
+    }
+    return value.intValue();
   }
 
   private ObjectNode list() {
@@ -37,6 +71,7 @@ public final class TasksHttpApi {
   private static ObjectNode json(TaskAdmin.TaskView view) {
     return Json.object().put("task", view.task()).put("paused", view.paused())
         .put("paused_at", view.pausedAt() == null ? null : view.pausedAt().toString())
-        .put("paused_by", view.pausedBy());
+        .put("paused_by", view.pausedBy())
+        .put("concurrency", view.concurrency());
   }
 }

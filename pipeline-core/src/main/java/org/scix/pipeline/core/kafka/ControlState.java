@@ -15,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the control topic says now: the batches cancelled ({@link BatchRecords}) and the tasks
- * paused ({@link TaskControls}). Read to its end before its owner acts (a restarted worker never
+ * What the control topic says now: the batches cancelled ({@link BatchRecords}), the tasks
+ * paused and the tasks' concurrency limits ({@link TaskControls}). Read to its end before its owner acts (a restarted worker never
  * starts a job of a batch cancelled or a task paused before), then followed on its own thread.
  * Workers ask it about each job they receive, and look at the jobs they hold again whenever
  * {@link #version} moves; gateways answer which tasks are paused from it.
@@ -33,6 +33,7 @@ public final class ControlState implements AutoCloseable {
   private final String topic;
   private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
   private final Map<String, TaskControls.Pause> paused = new ConcurrentHashMap<>();
+  private final Map<String, TaskControls.Limit> limits = new ConcurrentHashMap<>();
   private final AtomicLong version = new AtomicLong();
   private volatile boolean running = true;
   private Thread thread;
@@ -85,7 +86,12 @@ public final class ControlState implements AutoCloseable {
     return new TreeMap<>(paused);
   }
 
-  /** Moves whenever a batch is cancelled or a task paused or resumed. */
+  /** A task's concurrency limit per worker, or null if it has none. */
+  public TaskControls.Limit limit(String task) {
+    return task == null ? null : limits.get(task);
+  }
+
+  /** Moves whenever a batch is cancelled, a task paused or resumed, or a limit changed. */
   public long version() {
     return version.get();
   }
@@ -109,12 +115,15 @@ public final class ControlState implements AutoCloseable {
     for (ConsumerRecord<String, byte[]> record : records) {
       String batchId = BatchRecords.cancelledBatch(record.key());
       String task = TaskControls.pausedTask(record.key());
+      String limited = TaskControls.limitedTask(record.key());
       if (batchId != null && record.value() != null) {
         cancelBatch(batchId);
       } else if (task != null && record.value() != null) {
         pause(task, TaskControls.pause(record.value()));
       } else if (task != null) {
         resume(task);
+      } else if (limited != null) {
+        limit(limited, record.value() == null ? null : TaskControls.limit(record.value()));
       }
     }
   }
@@ -139,6 +148,15 @@ public final class ControlState implements AutoCloseable {
   public void resume(String task) {
     if (paused.remove(task) != null) {
       log.info("task {} resumed", task);
+      version.incrementAndGet();
+    }
+  }
+
+  /** Notes a task's concurrency limit, null: none (as read from the topic; tests call it directly). */
+  public void limit(String task, TaskControls.Limit limit) {
+    TaskControls.Limit before = limit == null ? limits.remove(task) : limits.put(task, limit);
+    if (!java.util.Objects.equals(before, limit)) {
+      log.info("task {}: {}", task, limit == null ? "no concurrency limit" : "at most " + limit.concurrency() + " job(s) at once per worker");
       version.incrementAndGet();
     }
   }

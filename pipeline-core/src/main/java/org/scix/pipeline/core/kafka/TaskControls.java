@@ -4,24 +4,62 @@ import java.nio.charset.StandardCharsets;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * A paused task on the control topic: a record keyed {@code task/<NAME>/paused} whose value says
- * when and by whom ({@code <epoch ms> <who>}); resuming tombstones the key, so the compacted topic
- * holds exactly the tasks paused now. Workers start no job of a paused task: they park its jobs on
- * the parked topic ({@link ParkedJobs}) until it is resumed.
+ * Task controls on the control topic. A paused task: a record keyed {@code task/<NAME>/paused}
+ * whose value says when and by whom ({@code <epoch ms> <who>}); resuming tombstones the key, so the
+ * compacted topic holds exactly the tasks paused now. Workers start no job of a paused task: they
+ * park its jobs on the parked topic ({@link ParkedJobs}) until it is resumed. A task's concurrency
+ * limit: {@code task/<NAME>/concurrency}, valued {@code <limit> <epoch ms> <who>}; its tombstone
+ * lifts the limit. Each worker then runs at most that many jobs of the task at once.
  */
 public final class TaskControls {
   private static final String PREFIX = "task/";
   private static final String PAUSED_SUFFIX = "/paused";
+  private static final String CONCURRENCY_SUFFIX = "/concurrency";
 
   /** Who paused a task, and when (epoch ms). */
   public record Pause(long atMillis, String by) {}
 
+  /** A task's concurrency limit per worker, who set it and when (epoch ms). */
+  public record Limit(int concurrency, long atMillis, String by) {}
+
   private TaskControls() {}
 
   public static ProducerRecord<String, Object> paused(String controlTopic, String task, long atMillis, String by) {
-    String who = by == null || by.isBlank() ? "unknown" : by.strip().replaceAll("\\s+", "_");
     return new ProducerRecord<>(controlTopic, 0, PREFIX + task + PAUSED_SUFFIX,
-        (atMillis + " " + who).getBytes(StandardCharsets.UTF_8));
+        (atMillis + " " + who(by)).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** A concurrency limit of at least 1; {@code null} lifts the limit (a tombstone). */
+  public static ProducerRecord<String, Object> limited(String controlTopic, String task, Integer concurrency, long atMillis, String by) {
+    return new ProducerRecord<>(controlTopic, 0, PREFIX + task + CONCURRENCY_SUFFIX,
+        concurrency == null ? null : (concurrency + " " + atMillis + " " + who(by)).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The task a control-topic key sets the concurrency limit of, or null if the key is about something else. */
+  public static String limitedTask(String key) {
+    return taskOf(key, CONCURRENCY_SUFFIX);
+  }
+
+  /** Reads a limit record's value; null if it cannot (treated as no limit). */
+  public static Limit limit(byte[] value) {
+    String[] parts = new String(value, StandardCharsets.UTF_8).split(" ", 3);
+    try {
+      int concurrency = Integer.parseInt(parts[0]);
+      return concurrency < 1 ? null : new Limit(concurrency, parts.length > 1 ? Long.parseLong(parts[1]) : 0,
+          parts.length > 2 ? parts[2] : "unknown");
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  private static String who(String by) {
+    return by == null || by.isBlank() ? "unknown" : by.strip().replaceAll("\\s+", "_");
+  }
+
+  private static String taskOf(String key, String suffix) {
+    return key != null && key.startsWith(PREFIX) && key.endsWith(suffix) && key.length() > PREFIX.length() + suffix.length()
+        ? key.substring(PREFIX.length(), key.length() - suffix.length())
+        : null;
   }
 
   public static ProducerRecord<String, Object> resumed(String controlTopic, String task) {
@@ -30,9 +68,7 @@ public final class TaskControls {
 
   /** The task a control-topic key pauses (value) or resumes (tombstone), or null if the key is about something else. */
   public static String pausedTask(String key) {
-    return key != null && key.startsWith(PREFIX) && key.endsWith(PAUSED_SUFFIX) && key.length() > PREFIX.length() + PAUSED_SUFFIX.length()
-        ? key.substring(PREFIX.length(), key.length() - PAUSED_SUFFIX.length())
-        : null;
+    return taskOf(key, PAUSED_SUFFIX);
   }
 
   /** Reads a pause record's value; a value it cannot read still means paused. */

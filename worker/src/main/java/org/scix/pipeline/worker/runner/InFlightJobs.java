@@ -80,30 +80,67 @@ final class InFlightJobs {
     }
   }
 
-  /**
-   * The next job to hand to a task thread; null if none waits. Interactive jobs go first, in
-   * arrival order, except that after {@code interactivePerBulk} of them in a row while bulk jobs
-   * wait, the oldest bulk job goes (weighted, so a steady stream of interactive jobs cannot starve
-   * a batch).
-   */
+  /** The next job to hand to a task thread, any task; see {@link #nextToStart(Predicate)}. */
   JobExecution nextToStart() {
-    JobExecution interactive = firstStartable(waiting);
-    JobExecution bulk = firstStartable(waitingBulk);
-    if (interactive != null && (bulk == null || interactiveStartsInARow < interactivePerBulk)) {
-      interactiveStartsInARow = bulk == null ? 0 : interactiveStartsInARow + 1;
-      return waiting.pollFirst();
-    }
-    interactiveStartsInARow = 0;
-    return bulk == null ? null : waitingBulk.pollFirst();
+    return nextToStart(execution -> true);
   }
 
-  /** The first job of {@code queue} that may start, dropping those finished or stopped meanwhile; it stays queued. */
-  private static JobExecution firstStartable(ArrayDeque<JobExecution> queue) {
+  /**
+   * The next job to hand to a task thread of those {@code mayStart} lets start now (a task at its
+   * concurrency limit waits, and the jobs behind it go); null if none. Interactive jobs go first,
+   * in arrival order, except that after {@code interactivePerBulk} of them in a row while bulk
+   * jobs wait, the oldest bulk job goes (weighted, so a steady stream of interactive jobs cannot
+   * starve a batch).
+   */
+  JobExecution nextToStart(Predicate<JobExecution> mayStart) {
+    JobExecution interactive = firstStartable(waiting, mayStart);
+    JobExecution bulk = firstStartable(waitingBulk, mayStart);
+    if (interactive != null && (bulk == null || interactiveStartsInARow < interactivePerBulk)) {
+      interactiveStartsInARow = bulk == null ? 0 : interactiveStartsInARow + 1;
+      return take(waiting, interactive);
+    }
+    interactiveStartsInARow = 0;
+    return bulk == null ? null : take(waitingBulk, bulk);
+  }
+
+  /**
+   * The first job of {@code queue} that may start, dropping those finished or stopped meanwhile; it
+   * stays queued. Scans past jobs {@code mayStart} refuses (at most the jobs held, which flow
+   * control bounds).
+   */
+  private static JobExecution firstStartable(ArrayDeque<JobExecution> queue, Predicate<JobExecution> mayStart) {
     JobExecution first;
     while ((first = queue.peekFirst()) != null && (first.isFinished() || first.shouldStop())) {
       queue.pollFirst();
     }
-    return first;
+    if (first == null || mayStart.test(first)) {
+      return first;
+    }
+    for (JobExecution execution : queue) {
+      if (!execution.isFinished() && !execution.shouldStop() && mayStart.test(execution)) {
+        return execution;
+      }
+    }
+    return null;
+  }
+
+  private static JobExecution take(ArrayDeque<JobExecution> queue, JobExecution execution) {
+    if (queue.peekFirst() == execution) {
+      return queue.pollFirst();
+    }
+    queue.removeFirstOccurrence(execution);
+    return execution;
+  }
+
+  /** Jobs of {@code task} holding a task thread. */
+  int runningOf(String task) {
+    int count = 0;
+    for (JobExecution execution : running) {
+      if (execution.isRunning() && execution.isJob() && execution.job().getTask().name().equals(task)) {
+        count++;
+      }
+    }
+    return count;
   }
 
   /** Jobs received and not finished: waiting for a task thread or running. */

@@ -19,6 +19,7 @@ import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.core.kafka.ControlRecords;
 import org.scix.pipeline.core.kafka.ControlState;
 import org.scix.pipeline.core.kafka.ParkedJobs;
+import org.scix.pipeline.core.kafka.TaskControls;
 import org.scix.pipeline.schemas.input.taskenum;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -255,12 +256,21 @@ public final class WorkerLoop implements Runnable {
     }
   }
 
-  /** Hands waiting jobs to task threads while fewer than {@code concurrency} run; none while draining. */
+  /**
+   * Hands waiting jobs to task threads while fewer than {@code concurrency} run; none while
+   * draining. A task with a concurrency limit (the control topic) runs at most that many here at
+   * once; its other jobs wait, and jobs of other tasks go past them.
+   */
   private void startWaitingJobs() {
     JobExecution next;
-    while (running.get() && jobs.runningTasks() < settings.concurrency() && (next = jobs.nextToStart()) != null) {
+    while (running.get() && jobs.runningTasks() < settings.concurrency() && (next = jobs.nextToStart(this::underItsTasksLimit)) != null) {
       dispatch(next);
     }
+  }
+
+  private boolean underItsTasksLimit(JobExecution execution) {
+    TaskControls.Limit limit = controls.limit(taskOf(execution));
+    return limit == null || jobs.runningOf(taskOf(execution)) < limit.concurrency();
   }
 
   private void endOverdueTasks() {

@@ -390,6 +390,26 @@ class WorkerLoopTest {
     assertThat(statuses(late)).extracting(JobStatus::getStatus).containsExactly(JobState.Error);
   }
 
+  /** A task's concurrency limit (the control topic) caps its jobs running here; lifting it lets the waiting ones start. */
+  @Test
+  void aTasksConcurrencyLimitCapsItsRunningJobsAndLiftingItStartsTheRest() {
+    controls.limit(taskenum.SYMBOL1.name(), new TaskControls.Limit(1, 0, "test"));
+    job(P0);
+    job(P0);
+    job(P1);
+    loop.turn();
+    assertThat(taskThreads).as("concurrency 4, limit 1").hasSize(1);
+
+    taskThreads.get(0).run();
+    loop.turn();
+    assertThat(runs).hasSize(1);
+    assertThat(taskThreads).as("the next one starts once the first ended").hasSize(2);
+
+    controls.limit(taskenum.SYMBOL1.name(), null);
+    loop.turn();
+    assertThat(taskThreads).hasSize(3);
+  }
+
   /** A task paused while its jobs wait: they are parked (copied to the parked topic with their offsets), never started; the running one finishes. */
   @Test
   void aPausedTasksWaitingJobsAreParkedAndNeverStartWhileItsRunningJobFinishes() {
