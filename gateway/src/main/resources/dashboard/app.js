@@ -137,12 +137,26 @@ async function jobs(params) {
     for (const [key, value] of new FormData(form)) if (value) next.set(key, value);
     location.hash = '#/jobs?' + next;
   });
+  const cancelAll = params.get('task') && params.get('status') !== 'Success' && params.get('status') !== 'Error'
+    ? el('button', {class: 'danger', id: 'cancel-matching', onclick: async () => {
+      const filter = {task: params.get('task')};
+      if (params.get('status')) filter.status = params.get('status');
+      if (params.get('from')) filter.since = new Date(params.get('from')).toISOString();
+      if (params.get('to')) filter.until = new Date(params.get('to')).toISOString();
+      try {
+        const result = await api('/api/jobs/cancel', {method: 'POST', body: JSON.stringify(filter)});
+        clearError();
+        document.getElementById('cancel-matching').textContent = `${result.cancel_requested} of ${result.matched} asked to stop`;
+      } catch (e) {
+        showError(e.message);
+      }
+    }}, 'Cancel all unfinished matching') : '';
   const rows = el('tbody', {}, data.jobs.map(jobRow));
   const table = el('table', {id: 'jobs-table'},
     el('thead', {}, el('tr', {}, ['job', 'task', 'status', 'submitted', 'updated', 'attempts', 'error'].map(h => el('th', {}, h)))), rows);
   const more = data.next_cursor ? el('a', {id: 'next-page', href: '#/jobs?' + new URLSearchParams(Object.assign(
     Object.fromEntries(params), {cursor: data.next_cursor}))}, 'Older jobs →') : null;
-  main.replaceChildren(form, table, more || '');
+  main.replaceChildren(form, cancelAll, table, more || '');
   const firstPage = !params.get('cursor') && !params.get('id') && !params.get('to');
   onJobChange = job => {
     const row = rows.querySelector(`tr[data-job-id="${job.job_id}"]`);
@@ -266,7 +280,25 @@ async function deadLetters() {
       showError(e.message);
     }
   };
-  main.replaceChildren(el('h2', {}, 'Dead letters'), el('table', {id: 'dlt-table'},
+  const bulk = el('form', {class: 'filters', id: 'dlt-bulk'},
+    el('label', {}, 'task', el('select', {name: 'task'}, el('option', {value: ''}, 'any'),
+      ['SYMBOL1', 'SYMBOL2', 'SYMBOL3'].map(t => el('option', {value: t}, t)))),
+    el('label', {}, 'reason contains', el('input', {type: 'search', name: 'reason'})),
+    el('button', {type: 'submit'}, 'Replay all matching'), el('span', {id: 'dlt-bulk-result'}));
+  bulk.addEventListener('submit', async event => {
+    event.preventDefault();
+    const filter = Object.fromEntries([...new FormData(bulk)].filter(([, v]) => v));
+    try {
+      const result = await api('/api/dead-letters/replay', {method: 'POST', body: JSON.stringify(filter)});
+      clearError();
+      await deadLetters();
+      document.getElementById('dlt-bulk-result').textContent =
+        ` ${result.replayed} replayed of ${result.matched} matching (${result.already_handled} done before)`;
+    } catch (e) {
+      showError(e.message);
+    }
+  });
+  main.replaceChildren(el('h2', {}, 'Dead letters'), bulk, el('table', {id: 'dlt-table'},
     el('thead', {}, el('tr', {}, ['record', 'job', 'dead-lettered', 'why (dlt.* headers)', 'value', 'state', ''].map(h => el('th', {}, h)))),
     el('tbody', {}, data.dead_letters.length === 0 ? el('tr', {}, el('td', {colspan: 7}, 'no dead letters')) :
       data.dead_letters.map(d => el('tr', {'data-ref': d.ref},
@@ -349,6 +381,21 @@ async function tasksPage() {
         el('td', {class: 'task-limit'}, t.concurrency === null || t.concurrency === undefined ? 'none' : String(t.concurrency)),
         el('td', {}, el('input', {class: 'limit-input', type: 'number', min: 1, size: 4}),
           el('button', {class: 'set-limit', onclick: limit(t.task)}, 'Set limit')))))));
+}
+
+// --- Audit ---
+
+async function auditPage() {
+  const mine = page;
+  onJobChange = null;
+  const data = await api('/api/audit?limit=200');
+  if (mine !== page) return;
+  main.replaceChildren(el('h2', {}, 'Audit'), el('table', {id: 'audit-table'},
+    el('thead', {}, el('tr', {}, ['when', 'who', 'action', 'on', 'what came of it'].map(h => el('th', {}, h)))),
+    el('tbody', {}, data.entries.length === 0 ? el('tr', {}, el('td', {colspan: 5}, 'no actions yet')) :
+      data.entries.map(e => el('tr', {},
+        el('td', {}, time(e.at)), el('td', {}, e.who), el('td', {class: 'audit-action'}, e.action),
+        el('td', {class: 'mono'}, e.target || ''), el('td', {}, e.detail || ''))))));
 }
 
 // --- Batches ---
@@ -439,6 +486,7 @@ async function route() {
       await batch(batchId);
       refresh = setInterval(() => batch(batchId).catch(e => showError(e.message)), 1000);
     }
+    else if (path === '/audit') await auditPage();
     else if (path === '/tasks') {
       await tasksPage();
       refresh = setInterval(() => tasksPage().catch(e => showError(e.message)), 2000);

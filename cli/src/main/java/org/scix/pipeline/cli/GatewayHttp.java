@@ -60,6 +60,7 @@ final class GatewayHttp {
     if (token != null && !token.isBlank()) {
       request.header("X-Dashboard-Token", token);
     }
+    request.header("X-Operator", System.getProperty("user.name", "unknown") + " (cli)"); // who, in the gateway's audit log
     HttpResponse<String> response;
     try {
       response = HTTP.send(request.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());

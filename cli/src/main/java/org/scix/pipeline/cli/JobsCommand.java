@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +51,8 @@ final class JobsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Instant from = since == null ? null : since.startsWith("P") ? Instant.now().minus(Duration.parse(since)) : Instant.parse(since);
+    String given = Since.instant(since);
+    Instant from = given == null ? null : Instant.parse(given);
     return fromTopic ? fromTopic(from) : fromGateway(from);
   }
 

@@ -7,7 +7,7 @@ import picocli.CommandLine;
 @Command(name = "pipeline", mixinStandardHelpOptions = true, version = "scix-pipeline 0.1.0",
     description = "SciX pipeline: gRPC gateway, Kafka, workers.",
     subcommands = {UpCommand.class, GatewayCommand.class, WorkerCommand.class, SubmitCommand.class,
-        MonitorCommand.class, CancelCommand.class, InspectCommand.class, JobsCommand.class, JobCommand.class, DltCommand.class, ScheduleCommand.class, TaskCommand.class, BatchCommand.class,
+        MonitorCommand.class, CancelCommand.class, InspectCommand.class, JobsCommand.class, JobCommand.class, DltCommand.class, ScheduleCommand.class, TaskCommand.class, CancelAllCommand.class, AuditCommand.class, BatchCommand.class,
         BenchCommand.class, ChaosCommand.class})
 public final class PipelineCli implements Runnable {
   @Override

@@ -62,6 +62,7 @@ import org.scix.pipeline.gateway.http.HttpRouter;
 import org.scix.pipeline.gateway.interceptors.CallMetadata;
 import org.scix.pipeline.gateway.interceptors.ConnectionCallLimit;
 import org.scix.pipeline.gateway.interceptors.RpcMetrics;
+import org.scix.pipeline.gateway.audit.AuditLog;
 import org.scix.pipeline.gateway.jobsapi.JobsHttpApi;
 import org.scix.pipeline.gateway.tasks.TaskAdmin;
 import org.scix.pipeline.gateway.tasks.TaskService;
@@ -163,7 +164,9 @@ public final class Gateway implements AutoCloseable {
           config.topics().control());
       closer.register("control topic reader", controls);
       controls.start(ADMIN_TIMEOUT);
-      TaskAdmin tasks = new TaskAdmin(controls, submitter, config.topics().control(), Clock.systemUTC());
+      AuditLog audit = new AuditLog(submitter, config.kafka(), config.topics().audit(), "scix-gateway-audit-" + config.instanceId(),
+          Clock.systemUTC());
+      TaskAdmin tasks = new TaskAdmin(controls, submitter, audit, config.topics().control(), Clock.systemUTC());
       taskService = new TaskService(tasks, blockingCalls);
       outputsByJob = closer.register("outputs by job", new OutputsByJob(view, loader, config.api().syncTimeout(),
           new LocatedOutputs(config.kafka(), config.topics().output(), "scix-gateway-outputs-" + config.instanceId()),
@@ -175,7 +178,7 @@ public final class Gateway implements AutoCloseable {
       ops = config.opsPort() > 0 ? Optional.of(closer.register("ops endpoint", startOps())) : Optional.empty();
       dashboard = config.dashboard().enabled()
           ? Optional.of(closer.register("dashboard", DashboardServer.start(config, view, loader, submitter, batches,
-              schedules, tasks, outputsByJob, serdes)))
+              schedules, tasks, audit, outputsByJob, serdes)))
           : Optional.empty();
 
       ScheduledExecutorService stallWatch = Executors.newSingleThreadScheduledExecutor(daemon("gateway-stall-watch"));

@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -39,6 +40,8 @@ import org.scix.pipeline.gateway.lookup.KafkaWorkerGroup;
 import org.scix.pipeline.gateway.lookup.WorkerGroup;
 import org.scix.pipeline.gateway.schedules.ScheduleAdmin;
 import org.scix.pipeline.gateway.schedules.SchedulesHttpApi;
+import org.scix.pipeline.gateway.audit.AuditLog;
+import org.scix.pipeline.gateway.jobsapi.BulkCancel;
 import org.scix.pipeline.gateway.tasks.TaskAdmin;
 import org.scix.pipeline.gateway.tasks.TasksHttpApi;
 import org.scix.pipeline.gateway.status.JobRecord;
@@ -74,6 +77,8 @@ public final class DashboardServer implements AutoCloseable {
   private final SchedulesHttpApi schedules;
   private final BatchesHttpApi batches;
   private final TasksHttpApi tasks;
+  private final OperatorActions actions;
+  private final AuditLog audit;
   private final OutputsByJob outputsByJob;
   private final JobSubmitter submitter;
   private final DeadLetters deadLetters;
@@ -89,8 +94,8 @@ public final class DashboardServer implements AutoCloseable {
    * @throws IOException naming the setting to change when the port is taken
    */
   public static DashboardServer start(GatewayConfig config, StatusView view, StatusViewLoader loader, JobSubmitter submitter,
-      Batches batches, ScheduleAdmin scheduleAdmin, TaskAdmin taskAdmin, OutputsByJob outputsByJob, PipelineSerdes serdes)
-      throws IOException {
+      Batches batches, ScheduleAdmin scheduleAdmin, TaskAdmin taskAdmin, AuditLog audit, OutputsByJob outputsByJob,
+      PipelineSerdes serdes) throws IOException {
     Closer lookups = new Closer();
     try {
       WorkerGroup workers = lookups.register("worker group lookup",
@@ -101,8 +106,9 @@ public final class DashboardServer implements AutoCloseable {
           new KafkaJobTopics(config.kafka(), config.topics(), serdes, "scix-gateway-dashboard-" + config.instanceId()));
       JobsHttpApi jobs = new JobsHttpApi(view, loader, loader::isHealthy, config.api().syncTimeout(), outputsByJob);
       SchedulesHttpApi schedules = new SchedulesHttpApi(scheduleAdmin);
+      OperatorActions actions = new OperatorActions(new BulkCancel(view, loader, submitter), deadLetters, audit, Clock.systemUTC());
       return new DashboardServer(config.dashboard(), view, jobs, schedules, new BatchesHttpApi(batches),
-          new TasksHttpApi(taskAdmin, "dashboard"), submitter, deadLetters, workers, topics, outputsByJob, lookups);
+          new TasksHttpApi(taskAdmin, "dashboard"), actions, audit, submitter, deadLetters, workers, topics, outputsByJob, lookups);
     } catch (BindException e) {
       lookups.close();
       throw new IOException("the dashboard cannot listen on " + config.dashboard().host() + ":" + config.dashboard().port()
@@ -116,7 +122,7 @@ public final class DashboardServer implements AutoCloseable {
 
   /** @param closer closes the lookups this server was given, after the server */
   DashboardServer(DashboardSettings settings, StatusView view, JobsHttpApi jobs, SchedulesHttpApi schedules, BatchesHttpApi batches,
-      TasksHttpApi tasks, JobSubmitter submitter,
+      TasksHttpApi tasks, OperatorActions actions, AuditLog audit, JobSubmitter submitter,
       DeadLetters deadLetters, WorkerGroup workers, JobTopics topics, OutputsByJob outputsByJob, Closer closer) throws IOException {
     this.outputsByJob = outputsByJob;
     this.view = view;
@@ -124,6 +130,8 @@ public final class DashboardServer implements AutoCloseable {
     this.schedules = schedules;
     this.batches = batches;
     this.tasks = tasks;
+    this.actions = actions;
+    this.audit = audit;
     this.submitter = submitter;
     this.deadLetters = deadLetters;
     this.workers = workers;
@@ -151,17 +159,22 @@ public final class DashboardServer implements AutoCloseable {
     schedules.routes(router, "/api/schedules");
     batches.routes(router, "/api/batches");
     tasks.routes(router, "/api/tasks");
+    actions.routes(router);
     return router
         .get("/api/overview", request -> Reply.ok(overview()))
         .get("/api/jobs/" + JOB_ID + "/records", request -> Reply.ok(records(request.path(1))))
-        .post("/api/jobs/" + JOB_ID + "/cancel", request -> new Reply(202, cancel(request.path(1))))
+        .post("/api/jobs/" + JOB_ID + "/cancel", request -> new Reply(202, cancel(request.path(1), request.operator("dashboard"))))
         .stream(DashboardAccess.EVENTS_PATH, this::events)
         .get("/api/dead-letters", request -> Reply.ok(Json.object().set("dead_letters", Json.MAPPER.valueToTree(deadLetters.list(200)))))
         .get("/api/dead-letters/" + DEAD_LETTER_REF, request -> Reply.ok(deadLetter(request.path(1))))
-        .post("/api/dead-letters/" + DEAD_LETTER_REF + "/replay", request -> Reply.ok(Json.object().put("ref", request.path(1))
-            .put("replayed_as", deadLetters.replay(request.path(1)).get(ACTION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS))))
+        .post("/api/dead-letters/" + DEAD_LETTER_REF + "/replay", request -> {
+          String replayedAs = deadLetters.replay(request.path(1)).get(ACTION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          audit.record(request.operator("dashboard"), "dead letter replay", request.path(1), "as job " + replayedAs);
+          return Reply.ok(Json.object().put("ref", request.path(1)).put("replayed_as", replayedAs));
+        })
         .post("/api/dead-letters/" + DEAD_LETTER_REF + "/discard", request -> {
           deadLetters.discard(request.path(1)).get(ACTION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          audit.record(request.operator("dashboard"), "dead letter discard", request.path(1), null);
           return Reply.ok(Json.object().put("ref", request.path(1)).put("discarded", true));
         });
   }
@@ -241,12 +254,13 @@ public final class DashboardServer implements AutoCloseable {
     return answer;
   }
 
-  private ObjectNode cancel(String jobId) throws Exception {
+  private ObjectNode cancel(String jobId, String who) throws Exception {
     JobRecord job = view.job(jobId).orElseThrow(() -> new NotFoundException("job " + jobId + " is not known"));
     if (job.isTerminal()) {
       throw new ConflictException("job " + jobId + " already ended " + job.state());
     }
     submitter.cancel(job, null).get(ACTION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+    audit.record(who, "job cancel", jobId, null);
     return Json.object().put("job_id", jobId).put("cancel", "requested");
   }
 

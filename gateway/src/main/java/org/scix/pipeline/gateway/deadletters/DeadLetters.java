@@ -2,11 +2,13 @@ package org.scix.pipeline.gateway.deadletters;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -14,6 +16,7 @@ import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.core.kafka.TopicReader;
 import org.scix.pipeline.gateway.errors.ConflictException;
 import org.scix.pipeline.gateway.errors.NotFoundException;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
@@ -40,6 +43,11 @@ public final class DeadLetters implements AutoCloseable {
   /** How long a request waits for the index to read up to the topic's end before it answers "try again". */
   static final Duration READ_BARRIER = Duration.ofSeconds(10);
 
+  /** The most dead letters one bulk replay submits; a caller with more calls again (those done are skipped). */
+  public static final int BULK_MAX = 10_000;
+
+  private final KafkaSettings kafka;
+  private final String readerId;
   private final String topic;
   private final Deserializer<TemplateInput> jobs;
   private final JobSubmitter submitter;
@@ -52,6 +60,8 @@ public final class DeadLetters implements AutoCloseable {
   /** @param readerId names this replica's reader of the topic (its client id) */
   public DeadLetters(KafkaSettings kafka, String deadLetterTopic, Deserializer<TemplateInput> jobs, JobSubmitter submitter,
       String readerId) {
+    this.kafka = kafka;
+    this.readerId = readerId;
     this.topic = deadLetterTopic;
     this.jobs = jobs;
     this.submitter = submitter;
@@ -80,13 +90,81 @@ public final class DeadLetters implements AutoCloseable {
    * has it and the marker. Refuses what is not a job, or was already replayed or discarded.
    */
   public CompletableFuture<String> replay(String ref) throws TimeoutException, InterruptedException {
-    ConsumerRecord<String, byte[]> record = require(ref);
+    return replay(require(ref));
+  }
+
+  /** Which dead letters a bulk replay takes: of {@code task} (null: any), whose reason contains {@code reason} (null: any), dead-lettered in {@code [from, to)} (epoch ms). */
+  public record Filter(String task, String reason, long from, long to) {
+    boolean matches(ConsumerRecord<String, byte[]> record, String recordTask) {
+      Header why = record.headers().lastHeader("dlt.reason");
+      String recordReason = why == null ? "" : new String(why.value(), StandardCharsets.UTF_8);
+      return (task == null || task.equals(recordTask)) && (reason == null || recordReason.contains(reason))
+          && record.timestamp() >= from && record.timestamp() < to;
+    }
+  }
+
+  /**
+   * What a bulk replay did: dead letters matching the filter; replayed now (as {@code jobIds}, in
+   * order); already replayed or discarded before (skipped: a repeated call makes no second job);
+   * not decodable as a job; and matching ones left for a next call past {@value #BULK_MAX}.
+   */
+  public record BulkReplay(int matched, int replayed, int alreadyHandled, int notReplayable, int leftForNextCall, List<String> jobIds) {}
+
+  /**
+   * Replays every dead letter matching {@code filter} that is still dead, each as a new job (the
+   * same as {@link #replay} one by one: a job id derived from the dead letter, and its marker in the
+   * same transaction), at most {@value #BULK_MAX} per call. Reads the dead-letter topic to its end
+   * once, after the read barrier, so markers of an earlier call are seen and those letters skipped.
+   */
+  public BulkReplay replayMatching(Filter filter) throws Exception {
+    index.awaitCaughtUp(READ_BARRIER);
+    List<ConsumerRecord<String, byte[]>> letters;
+    try (TopicReader reader = TopicReader.open(kafka, readerId + "-bulk")) {
+      letters = reader.readAll(topic);
+    }
+    int matched = 0;
+    int alreadyHandled = 0;
+    int notReplayable = 0;
+    int left = 0;
+    List<CompletableFuture<String>> replays = new ArrayList<>();
+    for (ConsumerRecord<String, byte[]> record : letters) {
+      if (record.headers().lastHeader(ACTION) != null) {
+        continue; // a marker
+      }
+      TemplateInput job;
+      try {
+        job = decode(record);
+      } catch (RuntimeException e) {
+        job = null;
+      }
+      if (!filter.matches(record, job == null ? null : job.getTask().name())) {
+        continue;
+      }
+      matched++;
+      if (index.outcome(record.partition() + "-" + record.offset()) != null) {
+        alreadyHandled++;
+      } else if (job == null) {
+        notReplayable++;
+      } else if (replays.size() >= BULK_MAX) {
+        left++;
+      } else {
+        replays.add(replay(record));
+      }
+    }
+    List<String> ids = new ArrayList<>();
+    for (CompletableFuture<String> replay : replays) {
+      ids.add(replay.get(60, TimeUnit.SECONDS));
+    }
+    return new BulkReplay(matched, ids.size(), alreadyHandled, notReplayable, left, ids);
+  }
+
+  private CompletableFuture<String> replay(ConsumerRecord<String, byte[]> record) {
     DeadLetter letter = describe(record);
     if (!letter.replayable()) {
-      throw new ConflictException("dead letter " + ref + " is not a job this gateway can decode; it cannot be replayed");
+      throw new ConflictException("dead letter " + letter.ref() + " is not a job this gateway can decode; it cannot be replayed");
     }
     TemplateInput original = decode(record);
-    String newJobId = JobIds.forReplay(topic, ref, record.timestamp());
+    String newJobId = JobIds.forReplay(topic, letter.ref(), record.timestamp());
     TemplateInput job = TemplateInput.newBuilder(original).setHash(newJobId).setId(null).setStatus(statusenum.Pending).build();
     ProducerRecord<String, Object> marker = marker(letter, "replayed");
     marker.headers().add(REPLAYED_AS, newJobId.getBytes(StandardCharsets.UTF_8));

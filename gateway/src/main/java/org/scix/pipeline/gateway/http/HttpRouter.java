@@ -24,12 +24,24 @@ import java.util.regex.Pattern;
 public final class HttpRouter implements HttpHandler {
   /** A request as a handler sees it: the path's captured groups and the query parameters. */
   public record Request(HttpExchange exchange, List<String> path, Map<String, String> query) {
+    public static final String OPERATOR = "X-Operator";
+
     public String path(int group) {
       return path.get(group - 1);
     }
 
     public Optional<String> param(String name) {
       return Optional.ofNullable(query.get(name)).filter(v -> !v.isBlank());
+    }
+
+    /**
+     * Who asks, for the audit log: the {@value #OPERATOR} header (a name the caller gives: the CLI
+     * sends the user's), else {@code fallback}. Trimmed to 64 printable characters.
+     */
+    public String operator(String fallback) {
+      String given = exchange.getRequestHeaders().getFirst(OPERATOR);
+      String cleaned = given == null ? "" : given.replaceAll("[^\\x20-\\x7e]", "").strip();
+      return cleaned.isEmpty() ? fallback : cleaned.substring(0, Math.min(64, cleaned.length()));
     }
   }
 

@@ -1,10 +1,14 @@
 package org.scix.pipeline.gateway.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import org.scix.pipeline.gateway.errors.InvalidRequestException;
 
 /** The gateway's one JSON mapper, and the one way an HTTP answer is written. */
 public final class Json {
@@ -29,6 +33,33 @@ public final class Json {
     exchange.sendResponseHeaders(status, bytes.length);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write(bytes);
+    }
+  }
+
+  /**
+   * A request's JSON body, at most {@code maxBytes}; an empty body is an empty object.
+   *
+   * @throws InvalidRequestException if it is larger or not JSON
+   */
+  public static JsonNode body(HttpExchange exchange, int maxBytes) throws IOException {
+    byte[] bytes;
+    try (InputStream in = exchange.getRequestBody()) {
+      bytes = in.readNBytes(maxBytes + 1);
+    }
+    if (bytes.length > maxBytes) {
+      throw new InvalidRequestException("the body is at most " + maxBytes + " bytes of JSON");
+    }
+    if (bytes.length == 0) {
+      return object();
+    }
+    try {
+      JsonNode node = MAPPER.readTree(bytes);
+      if (node == null || !node.isObject()) {
+        throw new InvalidRequestException("the body must be a JSON object");
+      }
+      return node;
+    } catch (JsonProcessingException e) {
+      throw new InvalidRequestException("not JSON: " + e.getOriginalMessage());
     }
   }
 

@@ -11,6 +11,7 @@ import java.util.function.BooleanSupplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.scix.pipeline.core.kafka.ControlState;
 import org.scix.pipeline.core.kafka.TaskControls;
+import org.scix.pipeline.gateway.audit.AuditLog;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.gateway.errors.OperationTimeoutException;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * Pauses and resumes tasks and sets their concurrency limits: the one writer of task controls on the control topic (through the
  * submitter's transactional lanes), answering from what the control topic says ({@link
  * ControlState}), so every replica shows the same. A change returns once this replica has read it
- * back, so a list right after it shows it. Each action is logged with who asked.
+ * back, so a list right after it shows it. Each action goes to the audit log with who asked.
  */
 public final class TaskAdmin {
   private static final Logger log = LoggerFactory.getLogger(TaskAdmin.class);
@@ -36,12 +37,14 @@ public final class TaskAdmin {
 
   private final ControlState controls;
   private final JobSubmitter submitter;
+  private final AuditLog audit;
   private final String controlTopic;
   private final Clock clock;
 
-  public TaskAdmin(ControlState controls, JobSubmitter submitter, String controlTopic, Clock clock) {
+  public TaskAdmin(ControlState controls, JobSubmitter submitter, AuditLog audit, String controlTopic, Clock clock) {
     this.controls = controls;
     this.submitter = submitter;
+    this.audit = audit;
     this.controlTopic = controlTopic;
     this.clock = clock;
   }
@@ -71,7 +74,7 @@ public final class TaskAdmin {
     String what = "task " + name + (paused ? " paused" : " resumed");
     write(name, what, paused ? TaskControls.paused(controlTopic, name, clock.millis(), who) : TaskControls.resumed(controlTopic, name),
         () -> controls.isPaused(name) == paused);
-    log.info("{} by {}", what, who);
+    audit.record(who, paused ? "task pause" : "task resume", name, null);
     return view(name);
   }
 
@@ -92,7 +95,7 @@ public final class TaskAdmin {
       TaskControls.Limit limit = controls.limit(name);
       return concurrency == null ? limit == null : limit != null && limit.concurrency() == concurrency;
     });
-    log.info("{} (set by {})", what, who);
+    audit.record(who, "task limit", name, concurrency == null ? "no limit" : "at most " + concurrency + " per worker");
     return view(name);
   }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.regex.Pattern;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.gateway.http.HttpRouter;
@@ -15,12 +14,12 @@ import org.scix.pipeline.gateway.http.Json;
 public final class TasksHttpApi {
   private static final int MAX_BODY_BYTES = 1024;
   private final TaskAdmin tasks;
-  private final String actor;
+  private final String defaultActor;
 
-  /** @param actor who the actions are logged as (the dashboard's token has no name) */
-  public TasksHttpApi(TaskAdmin tasks, String actor) {
+  /** @param defaultActor who the actions are logged as when the request names no operator (the dashboard's token has no name) */
+  public TasksHttpApi(TaskAdmin tasks, String defaultActor) {
     this.tasks = tasks;
-    this.actor = actor;
+    this.defaultActor = defaultActor;
   }
 
   /**
@@ -31,24 +30,15 @@ public final class TasksHttpApi {
     String b = Pattern.quote(base);
     return router
         .get(b + "/?", request -> Reply.ok(list()))
-        .post(b + "/([A-Za-z0-9_]{1,32})/pause", request -> Reply.ok(json(tasks.setPaused(request.path(1), true, actor))))
-        .post(b + "/([A-Za-z0-9_]{1,32})/resume", request -> Reply.ok(json(tasks.setPaused(request.path(1), false, actor))))
+        .post(b + "/([A-Za-z0-9_]{1,32})/pause", request -> Reply.ok(json(tasks.setPaused(request.path(1), true, request.operator(defaultActor)))))
+        .post(b + "/([A-Za-z0-9_]{1,32})/resume", request -> Reply.ok(json(tasks.setPaused(request.path(1), false, request.operator(defaultActor)))))
         .post(b + "/([A-Za-z0-9_]{1,32})/concurrency", request -> Reply.ok(json(tasks.setConcurrency(request.path(1),
-            concurrency(request), actor))));
+            concurrency(request), request.operator(defaultActor)))));
   }
 
   private static Integer concurrency(HttpRouter.Request request) throws IOException {
-    JsonNode body;
-    try (InputStream in = request.exchange().getRequestBody()) {
-      byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
-      if (bytes.length > MAX_BODY_BYTES) {
-        throw new InvalidRequestException("expected {\"concurrency\": N} (or null), at most " + MAX_BODY_BYTES + " bytes");
-      }
-      body = Json.MAPPER.readTree(bytes);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new InvalidRequestException("not JSON: " + e.getOriginalMessage());
-    }
-    JsonNode value = body == null ? null : body.get("concurrency");
+    JsonNode body = Json.body(request.exchange(), MAX_BODY_BYTES);
+    JsonNode value = body.get("concurrency");
     if (value == null) {
       throw new InvalidRequestException("expected {\"concurrency\": N}, or {\"concurrency\": null} to lift the limit");
     }

@@ -14,10 +14,11 @@ import org.scix.pipeline.core.job.Priority;
  * @param bulkInput the input topic of bulk jobs ({@link Priority#BULK}); {@code input} takes interactive ones
  * @param control what workers must know before they start a job, such as cancelled batches and paused tasks (compacted, one partition)
  * @param parked where jobs of paused tasks wait (see ParkedJobs), read by workers like an input topic of bulk priority
+ * @param audit what operators did (the gateway's audit log; one partition)
  */
 public record TopicSettings(String input, String status, String output, String deadLetter, int partitions,
     short replicationFactor, Duration statusSegment, String delayed, String schedules, String bulkInput,
-    String control, String parked) {
+    String control, String parked, String audit) {
   public static final String INPUT = "INPUT_TOPIC";
   public static final String STATUS = "STATUS_TOPIC";
   public static final String OUTPUT = "OUTPUT_TOPIC";
@@ -27,6 +28,7 @@ public record TopicSettings(String input, String status, String output, String d
   public static final String BULK_INPUT = "BULK_INPUT_TOPIC";
   public static final String CONTROL = "CONTROL_TOPIC";
   public static final String PARKED = "PARKED_TOPIC";
+  public static final String AUDIT = "AUDIT_TOPIC";
   public static final String PARTITIONS = "TOPIC_PARTITIONS";
   public static final String REPLICATION_FACTOR = "TOPIC_REPLICATION_FACTOR";
   public static final String STATUS_SEGMENT = "STATUS_TOPIC_SEGMENT_MS";
@@ -44,7 +46,8 @@ public record TopicSettings(String input, String status, String output, String d
         topicName(settings, SCHEDULES, input + ".schedules"),
         topicName(settings, BULK_INPUT, input + ".bulk"),
         topicName(settings, CONTROL, input + ".control"),
-        topicName(settings, PARKED, input + ".parked"));
+        topicName(settings, PARKED, input + ".parked"),
+        topicName(settings, AUDIT, input + ".audit"));
   }
 
   /** The input topic of jobs of {@code priority}. */

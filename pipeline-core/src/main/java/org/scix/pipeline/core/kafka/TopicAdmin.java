@@ -122,6 +122,9 @@ public final class TopicAdmin {
         // however long a task stays paused (consumed offsets, not time, say what is done).
         new NewTopic(t.parked(), ParkedJobs.partitionCount(t.partitions()), t.replicationFactor()).configs(Map.of(
             TopicConfig.RETENTION_MS_CONFIG, "-1")),
+        // What operators did, one entry a record, read newest first; kept 90 days.
+        new NewTopic(t.audit(), 1, t.replicationFactor()).configs(Map.of(
+            TopicConfig.RETENTION_MS_CONFIG, Long.toString(java.time.Duration.ofDays(90).toMillis()))),
         // Schedules and when each last ticked, keyed by name (and name + "/state").
         new NewTopic(t.schedules(), t.partitions(), t.replicationFactor()).configs(Map.of(
             TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
