@@ -51,7 +51,7 @@ class OperatorActionsIT {
     try (Pipeline pipeline = new Pipeline(stack)) {
       pipeline.settings.put(DashboardSettings.TOKEN, TOKEN);
       Gateway gateway = pipeline.startGateway("bulk-replay-gw");
-      Worker failing = pipeline.startWorker("bulk-replay-failing", Map.of("TASK_SYMBOL2", FailingTask.NAME, TaskSettings.MAX_ATTEMPTS, "1",
+      Worker failing = pipeline.startWorker("bulk-replay-failing", Map.of("TASK_SYMBOL2", FailingTask.FLAKY_NAME, TaskSettings.MAX_ATTEMPTS, "1",
           LoopSettings.CONCURRENCY, "8"));
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
       try {
@@ -96,11 +96,11 @@ class OperatorActionsIT {
       pipeline.settings.put(DashboardSettings.TOKEN, TOKEN);
       Gateway gateway = pipeline.startGateway("bulk-cancel-gw");
       pipeline.startWorker("bulk-cancel-w", Map.of("TASK_SYMBOL3", "simulated", SimulatedTask.MS_SETTING, "60000",
-          "TASK_SYMBOL1", "simulated", LoopSettings.CONCURRENCY, "2"));
+          LoopSettings.CONCURRENCY, "3")); // SYMBOL1: the built-in task, quick
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
       try {
         PipelineClient client = new PipelineClient(channel, 60);
-        List<String> doomed = submit(client, taskenum.SYMBOL3, 20); // two run, eighteen wait
+        List<String> doomed = submit(client, taskenum.SYMBOL3, 20); // three run, seventeen wait
         await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.statusEvents().stream()
             .filter(e -> doomed.contains(e.getJobId()) && e.getStatus() == JobState.Processing).count() >= 2);
 
