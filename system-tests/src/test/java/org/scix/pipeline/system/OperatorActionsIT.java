@@ -12,18 +12,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.scix.pipeline.client.JobRequest;
 import org.scix.pipeline.client.PipelineClient;
 import org.scix.pipeline.core.job.JobStates;
 import org.scix.pipeline.gateway.Gateway;
@@ -56,9 +51,9 @@ class OperatorActionsIT {
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
       try {
         PipelineClient client = new PipelineClient(channel, 60);
-        List<String> failed = submit(client, taskenum.SYMBOL2, 500);
+        List<String> failed = Pipeline.submitMany(client, taskenum.SYMBOL2, "2024-01-01", 500);
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1))
-            .until(() -> ended(pipeline.statusEvents(), failed).size() == failed.size());
+            .until(() -> Pipeline.ended(pipeline.statusEvents(), failed).size() == failed.size());
         failing.close();
         pipeline.startWorker("bulk-replay-working", Map.of(LoopSettings.CONCURRENCY, "8")); // SYMBOL2 now succeeds
 
@@ -70,7 +65,7 @@ class OperatorActionsIT {
         assertThat(again.get("already_handled").asInt()).isEqualTo(500);
 
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(() -> replays(pipeline.statusEvents()).size() == 500
-            && ended(pipeline.statusEvents(), replays(pipeline.statusEvents())).size() == 500);
+            && Pipeline.ended(pipeline.statusEvents(), replays(pipeline.statusEvents())).size() == 500);
         Map<String, List<JobStatus>> byJob = pipeline.statusEvents().stream().filter(e -> e.getReplayOf() != null)
             .collect(Collectors.groupingBy(JobStatus::getJobId));
         assertThat(byJob).hasSize(500);
@@ -100,7 +95,7 @@ class OperatorActionsIT {
       ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
       try {
         PipelineClient client = new PipelineClient(channel, 60);
-        List<String> doomed = submit(client, taskenum.SYMBOL3, 20); // three run, seventeen wait
+        List<String> doomed = Pipeline.submitMany(client, taskenum.SYMBOL3, "2024-01-01", 20); // three run, seventeen wait
         await().atMost(Duration.ofSeconds(30)).until(() -> pipeline.statusEvents().stream()
             .filter(e -> doomed.contains(e.getJobId()) && e.getStatus() == JobState.Processing).count() >= 2);
 
@@ -108,12 +103,12 @@ class OperatorActionsIT {
         assertThat(answer.get("matched").asInt()).isEqualTo(20);
         assertThat(answer.get("cancel_requested").asInt()).isEqualTo(20);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1))
-            .until(() -> ended(pipeline.statusEvents(), doomed).size() == doomed.size());
+            .until(() -> Pipeline.ended(pipeline.statusEvents(), doomed).size() == doomed.size());
         assertThat(pipeline.statusEvents().stream().filter(e -> doomed.contains(e.getJobId()) && JobStates.isTerminal(e.getStatus())))
             .extracting(JobStatus::getErrorReason).hasSize(20).containsOnly("cancelled");
 
-        String other = submit(client, taskenum.SYMBOL1, 1).get(0); // another task is untouched
-        await().atMost(Duration.ofSeconds(60)).until(() -> ended(pipeline.statusEvents(), List.of(other)).size() == 1);
+        String other = Pipeline.submitMany(client, taskenum.SYMBOL1, "2024-01-01", 1).get(0); // another task is untouched
+        await().atMost(Duration.ofSeconds(60)).until(() -> Pipeline.ended(pipeline.statusEvents(), List.of(other)).size() == 1);
         assertThat(pipeline.statusEvents(other)).extracting(JobStatus::getStatus).contains(JobState.Success);
         assertThat(post(gateway, "/api/jobs/cancel", "{}", 400).get("error").asText()).contains("name a task or a since time");
         assertThat(get(gateway, "/api/audit").get("entries").get(0).get("action").asText()).isEqualTo("bulk cancel");
@@ -142,30 +137,7 @@ class OperatorActionsIT {
     return json.readTree(response.body());
   }
 
-  private static List<String> submit(PipelineClient client, taskenum task, int count) throws Exception {
-    ExecutorService threads = Executors.newFixedThreadPool(8);
-    try {
-      List<Future<String>> ids = new ArrayList<>();
-      for (int i = 0; i < count; i++) {
-        ids.add(threads.submit(() -> client.submit(new JobRequest(task, null, null, "2024-01-01"), null).jobId()));
-      }
-      List<String> submitted = new ArrayList<>();
-      for (Future<String> id : ids) {
-        submitted.add(id.get());
-      }
-      return submitted;
-    } finally {
-      threads.shutdownNow();
-    }
-  }
-
   private static Set<String> replays(List<JobStatus> events) {
     return events.stream().filter(e -> e.getReplayOf() != null).map(JobStatus::getJobId).collect(Collectors.toCollection(HashSet::new));
-  }
-
-  private static Set<String> ended(List<JobStatus> events, java.util.Collection<String> ids) {
-    Set<String> wanted = Set.copyOf(ids);
-    return events.stream().filter(e -> wanted.contains(e.getJobId()) && JobStates.isTerminal(e.getStatus()))
-        .map(JobStatus::getJobId).collect(Collectors.toSet());
   }
 }

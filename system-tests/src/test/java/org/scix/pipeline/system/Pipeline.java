@@ -3,15 +3,24 @@ package org.scix.pipeline.system;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.scix.pipeline.bench.Services;
+import org.scix.pipeline.client.JobRequest;
+import org.scix.pipeline.client.PipelineClient;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.core.job.JobStates;
 import org.scix.pipeline.core.kafka.TopicReader;
 import org.scix.pipeline.gateway.Gateway;
 import org.scix.pipeline.gateway.GatewayConfig;
@@ -19,6 +28,7 @@ import org.scix.pipeline.gateway.GrpcServerSettings;
 import org.scix.pipeline.gateway.dashboard.DashboardSettings;
 import org.scix.pipeline.localstack.ChildProcess;
 import org.scix.pipeline.localstack.KafkaStack;
+import org.scix.pipeline.schemas.input.taskenum;
 import org.scix.pipeline.schemas.registry.RegistryConfig;
 import org.scix.pipeline.schemas.registry.SchemaRegistryClient;
 import org.scix.pipeline.schemas.serde.ConfluentAvroDeserializer;
@@ -137,6 +147,32 @@ final class Pipeline implements AutoCloseable {
             && description.members().stream().mapToInt(m -> m.assignment().topicPartitions().size()).sum() == 2 * partitions + org.scix.pipeline.core.kafka.ParkedJobs.partitionCount(partitions);
       });
     }
+  }
+
+  /** Submits {@code count} jobs of {@code task} with {@code daterange}, eight calls at a time; their ids, in submission order. */
+  static List<String> submitMany(PipelineClient client, taskenum task,
+      String daterange, int count) throws Exception {
+    ExecutorService threads = Executors.newFixedThreadPool(8);
+    try {
+      List<Future<String>> ids = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        ids.add(threads.submit(() -> client.submit(new JobRequest(task, null, null, daterange), null).jobId()));
+      }
+      List<String> submitted = new ArrayList<>();
+      for (Future<String> id : ids) {
+        submitted.add(id.get());
+      }
+      return submitted;
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  /** Those of {@code ids} with a terminal event among {@code events}. */
+  static Set<String> ended(List<JobStatus> events, Collection<String> ids) {
+    Set<String> wanted = Set.copyOf(ids);
+    return events.stream().filter(e -> wanted.contains(e.getJobId()) && JobStates.isTerminal(e.getStatus()))
+        .map(JobStatus::getJobId).collect(Collectors.toSet());
   }
 
   String topic(String name) {

@@ -11,14 +11,10 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.scix.pipeline.client.JobRequest;
 import org.scix.pipeline.client.PipelineClient;
 import org.scix.pipeline.core.job.JobStates;
 import org.scix.pipeline.core.kafka.ControlRecords;
@@ -53,8 +49,8 @@ class TaskControlsIT {
         assertThat(paused.getPausedBy()).isEqualTo("tasks-it");
         assertThat(client.listTasks()).filteredOn(TaskInfo::getPaused).extracting(TaskInfo::getTask).containsExactly("SYMBOL1");
 
-        List<String> held = submit(client, taskenum.SYMBOL1, 1000);
-        List<String> flowing = submit(client, taskenum.SYMBOL2, 50);
+        List<String> held = Pipeline.submitMany(client, taskenum.SYMBOL1, null, 1000);
+        List<String> flowing = Pipeline.submitMany(client, taskenum.SYMBOL2, null, 50);
         for (String id : flowing) {
           assertThat(client.follow(id, u -> { }).status()).as("other tasks keep flowing").isEqualTo(statusenum.Success);
         }
@@ -65,7 +61,7 @@ class TaskControlsIT {
         first.close();
         pipeline.startWorker("tasks-w2", WORKER);
         pipeline.awaitWorkersAssigned(1);
-        String late = submit(client, taskenum.SYMBOL1, 1).get(0);
+        String late = Pipeline.submitMany(client, taskenum.SYMBOL1, null, 1).get(0);
         await().atMost(Duration.ofSeconds(60)).until(() -> parkedKeys(pipeline).contains(late));
         assertThat(startedOrEnded(pipeline, held)).isEmpty();
 
@@ -73,7 +69,7 @@ class TaskControlsIT {
         List<String> all = new ArrayList<>(held);
         all.add(late);
         await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofSeconds(1))
-            .until(() -> ended(pipeline.statusEvents(), all).size() == all.size());
+            .until(() -> Pipeline.ended(pipeline.statusEvents(), all).size() == all.size());
         Map<String, List<JobStatus>> events = pipeline.statusEvents().stream().filter(e -> all.contains(e.getJobId()))
             .collect(Collectors.groupingBy(JobStatus::getJobId));
         assertThat(events).hasSize(all.size()).allSatisfy((id, jobEvents) -> {
@@ -97,7 +93,7 @@ class TaskControlsIT {
       try {
         PipelineClient client = new PipelineClient(channel, 60);
         client.pauseTask("SYMBOL3", "tasks-it");
-        String jobId = submit(client, taskenum.SYMBOL3, 1).get(0);
+        String jobId = Pipeline.submitMany(client, taskenum.SYMBOL3, null, 1).get(0);
         await().atMost(Duration.ofSeconds(60)).until(() -> parkedKeys(pipeline).contains(jobId));
 
         assertThat(client.cancel(jobId).status()).as("parked: nothing ends it before its task is resumed").isEqualTo(statusenum.Pending);
@@ -115,23 +111,6 @@ class TaskControlsIT {
     }
   }
 
-  private static List<String> submit(PipelineClient client, taskenum task, int count) throws Exception {
-    ExecutorService threads = Executors.newFixedThreadPool(8);
-    try {
-      List<Future<String>> ids = new ArrayList<>();
-      for (int i = 0; i < count; i++) {
-        ids.add(threads.submit(() -> client.submit(new JobRequest(task, null, null, null), null).jobId()));
-      }
-      List<String> submitted = new ArrayList<>();
-      for (Future<String> id : ids) {
-        submitted.add(id.get());
-      }
-      return submitted;
-    } finally {
-      threads.shutdownNow();
-    }
-  }
-
   private static List<ConsumerRecord<String, byte[]>> parkedRecords(Pipeline pipeline) {
     return pipeline.records(pipeline.topics().parked());
   }
@@ -144,12 +123,6 @@ class TaskControlsIT {
   private static Set<String> startedOrEnded(Pipeline pipeline, Collection<String> ids) {
     Set<String> wanted = Set.copyOf(ids);
     return pipeline.statusEvents().stream().filter(e -> wanted.contains(e.getJobId()) && e.getStatus() != JobState.Pending)
-        .map(JobStatus::getJobId).collect(Collectors.toSet());
-  }
-
-  private static Set<String> ended(List<JobStatus> events, Collection<String> ids) {
-    Set<String> wanted = Set.copyOf(ids);
-    return events.stream().filter(e -> wanted.contains(e.getJobId()) && JobStates.isTerminal(e.getStatus()))
         .map(JobStatus::getJobId).collect(Collectors.toSet());
   }
 }
