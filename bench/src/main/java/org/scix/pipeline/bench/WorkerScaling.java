@@ -10,6 +10,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.MemberDescription;
 import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.core.kafka.ParkedJobs;
 import org.scix.pipeline.worker.WorkerConfig;
 import org.scix.pipeline.worker.runner.LoopSettings;
 import org.scix.pipeline.worker.task.TaskSettings;
@@ -64,7 +65,8 @@ final class WorkerScaling {
         long withPartitions = description.members().stream().map(MemberDescription::assignment)
             .filter(a -> !a.topicPartitions().isEmpty()).count();
         int assigned = description.members().stream().mapToInt(m -> m.assignment().topicPartitions().size()).sum();
-        if (withPartitions == processes && assigned == 2 * BenchContext.PARTITIONS) { // both input topics
+        // both input topics and the parked one
+        if (withPartitions == processes && assigned == 2 * BenchContext.PARTITIONS + ParkedJobs.partitionCount(BenchContext.PARTITIONS)) {
           return;
         }
         Thread.sleep(200);

@@ -51,6 +51,7 @@ public final class PipelineClient implements AutoCloseable {
   private static final MethodDescriptor<TemplateInput, TemplateInput> INIT;
   private static final MethodDescriptor<TemplateInput, TemplateInput> MONITOR;
   private static final MethodDescriptor<TemplateInput, TemplateInput> CANCEL;
+  private static final MethodDescriptor<TemplateInput, ProgressUpdate> MONITOR_WITH_PROGRESS;
   private static final MethodDescriptor<BatchRequest, BatchSummary> SUBMIT_BATCH;
   private static final MethodDescriptor<BatchQuery, BatchSummary> BATCH_STATUS;
   private static final MethodDescriptor<BatchQuery, BatchJobsPage> BATCH_JOBS;
@@ -98,6 +99,7 @@ public final class PipelineClient implements AutoCloseable {
     INIT = TemplateApi.serverStreaming(TemplateApi.INIT_METHOD, marshaller, marshaller);
     MONITOR = TemplateApi.serverStreaming(TemplateApi.MONITOR_METHOD, marshaller, marshaller);
     CANCEL = TemplateApi.unary(TemplateApi.CANCEL_METHOD, marshaller, marshaller);
+    MONITOR_WITH_PROGRESS = TemplateApi.serverStreaming(TemplateApi.MONITOR_METHOD, marshaller, new ProgressUpdate.Marshaller());
   }
 
   private final Channel channel;
@@ -283,6 +285,32 @@ public final class PipelineClient implements AutoCloseable {
   /** Calls {@code onUpdate} with the job's current status and each change until a terminal one; returns that. */
   public JobUpdate follow(String jobId, Consumer<JobUpdate> onUpdate) {
     return followAll(call(MONITOR, monitorRequest(jobId, true), null), onUpdate);
+  }
+
+  /**
+   * Follows a job like {@link #follow}, with its progress: each message also carries the job's
+   * latest progress, and each new progress of the running job comes as a message of its own (the
+   * metadata {@code progress: true}). Returns the terminal update.
+   */
+  public ProgressUpdate followWithProgress(String jobId, Consumer<ProgressUpdate> onUpdate) {
+    Metadata headers = new Metadata();
+    headers.put(Metadata.Key.of(TemplateApi.PROGRESS_HEADER, Metadata.ASCII_STRING_MARSHALLER), "true");
+    Channel target = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+    ProgressUpdate last = null;
+    try {
+      Iterator<ProgressUpdate> answers = ClientCalls.blockingServerStreamingCall(target, MONITOR_WITH_PROGRESS, options(),
+          monitorRequest(jobId, true));
+      while (answers.hasNext()) {
+        last = answers.next();
+        onUpdate.accept(last);
+      }
+    } catch (StatusRuntimeException e) {
+      throw PipelineClientException.from(e);
+    }
+    if (last == null) {
+      throw new PipelineClientException("gateway answered nothing", Status.INTERNAL, null);
+    }
+    return last;
   }
 
   /**

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.scix.pipeline.client.JobRequest;
 import org.scix.pipeline.client.PipelineClient;
+import org.scix.pipeline.client.ProgressUpdate;
 import org.scix.pipeline.core.job.JobStates;
 import org.scix.pipeline.gateway.Gateway;
 import org.scix.pipeline.localstack.KafkaStack;
@@ -49,7 +50,14 @@ class ProgressIT {
             job -> job.has("progress") && job.get("status").asText().equals("Processing"));
         assertThat(running.get("progress").get("total").asLong()).isEqualTo(10);
         assertThat(running.get("progress").get("done").asLong()).isBetween(1L, 10L);
-        assertThat(client.follow(jobId, u -> { }).status()).isEqualTo(statusenum.Success);
+        // A Monitor stream that asked for progress: each new progress in order, none with or after the end.
+        List<ProgressUpdate> seen = new java.util.ArrayList<>();
+        assertThat(client.followWithProgress(jobId, seen::add).status()).isEqualTo(statusenum.Success);
+        List<Long> streamed = seen.stream().filter(u -> u.done() != null).map(ProgressUpdate::done).distinct().toList();
+        assertThat(streamed).as("progress on the stream").hasSizeGreaterThanOrEqualTo(6).isSorted();
+        assertThat(seen.get(seen.size() - 1).done()).as("the end carries no progress").isNull();
+        assertThat(seen.subList(0, seen.size() - 1)).allMatch(u -> u.status() != statusenum.Success);
+        assertThat(client.follow(jobId, u -> { }).status()).as("a plain Monitor of the ended job").isEqualTo(statusenum.Success);
 
         List<JobStatus> events = pipeline.statusEvents(jobId);
         List<Long> published = events.stream().filter(e -> e.getProgressDone() != null).map(JobStatus::getProgressDone).toList();

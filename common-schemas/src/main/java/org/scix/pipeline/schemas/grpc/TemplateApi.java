@@ -25,6 +25,17 @@ public final class TemplateApi {
 
   /** gRPC metadata key a client may set on Init: interactive (the default) or bulk. */
   public static final String PRIORITY_HEADER = "priority";
+  /**
+   * Metadata on monitorTemplate (or a following initTemplate): {@code true} asks for progress. Every
+   * message of the call is then the TemplateInput encoding followed by one more field, the job's
+   * latest progress ({@link TemplateApi#PROGRESS_FIELD_SCHEMA}), and a stream also carries each new
+   * progress of the running job. Without it the messages are the seed schema's, byte for byte.
+   */
+  public static final String PROGRESS_HEADER = "progress";
+  /** The field a progress call appends to each message: an Avro union, null or {done, total, message}. */
+  public static final String PROGRESS_FIELD_SCHEMA = "{\"name\": \"progress\", \"type\": [\"null\", {\"type\": \"record\", "
+      + "\"name\": \"JobProgress\", \"fields\": [{\"name\": \"done\", \"type\": \"long\"}, {\"name\": \"total\", \"type\": \"long\"}, "
+      + "{\"name\": \"message\", \"type\": [\"null\", \"string\"], \"default\": null}]}], \"default\": null}";
 
   /** The service this project adds beside the original ones: batches of jobs. */
   public static final String BATCHES_SERVICE = "scix.pipeline.Batches";

@@ -4,6 +4,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
+import org.scix.pipeline.gateway.status.JobRecord;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,10 +55,11 @@ final class Responder {
         call.onNext(once.message());
         call.onCompleted();
       } else if (reply instanceof Reply.Follow follow) {
-        StatusStream stream = new StatusStream(call, follow.jobId(), follow.first(), follow.render(), streams::remove);
+        StatusStream stream = new StatusStream(call, follow.jobId(), follow.first(), follow.render(), follow.withProgress(),
+            streams::remove);
         // Registered before the cancel hook can reach it, so a call cancelled meanwhile is removed, not leaked.
         streams.add(stream);
-        call.onNext(follow.render().apply(follow.first()));
+        call.onNext(stream.firstMessage(follow.withProgress() ? view.job(follow.jobId()).map(JobRecord::progress).orElse(null) : null));
         hooks.attach(stream);
         stream.follow(view); // delivers the current status next, if it moved past the first
       }

@@ -5,6 +5,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.scix.pipeline.core.job.JobStates;
+import org.scix.pipeline.gateway.status.JobRecord;
 import org.scix.pipeline.gateway.status.StatusListener;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.schemas.status.JobState;
@@ -15,23 +16,30 @@ import org.slf4j.LoggerFactory;
  * One server stream following one job, with gRPC flow control: it holds at most one unsent
  * status (the newest; older unsent ones are coalesced away) and writes only while the transport
  * is ready, so a slow reader costs a constant amount of memory. Statuses only move forward; the
- * terminal one is always delivered, then the call completes.
+ * terminal one is always delivered, then the call completes. A stream that asked for progress
+ * ({@link ProgressField}) also sends each new progress of the running job (the newest unsent one
+ * only), never after the job's end, and every message it sends carries the latest progress.
  */
 final class StatusStream implements StatusListener {
   private static final Logger log = LoggerFactory.getLogger(StatusStream.class);
 
   private final ServerCallStreamObserver<byte[]> call;
   private final Function<JobState, byte[]> render;
+  private final boolean withProgress;
   private final String jobId;
   private final Consumer<StatusStream> onDone;
   private StatusView.Subscription subscription;
   private JobState lastSent;
   private JobState unsent;
+  private JobRecord.Progress progress; // the latest known (progress streams only)
+  private boolean progressUnsent;
   private boolean done;
 
+  /** @param withProgress the call asked for progress: {@code render}'s messages get the progress field appended */
   StatusStream(ServerCallStreamObserver<byte[]> call, String jobId, JobState alreadySent, Function<JobState, byte[]> render,
-      Consumer<StatusStream> onDone) {
+      boolean withProgress, Consumer<StatusStream> onDone) {
     this.call = call;
+    this.withProgress = withProgress;
     this.onDone = onDone;
     this.jobId = jobId;
     this.lastSent = alreadySent;
@@ -110,14 +118,34 @@ final class StatusStream implements StatusListener {
     drain();
   }
 
+  /** The stream's first message: its first status, with {@code progressNow} on a progress stream. */
+  synchronized byte[] firstMessage(JobRecord.Progress progressNow) {
+    progress = progressNow;
+    return message(lastSent);
+  }
+
+  @Override
+  public void onProgress(JobRecord.Progress latest) {
+    synchronized (this) {
+      JobState state = unsent != null ? unsent : lastSent;
+      if (!withProgress || done || JobStates.isTerminal(state) || latest.equals(progress)) {
+        return;
+      }
+      progress = latest;
+      progressUnsent = state == JobState.Processing; // a Pending stream sends it with the Processing to come
+    }
+    drain();
+  }
+
   private synchronized void drain() {
-    if (done || unsent == null || !call.isReady()) {
+    if (done || (unsent == null && !progressUnsent) || !call.isReady()) {
       return;
     }
-    JobState state = unsent;
+    JobState state = unsent != null ? unsent : lastSent;
     unsent = null;
+    progressUnsent = false;
     try {
-      call.onNext(render.apply(state));
+      call.onNext(message(state));
       lastSent = state;
       if (JobStates.isTerminal(state)) {
         finish();
@@ -128,6 +156,12 @@ final class StatusStream implements StatusListener {
       log.debug("stream for job {} ended while writing: {}", jobId, e.toString());
       finish();
     }
+  }
+
+  /** The status message; on a progress stream with the job's latest progress appended (none once it ended). */
+  private byte[] message(JobState state) {
+    byte[] status = render.apply(state);
+    return withProgress ? ProgressField.append(status, JobStates.isTerminal(state) ? null : progress) : status;
   }
 
   private synchronized void cancelled() {

@@ -23,6 +23,7 @@ import org.scix.pipeline.gateway.errors.NotFoundException;
 import org.scix.pipeline.gateway.errors.NotReadyException;
 import org.scix.pipeline.gateway.errors.OperationTimeoutException;
 import org.scix.pipeline.gateway.interceptors.CallMetadata;
+import org.scix.pipeline.gateway.status.JobRecord;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewSync;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
@@ -153,17 +154,19 @@ public final class TemplateHandlers {
     log.info("job {} resubmitted with the same idempotency key; not enqueued again", existing.jobId());
     Function<JobState, byte[]> render = renderer(Requests.job(request, existing.jobId()));
     boolean stream = Requests.persistent(request) && !JobStates.isTerminal(existing.state());
-    return stream ? new Reply.Follow(existing.jobId(), JobState.Pending, render) : new Reply.Once(render.apply(existing.state()));
+    return stream ? new Reply.Follow(existing.jobId(), JobState.Pending, render, false) : new Reply.Once(render.apply(existing.state()));
   }
 
   private CompletableFuture<Reply> monitor(TemplateInput request) {
     Function<JobState, byte[]> render = renderer(request);
+    boolean withProgress = CallMetadata.progress(); // read on the call's thread: the gRPC context is not passed on
     if (request.getHash() == null) {
       // PROTOCOL.md: no hash, one answer with status Error.
-      return CompletableFuture.completedFuture(new Reply.Once(render.apply(JobState.Error)));
+      return CompletableFuture.completedFuture(Reply.status(null, JobState.Error, render, false, withProgress, null));
     }
     String jobId = request.getHash();
-    return lookup(jobId, true).thenApply(state -> Reply.status(jobId, state.orElseThrow(), render, Requests.persistent(request)));
+    return lookup(jobId, true).thenApply(state -> Reply.status(jobId, state.orElseThrow(), render, Requests.persistent(request),
+        withProgress, withProgress ? view.job(jobId).map(JobRecord::progress).orElse(null) : null));
   }
 
   /**

@@ -6,4 +6,7 @@ import org.scix.pipeline.schemas.status.JobState;
 @FunctionalInterface
 public interface StatusListener {
   void onStatus(JobState state);
+
+  /** Told each new progress of the running job (after its Processing; the current one on subscribing). */
+  default void onProgress(JobRecord.Progress progress) {}
 }

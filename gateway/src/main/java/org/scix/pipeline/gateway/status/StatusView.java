@@ -135,8 +135,15 @@ public final class StatusView implements AutoCloseable {
     return store.offsets();
   }
 
+  /** Jobs with at least one listener. */
   public int subscriptionCount() {
     return listeners.size();
+  }
+
+  /** Listeners of {@code jobId}. */
+  public int listenerCount(String jobId) {
+    List<StatusListener> forJob = listeners.get(jobId);
+    return forJob == null ? 0 : forJob.size();
   }
 
   /** {@link #applyAll(List, long)}, the events read now. */
@@ -166,6 +173,7 @@ public final class StatusView implements AutoCloseable {
     Map<String, JobRecord> current = new LinkedHashMap<>(stored);
     Map<Integer, Long> nextOffsets = new HashMap<>();
     List<JobRecord> moves = new ArrayList<>();
+    List<JobRecord> progressed = new ArrayList<>(); // same status, new progress
     Map<String, Boolean> endsStale = new LinkedHashMap<>(); // job id -> its latest event here is a Pending after its end
     for (Event event : events) {
       if (event.offset() >= 0) {
@@ -183,6 +191,8 @@ public final class StatusView implements AutoCloseable {
         current.put(event.jobId(), after);
         if (after.movedFrom(before)) {
           moves.add(after);
+        } else if (after.progress() != null && !after.progress().equals(before.progress())) {
+          progressed.add(after);
         }
       }
     }
@@ -211,9 +221,20 @@ public final class StatusView implements AutoCloseable {
       List<StatusListener> forJob = listeners.get(moved.jobId());
       if (forJob != null) {
         notify(moved.jobId(), () -> {
-          forJob.forEach(listener -> listener.onStatus(moved.state()));
+          forJob.forEach(listener -> {
+            listener.onStatus(moved.state());
+            if (moved.progress() != null) {
+              listener.onProgress(moved.progress());
+            }
+          });
           notifyTime.record(System.nanoTime() - readAtNanos, TimeUnit.NANOSECONDS);
         });
+      }
+    }
+    for (JobRecord job : progressed) {
+      List<StatusListener> forJob = listeners.get(job.jobId());
+      if (forJob != null) {
+        notify(job.jobId(), () -> forJob.forEach(listener -> listener.onProgress(job.progress())));
       }
     }
     return stale;
@@ -246,7 +267,12 @@ public final class StatusView implements AutoCloseable {
       forJob.add(listener);
       return forJob;
     });
-    status(jobId).ifPresent(listener::onStatus);
+    job(jobId).ifPresent(job -> {
+      listener.onStatus(job.state());
+      if (job.progress() != null) {
+        listener.onProgress(job.progress());
+      }
+    });
     return () -> listeners.computeIfPresent(jobId, (id, list) -> {
       list.remove(listener);
       return list.isEmpty() ? null : list;

@@ -89,7 +89,7 @@ class TemplateHandlersTest {
     ConnectionCallLimit limit = new ConnectionCallLimit(maxCallsPerConnection);
     server = InProcessServerBuilder.forName(name).directExecutor()
         .addService(ServerInterceptors.intercept(TemplateServices.init(handlers), new CallMetadata(), new RpcMetrics(new SimpleMeterRegistry()), limit))
-        .addService(ServerInterceptors.intercept(TemplateServices.monitor(handlers), limit))
+        .addService(ServerInterceptors.intercept(TemplateServices.monitor(handlers), new CallMetadata(), limit))
         .addService(ServerInterceptors.intercept(TemplateServices.cancel(handlers), new CallMetadata()))
         .build().start();
     channel = InProcessChannelBuilder.forName(name).directExecutor().build();
@@ -227,6 +227,63 @@ class TemplateHandlersTest {
     responses.forEachRemaining(bytes -> rest.add(codec.decode(bytes).getStatus().name()));
 
     assertThat(rest).containsExactly("Processing", "Success");
+  }
+
+  /**
+   * A Monitor stream that asked for progress ({@code progress: true}) gets each new progress of the
+   * running job, every message being the seed bytes plus the progress field; one that did not gets
+   * the seed bytes only, and no message for progress.
+   */
+  @Test
+  void aMonitorStreamThatAskedForProgressGetsEachNewProgressAndOthersGetTheSeedBytesOnly() throws Exception {
+    start(true, false);
+    String jobId = codec.decode(call(TemplateApi.INIT_METHOD, INIT).get(0)).getHash();
+    StatusViews.apply(view, jobId, JobState.Processing);
+    io.grpc.Metadata headers = new io.grpc.Metadata();
+    headers.put(io.grpc.Metadata.Key.of(TemplateApi.PROGRESS_HEADER, io.grpc.Metadata.ASCII_STRING_MARSHALLER), "true");
+    io.grpc.Channel asking = io.grpc.ClientInterceptors.intercept(channel, io.grpc.stub.MetadataUtils.newAttachHeadersInterceptor(headers));
+    var withProgress = ClientCalls.blockingServerStreamingCall(asking, method(TemplateApi.MONITOR_METHOD),
+        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), monitorRequest(jobId, true));
+    var plain = ClientCalls.blockingServerStreamingCall(channel, method(TemplateApi.MONITOR_METHOD),
+        CallOptions.DEFAULT.withDeadlineAfter(10, TimeUnit.SECONDS), monitorRequest(jobId, true));
+    byte[] first = withProgress.next();
+    byte[] seedProcessing = plain.next();
+    assertThat(first).as("the seed message, then a null progress").isEqualTo(concat(seedProcessing, new byte[] {0}));
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> view.listenerCount(jobId) == 2);
+
+    // Read as it comes: a stream holds one unsent message, the newest (a slow reader skips progress, never the end).
+    List<String> seen = new ArrayList<>();
+    StatusViews.progress(view, jobId, 1, 3);
+    seen.add(progressOf(withProgress.next(), seedProcessing.length));
+    StatusViews.progress(view, jobId, 2, 3);
+    seen.add(progressOf(withProgress.next(), seedProcessing.length));
+    StatusViews.apply(view, jobId, JobState.Success);
+    withProgress.forEachRemaining(bytes -> seen.add(progressOf(bytes, seedProcessing.length)));
+    List<byte[]> plainRest = new ArrayList<>();
+    plain.forEachRemaining(plainRest::add);
+
+    assertThat(seen).containsExactly("1/3", "2/3", "end");
+    assertThat(plainRest).hasSize(1); // Success only: progress is no message of its own there
+    assertThat(codec.decode(plainRest.get(0)).getStatus().name()).isEqualTo("Success");
+  }
+
+  /** The progress field after a TemplateInput message of {@code seedLength} bytes (Processing or Success: same length): done/total, or "end". */
+  private static String progressOf(byte[] message, int seedLength) {
+    try {
+      var in = org.apache.avro.io.DecoderFactory.get().binaryDecoder(message, seedLength, message.length - seedLength, null);
+      if (in.readIndex() == 0) {
+        return "end";
+      }
+      return in.readLong() + "/" + in.readLong();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] both = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, both, a.length, b.length);
+    return both;
   }
 
   @Test

@@ -14,4 +14,13 @@ public final class StatusViews {
     view.applyAll(List.of(new StatusView.Event(0, -1, jobId, JobStatuses.event(jobId, state, null, 1, "local", null, null))));
     return view.status(jobId).orElse(null) != before;
   }
+
+  /** Applies a Processing of attempt 1 with progress {@code done} of {@code total}. */
+  public static void progress(StatusView view, String jobId, long done, long total) {
+    var event = JobStatuses.event(jobId, JobState.Processing, null, 1, "local", null, null);
+    event.setProgressDone(done);
+    event.setProgressTotal(total);
+    event.setProgressMessage("step " + done);
+    view.applyAll(List.of(new StatusView.Event(0, -1, jobId, event)));
+  }
 }
