@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -21,6 +22,7 @@ import org.scix.pipeline.core.kafka.TopicAdmin;
 import org.scix.pipeline.core.kafka.TopicReader;
 import org.scix.pipeline.core.ops.Metrics;
 import org.scix.pipeline.core.ops.OpsHttpServer;
+import org.scix.pipeline.worker.runner.PerTopicStickyAssignor;
 import org.scix.pipeline.worker.runner.WorkerLoop;
 import org.scix.pipeline.worker.runner.WorkerLoops;
 import org.slf4j.Logger;
@@ -145,7 +147,9 @@ public final class Worker implements AutoCloseable {
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+    // Each topic balanced on its own; Kafka's cooperative sticky second, for a group still running older workers.
+    c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+        List.of(PerTopicStickyAssignor.class.getName(), CooperativeStickyAssignor.class.getName()));
     c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.loop().concurrency());
     // fetch.max.wait.ms stays at Kafka's 500 ms: the broker answers a parked read_committed fetch as
     // soon as a transaction commits, so a short wait only costs idle CPU (docs/benchmarks.md, "Idle").
