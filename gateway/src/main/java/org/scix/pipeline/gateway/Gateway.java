@@ -142,8 +142,13 @@ public final class Gateway implements AutoCloseable {
               new StalePendingRepair(tombstones, config.topics().status(), serdes.recordValues(), metrics)), metrics);
       closer.register("status reader", loader::stop);
 
+      ControlState controls = new ControlState(TopicReader.newConsumer(config.kafka(), "scix-gateway-control-" + config.instanceId()),
+          config.topics().control());
+      closer.register("control topic reader", controls);
+      controls.start(ADMIN_TIMEOUT);
       JobRecords records = new JobRecords(config.topics(), serdes.recordValues(), RecordSizeLimit.of(config.kafka()),
-          "gateway-" + config.instanceId(), TopicAdmin.partitionCount(config.kafka(), config.topics().delayed(), ADMIN_TIMEOUT));
+          "gateway-" + config.instanceId(), TopicAdmin.partitionCount(config.kafka(), config.topics().delayed(), ADMIN_TIMEOUT),
+          controls::isPaused);
       submitter = closer.register("submitter", new JobSubmitter(records,
           (lane, keepTrying) -> TransactionalWriter.create(config.kafka(), producerSettings(lane), serdes.recordValues(), keepTrying),
           config.submitter(), ownPendings, health::changed, metrics));
@@ -160,10 +165,6 @@ public final class Gateway implements AutoCloseable {
           "scix-gateway-schedules-" + config.instanceId(), Clock.systemUTC()), submitter, config.topics().schedules(),
           TopicAdmin.partitionCount(config.kafka(), config.topics().schedules(), ADMIN_TIMEOUT));
       scheduleService = new ScheduleService(schedules, blockingCalls);
-      ControlState controls = new ControlState(TopicReader.newConsumer(config.kafka(), "scix-gateway-control-" + config.instanceId()),
-          config.topics().control());
-      closer.register("control topic reader", controls);
-      controls.start(ADMIN_TIMEOUT);
       AuditLog audit = new AuditLog(submitter, config.kafka(), config.topics().audit(), "scix-gateway-audit-" + config.instanceId(),
           Clock.systemUTC());
       TaskAdmin tasks = new TaskAdmin(controls, submitter, audit, config.topics().control(), Clock.systemUTC());

@@ -105,6 +105,11 @@ class TaskControlsIT {
         List<JobStatus> events = pipeline.statusEvents(jobId);
         assertThat(events).extracting(JobStatus::getStatus).containsExactly(JobState.Pending, JobState.Error);
         assertThat(events.get(1).getErrorReason()).isEqualTo("cancelled");
+        // The cancel was also put on the control topic (its task was paused); carried out, it is tombstoned there.
+        List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> control = pipeline.records(pipeline.topics().control())
+            .stream().filter(r -> r.key().equals("job/" + jobId + "/cancelled")).toList();
+        assertThat(control).hasSize(2);
+        assertThat(control.get(1).value()).isNull();
       } finally {
         channel.shutdownNow();
       }

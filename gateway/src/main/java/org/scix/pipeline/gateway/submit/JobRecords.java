@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
@@ -12,9 +13,10 @@ import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.core.kafka.BatchRecords;
 import org.scix.pipeline.core.kafka.ControlRecords;
-import org.scix.pipeline.core.kafka.ParkedJobs;
 import org.scix.pipeline.core.kafka.DelayedRecords;
+import org.scix.pipeline.core.kafka.ParkedJobs;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
+import org.scix.pipeline.core.kafka.TaskControls;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.status.JobStatus;
 
@@ -29,12 +31,20 @@ public final class JobRecords {
   private final RecordSizeLimit limit;
   private final String writer;
   private final int delayedPartitions;
+  private final Predicate<String> isTaskPaused;
 
   /**
    * @param writer written into each Pending as the event's author ("gateway-" + instance id)
    * @param delayedPartitions how many partitions the delayed topic has ({@link DelayedRecords#partitionFor})
    */
   public JobRecords(TopicSettings topics, Serializer<Object> values, RecordSizeLimit limit, String writer, int delayedPartitions) {
+    this(topics, values, limit, writer, delayedPartitions, task -> false);
+  }
+
+  /** @param isTaskPaused whether a task is paused now (the control topic): a cancel of its job is also put there */
+  public JobRecords(TopicSettings topics, Serializer<Object> values, RecordSizeLimit limit, String writer, int delayedPartitions,
+      Predicate<String> isTaskPaused) {
+    this.isTaskPaused = isTaskPaused;
     this.topics = topics;
     this.values = values;
     this.limit = limit;
@@ -103,8 +113,13 @@ public final class JobRecords {
 
   /** A cancel request: a control record keyed by the job id, so it lands after the job on the job's partition (of its priority's topic). */
   Submission cancel(String jobId, Priority priority, String task, String traceparent) {
-    return new Submission(jobId, "cancel requested",
-        List.of(serialized(ControlRecords.cancel(topics.input(priority), jobId, traceparent, task))), null);
+    ProducerRecord<String, Object> request = serialized(ControlRecords.cancel(topics.input(priority), jobId, traceparent, task));
+    if (task != null && isTaskPaused.test(task)) {
+      // The job may wait parked: no worker starts it once it read this (the request above follows it there too).
+      return new Submission(jobId, "cancel requested (its task is paused)",
+          List.of(request, TaskControls.cancelledJob(topics.control(), jobId, System.currentTimeMillis())), null);
+    }
+    return new Submission(jobId, "cancel requested", List.of(request), null);
   }
 
   /** One record (a dead-letter marker) on its own. */

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the control topic says now: the batches cancelled ({@link BatchRecords}), the tasks
- * paused and the tasks' concurrency limits ({@link TaskControls}). Read to its end before its owner acts (a restarted worker never
+ * paused, the tasks' concurrency limits and the jobs cancelled while their task was paused
+ * ({@link TaskControls}). Read to its end before its owner acts (a restarted worker never
  * starts a job of a batch cancelled or a task paused before), then followed on its own thread.
  * Workers ask it about each job they receive, and look at the jobs they hold again whenever
  * {@link #version} moves; gateways answer which tasks are paused from it.
@@ -32,6 +33,7 @@ public final class ControlState implements AutoCloseable {
   private final Consumer<String, byte[]> consumer;
   private final String topic;
   private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
+  private final Set<String> cancelledJobs = ConcurrentHashMap.newKeySet();
   private final Map<String, TaskControls.Pause> paused = new ConcurrentHashMap<>();
   private final Map<String, TaskControls.Limit> limits = new ConcurrentHashMap<>();
   private final AtomicLong version = new AtomicLong();
@@ -77,6 +79,11 @@ public final class ControlState implements AutoCloseable {
     return batchId != null && cancelled.contains(batchId);
   }
 
+  /** A job cancelled while its task was paused, whose cancel is not carried out yet. */
+  public boolean isJobCancelled(String jobId) {
+    return jobId != null && cancelledJobs.contains(jobId);
+  }
+
   public boolean isPaused(String task) {
     return task != null && paused.containsKey(task);
   }
@@ -116,6 +123,7 @@ public final class ControlState implements AutoCloseable {
       String batchId = BatchRecords.cancelledBatch(record.key());
       String task = TaskControls.pausedTask(record.key());
       String limited = TaskControls.limitedTask(record.key());
+      String cancelledJob = TaskControls.cancelledJobId(record.key());
       if (batchId != null && record.value() != null) {
         cancelBatch(batchId);
       } else if (task != null && record.value() != null) {
@@ -124,6 +132,8 @@ public final class ControlState implements AutoCloseable {
         resume(task);
       } else if (limited != null) {
         limit(limited, record.value() == null ? null : TaskControls.limit(record.value()));
+      } else if (cancelledJob != null) {
+        cancelJob(cancelledJob, record.value() != null);
       }
     }
   }
@@ -132,6 +142,13 @@ public final class ControlState implements AutoCloseable {
   public void cancelBatch(String batchId) {
     if (cancelled.add(batchId)) {
       log.info("batch {} cancelled: none of its jobs starts from now on, running ones are stopped", batchId);
+      version.incrementAndGet();
+    }
+  }
+
+  /** Notes a job cancelled while its task was paused, or ({@code cancelled} false) that its cancel was carried out. */
+  public void cancelJob(String jobId, boolean cancelled) {
+    if (cancelled ? cancelledJobs.add(jobId) : cancelledJobs.remove(jobId)) {
       version.incrementAndGet();
     }
   }

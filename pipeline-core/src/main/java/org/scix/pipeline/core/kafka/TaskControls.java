@@ -15,6 +15,8 @@ public final class TaskControls {
   private static final String PREFIX = "task/";
   private static final String PAUSED_SUFFIX = "/paused";
   private static final String CONCURRENCY_SUFFIX = "/concurrency";
+  private static final String JOB_PREFIX = "job/";
+  private static final String CANCELLED_SUFFIX = "/cancelled";
 
   /** Who paused a task, and when (epoch ms). */
   public record Pause(long atMillis, String by) {}
@@ -27,6 +29,28 @@ public final class TaskControls {
   public static ProducerRecord<String, Object> paused(String controlTopic, String task, long atMillis, String by) {
     return new ProducerRecord<>(controlTopic, 0, PREFIX + task + PAUSED_SUFFIX,
         (atMillis + " " + who(by)).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /**
+   * A job cancelled while its task was paused, keyed {@code job/<id>/cancelled}: no worker starts
+   * it (it may wait parked, or still be on its way to being parked); the worker that ends it
+   * tombstones the key, so the topic holds only cancels still to be carried out.
+   */
+  public static ProducerRecord<String, Object> cancelledJob(String controlTopic, String jobId, long atMillis) {
+    return new ProducerRecord<>(controlTopic, 0, JOB_PREFIX + jobId + CANCELLED_SUFFIX, Long.toString(atMillis).getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** The tombstone of {@link #cancelledJob}: its cancel was carried out. */
+  public static ProducerRecord<String, Object> cancelCarriedOut(String controlTopic, String jobId) {
+    return new ProducerRecord<>(controlTopic, 0, JOB_PREFIX + jobId + CANCELLED_SUFFIX, null);
+  }
+
+  /** The job a control-topic key cancels, or null if the key is about something else. */
+  public static String cancelledJobId(String key) {
+    return key != null && key.startsWith(JOB_PREFIX) && key.endsWith(CANCELLED_SUFFIX)
+        && key.length() > JOB_PREFIX.length() + CANCELLED_SUFFIX.length()
+        ? key.substring(JOB_PREFIX.length(), key.length() - CANCELLED_SUFFIX.length())
+        : null;
   }
 
   /** A concurrency limit of at least 1; {@code null} lifts the limit (a tombstone). */

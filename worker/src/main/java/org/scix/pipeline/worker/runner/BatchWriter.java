@@ -28,6 +28,7 @@ import org.scix.pipeline.core.kafka.BatchRecords;
 import org.scix.pipeline.core.kafka.DelayedRecords;
 import org.scix.pipeline.core.kafka.ParkedJobs;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
+import org.scix.pipeline.core.kafka.TaskControls;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.schemas.input.taskenum;
 import org.scix.pipeline.schemas.output.TemplateOutput;
@@ -74,7 +75,7 @@ final class BatchWriter {
 
   /** Creates the producer, fencing a predecessor with this worker's transactional id. */
   void init() {
-    writer.init(List.of(topics.status(), topics.output(), topics.deadLetter(), topics.parked()));
+    writer.init(List.of(topics.status(), topics.output(), topics.deadLetter(), topics.parked(), topics.control()));
   }
 
   /**
@@ -180,6 +181,9 @@ final class BatchWriter {
     }
     if (outcome.deadLetter()) {
       records.add(deadLetter(execution.record(), outcome.errorReason()));
+    }
+    if (execution.carriesOutControlCancel()) {
+      records.add(TaskControls.cancelCarriedOut(topics.control(), execution.jobId()));
     }
     return records;
   }

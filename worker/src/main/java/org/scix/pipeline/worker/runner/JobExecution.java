@@ -41,6 +41,7 @@ final class JobExecution {
   private volatile Progress progress; // the task's latest report, null before any
   private volatile long lastSignNanos; // when the task started or last reported (its heartbeat)
   private volatile List<JobExecution> cancelTargets = List.of(); // a cancel record: the job records it cancelled
+  private volatile boolean carriesOutControlCancel; // cancelled on the control topic: its end tombstones that
 
   // Poll thread only.
   private int announcedAttempt; // the last attempt whose Processing status is committed
@@ -189,6 +190,20 @@ final class JobExecution {
     } else if (task.cancel(true) && !taskStarted) {
       finish(Outcome.error(CANCELLED, 0)); // queued in the pool: it will never run now
     }
+  }
+
+  /**
+   * Cancelled on the control topic (while its task was paused): as {@link #cancel}, and its end
+   * also tombstones that record, so the control topic keeps only cancels still to carry out.
+   */
+  void cancelFromControlTopic() {
+    carriesOutControlCancel = true;
+    cancel();
+  }
+
+  /** Whether its end must tombstone its cancel on the control topic. */
+  boolean carriesOutControlCancel() {
+    return carriesOutControlCancel;
   }
 
   /** This cancel record ends only once {@code targets} (the records of the job it cancelled) have. */

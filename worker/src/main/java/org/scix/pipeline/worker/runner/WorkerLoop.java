@@ -194,6 +194,10 @@ public final class WorkerLoop implements Runnable {
         } else if (targets.isEmpty()) {
           log.info("cancel of job {} ignored: it already finished", execution.jobId());
         }
+      } else if (execution.isJob() && !execution.isFinished() && controls.isJobCancelled(execution.jobId())) {
+        // Before the cancel request that may follow it here: this one's end also tombstones the control-topic record.
+        log.info("job {} was cancelled while its task was paused: it ends without starting", execution.jobId());
+        execution.cancelFromControlTopic();
       } else if (execution.isJob() && !execution.isFinished() && cancelRequested.contains(execution.jobId())) {
         log.info("job {} cancelled before it started", execution.jobId());
         execution.cancel();
@@ -227,9 +231,9 @@ public final class WorkerLoop implements Runnable {
   }
 
   /**
-   * When the control topic moves, the jobs held here follow it: those of a cancelled batch end
-   * (waiting ones never start, running ones are interrupted); waiting ones of a paused task are
-   * parked, running ones finish.
+   * When the control topic moves, the jobs held here follow it: those of a cancelled batch, or
+   * cancelled while their task was paused, end (waiting ones never start, running ones are
+   * interrupted); waiting ones of a paused task are parked, running ones finish.
    */
   private void applyControls() {
     long version = controls.version();
@@ -240,7 +244,10 @@ public final class WorkerLoop implements Runnable {
     int stopped = 0;
     int parked = 0;
     for (JobExecution execution : jobs.unfinishedJobs()) {
-      if (execution.isJob() && controls.isCancelled(execution.batchId())) {
+      if (execution.isJob() && controls.isJobCancelled(execution.jobId())) {
+        execution.cancelFromControlTopic();
+        stopped++;
+      } else if (execution.isJob() && controls.isCancelled(execution.batchId())) {
         log.debug("job {} of cancelled batch {}: stopped", execution.jobId(), execution.batchId());
         execution.cancel();
         stopped++;
@@ -249,7 +256,7 @@ public final class WorkerLoop implements Runnable {
       }
     }
     if (stopped > 0) {
-      log.info("{} job(s) of cancelled batches held here stopped (later ones end as they arrive, never started)", stopped);
+      log.info("{} job(s) of cancelled batches, or cancelled while their task was paused, held here stopped", stopped);
     }
     if (parked > 0) {
       log.info("{} waiting job(s) of paused tasks {} parked (running ones finish)", parked, controls.pausedTasks().keySet());

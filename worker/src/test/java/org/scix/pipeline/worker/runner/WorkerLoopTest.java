@@ -410,6 +410,27 @@ class WorkerLoopTest {
     assertThat(taskThreads).hasSize(3);
   }
 
+  /** A job cancelled on the control topic (while its task was paused) never starts, and its end tombstones that record. */
+  @Test
+  void aJobCancelledOnTheControlTopicNeverStartsAndItsEndCarriesTheCancelOut() {
+    String cancelled = job(P0);
+    controls.cancelJob(cancelled, true);
+    String other = job(P0);
+    loop.turn();
+    taskThreads.forEach(Runnable::run);
+    loop.turn();
+    loop.turn();
+
+    assertThat(runs).containsOnlyKeys(other);
+    assertThat(statuses(cancelled)).extracting(JobStatus::getStatus, JobStatus::getErrorReason)
+        .containsExactly(tuple(JobState.Error, ControlRecords.CANCELLED_REASON));
+    assertThat(producers.stream().flatMap(p -> p.history().stream()).filter(r -> r.topic().equals(TOPICS.control())))
+        .singleElement().satisfies(r -> {
+          assertThat(r.key()).isEqualTo("job/" + cancelled + "/cancelled");
+          assertThat(r.value()).isNull();
+        });
+  }
+
   /** A task paused while its jobs wait: they are parked (copied to the parked topic with their offsets), never started; the running one finishes. */
   @Test
   void aPausedTasksWaitingJobsAreParkedAndNeverStartWhileItsRunningJobFinishes() {
