@@ -20,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
 import org.scix.pipeline.schemas.batch.BatchJobsPage;
 import org.scix.pipeline.schemas.batch.BatchQuery;
@@ -295,22 +296,7 @@ public final class PipelineClient implements AutoCloseable {
   public ProgressUpdate followWithProgress(String jobId, Consumer<ProgressUpdate> onUpdate) {
     Metadata headers = new Metadata();
     headers.put(Metadata.Key.of(TemplateApi.PROGRESS_HEADER, Metadata.ASCII_STRING_MARSHALLER), "true");
-    Channel target = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
-    ProgressUpdate last = null;
-    try {
-      Iterator<ProgressUpdate> answers = ClientCalls.blockingServerStreamingCall(target, MONITOR_WITH_PROGRESS, options(),
-          monitorRequest(jobId, true));
-      while (answers.hasNext()) {
-        last = answers.next();
-        onUpdate.accept(last);
-      }
-    } catch (StatusRuntimeException e) {
-      throw PipelineClientException.from(e);
-    }
-    if (last == null) {
-      throw new PipelineClientException("gateway answered nothing", Status.INTERNAL, null);
-    }
-    return last;
+    return followAll(call(MONITOR_WITH_PROGRESS, monitorRequest(jobId, true), headers), update -> update, onUpdate);
   }
 
   /**
@@ -349,7 +335,7 @@ public final class PipelineClient implements AutoCloseable {
     return headers;
   }
 
-  private Iterator<TemplateInput> call(MethodDescriptor<TemplateInput, TemplateInput> method, TemplateInput request, Metadata headers) {
+  private <R> Iterator<R> call(MethodDescriptor<TemplateInput, R> method, TemplateInput request, Metadata headers) {
     Channel target = headers == null ? channel : ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
     return ClientCalls.blockingServerStreamingCall(target, method, options(), request);
   }
@@ -370,11 +356,15 @@ public final class PipelineClient implements AutoCloseable {
   }
 
   private static JobUpdate followAll(Iterator<TemplateInput> answers, Consumer<JobUpdate> onUpdate) {
-    JobUpdate last = null;
+    return followAll(answers, answer -> new JobUpdate(answer.getHash(), answer.getStatus()), onUpdate);
+  }
+
+  /** Each answer of a stream, as {@code read} makes it, to {@code onUpdate}; the last one. */
+  private static <A, U> U followAll(Iterator<A> answers, Function<A, U> read, Consumer<U> onUpdate) {
+    U last = null;
     try {
       while (answers.hasNext()) {
-        TemplateInput answer = answers.next();
-        last = new JobUpdate(answer.getHash(), answer.getStatus());
+        last = read.apply(answers.next());
         onUpdate.accept(last);
       }
     } catch (StatusRuntimeException e) {
