@@ -18,7 +18,7 @@ public final class Benchmark {
   private Benchmark() {}
 
   /** The scenarios, in the order they run; {@code ./pipeline bench --only} takes these names. */
-  public static final List<String> SCENARIOS = List.of("submit", "latency", "scaling", "fanout", "head-of-line", "fast-lane", "idle",
+  public static final List<String> SCENARIOS = List.of("submit", "latency", "noop-jobs", "scaling", "fanout", "head-of-line", "fast-lane", "idle",
       "status-view", "retention");
 
   /** One scenario: it measures and puts its figures into the results. */
@@ -62,6 +62,7 @@ public final class Benchmark {
       Map<String, Scenario> scenarios = new LinkedHashMap<>();
       scenarios.put("submit", SubmitThroughput::run);
       scenarios.put("latency", JobLatency::run);
+      scenarios.put("noop-jobs", NoopJobs::run);
       scenarios.put("scaling", WorkerScaling::run);
       scenarios.put("fanout", StreamFanout::run);
       scenarios.put("head-of-line", HeadOfLine::run);
@@ -86,6 +87,8 @@ public final class Benchmark {
         "<= 3 x noop_cpu_us_per_call");
     results.atMost("submit -> Success p99 vs Kafka's floor", "latency.e2e_p99_ms", "latency.kafka_floor_ms", 3.0,
         "<= 3 x (kafka_txn_p99_ms + kafka_e2e_p99_ms)");
+    results.atLeastAbsolute("no-op jobs per CPU-second of the whole stack", "noop_jobs.jobs_per_cpu_s", 6000,
+        ">= 6000 (River's per-core rate)");
     results.atLeast("two worker processes vs one", "scaling.two_process_jps", "scaling.one_process_jps", 1.8, ">= 1.8 x one_process_jps");
     results.atLeast("one worker process vs one at a time", "scaling.one_process_jps", "scaling.sequential_jps", 10.0, ">= 10 x sequential_jps");
     results.atMostAbsolute("heap per open stream", "fanout.heap_bytes_per_stream", 4096, "<= 4096 bytes");

@@ -76,6 +76,13 @@ public final class Results {
     }
   }
 
+  /** ours >= an absolute floor (no anchor). */
+  public void atLeastAbsolute(String figure, String oursKey, double floor, String target) {
+    if (has(oursKey)) {
+      checks.add(new Check(figure, oursKey, get(oursKey), null, 0, target, false, floor));
+    }
+  }
+
   /** ours <= an absolute limit (no anchor). */
   public void atMostAbsolute(String figure, String oursKey, double limit, String target) {
     if (has(oursKey)) {

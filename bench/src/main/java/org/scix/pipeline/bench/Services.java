@@ -31,6 +31,12 @@ import org.scix.pipeline.worker.WorkerConfig;
  * everything it started, in reverse order.
  */
 public final class Services implements AutoCloseable {
+  /**
+   * Extra JVM options for every child service, {@code {name}} replaced by the service's name: a
+   * profiling aid, e.g. {@code -XX:StartFlightRecording=filename=/tmp/{name}.jfr}.
+   */
+  public static final String EXTRA_JVM_OPTIONS = "BENCH_CHILD_JVM_OPTS";
+
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private final KafkaStack stack;
@@ -184,7 +190,12 @@ public final class Services implements AutoCloseable {
   }
 
   private ChildProcess start(String name, String mainClass, List<String> jvm, Map<String, String> env, List<String> args) throws IOException {
-    ChildProcess process = ChildProcess.startJava(name, jvm, System.getProperty("java.class.path"), mainClass, args, env, logDir,
+    List<String> options = new ArrayList<>(jvm);
+    String extra = System.getenv(EXTRA_JVM_OPTIONS);
+    if (extra != null && !extra.isBlank()) {
+      options.addAll(List.of(extra.replace("{name}", name).trim().split("\\s+")));
+    }
+    ChildProcess process = ChildProcess.startJava(name, options, System.getProperty("java.class.path"), mainClass, args, env, logDir,
         logFile(name));
     started.add(process);
     return process;

@@ -33,6 +33,45 @@ final class SubmitLoad {
 
   private SubmitLoad() {}
 
+  /**
+   * Sends exactly {@code count} Init calls, {@code outstanding} at a time (as {@code ./pipeline submit --count} does), and
+   * returns once every one was answered; the number that failed.
+   */
+  static long sendAll(int port, int count, int outstanding) throws InterruptedException {
+    List<ManagedChannel> channels = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      channels.add(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build());
+    }
+    Semaphore window = new Semaphore(outstanding);
+    AtomicLong failed = new AtomicLong();
+    try {
+      for (int i = 0; i < count; i++) {
+        window.acquire();
+        ClientCall<byte[], byte[]> call = channels.get(i % channels.size())
+            .newCall(METHOD, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));
+        ClientCalls.asyncServerStreamingCall(call, INIT, new StreamObserver<>() {
+          @Override
+          public void onNext(byte[] value) { }
+
+          @Override
+          public void onError(Throwable t) {
+            failed.incrementAndGet();
+            window.release();
+          }
+
+          @Override
+          public void onCompleted() {
+            window.release();
+          }
+        });
+      }
+      window.acquire(outstanding); // every call answered
+      return failed.get();
+    } finally {
+      channels.forEach(ManagedChannel::shutdownNow);
+    }
+  }
+
   /** Keeps {@code outstanding} Init calls open against the server on {@code port} (process {@code serverPid}). */
   static Outcome run(int port, long serverPid, int outstanding, Duration warmup, Duration measure) throws InterruptedException {
     List<ManagedChannel> channels = new ArrayList<>();

@@ -57,7 +57,7 @@ final class WorkerScaling {
   }
 
   /** Waits until every worker process of the group holds partitions, so no rebalance falls into the measurement. */
-  private static void awaitAssigned(BenchContext ctx, String group, int processes) throws Exception {
+  static void awaitAssigned(BenchContext ctx, String group, int processes) throws Exception {
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", ctx.stack().bootstrapServers()))) {
       while (System.nanoTime() < deadline) {

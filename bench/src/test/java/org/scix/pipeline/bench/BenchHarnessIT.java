@@ -21,6 +21,8 @@ class BenchHarnessIT {
   private static final List<String> KEYS = List.of(
       "submit.gateway_rps", "submit.grpc_noop_rps", "submit.kafka_producer_rps",
       "latency.e2e_p50_ms", "latency.e2e_p99_ms", "latency.kafka_e2e_p99_ms",
+      "noop_jobs.jobs_per_s", "noop_jobs.jobs_per_cpu_s", "noop_jobs.cpu_us_per_job_gateway", "noop_jobs.cpu_us_per_job_worker",
+      "noop_jobs.cpu_us_per_job_broker", "noop_jobs.kafka_records_per_cpu_s",
       "scaling.sequential_jps", "scaling.one_process_jps", "scaling.two_process_jps",
       "fanout.heap_bytes_per_stream", "fanout.notify_p99_ms", "fast_lane.idle_p99_ms", "fast_lane.behind_bulk_p99_ms",
       "status_view.heap_bytes_per_job", "status_view.catch_up_s");
@@ -40,6 +42,8 @@ class BenchHarnessIT {
     }
     assertThat(root.at("/submit/gateway_rps").asDouble()).isPositive();
     assertThat(root.at("/scaling/two_process_jps").asDouble()).isPositive();
+    assertThat(root.at("/noop_jobs/jobs_per_cpu_s").asDouble()).isPositive();
+    assertThat(root.get("failed_scenarios")).isEmpty(); // every scenario finished
     assertThat(root.get("targets")).hasSize(results.checks().size());
     assertThat(results.markdown()).contains("| figure | ours | anchor | ratio | target | met |");
   }

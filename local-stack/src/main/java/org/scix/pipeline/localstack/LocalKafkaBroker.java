@@ -22,8 +22,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalKafkaBroker implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalKafkaBroker.class);
-  private static final List<String> JVM_OPTIONS = List.of(
-      "-Xms64m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Djava.awt.headless=true");
 
   private final Path workDir;
   private final int nodeId;
@@ -33,15 +31,17 @@ public final class LocalKafkaBroker implements AutoCloseable {
   private final int replication;
   private final String clusterId;
   private final String classpath;
+  private final BrokerJvm jvm;
   private ChildProcess process;
 
   /** A single-node cluster: replication factor 1. */
   public LocalKafkaBroker(Path workDir, int brokerPort) {
-    this(workDir, 1, brokerPort, Ports.free(), null, 1, Uuid.randomUuid().toString());
+    this(workDir, 1, brokerPort, Ports.free(), null, 1, Uuid.randomUuid().toString(), BrokerJvm.QUICK_START);
   }
 
   private LocalKafkaBroker(Path workDir, int nodeId, int brokerPort, int controllerPort, String voters, int replication,
-      String clusterId) {
+      String clusterId, BrokerJvm jvm) {
+    this.jvm = jvm;
     this.workDir = workDir.toAbsolutePath();
     this.nodeId = nodeId;
     this.brokerPort = brokerPort;
@@ -59,8 +59,14 @@ public final class LocalKafkaBroker implements AutoCloseable {
    * losing one node loses nothing acknowledged. The first port is {@code firstPort} (0: any free).
    */
   public static List<LocalKafkaBroker> cluster(Path workDir, int n, int firstPort) {
+    return cluster(workDir, n, firstPort, BrokerJvm.QUICK_START);
+  }
+
+  /** The same, each node's JVM run as {@code jvm}. */
+  public static List<LocalKafkaBroker> cluster(Path workDir, int n, int firstPort, BrokerJvm jvm) {
     if (n == 1) {
-      return List.of(new LocalKafkaBroker(workDir, firstPort == 0 ? Ports.free() : firstPort));
+      return List.of(new LocalKafkaBroker(workDir, 1, firstPort == 0 ? Ports.free() : firstPort, Ports.free(), null, 1,
+          Uuid.randomUuid().toString(), jvm));
     }
     int[] brokerPorts = new int[n];
     int[] controllerPorts = new int[n];
@@ -74,9 +80,14 @@ public final class LocalKafkaBroker implements AutoCloseable {
     List<LocalKafkaBroker> nodes = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       nodes.add(new LocalKafkaBroker(workDir.resolve("node-" + (i + 1)), i + 1, brokerPorts[i], controllerPorts[i],
-          voters.toString(), Math.min(3, n), clusterId));
+          voters.toString(), Math.min(3, n), clusterId, jvm));
     }
     return nodes;
+  }
+
+  /** The JVM options the node runs with (for a benchmark's report). */
+  public List<String> jvmOptionsUsed() {
+    return jvm.options();
   }
 
   public int nodeId() {
@@ -196,7 +207,7 @@ public final class LocalKafkaBroker implements AutoCloseable {
   }
 
   private List<String> jvmOptions() {
-    List<String> options = new ArrayList<>(JVM_OPTIONS);
+    List<String> options = new ArrayList<>(jvm.options());
     options.add("-Dlog4j2.configurationFile=" + workDir.resolve("log4j2.properties"));
     options.add("-Dkafka.logs.dir=" + workDir);
     return options;

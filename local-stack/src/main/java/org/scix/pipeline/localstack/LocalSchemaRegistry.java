@@ -61,6 +61,11 @@ public final class LocalSchemaRegistry implements AutoCloseable {
     return took;
   }
 
+  /** The registry process's pid, or -1 while it is not running. */
+  public synchronized long pid() {
+    return process == null || !process.isAlive() ? -1 : process.pid();
+  }
+
   /** Leaves stopping to the owner's own shutdown hook (see {@link ChildProcess#unregisterShutdownHook}). */
   public synchronized void unregisterShutdownHook() {
     if (process != null) {

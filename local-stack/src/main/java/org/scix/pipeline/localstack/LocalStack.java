@@ -30,7 +30,13 @@ public final class LocalStack implements KafkaStack {
 
   /** {@code brokers} Kafka nodes (the first on {@code brokerPort}) and the registry ({@code 0}: any free port). */
   public static LocalStack start(Path workDir, int brokers, int brokerPort, int registryPort) throws IOException, InterruptedException {
-    LocalStack stack = new LocalStack(LocalKafkaBroker.cluster(workDir.resolve("kafka"), brokers, brokerPort),
+    return start(workDir, brokers, brokerPort, registryPort, BrokerJvm.QUICK_START);
+  }
+
+  /** The same, the Kafka nodes' JVMs run as {@code jvm} (a benchmark runs them as Kafka ships them). */
+  public static LocalStack start(Path workDir, int brokers, int brokerPort, int registryPort, BrokerJvm jvm)
+      throws IOException, InterruptedException {
+    LocalStack stack = new LocalStack(LocalKafkaBroker.cluster(workDir.resolve("kafka"), brokers, brokerPort, jvm),
         new LocalSchemaRegistry(workDir.resolve("registry"), registryPort == 0 ? Ports.free() : registryPort));
     try {
       stack.startBoth();

@@ -19,6 +19,7 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
@@ -234,6 +235,13 @@ public final class TransactionalWriter implements AutoCloseable {
         log.info("{}: commit timed out, waiting for its outcome: {}", transactionalId, e.getMessage());
         pause(50);
       } catch (RuntimeException e) {
+        if (isCause(e, InvalidTxnStateException.class)) {
+          // The coordinator found the transaction already ended when the commit reached it (seen in
+          // the no-op bench: "state is COMPLETE_COMMIT, but received ... COMMIT"): it may be this
+          // very commit, answered late. The producer is unusable (a fatal error in Kafka's client).
+          discardProducer();
+          throw new OutcomeUnknown("the coordinator found the transaction already ended (" + e + "); it may have committed", e);
+        }
         if (timedOut != null) {
           // The commit request may have reached the coordinator before this failure: fenced by a
           // successor with our transactional id (whose initTransactions completes a prepared commit),

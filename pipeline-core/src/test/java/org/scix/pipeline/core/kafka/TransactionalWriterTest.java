@@ -10,6 +10,7 @@ import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.InvalidProducerEpochException;
+import org.apache.kafka.common.errors.InvalidTxnStateException;
 import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.TimeoutException;
@@ -144,6 +145,25 @@ class TransactionalWriterTest {
           .isInstanceOf(TransactionalWriter.OutcomeUnknown.class).hasMessageContaining("may have committed");
       assertThat(first.transactionAborted()).isFalse();
     }
+  }
+
+  /**
+   * The coordinator answers a commit with INVALID_TXN_STATE when it finds the transaction already
+   * complete (the no-op bench saw "state is COMPLETE_COMMIT, but received ... COMMIT" once): that
+   * may be this commit, so the callers must not be told nothing is visible.
+   */
+  @Test
+  void aCommitAnsweredWithInvalidTxnStateIsOutcomeUnknownAndTheProducerIsReplaced() {
+    TransactionalWriter writer = writer(Duration.ofSeconds(1));
+    MockProducer<String, Object> first = producer;
+    first.commitTransactionException = new InvalidTxnStateException("The producer attempted a transactional operation in an invalid state.");
+
+    assertThatThrownBy(() -> writer.write(TransactionalWriterTest::sendOne))
+        .isInstanceOf(TransactionalWriter.OutcomeUnknown.class).hasMessageContaining("may have committed");
+    assertThat(first.transactionAborted()).isFalse();
+
+    writer.write(TransactionalWriterTest::sendOne);
+    assertThat(created).hasValue(2);
   }
 
   /**

@@ -1,0 +1,147 @@
+package org.scix.pipeline.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.localstack.LocalStack;
+import org.scix.pipeline.worker.WorkerConfig;
+import org.scix.pipeline.worker.task.TaskSettings;
+
+/**
+ * noop_jobs.*: the job-queue figure. No-op jobs through the whole stack as a user runs it (a
+ * gateway, two workers whose tasks do nothing, Init calls 64 at a time until every job is
+ * Success), after a warm-up; jobs per second, and jobs per CPU-second of every process of the
+ * stack (gateway, workers, broker, registry; the load generator is not counted), with each
+ * process's share per job. Next to it, in the same run, Kafka's own floor: as many records of the
+ * job's size produced (acks=all, idempotent) and consumed, per CPU-second of broker and clients.
+ */
+final class NoopJobs {
+  private static final int OUTSTANDING = 64;
+  private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+  private NoopJobs() {}
+
+  static void run(BenchContext ctx, Results results) throws Exception {
+    BenchConfig c = ctx.config();
+    String prefix = "bench-noop";
+    TopicSettings topics = ctx.topics(prefix);
+    Map<String, String> env = new HashMap<>(Services.topics(prefix, BenchContext.PARTITIONS));
+    env.put(TaskSettings.SIMULATE_ALL_MS, "0");
+    env.put(WorkerConfig.GROUP_ID, prefix + "-workers");
+    Services.Service gateway = ctx.services().gateway(prefix + "-gw", env, "1g");
+    List<Services.Service> workers = new ArrayList<>();
+    for (int i = 1; i <= 2; i++) {
+      workers.add(ctx.services().worker(prefix + "-w" + i, env));
+    }
+    WorkerScaling.awaitAssigned(ctx, prefix + "-workers", workers.size());
+
+    ctx.say("noop jobs: %d to warm up, then %d measured, %d calls at a time", c.noopWarmupJobs(), c.noopJobs(), OUTSTANDING);
+    long warmupFailed = send(gateway, c.noopWarmupJobs());
+    Topics.awaitSuccesses(ctx, topics.status(), (int) (c.noopWarmupJobs() - warmupFailed), TIMEOUT);
+
+    long brokerPid = ctx.stack() instanceof LocalStack local ? local.broker().pid() : -1;
+    long registryPid = ctx.stack() instanceof LocalStack local ? local.registry().pid() : -1;
+    long[] before = cpu(gateway, workers, brokerPid, registryPid);
+    long start = System.nanoTime();
+    long failed = send(gateway, c.noopJobs());
+    Topics.awaitSuccesses(ctx, topics.status(), (int) (c.noopWarmupJobs() - warmupFailed + c.noopJobs() - failed), TIMEOUT);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    long[] after = cpu(gateway, workers, brokerPid, registryPid);
+    workers.forEach(ctx.services()::stop);
+    ctx.services().stop(gateway);
+
+    double jobs = c.noopJobs() - failed;
+    long gatewayNs = after[0] - before[0];
+    long workersNs = after[1] - before[1];
+    long brokerNs = after[2] - before[2];
+    long registryNs = after[3] - before[3];
+    double totalSeconds = (gatewayNs + workersNs + brokerNs + registryNs) / 1e9;
+    results.put("noop_jobs.jobs", jobs);
+    results.put("noop_jobs.failed_calls", warmupFailed + failed);
+    results.put("noop_jobs.jobs_per_s", jobs / seconds);
+    results.put("noop_jobs.jobs_per_cpu_s", jobs / totalSeconds);
+    results.put("noop_jobs.cpu_us_per_job_gateway", gatewayNs / 1e3 / jobs);
+    results.put("noop_jobs.cpu_us_per_job_worker", workersNs / 1e3 / jobs);
+    results.put("noop_jobs.cpu_us_per_job_broker", brokerNs / 1e3 / jobs);
+    results.put("noop_jobs.cpu_us_per_job_registry", registryNs / 1e3 / jobs);
+
+    ctx.say("noop jobs: Kafka's own produce + consume of %d records of %d bytes", c.noopJobs(), SubmitThroughput.jobRecordSize());
+    results.put("noop_jobs.kafka_records_per_cpu_s", kafkaRecordsPerCpuSecond(ctx, prefix + "-kafka", c.noopJobs(), brokerPid));
+  }
+
+  /**
+   * Sends the jobs; the number of calls that failed. A failed call is counted, not retried, and
+   * its job not awaited (a call told "outcome unknown" may still have left a job behind, which only
+   * makes the figure slightly pessimistic); more than 1% failed fails the scenario.
+   */
+  private static long send(Services.Service gateway, int jobs) throws InterruptedException {
+    long failed = SubmitLoad.sendAll(gateway.grpcPort(), jobs, OUTSTANDING);
+    if (failed > jobs / 100) {
+      throw new IllegalStateException(failed + " of " + jobs + " Init calls failed; see the gateway's log");
+    }
+    return failed;
+  }
+
+  /** CPU nanoseconds so far: the gateway, the workers together, the broker, the registry (0 where unknown). */
+  private static long[] cpu(Services.Service gateway, List<Services.Service> workers, long brokerPid, long registryPid) {
+    long workersNs = workers.stream().mapToLong(w -> ProcessCpu.nanos(w.pid())).sum();
+    return new long[] {ProcessCpu.nanos(gateway.pid()), workersNs, brokerPid > 0 ? ProcessCpu.nanos(brokerPid) : 0,
+        registryPid > 0 ? ProcessCpu.nanos(registryPid) : 0};
+  }
+
+  /**
+   * Records produced (acks=all, idempotent, batched as Kafka's defaults batch them) and consumed
+   * back, per CPU-second of the broker and of this JVM (the clients; it does nothing else meanwhile).
+   */
+  private static double kafkaRecordsPerCpuSecond(BenchContext ctx, String topic, int records, long brokerPid) throws Exception {
+    ctx.topics(topic); // created like the pipeline's topics (the input topic among them)
+    String input = topic + ".TEMPLATEInput";
+    byte[] value = new byte[SubmitThroughput.jobRecordSize()];
+    long self = ProcessHandle.current().pid();
+    long before = ProcessCpu.nanos(self) + (brokerPid > 0 ? ProcessCpu.nanos(brokerPid) : 0);
+    Properties producerConfig = new Properties();
+    producerConfig.putAll(ctx.kafka().clientConfig());
+    producerConfig.put(ProducerConfig.ACKS_CONFIG, "all");
+    producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+    try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(producerConfig, new ByteArraySerializer(), new ByteArraySerializer())) {
+      for (int i = 0; i < records; i++) {
+        producer.send(new ProducerRecord<>(input, Integer.toString(i).getBytes(), value));
+      }
+      producer.flush();
+    }
+    Properties consumerConfig = new Properties();
+    consumerConfig.putAll(ctx.kafka().clientConfig());
+    consumerConfig.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    consumerConfig.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    int read = 0;
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(consumerConfig, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions = consumer.partitionsFor(input, Duration.ofSeconds(15)).stream()
+          .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+      consumer.assign(partitions);
+      consumer.seekToBeginning(partitions);
+      long deadline = System.nanoTime() + TIMEOUT.toNanos();
+      while (read < records && System.nanoTime() < deadline) {
+        ConsumerRecords<byte[], byte[]> batch = consumer.poll(Duration.ofMillis(500));
+        read += batch.count();
+      }
+    }
+    if (read < records) {
+      throw new IllegalStateException("read back only " + read + " of " + records + " records");
+    }
+    long after = ProcessCpu.nanos(self) + (brokerPid > 0 ? ProcessCpu.nanos(brokerPid) : 0);
+    return records / ((after - before) / 1e9);
+  }
+}
