@@ -31,14 +31,19 @@ import org.scix.pipeline.worker.task.TaskSettings;
 final class NoopJobs {
   private static final int OUTSTANDING = 64;
   private static final Duration TIMEOUT = Duration.ofMinutes(10);
+  /** The broker's counters reported per job: records and bytes, and the requests that carry transactions. */
+  private static final List<String> PER_JOB_COUNTERS = List.of(BrokerCounters.RECORDS_IN, BrokerCounters.BYTES_IN,
+      BrokerCounters.BYTES_OUT, "Produce", "Fetch", "EndTxn", "WriteTxnMarkers", "AddPartitionsToTxn", "AddOffsetsToTxn",
+      "TxnOffsetCommit", "Metadata");
 
   private NoopJobs() {}
 
   static void run(BenchContext ctx, Results results) throws Exception {
     BenchConfig c = ctx.config();
     String prefix = "bench-noop";
-    TopicSettings topics = ctx.topics(prefix);
-    Map<String, String> env = new HashMap<>(Services.topics(prefix, BenchContext.PARTITIONS));
+    int partitions = Integer.getInteger("noop.partitions", BenchContext.PARTITIONS);
+    TopicSettings topics = ctx.topics(prefix, partitions);
+    Map<String, String> env = new HashMap<>(Services.topics(prefix, partitions));
     env.put(TaskSettings.SIMULATE_ALL_MS, "0");
     env.put(WorkerConfig.GROUP_ID, prefix + "-workers");
     Services.Service gateway = ctx.services().gateway(prefix + "-gw", env, "1g");
@@ -46,7 +51,7 @@ final class NoopJobs {
     for (int i = 1; i <= 2; i++) {
       workers.add(ctx.services().worker(prefix + "-w" + i, env));
     }
-    WorkerScaling.awaitAssigned(ctx, prefix + "-workers", workers.size());
+    WorkerScaling.awaitAssigned(ctx, prefix + "-workers", workers.size(), partitions);
 
     ctx.say("noop jobs: %d to warm up, then %d measured, %d calls at a time", c.noopWarmupJobs(), c.noopJobs(), OUTSTANDING);
     long warmupFailed = send(gateway, c.noopWarmupJobs());
@@ -54,12 +59,16 @@ final class NoopJobs {
 
     long brokerPid = ctx.stack() instanceof LocalStack local ? local.broker().pid() : -1;
     long registryPid = ctx.stack() instanceof LocalStack local ? local.registry().pid() : -1;
+    Map<String, Long> brokerBefore = brokerPid > 0 ? BrokerCounters.snapshot(brokerPid) : Map.of();
+    double[] transactionsBefore = transactions(ctx, gateway, workers);
     long[] before = cpu(gateway, workers, brokerPid, registryPid);
     long start = System.nanoTime();
     long failed = send(gateway, c.noopJobs());
     Topics.awaitSuccesses(ctx, topics.status(), (int) (c.noopWarmupJobs() - warmupFailed + c.noopJobs() - failed), TIMEOUT);
     double seconds = (System.nanoTime() - start) / 1e9;
     long[] after = cpu(gateway, workers, brokerPid, registryPid);
+    double[] transactionsAfter = transactions(ctx, gateway, workers);
+    Map<String, Long> brokerAfter = brokerPid > 0 ? BrokerCounters.snapshot(brokerPid) : Map.of();
     workers.forEach(ctx.services()::stop);
     ctx.services().stop(gateway);
 
@@ -77,6 +86,15 @@ final class NoopJobs {
     results.put("noop_jobs.cpu_us_per_job_worker", workersNs / 1e3 / jobs);
     results.put("noop_jobs.cpu_us_per_job_broker", brokerNs / 1e3 / jobs);
     results.put("noop_jobs.cpu_us_per_job_registry", registryNs / 1e3 / jobs);
+    results.put("noop_jobs.jobs_per_submit_transaction", jobs / (transactionsAfter[0] - transactionsBefore[0]));
+    results.put("noop_jobs.jobs_per_worker_transaction", jobs / (transactionsAfter[1] - transactionsBefore[1]));
+    // Where the broker's share goes: what each job asked of it (the bench's own status reader included).
+    for (String counter : PER_JOB_COUNTERS) {
+      if (brokerAfter.containsKey(counter)) {
+        String key = counter.replaceAll("([a-z])([A-Z])", "$1_$2").toLowerCase(java.util.Locale.ROOT);
+        results.put("noop_jobs.broker_" + key + "_per_job", (brokerAfter.get(counter) - brokerBefore.getOrDefault(counter, 0L)) / jobs);
+      }
+    }
 
     ctx.say("noop jobs: Kafka's own produce + consume of %d records of %d bytes", c.noopJobs(), SubmitThroughput.jobRecordSize());
     results.put("noop_jobs.kafka_records_per_cpu_s", kafkaRecordsPerCpuSecond(ctx, prefix + "-kafka", c.noopJobs(), brokerPid));
@@ -93,6 +111,15 @@ final class NoopJobs {
       throw new IllegalStateException(failed + " of " + jobs + " Init calls failed; see the gateway's log");
     }
     return failed;
+  }
+
+  /** Transactions committed so far: the gateway's submit transactions, the workers' together. */
+  private static double[] transactions(BenchContext ctx, Services.Service gateway, List<Services.Service> workers) throws Exception {
+    double worker = 0;
+    for (Services.Service w : workers) {
+      worker += ctx.services().metric(w, "pipeline_worker_transactions_total");
+    }
+    return new double[] {ctx.services().metric(gateway, "pipeline_submit_batch_size_count"), worker};
   }
 
   /** CPU nanoseconds so far: the gateway, the workers together, the broker, the registry (0 where unknown). */

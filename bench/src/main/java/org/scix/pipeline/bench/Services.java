@@ -36,6 +36,8 @@ public final class Services implements AutoCloseable {
    * profiling aid, e.g. {@code -XX:StartFlightRecording=filename=/tmp/{name}.jfr}.
    */
   public static final String EXTRA_JVM_OPTIONS = "BENCH_CHILD_JVM_OPTS";
+  /** {@code BENCH_ENV_X=v} in the bench's environment sets {@code X=v} for every service it starts (for A/B runs). */
+  public static final String SERVICE_ENV_PREFIX = "BENCH_ENV_";
 
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
@@ -182,6 +184,12 @@ public final class Services implements AutoCloseable {
     env.put(KafkaSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
     env.put(KafkaSettings.REGISTRY_URL, stack.schemaRegistryUrl());
     env.put("LOG_LEVEL", "WARN"); // a line per job would cost the figures being measured
+    // A/B aid: BENCH_ENV_<NAME>=value in the bench's environment sets <NAME> for every service.
+    System.getenv().forEach((name, value) -> {
+      if (name.startsWith(SERVICE_ENV_PREFIX)) {
+        env.put(name.substring(SERVICE_ENV_PREFIX.length()), value);
+      }
+    });
     return env;
   }
 

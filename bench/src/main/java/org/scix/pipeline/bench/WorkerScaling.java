@@ -58,6 +58,11 @@ final class WorkerScaling {
 
   /** Waits until every worker process of the group holds partitions, so no rebalance falls into the measurement. */
   static void awaitAssigned(BenchContext ctx, String group, int processes) throws Exception {
+    awaitAssigned(ctx, group, processes, BenchContext.PARTITIONS);
+  }
+
+  /** The same, for topics of {@code partitions} partitions each. */
+  static void awaitAssigned(BenchContext ctx, String group, int processes, int partitions) throws Exception {
     long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
     try (Admin admin = Admin.create(Map.of("bootstrap.servers", ctx.stack().bootstrapServers()))) {
       while (System.nanoTime() < deadline) {
@@ -66,7 +71,7 @@ final class WorkerScaling {
             .filter(a -> !a.topicPartitions().isEmpty()).count();
         int assigned = description.members().stream().mapToInt(m -> m.assignment().topicPartitions().size()).sum();
         // both input topics and the parked one
-        if (withPartitions == processes && assigned == 2 * BenchContext.PARTITIONS + ParkedJobs.partitionCount(BenchContext.PARTITIONS)) {
+        if (withPartitions == processes && assigned == 2 * partitions + ParkedJobs.partitionCount(partitions)) {
           return;
         }
         Thread.sleep(200);

@@ -3,13 +3,20 @@ package org.scix.pipeline.worker.runner;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Counts, times and logs what the worker committed: each job's end, retries, jobs in flight. */
+/**
+ * Counts, times and logs what the worker committed: each job's end, retries, jobs in flight. A job
+ * that fails or is cancelled gets an INFO line; a start and a success only a DEBUG one (a line per
+ * no-op job cost more CPU than the job), and at most every {@link #SUMMARY_INTERVAL} an INFO line
+ * sums up what ended meanwhile.
+ */
 final class WorkerMetrics {
   private static final Logger log = LoggerFactory.getLogger(WorkerMetrics.class);
 
@@ -19,7 +26,11 @@ final class WorkerMetrics {
   private final Counter deadLettered;
   private final Counter cancelled;
   private final Timer duration;
+  private final Counter transactions;
   private final AtomicInteger inFlight = new AtomicInteger();
+  static final Duration SUMMARY_INTERVAL = Duration.ofSeconds(30);
+  private final long[] sinceSummary = new long[3]; // succeeded, failed, cancelled (poll thread only)
+  private long lastSummaryNanos = System.nanoTime();
 
   WorkerMetrics(MeterRegistry metrics) {
     this.succeeded = Counter.builder("pipeline.jobs.succeeded").register(metrics);
@@ -30,6 +41,8 @@ final class WorkerMetrics {
     this.duration = Timer.builder("pipeline.job.duration").description("Receive to terminal commit").publishPercentileHistogram()
         .register(metrics);
     metrics.gauge("pipeline.jobs.in_flight", inFlight);
+    this.transactions = Counter.builder("pipeline.worker.transactions").description("Transactions committed (each carries the results of"
+        + " one or more jobs)").register(metrics);
   }
 
   void inFlight(int records) {
@@ -38,16 +51,31 @@ final class WorkerMetrics {
 
   /** A batch committed: its retry announcements and the ends of its finished jobs. */
   void committed(CommitBatch batch) {
+    transactions.increment();
     for (CommitBatch.Announcement announcement : batch.announcements()) {
       JobExecution execution = announcement.execution();
       if (announcement.attempt() == 1) {
-        log.info("job {} processing (task {}, {}@{})", execution.jobId(), execution.job().getTask(), execution.partition(),
+        log.debug("job {} processing (task {}, {}@{})", execution.jobId(), execution.job().getTask(), execution.partition(),
             execution.offset());
       } else {
         retried.increment();
       }
     }
     batch.finished().forEach(this::ended);
+    summarizeIfDue();
+  }
+
+  private void summarizeIfDue() {
+    long now = System.nanoTime();
+    if (now - lastSummaryNanos < SUMMARY_INTERVAL.toNanos()) {
+      return;
+    }
+    if (sinceSummary[0] + sinceSummary[1] + sinceSummary[2] > 0) {
+      log.info("jobs ended in the last {} s: {} succeeded, {} failed, {} cancelled", Duration.ofNanos(now - lastSummaryNanos).toSeconds(),
+          sinceSummary[0], sinceSummary[1], sinceSummary[2]);
+    }
+    Arrays.fill(sinceSummary, 0);
+    lastSummaryNanos = now;
   }
 
   /** Jobs whose results turned out committed by a transaction whose outcome had been unknown. */
@@ -67,12 +95,15 @@ final class WorkerMetrics {
     }
     if (outcome.success()) {
       succeeded.increment();
-      log.info("job {} succeeded after {} attempt(s), {} output record(s)", execution.jobId(), outcome.attempts(), outcome.outputs().size());
+      sinceSummary[0]++;
+      log.debug("job {} succeeded after {} attempt(s), {} output record(s)", execution.jobId(), outcome.attempts(), outcome.outputs().size());
     } else if (JobExecution.CANCELLED.equals(outcome.errorReason())) {
       cancelled.increment();
+      sinceSummary[2]++;
       log.info("job {} ended cancelled", execution.jobId());
     } else {
       failed.increment();
+      sinceSummary[1]++;
       log.info("job {} failed: {}{}", execution.jobId(), outcome.errorReason(), outcome.deadLetter() ? " (dead-lettered)" : "");
     }
   }
