@@ -48,4 +48,14 @@ public record BenchConfig(
         20, Duration.ofMillis(500), Duration.ofSeconds(2), 100, 5, 40, 80, 20, 2_000,
         Duration.ofSeconds(2), 100, Duration.ofSeconds(2), Duration.ofSeconds(3), 10, 8_000, 10, 50, 200);
   }
+
+  /** The same, with {@code jobs} status events in the status-view scenario (the 100-million run). */
+  public BenchConfig withStatusViewJobs(int jobs) {
+    if (jobs < 1) {
+      throw new IllegalArgumentException("status-view jobs must be >= 1, got " + jobs);
+    }
+    return new BenchConfig(name, submitWarmup, submitMeasure, submitConcurrency, producerRecords, e2eRatePerSecond, e2eWarmup, e2eDuration,
+        kafkaLatencyRecords, sequentialJobs, oneProcessJobs, twoProcessJobs, fanoutStreams, jobs, soakRetention, soakJobsPerSecond,
+        idleWindow, headOfLineLongJob, headOfLineJobs, fastLaneBulkJobs, fastLaneJobs, noopWarmupJobs, noopJobs);
+  }
 }

@@ -1,14 +1,21 @@
 package org.scix.pipeline.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.gateway.http.Json;
 import org.scix.pipeline.gateway.status.StatusViewSettings;
 import org.scix.pipeline.localstack.Ports;
 import org.scix.pipeline.schemas.status.JobState;
@@ -64,6 +71,7 @@ final class StatusViewFootprint {
     double restartSeconds = (System.nanoTime() - start) / 1e9;
     double heldAfterRestart = ctx.services().metric(restarted, "pipeline_status_view_jobs");
     double eventsRead = ctx.services().metric(restarted, "pipeline_status_view_events_read_total");
+    double[] pageMs = listJobsPageMs(ctx, restarted);
     ctx.services().stop(restarted);
     if (heldAfterRestart != jobs) {
       throw new IllegalStateException("the restarted view holds " + heldAfterRestart + " jobs, expected " + jobs);
@@ -75,6 +83,36 @@ final class StatusViewFootprint {
     results.put("status_view.store_disk_bytes_per_job", storeBytes / (double) jobs);
     results.put("status_view.restart_to_serving_s", restartSeconds);
     results.put("status_view.restart_events_read", eventsRead);
+    results.put("status_view.list_page_ms", pageMs[0]);
+    results.put("status_view.list_page_filtered_ms", pageMs[1]);
+  }
+
+  /**
+   * ListJobs over the restarted view (GET /jobs on the ops port, 100 jobs a page): the median time
+   * of up to 20 newest-first pages, each following the previous page's cursor, and of up to 20
+   * pages filtered by state (Error, one event in five) the same way.
+   */
+  private static double[] listJobsPageMs(BenchContext ctx, Services.Service gateway) throws Exception {
+    return new double[] {medianPageMs(ctx, gateway, "/jobs?limit=100"), medianPageMs(ctx, gateway, "/jobs?limit=100&status=Error")};
+  }
+
+  private static double medianPageMs(BenchContext ctx, Services.Service gateway, String first) throws Exception {
+    List<Double> times = new ArrayList<>();
+    String path = first;
+    while (times.size() < 20) {
+      long start = System.nanoTime();
+      JsonNode page = Json.MAPPER.readTree(ctx.services().get(gateway, path));
+      times.add((System.nanoTime() - start) / 1e6);
+      if (page.path("jobs").isEmpty()) {
+        throw new IllegalStateException("an empty ListJobs page: " + path);
+      }
+      if (!page.hasNonNull("next_cursor")) {
+        break;
+      }
+      path = first + "&cursor=" + URLEncoder.encode(page.path("next_cursor").asText(), StandardCharsets.UTF_8);
+    }
+    Collections.sort(times);
+    return times.get(times.size() / 2);
   }
 
   static long sizeOf(Path dir) throws Exception {

@@ -30,6 +30,10 @@ final class BenchCommand implements Callable<Integer> {
       description = "Run only these scenarios: submit, latency, noop-jobs, scaling, fanout, head-of-line, fast-lane, idle, status-view, retention (default all).")
   Set<String> only;
 
+  @Option(names = "--status-view-jobs", paramLabel = "N",
+      description = "Status events the status-view scenario writes and loads (default 10,000,000; 1,000,000 with --quick).")
+  Integer statusViewJobs;
+
   @Override
   public Integer call() throws Exception {
     Set<String> scenarios = only == null ? Set.copyOf(Benchmark.SCENARIOS) : only;
@@ -44,7 +48,11 @@ final class BenchCommand implements Callable<Integer> {
     // The broker runs as kafka-server-start would run it (G1, C2, a 1 GB heap): its latency tail is
     // part of every anchor, so it must be the broker users run, not the quick-start one tests use.
     try (LocalStack stack = LocalStack.start(runDir.resolve("stack"), 1, Ports.free(), Ports.free(), BrokerJvm.AS_KAFKA_SHIPS_IT)) {
-      Results results = Benchmark.run(stack, quick ? BenchConfig.quick() : BenchConfig.full(), runDir, System.out, scenarios);
+      BenchConfig config = quick ? BenchConfig.quick() : BenchConfig.full();
+      if (statusViewJobs != null) {
+        config = config.withStatusViewJobs(statusViewJobs);
+      }
+      Results results = Benchmark.run(stack, config, runDir, System.out, scenarios);
       results.info("broker_jvm_options", String.join(" ", BrokerJvm.AS_KAFKA_SHIPS_IT.options()));
       System.out.println();
       System.out.println(results.markdown());
