@@ -38,32 +38,13 @@ final class SubmitLoad {
    * returns once every one was answered; the number that failed.
    */
   static long sendAll(int port, int count, int outstanding) throws InterruptedException {
-    List<ManagedChannel> channels = new ArrayList<>();
-    for (int i = 0; i < 4; i++) {
-      channels.add(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build());
-    }
+    List<ManagedChannel> channels = channels(port);
     Semaphore window = new Semaphore(outstanding);
     AtomicLong failed = new AtomicLong();
     try {
       for (int i = 0; i < count; i++) {
         window.acquire();
-        ClientCall<byte[], byte[]> call = channels.get(i % channels.size())
-            .newCall(METHOD, CallOptions.DEFAULT.withDeadlineAfter(60, TimeUnit.SECONDS));
-        ClientCalls.asyncServerStreamingCall(call, INIT, new StreamObserver<>() {
-          @Override
-          public void onNext(byte[] value) { }
-
-          @Override
-          public void onError(Throwable t) {
-            failed.incrementAndGet();
-            window.release();
-          }
-
-          @Override
-          public void onCompleted() {
-            window.release();
-          }
-        });
+        send(channels.get(i % channels.size()), Duration.ofSeconds(60), () -> { }, failed, window);
       }
       window.acquire(outstanding); // every call answered
       return failed.get();
@@ -72,12 +53,39 @@ final class SubmitLoad {
     }
   }
 
-  /** Keeps {@code outstanding} Init calls open against the server on {@code port} (process {@code serverPid}). */
-  static Outcome run(int port, long serverPid, int outstanding, Duration warmup, Duration measure) throws InterruptedException {
+  /** Four plaintext connections to the server on {@code port} (calls are spread over them). */
+  private static List<ManagedChannel> channels(int port) {
     List<ManagedChannel> channels = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
       channels.add(NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().directExecutor().build());
     }
+    return channels;
+  }
+
+  /** One Init call; when it ends it runs {@code onSuccess} (or counts a failure) and gives its place in {@code window} back. */
+  private static void send(ManagedChannel channel, Duration deadline, Runnable onSuccess, AtomicLong failed, Semaphore window) {
+    ClientCall<byte[], byte[]> call = channel.newCall(METHOD, CallOptions.DEFAULT.withDeadlineAfter(deadline.toMillis(), TimeUnit.MILLISECONDS));
+    ClientCalls.asyncServerStreamingCall(call, INIT, new StreamObserver<>() {
+      @Override
+      public void onNext(byte[] value) { }
+
+      @Override
+      public void onError(Throwable t) {
+        failed.incrementAndGet();
+        window.release();
+      }
+
+      @Override
+      public void onCompleted() {
+        onSuccess.run();
+        window.release();
+      }
+    });
+  }
+
+  /** Keeps {@code outstanding} Init calls open against the server on {@code port} (process {@code serverPid}). */
+  static Outcome run(int port, long serverPid, int outstanding, Duration warmup, Duration measure) throws InterruptedException {
+    List<ManagedChannel> channels = channels(port);
     Semaphore window = new Semaphore(outstanding);
     AtomicLong counted = new AtomicLong();
     AtomicLong failed = new AtomicLong();
@@ -95,27 +103,12 @@ final class SubmitLoad {
         if (!window.tryAcquire(100, TimeUnit.MILLISECONDS)) {
           continue;
         }
-        ClientCall<byte[], byte[]> call = channels.get(next++ % channels.size())
-            .newCall(METHOD, CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS));
-        ClientCalls.asyncServerStreamingCall(call, INIT, new StreamObserver<>() {
-          @Override
-          public void onNext(byte[] value) { }
-
-          @Override
-          public void onError(Throwable t) {
-            failed.incrementAndGet();
-            window.release();
+        send(channels.get(next++ % channels.size()), Duration.ofSeconds(30), () -> {
+          long now = System.nanoTime();
+          if (now >= measureFrom && now < measureTo) {
+            counted.incrementAndGet();
           }
-
-          @Override
-          public void onCompleted() {
-            long now = System.nanoTime();
-            if (now >= measureFrom && now < measureTo) {
-              counted.incrementAndGet();
-            }
-            window.release();
-          }
-        });
+        }, failed, window);
       }
       cpuAtEnd = ProcessCpu.nanos(serverPid);
       window.tryAcquire(outstanding, 30, TimeUnit.SECONDS); // let the last calls finish
