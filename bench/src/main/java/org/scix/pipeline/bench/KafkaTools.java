@@ -51,12 +51,20 @@ final class KafkaTools {
   /**
    * Kafka's own floor for one transactional round on this broker: begin, send one record of the
    * job's size, send offsets for a group, commit. Returns {p50, p99} in ms over {@code rounds}.
+   *
+   * @param retryBackoffMs the producer's retry.backoff.ms, null for Kafka's default (100 ms): a
+   *     round begun right after the previous commit may find its markers still being written
+   *     (CONCURRENT_TRANSACTIONS) and waits that long before it retries
    */
-  static double[] transactionalRoundMs(BenchContext ctx, String topic, int rounds, int recordSize) throws Exception {
+  static double[] transactionalRoundMs(BenchContext ctx, String topic, int rounds, int recordSize, Integer retryBackoffMs)
+      throws Exception {
     createTopic(ctx, topic, 1);
     Map<String, Object> config = new HashMap<>();
+    if (retryBackoffMs != null) {
+      config.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, retryBackoffMs);
+    }
     config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ctx.stack().bootstrapServers());
-    config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "bench-txn-floor");
+    config.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, topic);
     config.put(ProducerConfig.ACKS_CONFIG, "all");
     Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(1), 3);
     TopicPartition partition = new TopicPartition(topic, 0);
