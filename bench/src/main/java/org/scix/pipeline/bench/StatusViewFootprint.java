@@ -9,12 +9,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.gateway.http.Json;
 import org.scix.pipeline.gateway.status.StatusViewSettings;
 import org.scix.pipeline.localstack.Ports;
@@ -40,7 +42,7 @@ final class StatusViewFootprint {
     long emptyHeap = Heap.liveBytes(ctx.services(), empty);
     ctx.services().stop(empty);
 
-    var topics = ctx.topics("bench-view");
+    TopicSettings topics = ctx.topics("bench-view");
     ctx.say("status view: writing %d status events", jobs);
     JobState[] states = {JobState.Success, JobState.Success, JobState.Error, JobState.Processing, JobState.Pending};
     Instant now = Instant.now();
@@ -50,6 +52,15 @@ final class StatusViewFootprint {
           .setTask("SYMBOL1").setTime(now).setAttempt(1).setWorker("bench").setSubmittedTime(now).build());
     });
     Path storeDir = Files.createTempDirectory("bench-status-store-");
+    try {
+      measure(ctx, results, jobs, emptyHeap, topics, storeDir);
+    } finally {
+      deleteTree(storeDir); // gigabytes at 100 million jobs
+    }
+  }
+
+  private static void measure(BenchContext ctx, Results results, int jobs, long emptyHeap, TopicSettings topics, Path storeDir)
+      throws Exception {
     Map<String, String> env = new HashMap<>(Services.topics("bench-view", BenchContext.PARTITIONS));
     env.put(StatusViewSettings.STORE_DIR, storeDir.toString());
     // The first load reads every event: allow for a slow machine (a floor of 10,000 events/s), not a fixed few minutes.
@@ -113,6 +124,14 @@ final class StatusViewFootprint {
     }
     Collections.sort(times);
     return times.get(times.size() / 2);
+  }
+
+  private static void deleteTree(Path dir) throws Exception {
+    try (Stream<Path> files = Files.walk(dir)) {
+      for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(file);
+      }
+    }
   }
 
   static long sizeOf(Path dir) throws Exception {
