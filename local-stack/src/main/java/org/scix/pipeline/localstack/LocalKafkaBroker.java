@@ -85,11 +85,6 @@ public final class LocalKafkaBroker implements AutoCloseable {
     return nodes;
   }
 
-  /** The JVM options the node runs with (for a benchmark's report). */
-  public List<String> jvmOptionsUsed() {
-    return jvm.options();
-  }
-
   public int nodeId() {
     return nodeId;
   }

@@ -4,7 +4,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,7 +28,10 @@ final class WorkerMetrics {
   private final Counter transactions;
   private final AtomicInteger inFlight = new AtomicInteger();
   static final Duration SUMMARY_INTERVAL = Duration.ofSeconds(30);
-  private final long[] sinceSummary = new long[3]; // succeeded, failed, cancelled (poll thread only)
+  // Jobs ended since the last summary line (poll thread only).
+  private long succeededSinceSummary;
+  private long failedSinceSummary;
+  private long cancelledSinceSummary;
   private long lastSummaryNanos = System.nanoTime();
 
   WorkerMetrics(MeterRegistry metrics) {
@@ -70,11 +72,13 @@ final class WorkerMetrics {
     if (now - lastSummaryNanos < SUMMARY_INTERVAL.toNanos()) {
       return;
     }
-    if (sinceSummary[0] + sinceSummary[1] + sinceSummary[2] > 0) {
+    if (succeededSinceSummary + failedSinceSummary + cancelledSinceSummary > 0) {
       log.info("jobs ended in the last {} s: {} succeeded, {} failed, {} cancelled", Duration.ofNanos(now - lastSummaryNanos).toSeconds(),
-          sinceSummary[0], sinceSummary[1], sinceSummary[2]);
+          succeededSinceSummary, failedSinceSummary, cancelledSinceSummary);
     }
-    Arrays.fill(sinceSummary, 0);
+    succeededSinceSummary = 0;
+    failedSinceSummary = 0;
+    cancelledSinceSummary = 0;
     lastSummaryNanos = now;
   }
 
@@ -95,15 +99,15 @@ final class WorkerMetrics {
     }
     if (outcome.success()) {
       succeeded.increment();
-      sinceSummary[0]++;
+      succeededSinceSummary++;
       log.debug("job {} succeeded after {} attempt(s), {} output record(s)", execution.jobId(), outcome.attempts(), outcome.outputs().size());
     } else if (JobExecution.CANCELLED.equals(outcome.errorReason())) {
       cancelled.increment();
-      sinceSummary[2]++;
+      cancelledSinceSummary++;
       log.info("job {} ended cancelled", execution.jobId());
     } else {
       failed.increment();
-      sinceSummary[1]++;
+      failedSinceSummary++;
       log.info("job {} failed: {}{}", execution.jobId(), outcome.errorReason(), outcome.deadLetter() ? " (dead-lettered)" : "");
     }
   }
