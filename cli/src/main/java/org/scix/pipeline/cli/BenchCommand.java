@@ -37,6 +37,10 @@ final class BenchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Set<String> scenarios = only == null ? Set.copyOf(Benchmark.SCENARIOS) : only;
+    if (statusViewJobs != null && statusViewJobs < 1) {
+      System.err.println("error: --status-view-jobs must be at least 1, got " + statusViewJobs);
+      return 2;
+    }
     if (!Benchmark.SCENARIOS.containsAll(scenarios)) {
       System.err.println("error: unknown scenario in " + scenarios + "; choose from " + Benchmark.SCENARIOS);
       return 2;

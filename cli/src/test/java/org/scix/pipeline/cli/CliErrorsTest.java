@@ -32,4 +32,19 @@ class CliErrorsTest {
     assertThat(explained.exitCode()).isEqualTo(CliErrors.KAFKA_UNREACHABLE);
     assertThat(explained.message()).contains("cannot reach Kafka at").contains("KAFKA_BOOTSTRAP_SERVERS");
   }
+
+  @Test
+  void benchRefusesAStatusViewOfNoJobsBeforeStartingAnything() {
+    PrintStream err = System.err;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    int exit;
+    try {
+      exit = PipelineCli.execute("bench", "--only", "status-view", "--status-view-jobs", "0");
+    } finally {
+      System.setErr(err);
+    }
+    assertThat(exit).isEqualTo(2);
+    assertThat(captured.toString(StandardCharsets.UTF_8)).contains("--status-view-jobs must be at least 1");
+  }
 }
