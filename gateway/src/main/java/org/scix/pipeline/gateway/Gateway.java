@@ -147,8 +147,7 @@ public final class Gateway implements AutoCloseable {
       closer.register("control topic reader", controls);
       controls.start(ADMIN_TIMEOUT);
       JobRecords records = new JobRecords(config.topics(), serdes.recordValues(), RecordSizeLimit.of(config.kafka()),
-          "gateway-" + config.instanceId(), TopicAdmin.partitionCount(config.kafka(), config.topics().delayed(), ADMIN_TIMEOUT),
-          controls::isPaused);
+          "gateway-" + config.instanceId(), TopicAdmin.partitionCount(config.kafka(), config.topics().delayed(), ADMIN_TIMEOUT));
       submitter = closer.register("submitter", new JobSubmitter(records,
           (lane, keepTrying) -> TransactionalWriter.create(config.kafka(), producerSettings(lane), serdes.recordValues(), keepTrying),
           config.submitter(), ownPendings, health::changed, metrics));

@@ -4,7 +4,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
@@ -31,20 +30,12 @@ public final class JobRecords {
   private final RecordSizeLimit limit;
   private final String writer;
   private final int delayedPartitions;
-  private final Predicate<String> isTaskPaused;
 
   /**
    * @param writer written into each Pending as the event's author ("gateway-" + instance id)
    * @param delayedPartitions how many partitions the delayed topic has ({@link DelayedRecords#partitionFor})
    */
   public JobRecords(TopicSettings topics, Serializer<Object> values, RecordSizeLimit limit, String writer, int delayedPartitions) {
-    this(topics, values, limit, writer, delayedPartitions, task -> false);
-  }
-
-  /** @param isTaskPaused whether a task is paused now (the control topic): a cancel of its job is also put there */
-  public JobRecords(TopicSettings topics, Serializer<Object> values, RecordSizeLimit limit, String writer, int delayedPartitions,
-      Predicate<String> isTaskPaused) {
-    this.isTaskPaused = isTaskPaused;
     this.topics = topics;
     this.values = values;
     this.limit = limit;
@@ -54,7 +45,7 @@ public final class JobRecords {
 
   /** The topics a submit transaction may touch (registered with the transaction at start). */
   List<String> topicsWritten() {
-    return List.of(topics.input(), topics.bulkInput(), topics.status(), topics.deadLetter(), topics.delayed());
+    return List.of(topics.input(), topics.bulkInput(), topics.status(), topics.deadLetter(), topics.delayed(), topics.control());
   }
 
   /**
@@ -111,15 +102,18 @@ public final class JobRecords {
     return new Submission(jobId, "submitted as a replay of " + replayOf, records, pending);
   }
 
-  /** A cancel request: a control record keyed by the job id, so it lands after the job on the job's partition (of its priority's topic). */
+  /**
+   * A cancel, in one transaction: out of band on the control topic, which every worker follows
+   * apart from its input (so a worker holding the job, or reaching it later, from the input or the
+   * parked topic and after any hand-off, ends it without starting it: the job may be queued behind
+   * many others, and an in-band request would reach it only after its start); and in band, a
+   * control record keyed by the job id after the job on its partition (of its priority's topic),
+   * for workers of earlier versions. The worker that ends the job tombstones the control record.
+   */
   Submission cancel(String jobId, Priority priority, String task, String traceparent) {
     ProducerRecord<String, Object> request = serialized(ControlRecords.cancel(topics.input(priority), jobId, traceparent, task));
-    if (task != null && isTaskPaused.test(task)) {
-      // The job may wait parked: no worker starts it once it read this (the request above follows it there too).
-      return new Submission(jobId, "cancel requested (its task is paused)",
-          List.of(request, TaskControls.cancelledJob(topics.control(), jobId, System.currentTimeMillis())), null);
-    }
-    return new Submission(jobId, "cancel requested", List.of(request), null);
+    return new Submission(jobId, "cancel requested",
+        List.of(TaskControls.cancelledJob(topics.control(), jobId, System.currentTimeMillis()), request), null);
   }
 
   /** One record (a dead-letter marker) on its own. */

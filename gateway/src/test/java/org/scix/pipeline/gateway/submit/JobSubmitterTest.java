@@ -2,6 +2,7 @@ package org.scix.pipeline.gateway.submit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
@@ -15,6 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.core.job.JobStatuses;
+import org.scix.pipeline.gateway.status.JobRecord;
+import org.scix.pipeline.schemas.status.JobStatus;
 import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.statusenum;
@@ -133,6 +137,24 @@ class JobSubmitterTest {
 
     submitter.submit(JobIds.random(), job("small"), null, Priority.INTERACTIVE).get(5, TimeUnit.SECONDS);
     assertThat(producer.history()).hasSize(2);
+  }
+
+  /**
+   * A cancel of a job whose task runs (is not paused) is also put on the control topic, which
+   * every worker follows apart from its input: the in-band request alone reaches a queued job only
+   * after the jobs ahead of it on its partition, so a worker would start the job first (an
+   * acknowledged cancel that did not stop it).
+   */
+  @Test
+  void aCancelGoesOutOfBandOnTheControlTopicInTheSameTransactionAsTheInBandRequest() throws Exception {
+    start(Duration.ofSeconds(2), 1024 * 1024);
+    String jobId = JobIds.random();
+    JobStatus pending = JobStatuses.pending(jobId, taskenum.SYMBOL1.name(), "gateway-test", null, null);
+    submitter.cancel(JobRecord.of(pending, 0), null).get(5, TimeUnit.SECONDS);
+
+    assertThat(producer.history()).extracting(r -> r.topic(), r -> r.key()).containsExactlyInAnyOrder(
+        tuple(TOPICS.control(), "job/" + jobId + "/cancelled"), tuple(TOPICS.input(), jobId));
+    assertThat(producer.transactionCommitted()).isTrue();
   }
 
   private void start(Duration sendDeadline, int maxRecordBytes) {

@@ -152,6 +152,19 @@ final class InFlightJobs {
     return jobs;
   }
 
+  /** Jobs that ended here and whose results are not committed yet. */
+  List<JobExecution> endedUncommitted() {
+    List<JobExecution> ended = new ArrayList<>();
+    for (PartitionLedger ledger : ledgers.values()) {
+      for (JobExecution execution : ledger.held()) {
+        if (execution.isJob() && execution.isFinished()) {
+          ended.add(execution);
+        }
+      }
+    }
+    return ended;
+  }
+
   /** Records held, finished or not. */
   int size() {
     return ledgers.values().stream().mapToInt(PartitionLedger::size).sum();

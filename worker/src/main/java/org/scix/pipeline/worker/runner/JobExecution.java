@@ -201,6 +201,22 @@ final class JobExecution {
     cancel();
   }
 
+  /** Ended parked: copied to the parked topic, to run once its task is resumed. */
+  boolean isParked() {
+    Outcome ended = outcome;
+    return ended != null && ended.park();
+  }
+
+  /**
+   * It ended (any outcome but parked) while a cancel of it waits on the control topic: its end
+   * tombstones that record too, whoever's cancel or end came first.
+   */
+  void carryOutControlCancel() {
+    if (isFinished() && !isParked() && outcome.writes()) {
+      carriesOutControlCancel = true;
+    }
+  }
+
   /** Whether its end must tombstone its cancel on the control topic. */
   boolean carriesOutControlCancel() {
     return carriesOutControlCancel;
@@ -218,7 +234,8 @@ final class JobExecution {
    * @return whether it is parked now (false: the job already started or ended)
    */
   synchronized boolean park() {
-    if (control && cancelTargets.isEmpty()) {
+    if (control && cancelTargets.stream().allMatch(JobExecution::isParked)) {
+      // Its job is not here or was parked: the cancel follows it (after it, on its parked partition).
       outcome = Outcome.parked(); // a control record's outcome is set at birth: nothing, until it is forwarded
       return true;
     }

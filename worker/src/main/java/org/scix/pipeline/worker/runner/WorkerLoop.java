@@ -187,16 +187,18 @@ public final class WorkerLoop implements Runnable {
       if (execution.isControl()) {
         List<JobExecution> targets = jobs.cancel(execution.partition(), execution.jobId());
         execution.cancels(targets); // committed no earlier than the job it cancels
-        if (targets.isEmpty() && followsToParked(record)) {
-          execution.park(); // its job may wait there (parked while its task was paused): the cancel goes after it
-          log.info("cancel of job {} matched no job here: forwarded to the parked jobs of {}", execution.jobId(),
-              ParkedJobs.task(record.headers()));
+        boolean jobParked = !targets.isEmpty() && targets.stream().allMatch(JobExecution::isParked);
+        if (((targets.isEmpty() && followsToParked(record)) || (jobParked && namesTask(record))) && execution.park()) {
+          // Its job may wait there (parked while its task was paused, perhaps just now, perhaps again
+          // after a resume): the cancel goes after it, on the same parked partition.
+          log.info("cancel of job {} {}: forwarded to the parked jobs of {}", execution.jobId(),
+              jobParked ? "whose record here was parked" : "matched no job here", ParkedJobs.task(record.headers()));
         } else if (targets.isEmpty()) {
           log.info("cancel of job {} ignored: it already finished", execution.jobId());
         }
       } else if (execution.isJob() && !execution.isFinished() && controls.isJobCancelled(execution.jobId())) {
         // Before the cancel request that may follow it here: this one's end also tombstones the control-topic record.
-        log.info("job {} was cancelled while its task was paused: it ends without starting", execution.jobId());
+        log.info("job {} was cancelled on the control topic: it ends without starting", execution.jobId());
         execution.cancelFromControlTopic();
       } else if (execution.isJob() && !execution.isFinished() && cancelRequested.contains(execution.jobId())) {
         log.info("job {} cancelled before it started", execution.jobId());
@@ -213,8 +215,12 @@ public final class WorkerLoop implements Runnable {
 
   /** A cancel read from an input topic that names a task: its job may have been parked. Never one read from the parked topic (no loop). */
   private boolean followsToParked(ConsumerRecord<String, byte[]> record) {
+    return !topics.parked().equals(record.topic()) && namesTask(record);
+  }
+
+  private static boolean namesTask(ConsumerRecord<String, byte[]> record) {
     String task = ParkedJobs.task(record.headers());
-    return !topics.parked().equals(record.topic()) && task != null && isTaskName(task);
+    return task != null && isTaskName(task);
   }
 
   private static boolean isTaskName(String task) {
@@ -243,6 +249,11 @@ public final class WorkerLoop implements Runnable {
     controlsSeen = version;
     int stopped = 0;
     int parked = 0;
+    jobs.endedUncommitted().forEach(execution -> {
+      if (controls.isJobCancelled(execution.jobId())) {
+        execution.carryOutControlCancel(); // ended before its cancel was read here: its commit tombstones the cancel
+      }
+    });
     for (JobExecution execution : jobs.unfinishedJobs()) {
       if (execution.isJob() && controls.isJobCancelled(execution.jobId())) {
         execution.cancelFromControlTopic();
@@ -271,6 +282,12 @@ public final class WorkerLoop implements Runnable {
   private void startWaitingJobs() {
     JobExecution next;
     while (running.get() && jobs.runningTasks() < settings.concurrency() && (next = jobs.nextToStart(this::underItsTasksLimit)) != null) {
+      if (controls.isJobCancelled(next.jobId())) {
+        // Checked again at the start: the control topic may have moved since this turn looked.
+        log.info("job {} was cancelled before it started: it ends without starting", next.jobId());
+        next.cancelFromControlTopic();
+        continue;
+      }
       dispatch(next);
     }
   }

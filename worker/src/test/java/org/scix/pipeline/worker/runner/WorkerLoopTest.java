@@ -501,6 +501,94 @@ class WorkerLoopTest {
     assertThat(committedOffsets()).containsEntry(P0, 2L).containsEntry(parkedPartition, 1L);
   }
 
+  /**
+   * The task is paused just after a cancel of its job was written (so the gateway did not see it
+   * paused): the worker parks the job, and the cancel arrives in the next poll while the park is
+   * still being committed. The cancel must follow the job to its parked partition, after it;
+   * before, it found the job "held" and was dropped, and the job ran after the resume.
+   */
+  @Test
+  void aCancelArrivingWhileItsJobsParkIsBeingCommittedFollowsItToTheParkedTopic() {
+    List<Runnable> commits = new ArrayList<>();
+    consumer = new TestConsumer();
+    startLoop(SETTINGS, commits::add);
+    consumer.updateBeginningOffsets(Map.of(P0, 0L, P1, 0L));
+    consumer.rebalance(List.of(P0, P1));
+    controls.pause(taskenum.SYMBOL1.name(), new TaskControls.Pause(0, "test"));
+    String parkedJob = job(P0);
+    loop.turn(); // parked; its commit is handed over and not run yet
+    cancel(P0, parkedJob, taskenum.SYMBOL1.name());
+    loop.turn();
+    for (int i = 0; i < 5 && !commits.isEmpty(); i++) {
+      new ArrayList<>(commits).forEach(commit -> {
+        commits.remove(commit);
+        commit.run();
+      });
+      loop.turn();
+    }
+
+    assertThat(parked()).extracting(ProducerRecord::key, r -> ControlRecords.instruction(r.headers()))
+        .containsExactly(tuple(parkedJob, null), tuple(parkedJob, ControlRecords.CANCEL));
+    assertThat(parked()).extracting(ProducerRecord::partition).containsOnly(ParkedJobs.partition(taskenum.SYMBOL1, parkedJob, TOPICS.partitions()));
+    assertThat(runs).isEmpty();
+  }
+
+  /**
+   * After a resume, a job read from the parked topic waits for a thread; its cancel arrives behind
+   * it on the parked partition after the task was paused again and the job re-parked. The cancel is
+   * parked again after the job's new copy; before, it was dropped and the re-parked copy ran.
+   */
+  @Test
+  void aCancelOfAJobReParkedFromTheParkedTopicIsReParkedAfterIt() {
+    TopicPartition parkedPartition = new TopicPartition(TOPICS.parked(), ParkedJobs.partition(taskenum.SYMBOL1, JobIds.random(), TOPICS.partitions()));
+    List<Runnable> commits = new ArrayList<>();
+    consumer = new TestConsumer();
+    startLoop(LoopSettings.defaults("worker-test"), commits::add); // concurrency 1
+    consumer.updateBeginningOffsets(Map.of(P0, 0L, parkedPartition, 0L));
+    consumer.rebalance(List.of(P0, parkedPartition));
+    job(P0); // takes the only thread
+    String resumed = JobIds.random();
+    redeliver(parkedPartition, resumed);
+    loop.turn(); // the first job runs, the resumed one waits for the thread
+    controls.pause(taskenum.SYMBOL1.name(), new TaskControls.Pause(0, "test"));
+    loop.turn(); // re-parked: its commit is handed over, not run yet
+    cancel(parkedPartition, resumed, taskenum.SYMBOL1.name());
+    consumer.resume(List.of(parkedPartition)); // as if polled before flow control paused it
+    loop.turn();
+    for (int i = 0; i < 5 && !commits.isEmpty(); i++) {
+      new ArrayList<>(commits).forEach(commit -> {
+        commits.remove(commit);
+        commit.run();
+      });
+      loop.turn();
+    }
+
+    assertThat(parked()).filteredOn(r -> r.key().equals(resumed)).extracting(r -> ControlRecords.instruction(r.headers()))
+        .containsExactly(null, ControlRecords.CANCEL);
+    assertThat(runs).doesNotContainKey(resumed);
+  }
+
+  /**
+   * A job ended (Success) just before its cancel was read from the control topic: its commit
+   * tombstones the cancel, so the compacted control topic keeps only cancels still to carry out.
+   */
+  @Test
+  void aJobThatEndedBeforeItsControlCancelWasReadTombstonesTheCancelWithItsEnd() {
+    String jobId = job(P0);
+    loop.turn();
+    taskThreads.forEach(Runnable::run); // Success; it commits in the next turn, after the cancel was read
+    controls.cancelJob(jobId, true);
+    loop.turn();
+    loop.turn();
+
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId, JobStatus::getStatus).containsExactly(tuple(jobId, JobState.Success));
+    assertThat(producers.stream().flatMap(p -> p.history().stream()).filter(r -> r.topic().equals(TOPICS.control())))
+        .singleElement().satisfies(r -> {
+          assertThat(r.key()).isEqualTo("job/" + jobId + "/cancelled");
+          assertThat(r.value()).isNull();
+        });
+  }
+
   @Test
   void aTaskPastItsDeadlineEndsTimedOutAndItsSlotIsFreedEvenIfItIgnoresInterrupts() throws Exception {
     startAssigned(LoopSettings.defaults("worker-test").withDeadlines(Map.of(taskenum.SYMBOL1, Duration.ofMillis(100))));
