@@ -76,6 +76,13 @@ public final class JobRecords {
     return new Submission(jobId, "cancel of a delayed job requested", List.of(request), null);
   }
 
+  /** A job whose id was drawn at random here: marked so (workers need not remember it to skip a second record, there is none). */
+  Submission freshJob(String jobId, TemplateInput job, String traceparent, Priority priority) {
+    Submission submission = job(jobId, job, traceparent, priority);
+    submission.records().get(0).headers().add(ControlRecords.FRESH_ID, new byte[] {1});
+    return submission;
+  }
+
   Submission job(String jobId, TemplateInput job, String traceparent, Priority priority) {
     JobStatus pending = pending(jobId, job, traceparent, null);
     pending.setPriority(eventPriority(priority));

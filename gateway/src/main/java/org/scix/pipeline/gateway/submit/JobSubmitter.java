@@ -137,7 +137,7 @@ public final class JobSubmitter implements AutoCloseable {
    * @throws JobTooLargeException if the job's record is larger than Kafka takes (nothing is queued)
    */
   public CompletableFuture<Void> submit(String jobId, TemplateInput job, String traceparent, Priority priority) {
-    return enqueue(records.job(jobId, job, traceparent, priority));
+    return enqueue(records.freshJob(jobId, job, traceparent, priority));
   }
 
   /**

@@ -21,6 +21,12 @@ public final class ControlRecords {
   public static final String HEADER = "pipeline.control";
   public static final String CANCEL = "cancel";
   public static final String CANCELLED_REASON = "cancelled";
+  /**
+   * Header of a job record whose id the gateway drew at random (no idempotency key, replay, tick
+   * or batch behind it): no second record of that job can exist, so workers need not remember its
+   * id to skip one. Records without it are treated as possibly repeated.
+   */
+  public static final String FRESH_ID = "pipeline.fresh-id";
 
   private ControlRecords() {}
 

@@ -38,13 +38,17 @@ final class InFlightJobs {
   private final Set<JobExecution> running = new HashSet<>(); // dispatched and not ended: at most the concurrency, so scans stay short
   private final long processingDelayNanos;
   private final long progressIntervalNanos;
+  private final Duration duplicateWindow;
   private int firstPartition; // rotates: which partition's results a capped batch takes first
 
   /**
    * @param isBulk whether a partition is of the bulk input topic
    * @param interactivePerBulk while both priorities have jobs waiting, interactive starts per bulk start
+   * @param duplicateWindow how long (in record time) a committed job's id is kept to skip a second record of it
    */
-  InFlightJobs(Duration processingDelay, Predicate<TopicPartition> isBulk, int interactivePerBulk, Duration progressInterval) {
+  InFlightJobs(Duration processingDelay, Predicate<TopicPartition> isBulk, int interactivePerBulk, Duration progressInterval,
+      Duration duplicateWindow) {
+    this.duplicateWindow = duplicateWindow;
     this.processingDelayNanos = processingDelay.toNanos();
     this.progressIntervalNanos = progressInterval.toNanos();
     this.isBulk = isBulk;
@@ -53,7 +57,7 @@ final class InFlightJobs {
 
   /** Starts a newly owned partition from the group's committed offset and its metadata ({@code null}: none committed). */
   void seed(TopicPartition partition, OffsetAndMetadata committed) {
-    ledgers.put(partition, PartitionLedger.seededFrom(committed));
+    ledgers.put(partition, PartitionLedger.seededFrom(committed, duplicateWindow));
   }
 
   /** Whether the partition was seeded since this worker took it: only then may it take records. */

@@ -97,6 +97,11 @@ final class JobExecution {
     return jobId;
   }
 
+  /** Its id was drawn at random by the gateway (see {@link ControlRecords#FRESH_ID}): no second record of it can exist. */
+  boolean hasFreshId() {
+    return record.headers().lastHeader(ControlRecords.FRESH_ID) != null;
+  }
+
   /** The decoded job; null for control and undecodable records. */
   TemplateInput job() {
     return job;

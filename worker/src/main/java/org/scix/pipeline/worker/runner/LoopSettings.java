@@ -31,10 +31,14 @@ import org.scix.pipeline.schemas.input.taskenum;
  * @param heartbeatTimeouts per task: how long a running job may go without progress or a
  *     heartbeat before it ends Error {@code no heartbeat for N s} (zero or absent: no timeout)
  * @param progressInterval a running job's progress is published at most this often (the latest wins)
+ * @param duplicateWindow how long, in record time, the id of a committed job whose id can repeat
+ *     (idempotency key, replay, schedule tick, batch entry) is kept to skip a second record of it;
+ *     must exceed the gateways' submit transaction timeout (two replicas racing on one key commit
+ *     at most that far apart)
  */
 public record LoopSettings(int concurrency, int waitingPerPartition, Duration drainTimeout, Duration revocationWait,
     Map<taskenum, Duration> deadlines, String workerName, Duration processingDelay, Duration commitInterval, int commitMaxJobs,
-    int interactivePerBulk, Map<taskenum, Duration> heartbeatTimeouts, Duration progressInterval) {
+    int interactivePerBulk, Map<taskenum, Duration> heartbeatTimeouts, Duration progressInterval, Duration duplicateWindow) {
   public static final String CONCURRENCY = "WORKER_CONCURRENCY";
   public static final String MAX_WAITING_PER_PARTITION = "WORKER_MAX_WAITING_PER_PARTITION";
   public static final String DRAIN_TIMEOUT = "WORKER_DRAIN_TIMEOUT_MS";
@@ -43,6 +47,7 @@ public record LoopSettings(int concurrency, int waitingPerPartition, Duration dr
   public static final String COMMIT_MAX_JOBS = "WORKER_COMMIT_MAX_JOBS";
   public static final String INTERACTIVE_PER_BULK = "WORKER_INTERACTIVE_PER_BULK";
   public static final String PROGRESS_INTERVAL = "WORKER_PROGRESS_INTERVAL_MS";
+  public static final String DUPLICATE_WINDOW = "WORKER_DUPLICATE_WINDOW_MS";
   /** The longest a revoked partition's jobs may go on (the consumer's max.poll.interval.ms caps it lower). */
   private static final Duration MAX_REVOCATION_WAIT = Duration.ofSeconds(20);
 
@@ -81,54 +86,61 @@ public record LoopSettings(int concurrency, int waitingPerPartition, Duration dr
         s.integer(COMMIT_MAX_JOBS, concurrency, 1, 100_000),
         s.integer(INTERACTIVE_PER_BULK, 4, 1, 1_000_000),
         heartbeatTimeouts,
-        s.duration(PROGRESS_INTERVAL, Duration.ofSeconds(1), Duration.ZERO));
+        s.duration(PROGRESS_INTERVAL, Duration.ofSeconds(1), Duration.ZERO),
+        // Six times the gateways' default submit transaction timeout (10 s), for clock skew between them.
+        s.duration(DUPLICATE_WINDOW, Duration.ofSeconds(60), Duration.ofSeconds(1)));
   }
 
   /** Concurrency 1, 8 waiting per partition, 1 s drain, 200 ms revocation wait, no deadlines, every Processing written, a transaction per turn. */
   public static LoopSettings defaults(String workerName) {
     return new LoopSettings(1, 8, Duration.ofSeconds(1), Duration.ofMillis(200), Map.of(), workerName, Duration.ZERO, Duration.ZERO, 1, 4,
-        Map.of(), Duration.ZERO);
+        Map.of(), Duration.ZERO, Duration.ofSeconds(60));
   }
 
   /** This concurrency, and as many jobs per transaction. */
   public LoopSettings withConcurrency(int tasks) {
     return new LoopSettings(tasks, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay, commitInterval,
-        tasks, interactivePerBulk, heartbeatTimeouts, progressInterval);
+        tasks, interactivePerBulk, heartbeatTimeouts, progressInterval, duplicateWindow);
   }
 
   public LoopSettings withWaitingPerPartition(int waiting) {
     return new LoopSettings(concurrency, waiting, drainTimeout, revocationWait, deadlines, workerName, processingDelay, commitInterval,
-        commitMaxJobs, interactivePerBulk, heartbeatTimeouts, progressInterval);
+        commitMaxJobs, interactivePerBulk, heartbeatTimeouts, progressInterval, duplicateWindow);
   }
 
   public LoopSettings withDeadlines(Map<taskenum, Duration> taskDeadlines) {
     return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, taskDeadlines, workerName, processingDelay,
-        commitInterval, commitMaxJobs, interactivePerBulk, heartbeatTimeouts, progressInterval);
+        commitInterval, commitMaxJobs, interactivePerBulk, heartbeatTimeouts, progressInterval, duplicateWindow);
   }
 
   public LoopSettings withProcessingDelay(Duration delay) {
     return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, delay, commitInterval,
-        commitMaxJobs, interactivePerBulk, heartbeatTimeouts, progressInterval);
+        commitMaxJobs, interactivePerBulk, heartbeatTimeouts, progressInterval, duplicateWindow);
   }
 
   public LoopSettings withCommits(Duration interval, int maxJobs) {
     return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay, interval,
-        maxJobs, interactivePerBulk, heartbeatTimeouts, progressInterval);
+        maxJobs, interactivePerBulk, heartbeatTimeouts, progressInterval, duplicateWindow);
   }
 
   public LoopSettings withInteractivePerBulk(int interactive) {
     return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay,
-        commitInterval, commitMaxJobs, interactive, heartbeatTimeouts, progressInterval);
+        commitInterval, commitMaxJobs, interactive, heartbeatTimeouts, progressInterval, duplicateWindow);
   }
 
   public LoopSettings withHeartbeatTimeouts(Map<taskenum, Duration> timeouts) {
     return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay,
-        commitInterval, commitMaxJobs, interactivePerBulk, timeouts, progressInterval);
+        commitInterval, commitMaxJobs, interactivePerBulk, timeouts, progressInterval, duplicateWindow);
   }
 
   public LoopSettings withProgressInterval(Duration interval) {
     return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay,
-        commitInterval, commitMaxJobs, interactivePerBulk, heartbeatTimeouts, interval);
+        commitInterval, commitMaxJobs, interactivePerBulk, heartbeatTimeouts, interval, duplicateWindow);
+  }
+
+  public LoopSettings withDuplicateWindow(Duration window) {
+    return new LoopSettings(concurrency, waitingPerPartition, drainTimeout, revocationWait, deadlines, workerName, processingDelay,
+        commitInterval, commitMaxJobs, interactivePerBulk, heartbeatTimeouts, progressInterval, window);
   }
 
   /** How long this job may go without a heartbeat (zero: no limit). */

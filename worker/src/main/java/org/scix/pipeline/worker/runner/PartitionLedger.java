@@ -1,10 +1,12 @@
 package org.scix.pipeline.worker.runner;
 
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -15,14 +17,15 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
  * <p>Jobs finish in any order and each one's results commit as soon as it ends; the committed
  * offset stays at the first record still running, and the offsets above it that are done travel
  * in the offset's metadata ({@link CommitMetadata}), so a new owner skips them instead of running
- * them again. The same metadata carries the ids of recently committed jobs, to skip a second
- * record of the same job.
+ * them again. The same metadata carries the ids of recently committed jobs whose id can come
+ * again, to skip a second record of the same job ({@link CommitMetadata}).
  *
  * <p>A ledger exists only once seeded from the group's committed offset and metadata: a partition
  * that took records before would run its done offsets again.
  */
 final class PartitionLedger {
   private final ArrayDeque<JobExecution> held = new ArrayDeque<>(); // received, results not committed; offset order
+  private final Duration duplicateWindow;
   private CommitMetadata committed = CommitMetadata.empty();
   private long committedOffset = -1; // none committed yet: the first record received sets it
   private long nextExpected = -1; // one past the last offset received
@@ -37,9 +40,16 @@ final class PartitionLedger {
    */
   static final int MAX_HELD = 10_000;
 
-  /** A ledger starting from the group's committed offset and its metadata; {@code null}: nothing committed yet. */
-  static PartitionLedger seededFrom(OffsetAndMetadata committed) {
-    PartitionLedger ledger = new PartitionLedger();
+  private PartitionLedger(Duration duplicateWindow) {
+    this.duplicateWindow = duplicateWindow;
+  }
+
+  /**
+   * A ledger starting from the group's committed offset and its metadata ({@code null}: nothing
+   * committed yet), keeping the ids of its jobs for {@code duplicateWindow} of record time.
+   */
+  static PartitionLedger seededFrom(OffsetAndMetadata committed, Duration duplicateWindow) {
+    PartitionLedger ledger = new PartitionLedger(duplicateWindow);
     if (committed != null) {
       ledger.seed(committed.offset(), committed.metadata());
     }
@@ -72,7 +82,7 @@ final class PartitionLedger {
   }
 
   private boolean isKnownJob(String jobId) {
-    if (committed.recent().contains(CommitMetadata.shortId(jobId))) {
+    if (committed.recent().containsKey(CommitMetadata.shortId(jobId))) {
       return true;
     }
     for (JobExecution other : held) {
@@ -146,15 +156,16 @@ final class PartitionLedger {
     TreeSet<Long> done = new TreeSet<>(committed.done());
     done.addAll(committing);
     TreeSet<Long> stillAbove = new TreeSet<>(done.tailSet(next, true));
-    // Only a record whose results are written marks its job done. A skipped second record of a
-    // job whose first still runs must not: a new owner would then skip the first one too.
-    List<String> ids = new ArrayList<>();
+    // Only a record whose results are written, or that is parked (its copy runs later), marks its
+    // job taken. A skipped second record of a job whose first still runs must not: a new owner
+    // would then skip the first one too. An id drawn at random cannot come again: not kept.
+    Map<String, Long> ids = new LinkedHashMap<>();
     finished.forEach(execution -> {
-      if (execution.isJob() && execution.outcome().writes()) {
-        ids.add(CommitMetadata.shortId(execution.jobId()));
+      if (execution.isJob() && !execution.hasFreshId() && (execution.outcome().writes() || execution.outcome().park())) {
+        ids.put(CommitMetadata.shortId(execution.jobId()), execution.record().timestamp());
       }
     });
-    CommitMetadata after = new CommitMetadata(stillAbove, CommitMetadata.withRecent(committed.recent(), ids));
+    CommitMetadata after = new CommitMetadata(stillAbove, CommitMetadata.withRecent(committed.recent(), ids, duplicateWindow));
     return new PartitionCommit(List.copyOf(finished), next, after.encode(next), after);
   }
 
@@ -194,7 +205,7 @@ final class PartitionLedger {
   }
 
   /** For tests and logs. */
-  LinkedHashSet<String> recentJobIds() {
-    return committed.recent();
+  java.util.Set<String> recentJobIds() {
+    return committed.recent().keySet();
   }
 }

@@ -173,13 +173,13 @@ class WorkerLoopTest {
     loop.turn();
     assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(b, c);
     assertThat(committedOffsets()).containsEntry(P0, 0L); // not past a
-    assertThat(committedMetadata(P0)).startsWith("v1|d=1-2|"); // b and c are done above it
+    assertThat(committedMetadata(P0)).startsWith("v2|d=1-2|"); // b and c are done above it
 
     taskThreads.get(0).run();
     loop.turn();
     assertThat(terminalStatuses()).extracting(JobStatus::getJobId).containsExactly(b, c, a);
     assertThat(committedOffsets()).containsEntry(P0, 3L);
-    assertThat(committedMetadata(P0)).startsWith("v1|d=|");
+    assertThat(committedMetadata(P0)).startsWith("v2|d=|");
     assertThat(outputs()).containsExactlyInAnyOrder(a + "-out", b + "-out", c + "-out");
   }
 
@@ -499,6 +499,70 @@ class WorkerLoopTest {
         .containsExactly(tuple(parkedJob, parkedPartition.partition()));
     assertThat(ControlRecords.instruction(parked().get(0).headers())).isEqualTo(ControlRecords.CANCEL);
     assertThat(committedOffsets()).containsEntry(P0, 2L).containsEntry(parkedPartition, 1L);
+  }
+
+  /**
+   * A keyed job's second record (two replicas raced on its key) comes after many other jobs
+   * committed on its partition: it is still skipped. Before, only the last 64 ids were kept, a
+   * busy partition commits that many in well under a second, and the job ran twice.
+   */
+  @Test
+  void aSecondRecordOfAKeyedJobIsSkippedAfterManyOtherJobsCommittedOnItsPartition() {
+    String keyed = job(P0);
+    runUntilIdle();
+    for (int i = 0; i < 100; i++) {
+      job(P0);
+    }
+    runUntilIdle();
+    redeliver(P0, keyed);
+    runUntilIdle();
+
+    assertThat(runs.get(keyed)).hasValue(1);
+    assertThat(terminalStatuses()).filteredOn(s -> s.getJobId().equals(keyed)).hasSize(1);
+  }
+
+  /**
+   * The first record of a keyed job is parked (its task paused); the task is resumed and the
+   * job's second record arrives on the input: it is skipped, the parked copy runs. Before, a
+   * parked job's id was not kept, the second record ran, and the parked copy ran again (measured
+   * in a chaos run: one doubled job).
+   */
+  @Test
+  void aSecondRecordOfAJobWhoseFirstWasParkedIsSkipped() {
+    controls.pause(taskenum.SYMBOL1.name(), new TaskControls.Pause(0, "test"));
+    String keyed = job(P0);
+    runUntilIdle();
+    controls.resume(taskenum.SYMBOL1.name());
+    redeliver(P0, keyed);
+    runUntilIdle();
+
+    assertThat(parked()).extracting(ProducerRecord::key).containsExactly(keyed);
+    assertThat(runs).doesNotContainKey(keyed);
+  }
+
+  /** A job whose id the gateway drew at random is not remembered: no second record of it can exist. */
+  @Test
+  void theIdOfAJobWithAFreshIdIsNotKeptInTheCommitMetadata() {
+    String fresh = JobIds.random();
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(ControlRecords.FRESH_ID, new byte[] {1});
+    consumer.addRecord(new ConsumerRecord<>(P0.topic(), P0.partition(), nextOffset(P0), 0L, TimestampType.CREATE_TIME,
+        -1, -1, fresh, fresh.getBytes(StandardCharsets.UTF_8), headers, Optional.empty()));
+    String keyed = job(P0);
+    runUntilIdle();
+
+    assertThat(committedMetadata(P0)).contains(CommitMetadata.shortId(keyed)).doesNotContain(CommitMetadata.shortId(fresh));
+  }
+
+  /** Turns the loop and runs every task handed out until nothing more happens. */
+  private void runUntilIdle() {
+    for (int idle = 0; idle < 3; ) {
+      loop.turn();
+      List<Runnable> tasks = new ArrayList<>(taskThreads);
+      taskThreads.clear();
+      tasks.forEach(Runnable::run);
+      idle = tasks.isEmpty() ? idle + 1 : 0;
+    }
   }
 
   /**
@@ -939,7 +1003,7 @@ class WorkerLoopTest {
     String a = job(P0);
     redeliver(P0, a);
     loop.turn(); // a starts; its second record is skipped and committed as a done offset
-    assertThat(committedMetadata(P0)).startsWith("v1|d=1|");
+    assertThat(committedMetadata(P0)).startsWith("v2|d=1|");
 
     restartOn(P0); // the worker dies while a runs
     redeliver(P0, a);
@@ -1048,7 +1112,7 @@ class WorkerLoopTest {
     cancel(P0, a);
     loop.turn(); // the cancel reaches a, which keeps running
     loop.turn();
-    assertThat(committedMetadata(P0)).startsWith("v1|d=|"); // the cancel's offset is not done
+    assertThat(committedMetadata(P0)).startsWith("v2|d=|"); // the cancel's offset is not done
 
     restartOn(P0); // the worker dies; a new owner takes the partition
     redeliver(P0, a);
