@@ -44,9 +44,17 @@ public final class ScheduleAdmin {
     return spec;
   }
 
-  /** Pauses or resumes a schedule; NOT_FOUND if there is none of that name. */
+  /**
+   * Pauses or resumes a schedule; NOT_FOUND if there is none of that name. A schedule already so
+   * is left alone: rewriting it would move its ticks' start (see {@link ScheduleRecords#definedAt})
+   * and drop ticks an outage left to catch up.
+   */
   public ScheduleSpec setPaused(String name, boolean paused) throws Exception {
-    ScheduleSpec spec = existing(name).withPaused(paused);
+    ScheduleSpec existing = existing(name);
+    if (existing.paused() == paused) {
+      return existing;
+    }
+    ScheduleSpec spec = existing.withPaused(paused);
     write(name, "schedule " + name + (paused ? " paused" : " resumed"), ScheduleRecords.schedule(topic, partitions, spec));
     return spec;
   }

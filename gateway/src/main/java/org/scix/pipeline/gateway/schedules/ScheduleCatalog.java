@@ -38,6 +38,7 @@ public final class ScheduleCatalog {
 
   public List<Listed> list() {
     Map<String, ScheduleSpec> specs = new HashMap<>();
+    Map<String, Long> definedAt = new HashMap<>();
     Map<String, Long> lastTicks = new HashMap<>();
     try (TopicReader reader = TopicReader.open(kafka, clientId)) {
       for (ConsumerRecord<String, byte[]> record : reader.readAll(topic)) {
@@ -53,7 +54,9 @@ public final class ScheduleCatalog {
             specs.remove(record.key());
           } else {
             try {
-              specs.put(record.key(), ScheduleSpec.fromJson(record.value()));
+              ScheduleSpec spec = ScheduleSpec.fromJson(record.value());
+              specs.put(record.key(), spec);
+              definedAt.put(record.key(), ScheduleRecords.definedAt(record, spec));
             } catch (IOException | RuntimeException e) {
               log.warn("schedule {}: unreadable record ({}); not listed", record.key(), e.toString());
             }
@@ -64,7 +67,7 @@ public final class ScheduleCatalog {
     List<Listed> listed = new ArrayList<>();
     specs.values().forEach(spec -> {
       long last = lastTicks.getOrDefault(spec.name(), 0L);
-      long next = spec.paused() ? Long.MAX_VALUE : spec.nextTick(Math.max(last, spec.createdAt()));
+      long next = spec.paused() ? Long.MAX_VALUE : spec.nextTick(Math.max(last, definedAt.getOrDefault(spec.name(), spec.createdAt())));
       listed.add(new Listed(spec, last, next));
     });
     listed.sort(Comparator.comparing(l -> l.spec().name()));

@@ -3,6 +3,7 @@ package org.scix.pipeline.gateway.schedules;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.scix.pipeline.core.kafka.DelayedRecords;
 import org.scix.pipeline.gateway.http.Json;
@@ -29,6 +30,18 @@ public final class ScheduleRecords {
 
   public static ProducerRecord<String, Object> schedule(String topic, int partitions, ScheduleSpec spec) {
     return new ProducerRecord<>(topic, DelayedRecords.partitionFor(spec.name(), partitions), spec.name(), spec.toJson());
+  }
+
+  /**
+   * When the definition {@code record} holds took effect: its ticks are the ones after this (and
+   * after the last tick written). It is the record's Kafka timestamp, stored with the record, so
+   * the owner, a later owner and every replica's listing agree on it, and it moves with each
+   * write of the definition: a resume (or a replace) continues with the first tick after it
+   * rather than firing the ticks of the pause. The spec's {@code created_at} serves only a record
+   * without a timestamp.
+   */
+  public static long definedAt(ConsumerRecord<?, ?> record, ScheduleSpec spec) {
+    return record.timestamp() >= 0 ? record.timestamp() : spec.createdAt();
   }
 
   public static ProducerRecord<String, Object> state(String topic, int partition, String name, long lastTick) {

@@ -25,11 +25,13 @@ import org.scix.pipeline.schemas.input.taskenum;
  * interval counted from the epoch, so every replica computes the same ticks) makes one job of
  * {@code task} with these arguments; {@code daterange} may name the tick's day ({@code {tick}},
  * {@code {tick-1}} for the day before, in the schedule's zone), so a nightly harvest asks for
- * yesterday. Ticks missed while no replica could fire them (an outage) are all run, oldest first,
+ * yesterday. Ticks missed while no replica could fire them (an outage, not a pause) are all run, oldest first,
  * up to {@code maxCatchUp} ({@code catch_up: all}), or skipped ({@code catch_up: skip}: only ticks
  * under a minute late run). Stored as JSON on the compacted schedules topic, keyed by name.
  *
- * @param createdAt when the schedule was created (epoch ms): its first tick is the first after it
+ * @param createdAt when the API was asked to create the schedule (epoch ms, that replica's clock),
+ *     as shown to callers; ticks are counted from its record's Kafka timestamp instead
+ *     ({@link ScheduleRecords#definedAt}), which every replica reads alike and a resume moves on
  * @param priority the priority of its jobs (bulk unless the schedule says interactive)
  */
 public record ScheduleSpec(String name, taskenum task, Boolean ingest, String ingestType, String daterange, String cron,

@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * when it last ticked), and what it writes when a tick is due: the tick's job (its id derived from
  * schedule and tick, {@link JobIds#forScheduleTick}) with its Pending, and the schedule's new last
  * tick, in one transaction. A new owner continues after the last tick written, so each tick makes
- * one job; ticks missed meanwhile follow the schedule's catch-up policy. One tick per schedule per
- * turn, oldest first. Poll thread only ({@link org.scix.pipeline.gateway.owned.OwnedPartitions}).
+ * one job; ticks missed meanwhile follow the schedule's catch-up policy. Ticks start after the
+ * definition's record ({@link ScheduleRecords#definedAt}): a resumed schedule continues with its
+ * next tick, as catch-up is for outages, not pauses. One tick per schedule per turn, oldest first. Poll thread only ({@link org.scix.pipeline.gateway.owned.OwnedPartitions}).
  */
 public final class Schedules implements OwnedTopic {
   private static final Logger log = LoggerFactory.getLogger(Schedules.class);
@@ -51,6 +52,7 @@ public final class Schedules implements OwnedTopic {
   private static final class Entry {
     ScheduleSpec spec; // null: only a state record seen (deleted, or its spec not read yet)
     long lastTick;
+    long definedAt; // when the current definition was written: no tick at or before it
     boolean inFlight;
   }
 
@@ -95,6 +97,7 @@ public final class Schedules implements OwnedTopic {
     } else {
       try {
         entry.spec = ScheduleSpec.fromJson(record.value());
+        entry.definedAt = ScheduleRecords.definedAt(record, entry.spec);
       } catch (IOException | RuntimeException e) {
         log.error("schedule {}: unreadable record at {}-{}@{}; it does not tick: {}", name, record.topic(), record.partition(),
             record.offset(), e.toString());
@@ -172,9 +175,9 @@ public final class Schedules implements OwnedTopic {
     return latest;
   }
 
-  /** A schedule's ticks start after its creation, and after the last one written. */
+  /** A schedule's ticks start after its definition (creation, replacement or resume) was written, and after the last one written. */
   private static long from(Entry e) {
-    return Math.max(e.lastTick, e.spec.createdAt());
+    return Math.max(e.lastTick, e.definedAt);
   }
 
   @Override

@@ -34,12 +34,25 @@ class SchedulesTest {
   }
 
   private void define(ScheduleSpec spec) {
-    apply(spec.name(), spec.toJson());
+    define(spec, 0L);
+  }
+
+  /** The definition as written to Kafka at {@code timestamp} (the record's timestamp). */
+  private void define(ScheduleSpec spec, long timestamp) {
+    apply(spec.name(), spec.toJson(), timestamp);
   }
 
   private void apply(String key, byte[] value) {
-    schedules.apply(new ConsumerRecord<>(P0.topic(), 0, offset++, 0L, TimestampType.CREATE_TIME, 0, 0, key, value, new RecordHeaders(),
-        Optional.empty()));
+    apply(key, value, 0L);
+  }
+
+  private void apply(String key, byte[] value, long timestamp) {
+    schedules.apply(new ConsumerRecord<>(P0.topic(), 0, offset++, timestamp, TimestampType.CREATE_TIME, 0, 0, key, value,
+        new RecordHeaders(), Optional.empty()));
+  }
+
+  private static List<Long> ticks(List<Action> due) {
+    return due.stream().map(a -> ((Schedules.Tick) a).tick()).toList();
   }
 
   /** Acts as the owner would: takes what is due, commits it, reads its records back. */
@@ -113,6 +126,41 @@ class SchedulesTest {
     schedules.readUpTo(P0, 5);
     define(every2s("", 0).withPaused(true));
     assertThat(schedules.due(10_000, 100)).isEmpty();
+  }
+
+  @Test
+  void aResumedScheduleContinuesWithTheNextTickAfterTheResumeInsteadOfCatchingUpThePause() throws Exception {
+    schedules.assigned(P0, 0);
+    ScheduleSpec spec = every2s("", 0);
+    define(spec, 0);
+    assertThat(ticks(tickAt(2_000))).containsExactly(2_000L);
+    define(spec.withPaused(true), 3_000);
+    assertThat(tickAt(10_000)).isEmpty();
+    define(spec.withPaused(false), 10_500); // resumed: the ticks 4..10 s were paused, not missed
+    assertThat(tickAt(10_600)).isEmpty();
+    List<Action> next = tickAt(12_000);
+    assertThat(ticks(next)).containsExactly(12_000L);
+    assertThat(((Schedules.Tick) next.get(0)).makesJob()).isTrue();
+  }
+
+  @Test
+  void anOutageAfterAResumeIsStillCaughtUp() throws Exception {
+    schedules.assigned(P0, 0);
+    ScheduleSpec spec = every2s("", 0);
+    define(spec.withPaused(true), 0);
+    define(spec, 10_500);
+    // Nothing fired 12..16 s (no owner): each of those ticks runs, oldest first.
+    assertThat(List.of(ticks(tickAt(16_500)), ticks(tickAt(16_500)), ticks(tickAt(16_500)), ticks(tickAt(16_500))))
+        .containsExactly(List.of(12_000L), List.of(14_000L), List.of(16_000L), List.of());
+  }
+
+  @Test
+  void ticksStartAfterTheDefinitionsKafkaTimestampNotTheApiReplicasCreatedAt() throws Exception {
+    schedules.assigned(P0, 0);
+    // The API replica's clock was 5 s behind: created_at says 0, the committed record says 5 s.
+    define(every2s("", 0), 5_000);
+    assertThat(tickAt(5_000)).as("no tick from before the schedule existed").isEmpty();
+    assertThat(ticks(tickAt(6_000))).containsExactly(6_000L);
   }
 
   @Test
