@@ -125,9 +125,11 @@ public final class TopicAdmin {
         // What operators did, one entry a record, read newest first; kept 90 days.
         new NewTopic(t.audit(), 1, t.replicationFactor()).configs(Map.of(
             TopicConfig.RETENTION_MS_CONFIG, Long.toString(java.time.Duration.ofDays(90).toMillis()))),
-        // Schedules and when each last ticked, keyed by name (and name + "/state").
+        // Schedules and when each last ticked, keyed by name (and name + "/state"). A schedule's
+        // ticks count from its record's timestamp: the broker's clock, not the API replica's.
         new NewTopic(t.schedules(), t.partitions(), t.replicationFactor()).configs(Map.of(
-            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
+            TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+            TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime")));
   }
 
   /** How many partitions {@code topic} has. */
