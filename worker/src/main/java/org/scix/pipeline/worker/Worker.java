@@ -78,7 +78,8 @@ public final class Worker implements AutoCloseable {
     this.runner = WorkerLoops.create(config, consumer, serdes, pool, metrics, controls);
     try {
       this.ops = config.opsPort() > 0
-          ? Optional.of(new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !runner.isStopped(), runner::isReady))
+          ? Optional.of(new OpsHttpServer("0.0.0.0", config.opsPort(), metrics, () -> !runner.isStopped(),
+              () -> runner.isReady() && controls.isFollowing())) // not ready while cancels and pauses go unseen
           : Optional.empty();
     } catch (IOException | RuntimeException e) {
       consumer.close(); // the loop never ran: nothing else of it holds a connection yet

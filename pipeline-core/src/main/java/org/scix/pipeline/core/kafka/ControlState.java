@@ -38,6 +38,8 @@ public final class ControlState implements AutoCloseable {
   private final Map<String, TaskControls.Limit> limits = new ConcurrentHashMap<>();
   private final AtomicLong version = new AtomicLong();
   private volatile boolean running = true;
+  private volatile boolean following = true;
+  private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
   private Thread thread;
 
   /** @param consumer a read_committed consumer without a group, owned by this from now on */
@@ -103,18 +105,54 @@ public final class ControlState implements AutoCloseable {
     return version.get();
   }
 
+  /**
+   * Whether the control topic is being followed now: false while polling it fails (cancels,
+   * pauses and limits written meanwhile are not seen here yet). A worker is not ready then.
+   */
+  public boolean isFollowing() {
+    return consumer == null || following;
+  }
+
+  /**
+   * Follows the topic until closed. A failed poll does not end it (before, the thread died and the
+   * process went on ignoring every cancel and pause): it is logged, {@link #isFollowing} turns
+   * false, and polling goes on from where it was after a pause.
+   */
   private void follow() {
     try {
       while (running) {
-        apply(consumer.poll(Duration.ofMillis(500)));
+        try {
+          apply(consumer.poll(Duration.ofMillis(500)));
+          if (!following) {
+            log.info("following the control topic {} again", topic);
+            following = true;
+          }
+        } catch (WakeupException e) {
+          throw e;
+        } catch (RuntimeException e) {
+          if (following) {
+            log.error("cannot follow the control topic {}: {}; cancels, pauses and limits written from now on are not seen here "
+                + "until it can (retrying every {} ms; this process reports not ready meanwhile)", topic, e.toString(),
+                RETRY_BACKOFF.toMillis(), e);
+          }
+          following = false;
+          sleepQuietly(RETRY_BACKOFF);
+        }
       }
     } catch (WakeupException e) {
       // closing
-    } catch (RuntimeException e) {
-      log.error("stopped following the control topic {}: {}; batch cancels and task pauses from now on are not seen here "
-          + "until this process restarts", topic, e.toString(), e);
     } finally {
+      following = false;
       consumer.close(Duration.ofSeconds(2));
+    }
+  }
+
+  private void sleepQuietly(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      running = false;
     }
   }
 

@@ -45,6 +45,32 @@ class ControlStateTest {
     }
   }
 
+  /**
+   * A poll of the control topic fails: the state says it is not following (a worker is not ready
+   * then), keeps polling, and applies what is written after. Before, the follow thread died on
+   * the exception and every later pause and cancel went unseen while the worker stayed ready.
+   */
+  @Test
+  void aFailedPollOfTheControlTopicIsReportedAndFollowingGoesOn() {
+    MockConsumer<String, byte[]> consumer = new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name());
+    consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
+    consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
+    consumer.updateEndOffsets(Map.of(PARTITION, 0L));
+    ControlState state = new ControlState(consumer, TOPIC);
+    state.start(Duration.ofSeconds(5));
+    try {
+      assertThat(state.isFollowing()).isTrue();
+      consumer.setPollException(new org.apache.kafka.common.KafkaException("broker away"));
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !state.isFollowing());
+
+      consumer.schedulePollTask(() -> add(consumer, 0, TaskControls.paused(TOPIC, "SYMBOL1", 1000, "ops")));
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> state.isPaused("SYMBOL1"));
+      assertThat(state.isFollowing()).isTrue();
+    } finally {
+      state.close();
+    }
+  }
+
   @Test
   void aParkedJobGoesToOneOfItsTasksPartitionsAndThePartitionNamesTheTask() {
     for (taskenum task : taskenum.values()) {
