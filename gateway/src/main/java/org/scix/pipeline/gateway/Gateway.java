@@ -75,6 +75,7 @@ import org.scix.pipeline.gateway.status.OwnPendings;
 import org.scix.pipeline.gateway.status.StalePendingRepair;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewLoader;
+import org.scix.pipeline.gateway.submit.CancelSweep;
 import org.scix.pipeline.gateway.submit.JobRecords;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
 import org.scix.pipeline.gateway.submit.RetiredLanes;
@@ -96,6 +97,8 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+  /** A cancel of an ended job is tombstoned by the sweep once this old (the worker ending a job tombstones its cancel first). */
+  private static final Duration CANCEL_SWEEP_MIN_AGE = Duration.ofSeconds(30);
   /** How long a Pending this replica wrote is kept for the reader to meet it (its transaction's outcome was unknown). */
   private static final Duration OWN_PENDINGS_MAX_AGE = Duration.ofMinutes(10);
 
@@ -184,7 +187,10 @@ public final class Gateway implements AutoCloseable {
       ScheduledExecutorService stallWatch = Executors.newSingleThreadScheduledExecutor(daemon("gateway-stall-watch"));
       closer.register("stall watch", stallWatch::shutdownNow);
       // Health follows events as they happen; a stalled reader is the one state only time reveals.
+      // The same timer sweeps the control topic's cancels of jobs that ended before them.
       stallWatch.scheduleWithFixedDelay(health::changed, 1, 1, TimeUnit.SECONDS);
+      stallWatch.scheduleWithFixedDelay(new CancelSweep(controls::cancelledJobs, view::status, submitter, config.topics().control(),
+          Clock.systemUTC(), CANCEL_SWEEP_MIN_AGE), 30, 30, TimeUnit.SECONDS);
     } catch (IOException | RuntimeException e) {
       closer.close();
       throw e;

@@ -33,7 +33,7 @@ public final class ControlState implements AutoCloseable {
   private final Consumer<String, byte[]> consumer;
   private final String topic;
   private final Set<String> cancelled = ConcurrentHashMap.newKeySet();
-  private final Set<String> cancelledJobs = ConcurrentHashMap.newKeySet();
+  private final Map<String, Long> cancelledJobs = new ConcurrentHashMap<>(); // job id -> when its cancel was written (epoch ms)
   private final Map<String, TaskControls.Pause> paused = new ConcurrentHashMap<>();
   private final Map<String, TaskControls.Limit> limits = new ConcurrentHashMap<>();
   private final AtomicLong version = new AtomicLong();
@@ -81,9 +81,14 @@ public final class ControlState implements AutoCloseable {
     return batchId != null && cancelled.contains(batchId);
   }
 
-  /** A job cancelled while its task was paused, whose cancel is not carried out yet. */
+  /** A job cancelled on the control topic, whose cancel is not carried out yet. */
   public boolean isJobCancelled(String jobId) {
-    return jobId != null && cancelledJobs.contains(jobId);
+    return jobId != null && cancelledJobs.containsKey(jobId);
+  }
+
+  /** The jobs whose cancel on the control topic is not carried out yet, with when it was written (epoch ms). */
+  public Map<String, Long> cancelledJobs() {
+    return Map.copyOf(cancelledJobs);
   }
 
   public boolean isPaused(String task) {
@@ -171,7 +176,7 @@ public final class ControlState implements AutoCloseable {
       } else if (limited != null) {
         limit(limited, record.value() == null ? null : TaskControls.limit(record.value()));
       } else if (cancelledJob != null) {
-        cancelJob(cancelledJob, record.value() != null);
+        cancelJob(cancelledJob, record.value() != null, record.timestamp());
       }
     }
   }
@@ -186,7 +191,11 @@ public final class ControlState implements AutoCloseable {
 
   /** Notes a job cancelled while its task was paused, or ({@code cancelled} false) that its cancel was carried out. */
   public void cancelJob(String jobId, boolean cancelled) {
-    if (cancelled ? cancelledJobs.add(jobId) : cancelledJobs.remove(jobId)) {
+    cancelJob(jobId, cancelled, System.currentTimeMillis());
+  }
+
+  private void cancelJob(String jobId, boolean cancelled, long atMillis) {
+    if (cancelled ? cancelledJobs.putIfAbsent(jobId, atMillis) == null : cancelledJobs.remove(jobId) != null) {
       version.incrementAndGet();
     }
   }
