@@ -204,8 +204,10 @@ public final class JobSubmitter implements AutoCloseable {
   }
 
   private void onFenced(TransactionalWriter.Fenced e) {
-    // Another gateway runs with this instance id and took over its transactional id: this
-    // replica must not write again. Health goes NOT_SERVING; callers get UNAVAILABLE.
+    // Another gateway runs with this instance id and took over its transactional id, or this
+    // one was paused past the transaction timeout and cannot prove it has no successor (the
+    // zombie case: RetiredLanes and a restart's init are the only fences of submit lanes). It must
+    // not write again. Health goes NOT_SERVING; callers get UNAVAILABLE; a restart fences cleanly.
     log.error("fenced: another gateway uses instance id {}; this replica accepts no more jobs ({})", settings.instanceId(),
         e.getMessage());
     running = false;
