@@ -212,8 +212,8 @@ public final class JobSubmitter implements AutoCloseable {
         e.getMessage());
     running = false;
     setReachable(false);
-    fenced.complete("another gateway took over instance id " + settings.instanceId() + " (" + e.getMessage()
-        + "); give each replica its own GATEWAY_INSTANCE_ID");
+    fenced.complete("another gateway took over instance id " + settings.instanceId() + ", or this one was paused past its transaction"
+        + " timeout (" + e.getMessage() + "); give each replica its own GATEWAY_INSTANCE_ID, and restart this one");
   }
 
   private synchronized void setReachable(boolean reachable) {
