@@ -11,6 +11,7 @@ import java.util.Set;
 import org.scix.pipeline.gateway.audit.AuditLog;
 import org.scix.pipeline.gateway.deadletters.DeadLetters;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
+import org.scix.pipeline.gateway.http.HttpErrors;
 import org.scix.pipeline.gateway.http.HttpRouter;
 import org.scix.pipeline.gateway.http.HttpRouter.Reply;
 import org.scix.pipeline.gateway.http.Json;
@@ -59,10 +60,18 @@ final class OperatorActions {
     BulkCancel.Filter filter = new BulkCancel.Filter(text(body, "task"), states, time(body, "since", 0),
         time(body, "until", clock.millis() + 1));
     BulkCancel.Result result = cancels.cancelMatching(filter);
-    audit.record(request.operator("dashboard"), "bulk cancel", describe(body),
-        result.cancelRequested() + " of " + result.matched() + " matching job(s) asked to stop" + (result.more() ? "; more match" : ""));
-    return Reply.ok(Json.object().put("matched", result.matched()).put("cancel_requested", result.cancelRequested())
-        .put("more", result.more()));
+    // Audited and answered with what was done even when it failed part-way: cancels already
+    // written stop their jobs whatever the answer says. The error names the counts too, for
+    // clients that show only the error of a failed call.
+    String done = result.cancelRequested() + " of " + result.matched() + " matching job(s) asked to stop"
+        + (result.more() ? "; more match" : "");
+    HttpErrors.Answer failure = result.failed() ? HttpErrors.toAnswer(result.error()) : null;
+    String outcome = failure == null ? done : "failed part-way: " + done + ", " + result.outcomeUnknown() + " outcome unknown (may stop), "
+        + result.notWritten() + " not written: " + failure.message();
+    audit.record(request.operator("dashboard"), "bulk cancel", describe(body), outcome);
+    ObjectNode answer = Json.object().put("matched", result.matched()).put("cancel_requested", result.cancelRequested())
+        .put("outcome_unknown", result.outcomeUnknown()).put("not_written", result.notWritten()).put("more", result.more());
+    return failure == null ? Reply.ok(answer) : new Reply(failure.status(), answer.put("error", outcome));
   }
 
   /** Body: {@code task}, {@code reason} (a part of it), {@code since}, {@code until}. */

@@ -6,7 +6,10 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.gateway.status.JobPage;
 import org.scix.pipeline.gateway.status.JobQuery;
@@ -14,6 +17,7 @@ import org.scix.pipeline.gateway.status.JobRecord;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewSync;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
+import org.scix.pipeline.gateway.submit.SubmissionFailedException;
 import org.scix.pipeline.schemas.status.JobState;
 
 /**
@@ -25,6 +29,8 @@ import org.scix.pipeline.schemas.status.JobState;
 public final class BulkCancel {
   public static final int MAX_JOBS = 100_000;
   private static final Duration SYNC_TIMEOUT = Duration.ofSeconds(10);
+  /** Bound of waiting for all the cancels' outcomes (each is bounded by the submitter's deadlines too). */
+  private static final Duration WRITE_TIMEOUT = Duration.ofSeconds(60);
 
   /** Unfinished jobs of {@code task} (null: any), in {@code states} (Pending, Processing or both), submitted in {@code [from, to)}. */
   public record Filter(String task, Set<JobState> states, long from, long to) {
@@ -39,17 +45,31 @@ public final class BulkCancel {
     }
   }
 
-  /** Jobs matched, and cancel requests written (each on Kafka before the answer). */
-  public record Result(int matched, int cancelRequested, boolean more) {}
+  /**
+   * What was done: jobs matched; cancel requests written (each on Kafka before the answer); those
+   * whose commit outcome is unknown (they may have been written: the jobs may stop); those not
+   * written. {@code error}, if not null, is the first failure: the call failed part-way, and the
+   * counts say how far it got.
+   */
+  public record Result(int matched, int cancelRequested, int outcomeUnknown, int notWritten, boolean more, Exception error) {
+    public boolean failed() {
+      return error != null;
+    }
+  }
 
   private final StatusView view;
   private final StatusViewSync sync;
-  private final JobSubmitter submitter;
+  private final Function<JobRecord, CompletableFuture<Void>> cancels;
 
   public BulkCancel(StatusView view, StatusViewSync sync, JobSubmitter submitter) {
+    this(view, sync, job -> submitter.cancel(job, null));
+  }
+
+  /** @param cancels writes one job's cancel request; completes once Kafka has it (as {@link JobSubmitter#cancel}) */
+  public BulkCancel(StatusView view, StatusViewSync sync, Function<JobRecord, CompletableFuture<Void>> cancels) {
     this.view = view;
     this.sync = sync;
-    this.submitter = submitter;
+    this.cancels = cancels;
   }
 
   public Result cancelMatching(Filter filter) throws Exception {
@@ -68,15 +88,45 @@ public final class BulkCancel {
       }
       after = page.next();
     } while (after != null && !more);
+    return cancel(matched, more);
+  }
+
+  /**
+   * Queues every cancel, then waits for each one's own outcome: a failure part-way (Kafka gone, the
+   * replica fenced) does not hide the cancels already written, which the answer and the audit entry
+   * must count.
+   */
+  private Result cancel(List<JobRecord> matched, boolean more) {
     List<CompletableFuture<Void>> requests = new ArrayList<>();
-    for (JobRecord job : matched) {
-      requests.add(submitter.cancel(job, null));
+    Exception error = null;
+    try {
+      for (JobRecord job : matched) {
+        requests.add(cancels.apply(job));
+      }
+    } catch (RuntimeException e) {
+      error = e; // the jobs after this one were not queued
     }
+    long deadline = System.nanoTime() + WRITE_TIMEOUT.toNanos();
     int written = 0;
+    int unknown = 0;
     for (CompletableFuture<Void> request : requests) {
-      request.get(60, TimeUnit.SECONDS);
-      written++;
+      try {
+        request.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        written++;
+      } catch (ExecutionException e) {
+        Exception cause = e.getCause() instanceof Exception c ? c : e;
+        error = error == null ? cause : error;
+        if (!(cause instanceof SubmissionFailedException failed && failed.outcomeKnown())) {
+          unknown++;
+        }
+      } catch (TimeoutException | InterruptedException e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        error = error == null ? e : error;
+        unknown++; // sent, or may still be: the job may stop
+      }
     }
-    return new Result(matched.size(), written, more);
+    return new Result(matched.size(), written, unknown, matched.size() - written - unknown, more, error);
   }
 }

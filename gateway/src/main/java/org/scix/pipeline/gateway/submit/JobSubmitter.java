@@ -204,14 +204,16 @@ public final class JobSubmitter implements AutoCloseable {
   }
 
   private void onFenced(TransactionalWriter.Fenced e) {
-    // Another gateway runs with this instance id and took over its transactional id: this
-    // replica must not write again. Health goes NOT_SERVING; callers get UNAVAILABLE.
+    // Another gateway runs with this instance id and took over its transactional id, or this
+    // one was paused past the transaction timeout and cannot prove it has no successor (the
+    // zombie case: RetiredLanes and a restart's init are the only fences of submit lanes). It must
+    // not write again. Health goes NOT_SERVING; callers get UNAVAILABLE; a restart fences cleanly.
     log.error("fenced: another gateway uses instance id {}; this replica accepts no more jobs ({})", settings.instanceId(),
         e.getMessage());
     running = false;
     setReachable(false);
-    fenced.complete("another gateway took over instance id " + settings.instanceId() + " (" + e.getMessage()
-        + "); give each replica its own GATEWAY_INSTANCE_ID");
+    fenced.complete("another gateway took over instance id " + settings.instanceId() + ", or this one was paused past its transaction"
+        + " timeout (" + e.getMessage() + "); give each replica its own GATEWAY_INSTANCE_ID, and restart this one");
   }
 
   private synchronized void setReachable(boolean reachable) {

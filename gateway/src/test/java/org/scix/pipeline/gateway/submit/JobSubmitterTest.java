@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -98,6 +100,37 @@ class JobSubmitterTest {
     assertThatThrownBy(() -> a.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
         .cause().isInstanceOfSatisfying(SubmissionFailedException.class, e -> assertThat(e.outcomeKnown()).isFalse());
     assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(800));
+  }
+
+  /**
+   * A lane's commit answered "fenced" (a successor with this instance id, or the coordinator's
+   * abort after a pause past the transaction timeout): the successor's init may have completed the
+   * commit, so the caller is told to Monitor the job, not "Kafka did not take the job". The lane
+   * never initialises its transactional id again (that would fence the successor): the replica
+   * stops accepting jobs.
+   */
+  @Test
+  void aFencedCommitIsAnsweredOutcomeUnknownAndTheReplicaStopsWithoutTakingTheIdAgain() throws Exception {
+    AtomicInteger producers = new AtomicInteger();
+    submitter = TestSubmitters.create(TOPICS, () -> {
+      producers.incrementAndGet();
+      return producer;
+    });
+    submitter.start();
+    producer.commitTransactionException = new ProducerFencedException("a successor took the transactional id");
+    String jobId = JobIds.random();
+    CompletableFuture<Void> a = submitter.submit(jobId, job("a"), null, Priority.INTERACTIVE);
+    assertThatThrownBy(() -> a.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOfSatisfying(SubmissionFailedException.class, e -> {
+          assertThat(e.outcomeKnown()).isFalse();
+          assertThat(e.jobId()).isEqualTo(jobId);
+        });
+
+    CompletableFuture<Void> b = submitter.submit(JobIds.random(), job("b"), null, Priority.INTERACTIVE);
+    assertThatThrownBy(() -> b.get(5, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        .cause().isInstanceOfSatisfying(SubmissionFailedException.class, e -> assertThat(e.outcomeKnown()).isTrue());
+    assertThat(submitter.fenced()).isDone();
+    assertThat(producers).hasValue(1);
   }
 
   @Test

@@ -17,6 +17,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.InvalidTxnStateException;
@@ -38,14 +39,29 @@ import org.slf4j.LoggerFactory;
  * error into one of three outcomes so no caller classifies Kafka exceptions itself:
  *
  * <ul>
- *   <li>{@link Fenced}: another process owns this transactional id, or the cluster refuses us
+ *   <li>{@link Fenced}: another process may own this transactional id, or the cluster refuses us
  *       (authorization, unsupported version, a broken sequence). Fatal: stop writing.
  *   <li>{@link Aborted}: the transaction did not commit and nothing of it is visible. The writer
  *       has aborted it (or dropped the producer, to be replaced on the next write); retry freely.
  *   <li>{@link OutcomeUnknown}: the commit was sent but did not answer within the outcome timeout,
- *       although {@code commitTransaction} was retried as {@code KafkaProducer} allows. The
- *       transaction may have committed; the producer is replaced, and the caller must find out
- *       (committed offsets, the status topic) before writing the same results again.
+ *       although {@code commitTransaction} was retried as {@code KafkaProducer} allows, or it was
+ *       answered "fenced". The transaction may have committed; the producer is replaced, and the
+ *       caller must find out (committed offsets, the status topic) before writing the same results again.
+ * </ul>
+ *
+ * <p>Fencing. A "fenced" answer has two causes the client cannot tell apart: a successor started
+ * with this transactional id (its {@code initTransactions} bumped the epoch), or the coordinator
+ * aborted a transaction that outlived {@code transaction.timeout.ms} (KAFKA-20785). A process
+ * paused past that timeout is exactly the zombie whose successor fenced it, so elapsed time proves
+ * nothing. Two consequences:
+ *
+ * <ul>
+ *   <li>A fenced <em>commit</em> is {@link OutcomeUnknown}, never {@link Aborted}: if our EndTxn
+ *       reached the coordinator before the successor's init, that init completes our commit.
+ *   <li>After any fencing, a new producer with this transactional id would fence the successor in
+ *       turn (and a zombie would write beside it). The writer re-initialises only once its
+ *       {@link SuccessorCheck} proves no other live process holds the id; without that proof it
+ *       is {@link Fenced} for good.
  * </ul>
  *
  * <p>Used from one thread at a time.
@@ -57,8 +73,8 @@ public final class TransactionalWriter implements AutoCloseable {
   private final Supplier<Producer<String, Object>> factory;
   private final BooleanSupplier keepTrying;
   private final Duration commitOutcomeTimeout;
-  private final Duration transactionTimeout; // null: unknown (every fencing is taken for another producer)
-  private long begunNanos; // when the current transaction began
+  private final SuccessorCheck successors;
+  private RuntimeException fencedBy; // non-null: a fencing was seen and no successor has been ruled out since
   private Producer<String, Object> producer; // null: to be (re)created before the next transaction
 
   /**
@@ -68,30 +84,47 @@ public final class TransactionalWriter implements AutoCloseable {
    */
   public TransactionalWriter(String transactionalId, Supplier<Producer<String, Object>> factory, BooleanSupplier keepTrying,
       Duration commitOutcomeTimeout) {
-    this(transactionalId, factory, keepTrying, commitOutcomeTimeout, null);
+    this(transactionalId, factory, keepTrying, commitOutcomeTimeout, SuccessorCheck.NONE);
   }
 
-  /**
-   * @param transactionTimeout the producer's {@code transaction.timeout.ms}: a transaction open
-   *     longer than this may be aborted by the coordinator, which bumps the producer's epoch; the
-   *     "fenced" answer that follows is that abort, not another producer (KAFKA-20785)
-   */
+  /** @param successors consulted after a fencing, before a new producer may take this transactional id again */
   public TransactionalWriter(String transactionalId, Supplier<Producer<String, Object>> factory, BooleanSupplier keepTrying,
-      Duration commitOutcomeTimeout, Duration transactionTimeout) {
+      Duration commitOutcomeTimeout, SuccessorCheck successors) {
     this.transactionalId = transactionalId;
     this.factory = factory;
     this.keepTrying = keepTrying;
     this.commitOutcomeTimeout = commitOutcomeTimeout;
-    this.transactionTimeout = transactionTimeout;
+    this.successors = successors;
   }
 
-  /** A writer over a {@link KafkaProducer} built from {@link #producerConfig}. */
+  /** A writer over a {@link KafkaProducer} built from {@link #producerConfig}; a fencing is final. */
   public static TransactionalWriter create(KafkaSettings kafka, ProducerSettings settings, RecordValueSerializer values,
       BooleanSupplier keepTrying) {
+    return create(kafka, settings, values, keepTrying, SuccessorCheck.NONE);
+  }
+
+  /** A writer over a {@link KafkaProducer} built from {@link #producerConfig}, carrying on after a fencing once {@code successors} rules one out. */
+  public static TransactionalWriter create(KafkaSettings kafka, ProducerSettings settings, RecordValueSerializer values,
+      BooleanSupplier keepTrying, SuccessorCheck successors) {
     Map<String, Object> config = producerConfig(kafka, settings);
     return new TransactionalWriter(settings.transactionalId(),
-        () -> new KafkaProducer<>(config, new StringSerializer(), values), keepTrying, settings.commitOutcomeTimeout(),
-        settings.transactionTimeout());
+        () -> new KafkaProducer<>(config, new StringSerializer(), values), keepTrying, settings.commitOutcomeTimeout(), successors);
+  }
+
+  /**
+   * Proof that no other live process holds a transactional id, asked after a fencing and before
+   * the writer initialises a new producer with it. It must be authoritative (for example a
+   * membership the successor must take over <em>before</em> it initialises its producers, read
+   * after the fencing was seen): a successor that fenced us then cannot go unnoticed, and one that
+   * starts after the check fences our new producer, which brings us back here.
+   */
+  @FunctionalInterface
+  public interface SuccessorCheck {
+    /** No proof: a fenced writer never takes its transactional id again. */
+    SuccessorCheck NONE = transactionalId -> false;
+
+    /** True only if no other live process can hold {@code transactionalId} (may block; false when unsure). */
+    boolean ruledOut(String transactionalId);
   }
 
   /**
@@ -188,7 +221,6 @@ public final class TransactionalWriter implements AutoCloseable {
   public void write(Consumer<Transaction> body) {
     Producer<String, Object> p = ready();
     try {
-      begunNanos = System.nanoTime();
       p.beginTransaction();
       body.accept(new Transaction() {
         @Override
@@ -235,6 +267,12 @@ public final class TransactionalWriter implements AutoCloseable {
         log.info("{}: commit timed out, waiting for its outcome: {}", transactionalId, e.getMessage());
         pause(50);
       } catch (RuntimeException e) {
+        if (isFencing(e) || isCause(e, InvalidProducerEpochException.class)) {
+          // Our EndTxn may have reached the coordinator before the fencing: a successor's
+          // initTransactions then completes our commit. Whatever the elapsed time, not "aborted".
+          fenced(e);
+          throw new OutcomeUnknown("the commit was answered fenced (" + e + "); it may have committed", e);
+        }
         if (isCause(e, InvalidTxnStateException.class)) {
           // The coordinator found the transaction already ended when the commit reached it (seen in
           // the no-op bench: "state is COMPLETE_COMMIT, but received ... COMMIT"): it may be this
@@ -243,9 +281,8 @@ public final class TransactionalWriter implements AutoCloseable {
           throw new OutcomeUnknown("the coordinator found the transaction already ended (" + e + "); it may have committed", e);
         }
         if (timedOut != null) {
-          // The commit request may have reached the coordinator before this failure: fenced by a
-          // successor with our transactional id (whose initTransactions completes a prepared commit),
-          // or anything else, the transaction may have committed. Not "aborted".
+          // The commit request may have reached the coordinator before this failure: the
+          // transaction may have committed. Not "aborted".
           discardProducer();
           throw new OutcomeUnknown("the commit timed out, then failed (" + e + "); it may have committed", e);
         }
@@ -254,10 +291,13 @@ public final class TransactionalWriter implements AutoCloseable {
     }
   }
 
-  /** Classifies a failure inside a transaction and leaves the writer ready for the next one. */
+  /**
+   * Classifies a failure inside a transaction (before its commit was sent, so nothing of it can
+   * commit) and leaves the writer ready for the next one, or fenced.
+   */
   private RuntimeException abort(RuntimeException failure) {
-    if (abortedByCoordinatorTimeout(failure)) {
-      return replacedAfterCoordinatorAbort(failure);
+    if (isFencing(failure)) {
+      return afterFencing(failure);
     }
     if (isFatal(failure)) {
       discardProducer();
@@ -266,10 +306,8 @@ public final class TransactionalWriter implements AutoCloseable {
     try {
       producer.abortTransaction();
     } catch (RuntimeException abortFailed) {
-      if (abortedByCoordinatorTimeout(abortFailed)) {
-        // The body timed out (Kafka away), and by the time the abort reached the coordinator it had
-        // already aborted the transaction itself: the same case as above, seen one call later.
-        return replacedAfterCoordinatorAbort(abortFailed);
+      if (isFencing(abortFailed)) {
+        return afterFencing(abortFailed);
       }
       if (isFatal(abortFailed)) {
         discardProducer();
@@ -283,23 +321,51 @@ public final class TransactionalWriter implements AutoCloseable {
   }
 
   /**
-   * A "fenced" answer for a transaction open longer than transaction.timeout.ms: the coordinator
-   * aborted it when Kafka came back and bumped the epoch (KAFKA-20785), no other producer exists.
+   * Fenced before the commit was sent: nothing of the transaction is visible. If no successor can
+   * be ruled out, the writer is done; otherwise (the coordinator aborted a transaction that
+   * outlived its timeout) a new producer carries on.
    */
-  private boolean abortedByCoordinatorTimeout(RuntimeException failure) {
-    return isFatal(failure) && outlivedTransactionTimeout() && isCause(failure, ProducerFencedException.class);
+  private RuntimeException afterFencing(RuntimeException failure) {
+    fenced(failure);
+    if (!successorRuledOut()) {
+      return new Fenced(transactionalId, failure);
+    }
+    return new Aborted("fenced with no successor (the coordinator aborted the transaction): " + failure.getMessage(), failure);
   }
 
-  /** Nothing of the transaction is visible; a new producer carries on. */
-  private Aborted replacedAfterCoordinatorAbort(RuntimeException failure) {
-    log.warn("{}: the transaction outlived transaction.timeout.ms and was aborted by the coordinator; replacing the producer",
-        transactionalId);
+  private void fenced(RuntimeException failure) {
+    log.warn("{}: fenced ({}); no new producer with this transactional id until no successor is proven", transactionalId,
+        failure.toString());
+    fencedBy = failure;
     discardProducer();
-    return new Aborted("the coordinator aborted the transaction after transaction.timeout.ms: " + failure.getMessage(), failure);
+  }
+
+  /** Asks the {@link SuccessorCheck}; clears the fencing once it proves there is no successor. */
+  private boolean successorRuledOut() {
+    if (fencedBy == null) {
+      return true;
+    }
+    boolean ruledOut;
+    try {
+      ruledOut = successors.ruledOut(transactionalId);
+    } catch (RuntimeException e) {
+      log.warn("{}: cannot rule out a successor: {}", transactionalId, e.toString());
+      ruledOut = false;
+    }
+    if (ruledOut) {
+      log.info("{}: no successor holds this transactional id; a new producer takes it again", transactionalId);
+      fencedBy = null;
+    }
+    return ruledOut;
   }
 
   /** The producer, created and initialised if needed; retries every second while Kafka is unreachable. */
   private Producer<String, Object> ready() {
+    // Never initTransactions after a fencing unless no successor is proven: that init would fence
+    // the successor (the legitimate owner) and let this zombie write beside it.
+    if (producer == null && !successorRuledOut()) {
+      throw new Fenced(transactionalId, fencedBy);
+    }
     while (producer == null) {
       if (!keepTrying.getAsBoolean()) {
         throw new Aborted("stopped before a transactional producer was ready", null);
@@ -326,10 +392,6 @@ public final class TransactionalWriter implements AutoCloseable {
         || error instanceof InvalidRecordException || error instanceof InvalidTopicException;
   }
 
-  private boolean outlivedTransactionTimeout() {
-    return transactionTimeout != null && System.nanoTime() - begunNanos > transactionTimeout.toNanos();
-  }
-
   private static boolean isCause(Throwable failure, Class<? extends Throwable> type) {
     for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
       if (type.isInstance(e)) {
@@ -341,14 +403,19 @@ public final class TransactionalWriter implements AutoCloseable {
 
   static boolean isFatal(Throwable failure) {
     for (Throwable e = failure; e != null; e = e.getCause() == e ? null : e.getCause()) {
-      // Not InvalidProducerEpochException: that is the coordinator aborting a transaction that outlived
-      // transaction.timeout.ms (a paused process); abortTransaction bumps the epoch and the producer goes on (KIP-588).
+      // Not InvalidProducerEpochException on a send: abortTransaction bumps the epoch and the
+      // producer goes on (KIP-588); if a successor took the id, that abort is answered fenced.
       if (e instanceof ProducerFencedException || e instanceof FencedInstanceIdException
           || e instanceof OutOfOrderSequenceException || e instanceof AuthorizationException || e instanceof UnsupportedVersionException) {
         return true;
       }
     }
     return false;
+  }
+
+  /** Another producer may have taken this transactional id (or the coordinator bumped its epoch). */
+  static boolean isFencing(Throwable failure) {
+    return isCause(failure, ProducerFencedException.class);
   }
 
   private void discardProducer() {

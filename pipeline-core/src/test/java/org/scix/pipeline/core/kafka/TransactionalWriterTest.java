@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.producer.MockProducer;
@@ -32,12 +33,16 @@ class TransactionalWriterTest {
     return writer;
   }
 
-  private TransactionalWriter writerWithTransactionTimeout(Duration transactionTimeout) {
+  /** A writer whose {@link TransactionalWriter.SuccessorCheck} answers {@code successorRuledOut}, counting the questions. */
+  private TransactionalWriter writerWithSuccessorCheck(AtomicBoolean successorRuledOut, AtomicInteger asked) {
     TransactionalWriter writer = new TransactionalWriter("test", () -> {
       created.incrementAndGet();
       producer = new MockProducer<>(true, null, new StringSerializer(), (topic, value) -> new byte[0]);
       return producer;
-    }, () -> true, Duration.ofSeconds(1), transactionTimeout);
+    }, () -> true, Duration.ofSeconds(1), id -> {
+      asked.incrementAndGet();
+      return successorRuledOut.get();
+    });
     writer.init();
     return writer;
   }
@@ -68,15 +73,31 @@ class TransactionalWriterTest {
     assertThat(created).hasValue(1);
   }
 
+  /**
+   * A fenced commit may have committed (a successor's initTransactions completes a commit whose
+   * EndTxn reached the coordinator first): outcome unknown. And the writer is done: a new producer
+   * would fence the successor.
+   */
   @Test
-  void aFencedProducerIsFatalAndNeverReplaced() {
+  void aFencedCommitIsOutcomeUnknownAndTheWriterNeverTakesTheIdAgain() {
     TransactionalWriter writer = writer(Duration.ofSeconds(1));
-    producer.commitTransactionException = new ProducerFencedException("a newer producer took the transactional id");
+    MockProducer<String, Object> first = producer;
+    first.commitTransactionException = new ProducerFencedException("a newer producer took the transactional id");
+    assertThatThrownBy(() -> writer.write(TransactionalWriterTest::sendOne))
+        .isInstanceOf(TransactionalWriter.OutcomeUnknown.class).hasMessageContaining("may have committed");
+    assertThat(first.transactionAborted()).isFalse();
+
     assertThatThrownBy(() -> writer.write(TransactionalWriterTest::sendOne)).isInstanceOf(TransactionalWriter.Fenced.class);
-    // Fencing wrapped in another exception is still fencing.
+    assertThatThrownBy(writer::init).isInstanceOf(TransactionalWriter.Fenced.class);
+    assertThat(created).hasValue(1); // no second initTransactions on the id
+  }
+
+  @Test
+  void fencingIsRecognisedThroughWrappersAndOnlyFatalErrorsAreFatal() {
     assertThat(TransactionalWriter.isFatal(new KafkaException("commit failed", new ProducerFencedException("fenced")))).isTrue();
+    assertThat(TransactionalWriter.isFencing(new KafkaException("commit failed", new ProducerFencedException("fenced")))).isTrue();
     assertThat(TransactionalWriter.isFatal(new KafkaException("broker hiccup"))).isFalse();
-    // A transaction the coordinator aborted after transaction.timeout.ms (the process was paused) is not fencing.
+    // On a send, an old epoch is abortable (KIP-588): the abort bumps the epoch, or is answered fenced.
     assertThat(TransactionalWriter.isFatal(new InvalidProducerEpochException("old epoch"))).isFalse();
   }
 
@@ -167,54 +188,70 @@ class TransactionalWriterTest {
   }
 
   /**
-   * Kafka was away longer than transaction.timeout.ms while a transaction was open: the coordinator
-   * aborted it and bumped the epoch, and the producer is then told it is fenced (KAFKA-20785). No
-   * other producer exists: the transaction is aborted and a new producer carries on. (Before, the
-   * worker stopped on it: OutagesIT's frozen broker left its jobs unfinished.)
+   * A process paused past transaction.timeout.ms is exactly the zombie whose successor fenced it:
+   * elapsed time does not make a fencing the coordinator's own abort. The commit may have
+   * committed (outcome unknown, not Aborted), and without proof of no successor the writer does not
+   * initialise a producer on the id again (that would fence the successor).
    */
   @Test
-  void aFencingAfterTheTransactionOutlivedItsTimeoutIsTheCoordinatorsAbortNotAnotherProducer() {
-    TransactionalWriter writer = writerWithTransactionTimeout(Duration.ofMillis(50));
-    producer.commitTransactionException = new ProducerFencedException("epoch bumped by the coordinator's timeout abort");
+  void aCommitFencedAfterTheTransactionTimeoutIsOutcomeUnknownAndNoSuccessorIsFencedWithoutProof() {
+    AtomicBoolean successorRuledOut = new AtomicBoolean(false);
+    AtomicInteger asked = new AtomicInteger();
+    TransactionalWriter writer = writerWithSuccessorCheck(successorRuledOut, asked);
+    producer.commitTransactionException = new ProducerFencedException("epoch bumped: a successor, or the coordinator's timeout abort");
 
     assertThatThrownBy(() -> writer.write(transaction -> {
-      sleep(120); // Kafka away past transaction.timeout.ms
+      sleep(120); // paused past a (short) transaction.timeout.ms
       sendOne(transaction);
-    })).isInstanceOf(TransactionalWriter.Aborted.class);
+    })).isInstanceOf(TransactionalWriter.OutcomeUnknown.class);
+
+    assertThatThrownBy(() -> writer.write(TransactionalWriterTest::sendOne)).isInstanceOf(TransactionalWriter.Fenced.class);
+    assertThat(created).hasValue(1);
+    assertThat(asked).hasValue(1);
+
+    // Once no successor is proven (the coordinator's abort), a new producer carries on.
+    successorRuledOut.set(true);
     writer.write(TransactionalWriterTest::sendOne);
     assertThat(created).hasValue(2);
     assertThat(producer.history()).hasSize(1);
+  }
 
-    // Within the timeout, fencing is another producer with this transactional id: fatal.
-    producer.commitTransactionException = new ProducerFencedException("a newer producer");
+  @Test
+  void aCommitAnsweredWithAnOldEpochIsOutcomeUnknownLikeAnyFencedCommit() {
+    TransactionalWriter writer = writer(Duration.ofSeconds(1));
+    producer.commitTransactionException = new InvalidProducerEpochException("epoch bumped");
+    assertThatThrownBy(() -> writer.write(TransactionalWriterTest::sendOne)).isInstanceOf(TransactionalWriter.OutcomeUnknown.class);
     assertThatThrownBy(() -> writer.write(TransactionalWriterTest::sendOne)).isInstanceOf(TransactionalWriter.Fenced.class);
+    assertThat(created).hasValue(1);
   }
 
   /**
-   * The same coordinator abort, met by the abort rather than the commit: a send timed out while
-   * Kafka was away, and when the writer aborts, the coordinator has already aborted the
-   * transaction for its timeout and answers "fenced". Not another producer: the writer carries on
-   * with a new one. (Before, the worker stopped on it: OutagesIT on Testcontainers, a broker frozen
-   * by docker pause, left the accepted jobs without a terminal status.)
+   * Fenced before the commit was sent (the abort after a timed-out send is answered fenced):
+   * nothing of the transaction is visible. Without proof of no successor the writer is fenced;
+   * with it (the coordinator aborted the transaction when Kafka came back, KAFKA-20785) the
+   * transaction is Aborted and a new producer carries on.
    */
   @Test
-  void aFencedAbortAfterTheTransactionOutlivedItsTimeoutIsTheCoordinatorsAbortNotAnotherProducer() {
-    TransactionalWriter writer = writerWithTransactionTimeout(Duration.ofMillis(50));
-    producer.abortTransactionException = new ProducerFencedException("epoch bumped by the coordinator's timeout abort");
-
-    assertThatThrownBy(() -> writer.write(transaction -> {
-      sleep(120); // Kafka away past transaction.timeout.ms
-      throw new TimeoutException("sendOffsetsToTransaction: no answer within max.block.ms");
-    })).isInstanceOf(TransactionalWriter.Aborted.class);
-    writer.write(TransactionalWriterTest::sendOne);
-    assertThat(created).hasValue(2);
-    assertThat(producer.history()).hasSize(1);
-
-    // Within the timeout, a fenced abort is another producer with this transactional id: fatal.
-    producer.abortTransactionException = new ProducerFencedException("a newer producer");
+  void aFencedAbortIsFencedUnlessNoSuccessorIsProvenThenAbortedAndANewProducerCarriesOn() {
+    AtomicBoolean successorRuledOut = new AtomicBoolean(false);
+    AtomicInteger asked = new AtomicInteger();
+    TransactionalWriter writer = writerWithSuccessorCheck(successorRuledOut, asked);
+    producer.abortTransactionException = new ProducerFencedException("a newer producer, or the coordinator's timeout abort");
     assertThatThrownBy(() -> writer.write(transaction -> {
       throw new TimeoutException("no answer");
     })).isInstanceOf(TransactionalWriter.Fenced.class);
+    assertThat(created).hasValue(1);
+
+    successorRuledOut.set(true);
+    writer.write(TransactionalWriterTest::sendOne); // proven now: a new producer
+    assertThat(created).hasValue(2);
+    producer.abortTransactionException = new ProducerFencedException("the coordinator's timeout abort");
+    assertThatThrownBy(() -> writer.write(transaction -> {
+      throw new TimeoutException("sendOffsetsToTransaction: no answer within max.block.ms");
+    })).isInstanceOf(TransactionalWriter.Aborted.class);
+    writer.write(TransactionalWriterTest::sendOne);
+    assertThat(created).hasValue(3);
+    assertThat(producer.history()).hasSize(1);
   }
 
   private static void sleep(long millis) {
