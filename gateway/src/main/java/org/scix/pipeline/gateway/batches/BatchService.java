@@ -24,8 +24,8 @@ import org.scix.pipeline.schemas.grpc.TemplateApi;
  * The Batches gRPC service, beside the original ones: submitBatch (client streaming: the first
  * message says what the jobs run; every message may list dateranges), batchStatus, batchJobs and
  * cancelBatch. Requests are schemaless Avro decoded here (a malformed one is INVALID_ARGUMENT);
- * the work runs on the batch threads, never on a gRPC thread, and a stream is read only as fast
- * as its jobs are written (flow control: one message requested at a time).
+ * the work runs on the batch threads, never on a gRPC thread. A stream is staged whole (flow
+ * control: one message requested at a time) before its batch is written in one short transaction.
  */
 public final class BatchService {
   private final Batches batches;
@@ -74,7 +74,7 @@ public final class BatchService {
     }
   }
 
-  /** The stream is read into a small hand-off the batch's transaction takes from; each take asks gRPC for one more message. */
+  /** The stream is read into a small hand-off the batch's staging takes from; each take asks gRPC for one more message. */
   private StreamObserver<byte[]> submitBatch(StreamObserver<BatchSummary> observer) {
     ServerCallStreamObserver<BatchSummary> call = (ServerCallStreamObserver<BatchSummary>) observer;
     call.disableAutoRequest();
@@ -122,7 +122,7 @@ public final class BatchService {
       arrived.addLast(raw);
       notifyAll();
       if (!started && raw != END && raw != CANCELLED) {
-        started = true; // the first message: decode it on a batch thread and start the transaction there
+        started = true; // the first message: decode it on a batch thread and stage the batch there
         unary(call, () -> {
           BatchRequest first = decode(take());
           listed = first.getDateranges().iterator();

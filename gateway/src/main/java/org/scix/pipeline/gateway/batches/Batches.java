@@ -34,10 +34,15 @@ public final class Batches {
     this.syncTimeout = syncTimeout;
   }
 
-  /** Submits a batch (all of it, or nothing) under a new batch id; every job is Pending when this returns. */
+  /**
+   * Submits a batch (all of it, or nothing) under a new batch id; every job is Pending when this
+   * returns. The caller's whole stream is read and checked first; only then is the batch written,
+   * in one short transaction.
+   */
   public BatchSummary submit(BatchPlan plan, BatchSource listed) throws InterruptedException {
+    StagedBatch batch = transactions.stage(plan, listed);
     String batchId = JobIds.randomBatchId();
-    long jobs = transactions.write(batchId, plan, listed);
+    long jobs = transactions.write(batchId, batch);
     return summary(batchId, jobs, new long[] {jobs, 0, 0, 0}, 0);
   }
 
