@@ -10,6 +10,7 @@ import java.util.Iterator;
 import org.scix.pipeline.gateway.api.BlockingCalls;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.gateway.errors.OperationTimeoutException;
+import org.scix.pipeline.gateway.interceptors.CallMetadata;
 import org.scix.pipeline.schemas.avro.InvalidAvroException;
 import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
 import org.scix.pipeline.schemas.batch.BatchJobsPage;
@@ -78,7 +79,7 @@ public final class BatchService {
   private StreamObserver<byte[]> submitBatch(StreamObserver<BatchSummary> observer) {
     ServerCallStreamObserver<BatchSummary> call = (ServerCallStreamObserver<BatchSummary>) observer;
     call.disableAutoRequest();
-    Stream stream = new Stream(call);
+    Stream stream = new Stream(call, CallMetadata.idempotencyKey()); // read here: the gRPC context is not passed to the batch threads
     call.request(1);
     return new StreamObserver<>() {
       @Override
@@ -109,13 +110,15 @@ public final class BatchService {
     static final byte[] END = new byte[0];
     static final byte[] CANCELLED = new byte[0];
     private final ServerCallStreamObserver<BatchSummary> call;
+    private final String idempotencyKey;
     private final ArrayDeque<byte[]> arrived = new ArrayDeque<>();
     private Iterator<String> listed = Collections.emptyIterator();
     private long seen;
     volatile boolean started;
 
-    Stream(ServerCallStreamObserver<BatchSummary> call) {
+    Stream(ServerCallStreamObserver<BatchSummary> call, String idempotencyKey) {
       this.call = call;
+      this.idempotencyKey = idempotencyKey;
     }
 
     synchronized void offer(byte[] raw) {
@@ -127,7 +130,7 @@ public final class BatchService {
           BatchRequest first = decode(take());
           listed = first.getDateranges().iterator();
           call.request(1);
-          return batches.submit(BatchPlan.from(first), this);
+          return batches.submit(BatchPlan.from(first), this, idempotencyKey);
         });
       }
     }

@@ -2,7 +2,7 @@ package org.scix.pipeline.gateway.batches;
 
 /**
  * The dateranges a caller lists for a batch, taken one at a time as they arrive and staged
- * ({@link StagedBatch}) before the batch's transaction opens: a gRPC stream, or a JSON body parsed
+ * ({@link StagedDateranges}) before the batch's transaction opens: a gRPC stream, or a JSON body parsed
  * as it arrives.
  */
 @FunctionalInterface

@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes a batch, all or nothing: every job and its Pending go into one Kafka transaction of this
- * replica's batch producer. The batch comes staged ({@link StagedBatch}: read from the caller and
+ * replica's batch producer. The batch comes staged ({@link StagedDateranges}: read from the caller and
  * checked before this runs), so the transaction is open only while its records are written, never
  * while a caller sends; a Kafka failure aborts it, and nothing of it is ever visible.
  * One batch is written at a time; the next waits.
@@ -54,48 +54,76 @@ public final class BatchTransactions implements AutoCloseable {
   }
 
   /**
-   * Writes staged batch {@code batchId}: one job per daterange, in the batch's order.
+   * Writes batch {@code batchId}: one job per daterange of {@code plan}'s split range, then one per
+   * daterange {@code listed}, in one transaction.
    *
    * @return how many jobs it has
+   * @throws InvalidRequestException if the batch is empty or too large
    * @throws OperationTimeoutException if another batch held this replica's writer for the whole batch timeout
    * @throws SubmissionFailedException if Kafka did not take it (or may have: the message names the batch)
    */
-  public long write(String batchId, StagedBatch batch) throws InterruptedException {
+  public long write(String batchId, BatchPlan plan, StagedDateranges listed) throws InterruptedException {
+    check(plan, listed);
     return exclusively(() -> {
       long[] count = {0};
       try {
         writer.write(transaction -> {
-          Iterator<String> dateranges = batch.dateranges();
+          Iterator<String> dateranges = listed.dateranges(plan);
           while (dateranges.hasNext()) {
-            send(transaction, batchId, batch.plan(), dateranges.next(), count[0]++);
+            send(transaction, batchId, plan, dateranges.next(), count[0]++);
           }
         });
       } catch (TransactionalWriter.Aborted e) {
         throw refused(SubmissionFailedException.notAccepted(
             "Kafka did not take the batch, nothing of it was submitted: " + e.getMessage(), e));
       } catch (TransactionalWriter.OutcomeUnknown e) {
-        batchesRefused.increment();
-        throw SubmissionFailedException.batchOutcomeUnknown(batchId, e);
+        throw refused(SubmissionFailedException.batchOutcomeUnknown(batchId, e));
       } catch (TransactionalWriter.Fenced e) {
-        batchesRefused.increment();
-        throw SubmissionFailedException.notAccepted("this gateway replica was fenced by another with its instance id; "
-            + "retry on another replica", e);
+        throw refused(SubmissionFailedException.notAccepted("this gateway replica was fenced by another with its instance id; "
+            + "retry on another replica", e));
       }
       jobsWritten.increment(count[0]);
-      log.info("batch {} submitted: {} job(s) of task {}, {}", batchId, count[0], batch.plan().task(), batch.plan().priority().wireName());
+      log.info("batch {} submitted: {} job(s) of task {}, {}", batchId, count[0], plan.task(), plan.priority().wireName());
       return count[0];
     });
   }
 
   /**
-   * Reads a batch from its caller to the end and checks it, before anything is written; see {@link StagedBatch#stage}.
-   * A refused one is counted with the batches Kafka did not take.
+   * Reads the dateranges a caller lists to their end and checks them, before anything is written.
+   *
+   * @param splitJobs how many jobs the batch's split range makes, if known already (else 0)
+   * @throws InvalidRequestException naming the first bad entry, or if the batch gets too large
+   * @throws OperationTimeoutException if the caller stopped sending, or took longer than the batch timeout
    */
-  public StagedBatch stage(BatchPlan plan, BatchSource listed) throws InterruptedException {
+  public StagedDateranges stage(BatchSource listed, long splitJobs) throws InterruptedException {
     try {
-      return StagedBatch.stage(plan, listed, settings);
+      checkSplit(splitJobs);
+      return StagedDateranges.stage(listed, settings.maxJobs() - splitJobs, settings);
     } catch (InvalidRequestException | OperationTimeoutException e) {
       throw refused(e);
+    }
+  }
+
+  /** @throws InvalidRequestException if the batch has no jobs or more than a batch may have */
+  public void check(BatchPlan plan, StagedDateranges listed) {
+    try {
+      checkSplit(plan.splitJobs());
+      if (plan.splitJobs() + listed.size() > settings.maxJobs()) {
+        throw new InvalidRequestException("dateranges: more than the " + settings.maxJobs() + " jobs a batch may have ("
+            + BatchSettings.MAX_JOBS + "); nothing of it was submitted");
+      }
+      if (plan.splitJobs() + listed.size() == 0) {
+        throw new InvalidRequestException("a batch needs jobs: give split or dateranges");
+      }
+    } catch (InvalidRequestException e) {
+      throw refused(e);
+    }
+  }
+
+  private void checkSplit(long splitJobs) {
+    if (splitJobs > settings.maxJobs()) {
+      throw new InvalidRequestException("split: makes " + splitJobs + " jobs, more than the " + settings.maxJobs()
+          + " a batch may have (" + BatchSettings.MAX_JOBS + ")");
     }
   }
 

@@ -8,45 +8,35 @@ import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.gateway.errors.OperationTimeoutException;
 
 /**
- * A whole batch as its caller sent it, checked, before anything of it is written: the caller's
- * stream is read to its end here, at the caller's pace, and the batch's transaction is opened only
- * afterwards, so it stays open for as long as writing takes and never for as long as a caller
+ * The dateranges a caller listed for a batch, all of them, checked, before anything of the batch
+ * is written: the caller's stream is read to its end here, at the caller's pace, and the batch's
+ * transaction is opened only afterwards, so it stays open for as long as writing takes and never for as long as a caller
  * chooses (an open transaction holds every read_committed reader of the topics it touches).
  * Each listed daterange is kept as its two epoch days in one long, 8 bytes a job, so even the
  * largest batch {@code BATCH_MAX_JOBS} allows stays small in memory.
  */
-public final class StagedBatch {
+public final class StagedDateranges {
   private static final long SINGLE_DAY = Integer.MIN_VALUE; // the end of a range given as one date
 
-  private final BatchPlan plan;
-  private long[] listed;
+  private long[] listed = new long[16];
   private int size;
 
-  private StagedBatch(BatchPlan plan) {
-    this.plan = plan;
-    this.listed = new long[16];
-  }
+  private StagedDateranges() {}
 
   /**
-   * Reads {@code source} to its end and checks every daterange and the batch's size.
+   * Reads {@code source} to its end, checking every daterange.
    *
-   * @param maxJobs the most jobs the batch may have, its split range's included
-   * @param timeout how long the caller may take to send it all
-   * @throws InvalidRequestException naming the first bad entry, or if the batch is empty or too large
-   * @throws OperationTimeoutException if the caller took longer than {@code timeout}
+   * @param room how many dateranges the batch may list
+   * @throws InvalidRequestException naming the first bad entry, or if there are more than {@code room}
+   * @throws OperationTimeoutException if the caller took longer than the batch timeout to send them
    */
-  public static StagedBatch stage(BatchPlan plan, BatchSource source, BatchSettings settings) throws InterruptedException {
-    if (plan.splitJobs() > settings.maxJobs()) {
-      throw new InvalidRequestException("split: makes " + plan.splitJobs() + " jobs, more than the " + settings.maxJobs()
-          + " a batch may have (" + BatchSettings.MAX_JOBS + ")");
-    }
+  static StagedDateranges stage(BatchSource source, long room, BatchSettings settings) throws InterruptedException {
     long deadline = System.nanoTime() + settings.timeout().toNanos();
-    StagedBatch batch = new StagedBatch(plan);
+    StagedDateranges staged = new StagedDateranges();
     String daterange;
     while ((daterange = source.next()) != null) {
-      long index = batch.jobs();
-      BatchPlan.checkDaterange(daterange, index);
-      if (index >= settings.maxJobs()) {
+      BatchPlan.checkDaterange(daterange, staged.size);
+      if (staged.size >= room) {
         throw new InvalidRequestException("dateranges: more than the " + settings.maxJobs() + " jobs a batch may have ("
             + BatchSettings.MAX_JOBS + "); nothing of it was submitted");
       }
@@ -54,25 +44,23 @@ public final class StagedBatch {
         throw new OperationTimeoutException("the batch took longer than " + settings.timeout().toSeconds() + " s to send ("
             + BatchSettings.TIMEOUT + "); nothing of it was submitted");
       }
-      batch.add(daterange);
+      staged.add(daterange);
     }
-    if (batch.jobs() == 0) {
-      throw new InvalidRequestException("a batch needs jobs: give split or dateranges");
-    }
-    return batch;
+    return staged;
   }
 
-  public BatchPlan plan() {
-    return plan;
+  /** No dateranges listed (a batch of its split range alone). */
+  static StagedDateranges none() {
+    return new StagedDateranges();
   }
 
-  /** How many jobs the batch has: its split range's, then those listed. */
-  public long jobs() {
-    return plan.splitJobs() + size;
+  /** How many dateranges the caller listed. */
+  public int size() {
+    return size;
   }
 
-  /** Every job's daterange in the batch's order: the split range's, then those listed, as listed. */
-  public Iterator<String> dateranges() {
+  /** Every job's daterange in the batch's order: those of {@code plan}'s split range, then those listed, as listed. */
+  public Iterator<String> dateranges(BatchPlan plan) {
     Iterator<String> split = plan.splitDateranges();
     return new Iterator<>() {
       private int next;
