@@ -230,6 +230,33 @@ class BatchesIT {
     }
   }
 
+  @Test
+  void aBatchRetriedWithItsIdempotencyKeyOnAnotherReplicaAnswersTheSameBatchAndIsWrittenOnce(KafkaStack stack) throws Exception {
+    try (Pipeline pipeline = new Pipeline(stack)) {
+      Gateway gateway = pipeline.startGateway("keyed-batch-gw");
+      Gateway other = pipeline.startGateway("keyed-batch-gw-2");
+      ManagedChannel channel = channel(gateway.port());
+      ManagedChannel otherChannel = channel(other.port());
+      try {
+        BatchSummary first = new PipelineClient(channel, 60).submitBatch(first(), days(LocalDate.of(2000, 1, 1), 500, 100), "nightly-1");
+        // The caller saw a transport break and sends it all again, to another replica.
+        BatchSummary retry = new PipelineClient(otherChannel, 60).submitBatch(first(), days(LocalDate.of(2000, 1, 1), 500, 100),
+            "nightly-1");
+        BatchSummary otherKey = new PipelineClient(otherChannel, 60).submitBatch(first(), days(LocalDate.of(2000, 1, 1), 500, 100),
+            "nightly-2");
+
+        assertThat(retry.getBatchId()).isEqualTo(first.getBatchId());
+        assertThat(retry.getTotal()).isEqualTo(500);
+        assertThat(otherKey.getBatchId()).isNotEqualTo(first.getBatchId());
+        List<String> onBulk = pipeline.records(pipeline.topics().bulkInput()).stream().map(r -> r.key()).toList();
+        assertThat(onBulk).hasSize(1000).doesNotHaveDuplicates();
+      } finally {
+        channel.shutdownNow();
+        otherChannel.shutdownNow();
+      }
+    }
+  }
+
   private static void sleep(Duration duration) {
     try {
       Thread.sleep(duration.toMillis());
