@@ -86,6 +86,9 @@ final class BatchCommand implements Runnable {
     @Option(names = "--days-per-job", defaultValue = "1", description = "Days per job of the split range (default 1).")
     int daysPerJob;
 
+    @Option(names = "--idempotency-key", description = "Resubmitting with the same key returns the same batch, submitted once.")
+    String idempotencyKey;
+
     @Option(names = "--dateranges-file", description = "One daterange per line (YYYY-MM-DD or YYYY-MM-DD:YYYY-MM-DD); '-' reads stdin.")
     String daterangesFile;
 
@@ -105,7 +108,7 @@ final class BatchCommand implements Runnable {
       try (BufferedReader lines = daterangesFile == null ? null : open(daterangesFile)) {
         Iterator<List<String>> parts = lines == null ? List.<List<String>>of().iterator() : parts(lines);
         return withClient(gateway, client -> {
-          BatchSummary accepted = client.submitBatch(first, parts);
+          BatchSummary accepted = client.submitBatch(first, parts, idempotencyKey);
           System.out.println(accepted.getBatchId());
           System.err.println(accepted.getTotal() + " job(s) submitted");
           return 0;

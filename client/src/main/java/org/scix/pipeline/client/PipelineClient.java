@@ -149,8 +149,19 @@ public final class PipelineClient implements AutoCloseable {
    * streamed as the gateway takes them. Returns the batch id with its jobs, all Pending.
    */
   public BatchSummary submitBatch(BatchRequest first, Iterator<List<String>> more) {
+    return submitBatch(first, more, null);
+  }
+
+  /**
+   * {@link #submitBatch(BatchRequest, Iterator)} with an idempotency key (null: none): a retry with
+   * the same key within the gateway's idempotency window answers the batch the first call made
+   * (its counts now) and submits nothing again, so a call that failed in transit is safe to repeat.
+   */
+  public BatchSummary submitBatch(BatchRequest first, Iterator<List<String>> more, String idempotencyKey) {
     CompletableFuture<BatchSummary> answer = new CompletableFuture<>();
-    ClientCall<BatchRequest, BatchSummary> call = channel.newCall(SUBMIT_BATCH, options());
+    Metadata headers = headers(idempotencyKey, null, null);
+    Channel target = headers == null ? channel : ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+    ClientCall<BatchRequest, BatchSummary> call = target.newCall(SUBMIT_BATCH, options());
     StreamObserver<BatchRequest> requests = ClientCalls.asyncClientStreamingCall(call, new StreamObserver<>() {
       @Override
       public void onNext(BatchSummary value) {

@@ -293,7 +293,7 @@ public final class Gateway implements AutoCloseable {
     BatchTransactions transactions = closer.register("batch writer", new BatchTransactions(writer, records, config.topics(),
         config.batches(), metrics));
     transactions.init();
-    return new Batches(transactions, view, loader, config.api().syncTimeout());
+    return new Batches(transactions, view, loader, config.api().syncTimeout(), config.api().idempotencyWindow(), Clock.systemUTC());
   }
 
   private static ThreadFactory daemon(String name) {

@@ -15,6 +15,10 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -165,6 +169,100 @@ class BatchesIT {
       } finally {
         channel.shutdownNow();
       }
+    }
+  }
+
+  @Test
+  void anInteractiveJobOnAnotherReplicaEndsWhileABatchIsStillStreamingSlowlyToTheFirst(KafkaStack stack) throws Exception {
+    try (Pipeline pipeline = new Pipeline(stack)) {
+      Gateway batchGateway = pipeline.startGateway("slow-batch-gw");
+      Gateway other = pipeline.startGateway("slow-batch-gw-2");
+      pipeline.startWorker("slow-batch-w", Map.of(TaskSettings.SIMULATE_ALL_MS, "0"));
+      pipeline.awaitWorkersAssigned(1);
+      ManagedChannel batchChannel = channel(batchGateway.port());
+      ManagedChannel otherChannel = channel(other.port());
+      try {
+        // A slow client: 50 dateranges a second (enough to touch every status partition at once),
+        // for at most 20 s, or until the interactive job has ended.
+        CountDownLatch streaming = new CountDownLatch(1);
+        AtomicBoolean interactiveEnded = new AtomicBoolean();
+        AtomicBoolean streamEnded = new AtomicBoolean();
+        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        Iterator<List<String>> slowly = new Iterator<>() {
+          private final Iterator<List<String>> parts = days(LocalDate.of(2000, 1, 1), 50 * 100, 50);
+          private int sent;
+
+          @Override
+          public boolean hasNext() {
+            boolean more = sent < 3 || !interactiveEnded.get() && System.nanoTime() < until;
+            streamEnded.set(!more);
+            return more;
+          }
+
+          @Override
+          public List<String> next() {
+            if (sent > 0) {
+              sleep(Duration.ofSeconds(1));
+              streaming.countDown(); // the first part has been at the gateway for a second
+            }
+            sent++;
+            return parts.next();
+          }
+        };
+        CompletableFuture<BatchSummary> batch = CompletableFuture.supplyAsync(
+            () -> new PipelineClient(batchChannel, 120).submitBatch(first(), slowly));
+        assertThat(streaming.await(30, TimeUnit.SECONDS)).isTrue();
+
+        PipelineClient client = new PipelineClient(otherChannel, 60);
+        String interactive = client.submit(new JobRequest(taskenum.SYMBOL1, null, null, null), null).jobId();
+        assertThat(client.follow(interactive, u -> { }).status()).isEqualTo(statusenum.Success);
+        assertThat(streamEnded).as("the batch's stream was still open when the job on the other replica ended").isFalse();
+        interactiveEnded.set(true);
+
+        // The batch, sent to its end, is then written whole.
+        BatchSummary accepted = batch.get(60, TimeUnit.SECONDS);
+        assertThat(accepted.getTotal()).isGreaterThanOrEqualTo(150).isEqualTo(accepted.getPending());
+        assertThat(client.batchStatus(accepted.getBatchId()).getTotal()).isEqualTo(accepted.getTotal());
+      } finally {
+        batchChannel.shutdownNow();
+        otherChannel.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void aBatchRetriedWithItsIdempotencyKeyOnAnotherReplicaAnswersTheSameBatchAndIsWrittenOnce(KafkaStack stack) throws Exception {
+    try (Pipeline pipeline = new Pipeline(stack)) {
+      Gateway gateway = pipeline.startGateway("keyed-batch-gw");
+      Gateway other = pipeline.startGateway("keyed-batch-gw-2");
+      ManagedChannel channel = channel(gateway.port());
+      ManagedChannel otherChannel = channel(other.port());
+      try {
+        BatchSummary first = new PipelineClient(channel, 60).submitBatch(first(), days(LocalDate.of(2000, 1, 1), 500, 100), "nightly-1");
+        // The caller saw a transport break and sends it all again, to another replica.
+        BatchSummary retry = new PipelineClient(otherChannel, 60).submitBatch(first(), days(LocalDate.of(2000, 1, 1), 500, 100),
+            "nightly-1");
+        BatchSummary otherKey = new PipelineClient(otherChannel, 60).submitBatch(first(), days(LocalDate.of(2000, 1, 1), 500, 100),
+            "nightly-2");
+
+        assertThat(retry.getBatchId()).isEqualTo(first.getBatchId());
+        assertThat(retry.getTotal()).isEqualTo(500);
+        assertThat(otherKey.getBatchId()).isNotEqualTo(first.getBatchId());
+        List<String> onBulk = pipeline.records(pipeline.topics().bulkInput()).stream().map(r -> r.key()).toList();
+        assertThat(onBulk).hasSize(1000).doesNotHaveDuplicates();
+      } finally {
+        channel.shutdownNow();
+        otherChannel.shutdownNow();
+      }
+    }
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 

@@ -10,6 +10,7 @@ import java.util.Iterator;
 import org.scix.pipeline.gateway.api.BlockingCalls;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.gateway.errors.OperationTimeoutException;
+import org.scix.pipeline.gateway.interceptors.CallMetadata;
 import org.scix.pipeline.schemas.avro.InvalidAvroException;
 import org.scix.pipeline.schemas.avro.SchemalessAvroCodec;
 import org.scix.pipeline.schemas.batch.BatchJobsPage;
@@ -24,8 +25,8 @@ import org.scix.pipeline.schemas.grpc.TemplateApi;
  * The Batches gRPC service, beside the original ones: submitBatch (client streaming: the first
  * message says what the jobs run; every message may list dateranges), batchStatus, batchJobs and
  * cancelBatch. Requests are schemaless Avro decoded here (a malformed one is INVALID_ARGUMENT);
- * the work runs on the batch threads, never on a gRPC thread, and a stream is read only as fast
- * as its jobs are written (flow control: one message requested at a time).
+ * the work runs on the batch threads, never on a gRPC thread. A stream is staged whole (flow
+ * control: one message requested at a time) before its batch is written in one short transaction.
  */
 public final class BatchService {
   private final Batches batches;
@@ -74,11 +75,11 @@ public final class BatchService {
     }
   }
 
-  /** The stream is read into a small hand-off the batch's transaction takes from; each take asks gRPC for one more message. */
+  /** The stream is read into a small hand-off the batch's staging takes from; each take asks gRPC for one more message. */
   private StreamObserver<byte[]> submitBatch(StreamObserver<BatchSummary> observer) {
     ServerCallStreamObserver<BatchSummary> call = (ServerCallStreamObserver<BatchSummary>) observer;
     call.disableAutoRequest();
-    Stream stream = new Stream(call);
+    Stream stream = new Stream(call, CallMetadata.idempotencyKey()); // read here: the gRPC context is not passed to the batch threads
     call.request(1);
     return new StreamObserver<>() {
       @Override
@@ -109,25 +110,27 @@ public final class BatchService {
     static final byte[] END = new byte[0];
     static final byte[] CANCELLED = new byte[0];
     private final ServerCallStreamObserver<BatchSummary> call;
+    private final String idempotencyKey;
     private final ArrayDeque<byte[]> arrived = new ArrayDeque<>();
     private Iterator<String> listed = Collections.emptyIterator();
     private long seen;
     volatile boolean started;
 
-    Stream(ServerCallStreamObserver<BatchSummary> call) {
+    Stream(ServerCallStreamObserver<BatchSummary> call, String idempotencyKey) {
       this.call = call;
+      this.idempotencyKey = idempotencyKey;
     }
 
     synchronized void offer(byte[] raw) {
       arrived.addLast(raw);
       notifyAll();
       if (!started && raw != END && raw != CANCELLED) {
-        started = true; // the first message: decode it on a batch thread and start the transaction there
+        started = true; // the first message: decode it on a batch thread and stage the batch there
         unary(call, () -> {
           BatchRequest first = decode(take());
           listed = first.getDateranges().iterator();
           call.request(1);
-          return batches.submit(BatchPlan.from(first), this);
+          return batches.submit(BatchPlan.from(first), this, idempotencyKey);
         });
       }
     }

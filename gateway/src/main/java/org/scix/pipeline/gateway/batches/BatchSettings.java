@@ -7,8 +7,8 @@ import org.scix.pipeline.core.config.Settings;
  * Limits of one batch call.
  *
  * @param maxJobs the most jobs one batch may have (a larger one is refused whole)
- * @param timeout how long one batch call may take, from its first job to its commit; a call still
- *     streaming after it is refused whole (its transaction is aborted)
+ * @param timeout how long a caller may take to send one batch, and how long a stream may send
+ *     nothing; a call still streaming after it is refused whole (nothing was written)
  */
 public record BatchSettings(int maxJobs, Duration timeout) {
   public static final String MAX_JOBS = "BATCH_MAX_JOBS";

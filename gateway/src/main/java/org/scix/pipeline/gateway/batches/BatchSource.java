@@ -1,9 +1,9 @@
 package org.scix.pipeline.gateway.batches;
 
 /**
- * The dateranges a caller lists for a batch, taken one at a time while the batch's transaction is
- * open, so a batch of any size is never held whole: a gRPC stream, or a JSON body parsed as it
- * arrives.
+ * The dateranges a caller lists for a batch, taken one at a time as they arrive and staged
+ * ({@link StagedDateranges}) before the batch's transaction opens: a gRPC stream, or a JSON body parsed
+ * as it arrives.
  */
 @FunctionalInterface
 public interface BatchSource {

@@ -21,9 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes a batch, all or nothing: every job and its Pending go into one Kafka transaction of this
- * replica's batch producer, taken from the split range and the caller's stream while the
- * transaction is open (never the whole batch in memory); a bad entry, a batch over the maximum, a
- * caller who stops sending or a Kafka failure aborts it, and nothing of it is ever visible.
+ * replica's batch producer. The batch comes staged ({@link StagedDateranges}: read from the caller and
+ * checked before this runs), so the transaction is open only while its records are written, never
+ * while a caller sends; a Kafka failure aborts it, and nothing of it is ever visible.
  * One batch is written at a time; the next waits.
  */
 public final class BatchTransactions implements AutoCloseable {
@@ -54,72 +54,97 @@ public final class BatchTransactions implements AutoCloseable {
   }
 
   /**
-   * Writes batch {@code batchId}: one job per split daterange, then one per daterange of {@code listed}.
+   * Writes batch {@code batchId}: one job per daterange of {@code plan}'s split range, then one per
+   * daterange {@code listed}, in one transaction.
    *
    * @return how many jobs it has
-   * @throws InvalidRequestException if an entry is malformed, or the batch is empty or too large
-   * @throws OperationTimeoutException if the call outlived the batch timeout
+   * @throws InvalidRequestException if the batch is empty or too large
+   * @throws OperationTimeoutException if another batch held this replica's writer for the whole batch timeout
    * @throws SubmissionFailedException if Kafka did not take it (or may have: the message names the batch)
    */
-  public long write(String batchId, BatchPlan plan, BatchSource listed) throws InterruptedException {
-    if (plan.splitJobs() > settings.maxJobs()) {
-      throw refused(new InvalidRequestException("split: makes " + plan.splitJobs() + " jobs, more than the " + settings.maxJobs()
-          + " a batch may have (" + BatchSettings.MAX_JOBS + ")"));
-    }
-    long deadline = System.nanoTime() + settings.timeout().toNanos();
-    lock(deadline);
-    try {
+  public long write(String batchId, BatchPlan plan, StagedDateranges listed) throws InterruptedException {
+    check(plan, listed);
+    return exclusively(() -> {
       long[] count = {0};
-      RuntimeException[] why = {null};
       try {
         writer.write(transaction -> {
-          try {
-            Iterator<String> split = plan.splitDateranges();
-            while (split.hasNext()) {
-              send(transaction, batchId, plan, split.next(), count[0]++);
-            }
-            String daterange;
-            while ((daterange = listed.next()) != null) {
-              BatchPlan.checkDaterange(daterange, count[0]);
-              if (count[0] >= settings.maxJobs()) {
-                throw new InvalidRequestException("dateranges: more than the " + settings.maxJobs() + " jobs a batch may have ("
-                    + BatchSettings.MAX_JOBS + "); nothing of it was submitted");
-              }
-              send(transaction, batchId, plan, daterange, count[0]++);
-              if (System.nanoTime() > deadline) {
-                throw new OperationTimeoutException("the batch took longer than " + settings.timeout().toSeconds() + " s ("
-                    + BatchSettings.TIMEOUT + "); nothing of it was submitted");
-              }
-            }
-            if (count[0] == 0) {
-              throw new InvalidRequestException("a batch needs jobs: give split or dateranges");
-            }
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            why[0] = new OperationTimeoutException("interrupted while reading the batch");
-            throw why[0];
-          } catch (InvalidRequestException | OperationTimeoutException e) {
-            why[0] = e;
-            throw e;
+          Iterator<String> dateranges = listed.dateranges(plan);
+          while (dateranges.hasNext()) {
+            send(transaction, batchId, plan, dateranges.next(), count[0]++);
           }
         });
       } catch (TransactionalWriter.Aborted e) {
-        throw refused(why[0] != null ? why[0] : SubmissionFailedException.notAccepted(
+        throw refused(SubmissionFailedException.notAccepted(
             "Kafka did not take the batch, nothing of it was submitted: " + e.getMessage(), e));
       } catch (TransactionalWriter.OutcomeUnknown e) {
-        batchesRefused.increment();
-        throw SubmissionFailedException.batchOutcomeUnknown(batchId, e);
+        throw refused(SubmissionFailedException.batchOutcomeUnknown(batchId, e));
       } catch (TransactionalWriter.Fenced e) {
-        batchesRefused.increment();
-        throw SubmissionFailedException.notAccepted("this gateway replica was fenced by another with its instance id; "
-            + "retry on another replica", e);
+        throw refused(SubmissionFailedException.notAccepted("this gateway replica was fenced by another with its instance id; "
+            + "retry on another replica", e));
       }
       jobsWritten.increment(count[0]);
       log.info("batch {} submitted: {} job(s) of task {}, {}", batchId, count[0], plan.task(), plan.priority().wireName());
       return count[0];
+    });
+  }
+
+  /**
+   * Reads the dateranges a caller lists to their end and checks them, before anything is written.
+   *
+   * @param splitJobs how many jobs the batch's split range makes, if known already (else 0)
+   * @throws InvalidRequestException naming the first bad entry, or if the batch gets too large
+   * @throws OperationTimeoutException if the caller stopped sending, or took longer than the batch timeout
+   */
+  public StagedDateranges stage(BatchSource listed, long splitJobs) throws InterruptedException {
+    try {
+      checkSplit(splitJobs);
+      return StagedDateranges.stage(listed, settings.maxJobs() - splitJobs, settings);
+    } catch (InvalidRequestException | OperationTimeoutException e) {
+      throw refused(e);
+    }
+  }
+
+  /** @throws InvalidRequestException if the batch has no jobs or more than a batch may have */
+  public void check(BatchPlan plan, StagedDateranges listed) {
+    try {
+      checkSplit(plan.splitJobs());
+      if (plan.splitJobs() + listed.size() > settings.maxJobs()) {
+        throw new InvalidRequestException("dateranges: more than the " + settings.maxJobs() + " jobs a batch may have ("
+            + BatchSettings.MAX_JOBS + "); nothing of it was submitted");
+      }
+      if (plan.splitJobs() + listed.size() == 0) {
+        throw new InvalidRequestException("a batch needs jobs: give split or dateranges");
+      }
+    } catch (InvalidRequestException e) {
+      throw refused(e);
+    }
+  }
+
+  private void checkSplit(long splitJobs) {
+    if (splitJobs > settings.maxJobs()) {
+      throw new InvalidRequestException("split: makes " + splitJobs + " jobs, more than the " + settings.maxJobs()
+          + " a batch may have (" + BatchSettings.MAX_JOBS + ")");
+    }
+  }
+
+  private RuntimeException refused(RuntimeException why) {
+    batchesRefused.increment();
+    return why;
+  }
+
+  /** Work done while no batch is written on this replica (the lock is reentrant: {@code work} may {@link #write}). */
+  public <T> T exclusively(Work<T> work) throws InterruptedException {
+    lock(System.nanoTime() + settings.timeout().toNanos());
+    try {
+      return work.run();
     } finally {
       oneAtATime.unlock();
     }
+  }
+
+  @FunctionalInterface
+  public interface Work<T> {
+    T run() throws InterruptedException;
   }
 
   /**
@@ -150,11 +175,6 @@ public final class BatchTransactions implements AutoCloseable {
       throw refused(new OperationTimeoutException("another batch was being written on this replica for longer than "
           + settings.timeout().toSeconds() + " s; retry"));
     }
-  }
-
-  private RuntimeException refused(RuntimeException why) {
-    batchesRefused.increment();
-    return why;
   }
 
   @Override

@@ -16,11 +16,13 @@ import org.scix.pipeline.schemas.batch.BatchJobsPage;
 import org.scix.pipeline.schemas.batch.BatchRequest;
 import org.scix.pipeline.schemas.batch.BatchSummary;
 import org.scix.pipeline.schemas.batch.SplitRange;
+import org.scix.pipeline.schemas.grpc.TemplateApi;
 
 /**
- * Batches over JSON, as the dashboard and {@code ./pipeline batch} use them. A batch's body is
- * parsed as it arrives: {@code task}, {@code ingest}, {@code ingest_type}, {@code priority} and
- * {@code split} first, then {@code dateranges} (an array of any length, never held whole).
+ * Batches over JSON, as the dashboard uses them. A batch's body has {@code task}, {@code ingest},
+ * {@code ingest_type}, {@code priority}, {@code split} and {@code dateranges} in any order; it is
+ * read to its end and checked before anything is written. An {@code idempotency-key} header works
+ * as on gRPC.
  */
 public final class BatchesHttpApi {
   private static final String BATCH_ID = "([0-9a-f]{32})";
@@ -42,23 +44,25 @@ public final class BatchesHttpApi {
   }
 
   private BatchSummary submit(HttpRouter.Request request) throws IOException, InterruptedException {
+    String idempotencyKey = request.exchange().getRequestHeaders().getFirst(TemplateApi.IDEMPOTENCY_KEY_HEADER);
     try (InputStream in = request.exchange().getRequestBody(); JsonParser parser = Json.MAPPER.createParser(in)) {
       if (parser.nextToken() != JsonToken.START_OBJECT) {
         throw new InvalidRequestException("a batch is a JSON object");
       }
       BatchRequest first = new BatchRequest();
+      StagedDateranges listed = StagedDateranges.none();
+      boolean seenDateranges = false;
       JsonToken token;
       while ((token = parser.nextToken()) == JsonToken.FIELD_NAME) {
         String field = parser.currentName();
         parser.nextToken();
         if (field.equals("dateranges")) {
-          BatchSummary answer = batches.submit(BatchPlan.from(first), listed(parser));
-          if (parser.nextToken() != JsonToken.END_OBJECT) {
-            // Too late to refuse: the batch is committed. Say so rather than ignore the field silently.
-            throw new InvalidRequestException("dateranges must be the last field (batch " + answer.getBatchId()
-                + " was submitted without what followed it)");
+          if (seenDateranges) {
+            throw new InvalidRequestException("dateranges: given twice");
           }
-          return answer;
+          seenDateranges = true;
+          listed = batches.stage(listed(parser), 0); // staged: fields may follow, nothing is written before the body's end
+          continue;
         }
         JsonNode value = parser.readValueAsTree();
         switch (field) {
@@ -74,13 +78,13 @@ public final class BatchesHttpApi {
       if (token != JsonToken.END_OBJECT) {
         throw new InvalidRequestException("a batch is a JSON object");
       }
-      return batches.submit(BatchPlan.from(first), BatchSource.NONE);
+      return batches.submit(BatchPlan.from(first), listed, idempotencyKey);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new InvalidRequestException("not JSON: " + e.getOriginalMessage());
     }
   }
 
-  /** The dateranges array, read one string at a time while the batch's transaction takes them. */
+  /** The dateranges array, read one string at a time as it arrives. */
   private static BatchSource listed(JsonParser parser) {
     if (parser.currentToken() != JsonToken.START_ARRAY) {
       throw new InvalidRequestException("dateranges: an array of strings");

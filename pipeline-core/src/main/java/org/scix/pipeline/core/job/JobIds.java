@@ -57,6 +57,14 @@ public final class JobIds {
     return sha256("batch:" + batchId + ":" + index);
   }
 
+  /**
+   * The batch id an idempotency key maps to in one window of time, as {@link #forIdempotencyKey}
+   * does for a job: a retried batch gets the same id, and so the same job ids, on every replica.
+   */
+  public static String forBatchIdempotencyKey(String key, long window) {
+    return sha256("batch-idempotency-key:" + window + ":" + key).substring(0, 32);
+  }
+
   /** A fresh batch id: 32 lowercase hex characters. */
   public static String randomBatchId() {
     byte[] bytes = new byte[16];
