@@ -144,7 +144,7 @@ public final class Worker implements AutoCloseable {
   private Map<String, Object> consumerConfig() {
     Map<String, Object> c = config.kafka().clientConfig();
     c.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
-    c.put(ConsumerConfig.CLIENT_ID_CONFIG, "scix-worker-" + config.instanceId());
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, WorkerLoops.consumerClientId(config.instanceId()));
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
     c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -60,6 +60,8 @@ public final class WorkerLoop implements Runnable {
   private volatile boolean ready;
   private volatile boolean stopped;
   private volatile Throwable failure;
+  private java.util.function.Consumer<String> joined = memberId -> { };
+  private String memberId = "";
 
   /**
    * @param running cleared by {@link #stop}; shared with the writer, which stops retrying an unreachable Kafka then
@@ -85,6 +87,11 @@ public final class WorkerLoop implements Runnable {
     this.runner = runner;
     this.taskThreads = taskThreads;
     this.metrics = metrics;
+  }
+
+  /** Told this worker's member id in the consumer group whenever it changes (after a poll). */
+  void onJoined(java.util.function.Consumer<String> listener) {
+    this.joined = listener;
   }
 
   /** True once this worker has joined the group and can write. */
@@ -152,12 +159,21 @@ public final class WorkerLoop implements Runnable {
   /** One turn of the loop: receive, end overdue tasks, start what fits, commit what is due, adjust intake. */
   void turn() {
     receive(poll());
+    noteMemberId();
     applyControls();
     endOverdueTasks();
     startWaitingJobs();
     committer.commitDue();
     applyFlowControl();
     metrics.inFlight(jobs.size());
+  }
+
+  private void noteMemberId() {
+    String now = consumer.groupMetadata().memberId();
+    if (!now.equals(memberId)) {
+      memberId = now;
+      joined.accept(now);
+    }
   }
 
   private boolean isBusy() {

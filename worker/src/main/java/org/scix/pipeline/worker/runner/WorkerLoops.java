@@ -33,12 +33,22 @@ public final class WorkerLoops {
         COMMIT_OUTCOME_TIMEOUT, TRANSACTION_TIMEOUT);
     AtomicBoolean running = new AtomicBoolean(true);
     // While Kafka is unreachable the writer keeps trying to get a producer, until the loop is asked to stop.
-    TransactionalWriter writer = TransactionalWriter.create(config.kafka(), producer, serdes.recordValues(), running::get);
-    return new WorkerLoop(settings, running, config.topics(), consumer,
+    // After a fencing, a new producer takes the id only if the group shows no successor under it.
+    GroupSuccessorCheck successors = GroupSuccessorCheck.overAdmin(config.kafka(), config.groupId(), consumerClientId(config.instanceId()),
+        running::get);
+    TransactionalWriter writer = TransactionalWriter.create(config.kafka(), producer, serdes.recordValues(), running::get, successors);
+    WorkerLoop loop = new WorkerLoop(settings, running, config.topics(), consumer,
         new BatchWriter(config.topics(), writer, serdes.recordValues(), RecordSizeLimit.of(config.kafka()), settings.workerName()),
         new JobDecoder(serdes.deserializer(TemplateInput.class)),
         new RetryingTaskRunner(config.tasks().registry(), config.tasks().maxAttempts(), config.tasks().retryBackoff()),
         taskThreads, commitThread(), new WorkerMetrics(metrics), controls);
+    loop.onJoined(successors::joined);
+    return loop;
+  }
+
+  /** A worker consumer's client id: one per instance id, as its transactional id. */
+  public static String consumerClientId(String instanceId) {
+    return "scix-worker-" + instanceId;
   }
 
   private static ExecutorService commitThread() {
