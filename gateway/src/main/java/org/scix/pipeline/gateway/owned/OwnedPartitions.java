@@ -42,7 +42,8 @@ public final class OwnedPartitions implements Runnable {
   private final List<String> topicsWritten;
   private final Map<String, OwnedTopic> owned = new LinkedHashMap<>();
   private final Clock clock;
-  private final Set<TopicPartition> toReload = new HashSet<>(); // assigned, not read from the beginning yet
+  // Assigned, or their transaction's outcome unknown, and not read from the beginning yet: nothing of them is held meanwhile.
+  private final Set<TopicPartition> toReload = new HashSet<>();
   private volatile boolean running = true;
   private volatile boolean stopped;
 
@@ -63,8 +64,7 @@ public final class OwnedPartitions implements Runnable {
   @Override
   public void run() {
     try {
-      writer.init(topicsWritten);
-      consumer.subscribe(List.copyOf(owned.keySet()), new Ownership());
+      start();
       while (running) {
         try {
           turn();
@@ -94,12 +94,17 @@ public final class OwnedPartitions implements Runnable {
     }
   }
 
+  void start() {
+    writer.init(topicsWritten);
+    consumer.subscribe(List.copyOf(owned.keySet()), new Ownership());
+  }
+
   /** One turn: read what arrived, then act on what is due in one transaction. */
   void turn() {
     if (!toReload.isEmpty()) {
       Set<TopicPartition> assigned = new HashSet<>(toReload);
       assigned.retainAll(consumer.assignment());
-      reload(assigned);
+      reload(assigned); // Kafka still away: throws, the partitions stay queued and the next turn tries again
       toReload.clear();
     }
     long now = clock.millis();
@@ -152,9 +157,12 @@ public final class OwnedPartitions implements Runnable {
       return;
     } catch (TransactionalWriter.OutcomeUnknown e) {
       // The writer replaced its producer, which settled the transaction; what committed is read
-      // back from the topics: these partitions are read again from their beginning.
+      // back from the topics. Not here: Kafka is likely still away, and a failed read must not
+      // leave these actions held. The partitions are forgotten (their actions with them) and read
+      // again from their beginning on a later turn, retried until Kafka answers.
       log.warn("owned work: outcome of a transaction unknown; re-reading {}: {}", fence.keySet(), e.getMessage());
-      reload(fence.keySet());
+      byTopic(fence.keySet()).forEach(OwnedTopic::forget);
+      toReload.addAll(fence.keySet());
       return;
     }
     due.forEach(OwnedTopic::done);
