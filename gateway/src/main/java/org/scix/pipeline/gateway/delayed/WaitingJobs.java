@@ -71,9 +71,16 @@ public final class WaitingJobs implements OwnedTopic {
   private final String writerName;
   private final Counter handedOn;
   private final Counter cancelled;
+  private final DelayedPartitions delayedPartitions;
 
   /** @param writerName written into a cancelled job's status as its author ("gateway-" + instance id) */
   public WaitingJobs(TopicSettings topics, String writerName, MeterRegistry metrics) {
+    this(topics, writerName, metrics, new DelayedPartitions(topics.partitions()));
+  }
+
+  /** @param delayedPartitions kept current here for the replica's submitter, which places delayed jobs and cancels by it */
+  public WaitingJobs(TopicSettings topics, String writerName, MeterRegistry metrics, DelayedPartitions delayedPartitions) {
+    this.delayedPartitions = delayedPartitions;
     this.topics = topics;
     this.writerName = writerName;
     this.handedOn = Counter.builder("pipeline.delayed.handed_on").description("Delayed jobs handed to the workers when due")
@@ -92,6 +99,11 @@ public final class WaitingJobs implements OwnedTopic {
   @Override
   public PartitionStates<?> partitions() {
     return partitions;
+  }
+
+  @Override
+  public void partitionCount(int count) {
+    delayedPartitions.update(count);
   }
 
   @Override

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntSupplier;
 import java.util.function.Predicate;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SerializationException;
@@ -30,7 +31,7 @@ public final class JobRecords {
   private final Serializer<Object> values;
   private final RecordSizeLimit limit;
   private final String writer;
-  private final int delayedPartitions;
+  private final IntSupplier delayedPartitions; // read per use: partitions may be added to the delayed topic
   private final Predicate<String> isTaskPaused;
 
   /**
@@ -38,11 +39,14 @@ public final class JobRecords {
    * @param delayedPartitions how many partitions the delayed topic has ({@link DelayedRecords#partitionFor})
    */
   public JobRecords(TopicSettings topics, Serializer<Object> values, RecordSizeLimit limit, String writer, int delayedPartitions) {
-    this(topics, values, limit, writer, delayedPartitions, task -> false);
+    this(topics, values, limit, writer, () -> delayedPartitions, task -> false);
   }
 
-  /** @param isTaskPaused whether a task is paused now (the control topic): a cancel of its job is also put there */
-  public JobRecords(TopicSettings topics, Serializer<Object> values, RecordSizeLimit limit, String writer, int delayedPartitions,
+  /**
+   * @param delayedPartitions how many partitions the delayed topic has now, asked at each use
+   * @param isTaskPaused whether a task is paused now (the control topic): a cancel of its job is also put there
+   */
+  public JobRecords(TopicSettings topics, Serializer<Object> values, RecordSizeLimit limit, String writer, IntSupplier delayedPartitions,
       Predicate<String> isTaskPaused) {
     this.isTaskPaused = isTaskPaused;
     this.topics = topics;
@@ -66,7 +70,7 @@ public final class JobRecords {
     JobStatus pending = JobStatuses.pending(jobId, job.getTask().name(), writer, traceparent, null, due);
     pending.setPriority(eventPriority(priority));
     ProducerRecord<String, Object> waiting = serialized(new ProducerRecord<>(topics.delayed(),
-        DelayedRecords.partitionFor(jobId, delayedPartitions), jobId, job));
+        DelayedRecords.partitionFor(jobId, delayedPartitions.getAsInt()), jobId, job));
     DelayedRecords.addTimes(waiting.headers(), due, pending.getSubmittedTime());
     DelayedRecords.addPriority(waiting.headers(), priority);
     ControlRecords.addTraceparent(waiting.headers(), traceparent);
@@ -76,7 +80,7 @@ public final class JobRecords {
 
   /** A cancel request for a delayed job, to the replica that owns it (which cancels it or, if it was handed on already, passes the cancel on). */
   Submission cancelDelayed(String jobId, String task, String traceparent) {
-    ProducerRecord<String, Object> request = new ProducerRecord<>(topics.delayed(), DelayedRecords.partitionFor(jobId, delayedPartitions),
+    ProducerRecord<String, Object> request = new ProducerRecord<>(topics.delayed(), DelayedRecords.partitionFor(jobId, delayedPartitions.getAsInt()),
         DelayedRecords.cancelKey(jobId), new byte[0]);
     ControlRecords.addTraceparent(request.headers(), traceparent);
     if (task != null) { // passed on with the cancel if the job was handed on meanwhile (and perhaps parked)

@@ -12,11 +12,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -27,6 +29,7 @@ import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.core.kafka.DelayedRecords;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
+import org.scix.pipeline.gateway.delayed.DelayedPartitions;
 import org.scix.pipeline.gateway.delayed.WaitingJobs;
 import org.scix.pipeline.gateway.http.Json;
 import org.scix.pipeline.gateway.schedules.ScheduleSpec;
@@ -44,9 +47,11 @@ class OwnedPartitionsTest {
 
   private final List<MockProducer<String, Object>> producers = new ArrayList<>();
   private final FlakyConsumer consumer = new FlakyConsumer();
+  private final DelayedPartitions delayedPartitions = new DelayedPartitions(1);
   private final OwnedPartitions owned = new OwnedPartitions(consumer,
       new TransactionalWriter("owned-test", this::newProducer, () -> true, Duration.ofMillis(100)),
-      List.of(new WaitingJobs(TOPICS, "gateway-test", new SimpleMeterRegistry()), new Schedules(TOPICS, "gateway-test", new SimpleMeterRegistry())),
+      List.of(new WaitingJobs(TOPICS, "gateway-test", new SimpleMeterRegistry(), delayedPartitions),
+          new Schedules(TOPICS, "gateway-test", new SimpleMeterRegistry())),
       List.of(), Clock.fixed(Instant.ofEpochMilli(NOW), ZoneOffset.UTC));
 
   /** A consumer whose offset reads time out while Kafka is away, as KafkaConsumer's do. */
@@ -151,6 +156,31 @@ class OwnedPartitionsTest {
     turns(3);
     assertThat(producers).hasSizeGreaterThan(1);
     assertThat(committedKeysOn(TOPICS.schedules())).isNotEmpty();
+  }
+
+  @Test
+  void partitionsAddedToTheDelayedTopicPlaceDelayedJobsAndCancelsAfterTheRebalanceTheyStart() {
+    consumer.updatePartitions(TOPICS.delayed(), partitionsOfDelayed(1));
+    own(DELAYED);
+    assertThat(delayedPartitions.count()).isEqualTo(1);
+
+    // Three partitions added: Kafka rebalances the group; this replica may get none of them.
+    consumer.updatePartitions(TOPICS.delayed(), partitionsOfDelayed(4));
+    consumer.rebalance(List.of(DELAYED));
+    turns(1);
+    assertThat(delayedPartitions.count()).isEqualTo(4);
+    String job = "a job placed by a replica that knew of the new partitions";
+    assertThat(delayedPartitions.partitionFor(job)).isEqualTo(DelayedRecords.partitionFor(job, 4));
+
+    // A metadata answer from before the change (a lagging broker) does not move placement back.
+    consumer.updatePartitions(TOPICS.delayed(), partitionsOfDelayed(1));
+    consumer.rebalance(List.of(DELAYED));
+    turns(1);
+    assertThat(delayedPartitions.count()).isEqualTo(4);
+  }
+
+  private static List<PartitionInfo> partitionsOfDelayed(int count) {
+    return IntStream.range(0, count).mapToObj(p -> new PartitionInfo(TOPICS.delayed(), p, null, null, null)).toList();
   }
 
   private static ConsumerRecord<String, byte[]> delayedJob(String id, long offset) {
