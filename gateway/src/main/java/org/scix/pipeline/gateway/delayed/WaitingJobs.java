@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * and what it writes when one is due. A job due is handed to the workers: its record goes to the
  * input topic and a tombstone replaces it here. A cancel request for a waiting job ends it
  * cancelled (Error "cancelled", written here) so it never runs; one for a job handed on already
- * becomes an ordinary cancel on the input topic. Nothing of a partition is due until it was read
+ * becomes an ordinary cancel on the input topic, and is copied to the other partitions (a job
+ * placed before partitions were added waits on another one than its cancel). Nothing of a partition is due until it was read
  * up to where it stood when it was assigned, so a job handed on or cancelled by the previous owner
  * is known as such first. Poll thread only ({@link org.scix.pipeline.gateway.owned.OwnedPartitions}).
  */
@@ -56,8 +57,18 @@ public final class WaitingJobs implements OwnedTopic {
   record CancelWaiting(TopicPartition partition, String jobId, ConsumerRecord<String, byte[]> record,
       ConsumerRecord<String, byte[]> request) implements Action {}
 
-  /** A cancel request for a job no longer waiting (handed on already, or unknown): it goes to the input topic like any cancel. */
+  /**
+   * A cancel request for a job not waiting here (handed on already, or unknown): it goes to the
+   * input topic like any cancel, and a copy to every other partition, where the job waits if it
+   * was placed when the topic had fewer partitions.
+   */
   record PassCancelOn(TopicPartition partition, String jobId, ConsumerRecord<String, byte[]> request) implements Action {}
+
+  /** A copy of a cancel request (from {@link PassCancelOn}) for a job not waiting here either: dropped, its original passed the cancel on. */
+  record DropCopy(TopicPartition partition, String jobId, ConsumerRecord<String, byte[]> request) implements Action {}
+
+  /** On a copy of a cancel request sent to the other partitions: never copied again. */
+  static final String COPIED = "pipeline.delayed.cancel_copied";
 
   private static final class Partition {
     final Map<String, ConsumerRecord<String, byte[]>> waiting = new HashMap<>();
@@ -135,8 +146,10 @@ public final class WaitingJobs implements OwnedTopic {
           continue;
         }
         ConsumerRecord<String, byte[]> waiting = p.waiting.get(jobId);
-        due.add(waiting != null ? new CancelWaiting(entry.getKey(), jobId, waiting, cancel.getValue())
-            : new PassCancelOn(entry.getKey(), jobId, cancel.getValue()));
+        ConsumerRecord<String, byte[]> request = cancel.getValue();
+        due.add(waiting != null ? new CancelWaiting(entry.getKey(), jobId, waiting, request)
+            : request.headers().lastHeader(COPIED) != null ? new DropCopy(entry.getKey(), jobId, request)
+            : new PassCancelOn(entry.getKey(), jobId, request));
       }
       for (Map.Entry<String, ConsumerRecord<String, byte[]>> job : p.waiting.entrySet()) {
         String jobId = job.getKey();
@@ -171,7 +184,7 @@ public final class WaitingJobs implements OwnedTopic {
       if (p != null) {
         p.inFlight.remove(action.key());
         p.cancels.remove(action.key());
-        if (!(action instanceof PassCancelOn)) {
+        if (action instanceof HandOn || action instanceof CancelWaiting) {
           p.waiting.remove(action.key());
         }
       }
@@ -186,8 +199,11 @@ public final class WaitingJobs implements OwnedTopic {
     } else if (action instanceof CancelWaiting) {
       cancelled.increment();
       log.info("delayed job {} cancelled before it was due", action.key());
+    } else if (action instanceof PassCancelOn) {
+      log.info("cancel of delayed job {} passed on to the workers (it was handed on already, or waits on another partition)",
+          action.key());
     } else {
-      log.info("cancel of delayed job {} passed on to the workers (it was handed on already)", action.key());
+      log.debug("copy of the cancel of delayed job {}: the job is not waiting on {} either", action.key(), action.partition());
     }
   }
 
@@ -202,6 +218,9 @@ public final class WaitingJobs implements OwnedTopic {
     if (action instanceof CancelWaiting c) {
       return List.of(new ProducerRecord<>(topics.status(), c.jobId(), cancelledStatus(c)), tombstone(c.record()), tombstone(c.request()));
     }
+    if (action instanceof DropCopy d) {
+      return List.of(tombstone(d.request()));
+    }
     // The job was handed on already, and its record is gone with it: the cancel goes to both input
     // topics (on the topic it is not on, a worker finds no such job and ignores it).
     PassCancelOn p = (PassCancelOn) action;
@@ -209,6 +228,15 @@ public final class WaitingJobs implements OwnedTopic {
     List<ProducerRecord<String, Object>> records = new ArrayList<>();
     String task = ParkedJobs.task(p.request().headers());
     topics.inputs().forEach(input -> records.add(ControlRecords.cancel(input, p.jobId(), traceparent, task)));
+    // A job is placed by the partition count at its submission: if partitions were added since,
+    // its cancel was placed elsewhere. The copies find it wherever it waits (and cancel it there).
+    for (int partition = 0; partition < delayedPartitions.count(); partition++) {
+      if (partition != p.partition().partition()) {
+        RecordHeaders headers = new RecordHeaders(p.request().headers().toArray());
+        headers.add(COPIED, new byte[0]);
+        records.add(new ProducerRecord<>(topic(), partition, p.request().key(), new byte[0], headers));
+      }
+    }
     records.add(tombstone(p.request()));
     return records;
   }
