@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,16 +65,25 @@ public final class WaitingJobs implements OwnedTopic {
    */
   record PassCancelOn(TopicPartition partition, String jobId, ConsumerRecord<String, byte[]> request) implements Action {}
 
-  /** A copy of a cancel request (from {@link PassCancelOn}) for a job not waiting here either: dropped, its original passed the cancel on. */
+  /**
+   * A copy of a cancel request (from {@link PassCancelOn}) for a job neither waiting here nor gone
+   * from here lately: dropped, its original passed the cancel on. (A copy for a job gone lately is
+   * passed on, not copied again: it may have left after the original's pass-on.)
+   */
   record DropCopy(TopicPartition partition, String jobId, ConsumerRecord<String, byte[]> request) implements Action {}
 
   /** On a copy of a cancel request sent to the other partitions: never copied again. */
   static final String COPIED = "pipeline.delayed.cancel_copied";
+  /** How long a job that left is remembered for copies of its cancel (written within seconds of its original's pass-on). */
+  static final long GONE_KEPT_MS = 3_600_000;
 
   private static final class Partition {
     final Map<String, ConsumerRecord<String, byte[]>> waiting = new HashMap<>();
     final Map<String, ConsumerRecord<String, byte[]>> cancels = new LinkedHashMap<>();
     final Map<String, Long> inFlight = new HashMap<>(); // acted on in a transaction not settled yet: not due again
+    // Jobs that left lately (handed on, cancelled) and when, oldest first: a copy of a cancel
+    // arriving just after its job was handed on here must still pass the cancel on after it.
+    final Map<String, Long> gone = new LinkedHashMap<>();
   }
 
   private final PartitionStates<Partition> partitions = new PartitionStates<>(Partition::new);
@@ -129,6 +139,9 @@ public final class WaitingJobs implements OwnedTopic {
     if (record.value() == null) {
       map.remove(jobId); // tombstone: handed on, cancelled, or the request acted on
       p.inFlight.remove(jobId);
+      if (cancelled == null) {
+        p.gone.put(jobId, record.timestamp());
+      }
     } else {
       map.put(jobId, record);
     }
@@ -140,6 +153,9 @@ public final class WaitingJobs implements OwnedTopic {
     List<OwnedTopic.Action> due = new ArrayList<>();
     for (Map.Entry<TopicPartition, Partition> entry : partitions.loaded().entrySet()) {
       Partition p = entry.getValue();
+      for (Iterator<Long> left = p.gone.values().iterator(); left.hasNext() && left.next() < nowMillis - GONE_KEPT_MS; ) {
+        left.remove();
+      }
       for (Map.Entry<String, ConsumerRecord<String, byte[]>> cancel : p.cancels.entrySet()) {
         String jobId = cancel.getKey();
         if (due.size() >= max || p.inFlight.containsKey(jobId)) {
@@ -147,8 +163,9 @@ public final class WaitingJobs implements OwnedTopic {
         }
         ConsumerRecord<String, byte[]> waiting = p.waiting.get(jobId);
         ConsumerRecord<String, byte[]> request = cancel.getValue();
+        boolean copy = request.headers().lastHeader(COPIED) != null;
         due.add(waiting != null ? new CancelWaiting(entry.getKey(), jobId, waiting, request)
-            : request.headers().lastHeader(COPIED) != null ? new DropCopy(entry.getKey(), jobId, request)
+            : copy && !p.gone.containsKey(jobId) ? new DropCopy(entry.getKey(), jobId, request)
             : new PassCancelOn(entry.getKey(), jobId, request));
       }
       for (Map.Entry<String, ConsumerRecord<String, byte[]>> job : p.waiting.entrySet()) {
@@ -182,10 +199,11 @@ public final class WaitingJobs implements OwnedTopic {
     for (OwnedTopic.Action action : actions) {
       Partition p = partitions.of(action.partition());
       if (p != null) {
-        p.inFlight.remove(action.key());
+        Long actedAt = p.inFlight.remove(action.key());
         p.cancels.remove(action.key());
         if (action instanceof HandOn || action instanceof CancelWaiting) {
           p.waiting.remove(action.key());
+          p.gone.put(action.key(), actedAt != null ? actedAt : 0L);
         }
       }
       log(action);
@@ -230,7 +248,8 @@ public final class WaitingJobs implements OwnedTopic {
     topics.inputs().forEach(input -> records.add(ControlRecords.cancel(input, p.jobId(), traceparent, task)));
     // A job is placed by the partition count at its submission: if partitions were added since,
     // its cancel was placed elsewhere. The copies find it wherever it waits (and cancel it there).
-    for (int partition = 0; partition < delayedPartitions.count(); partition++) {
+    boolean copy = p.request().headers().lastHeader(COPIED) != null;
+    for (int partition = 0; !copy && partition < delayedPartitions.count(); partition++) {
       if (partition != p.partition().partition()) {
         RecordHeaders headers = new RecordHeaders(p.request().headers().toArray());
         headers.add(COPIED, new byte[0]);

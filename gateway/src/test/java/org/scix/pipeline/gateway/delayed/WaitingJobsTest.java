@@ -153,6 +153,31 @@ class WaitingJobsTest {
     assertThat(owner.records(due.get(0))).singleElement().satisfies(r -> assertThat(r.value()).as("only its tombstone").isNull());
   }
 
+  @Test
+  void aCopyOfACancelArrivingJustAfterItsJobWasHandedOnHerePassesTheCancelOnAfterTheJob() {
+    WaitingJobs owner = new WaitingJobs(TOPICS, "gateway-test", new SimpleMeterRegistry(), new DelayedPartitions(3));
+    owner.assigned(P0, 0);
+    owner.apply(job("a", 1_000));
+    owner.done(owner.due(1_000, 10)); // handed on: the original cancel, on another partition, may have been passed on before
+
+    owner.apply(copyOfCancel("a"));
+    List<Action> due = owner.due(2_000, 10);
+    assertThat(due).singleElement().isInstanceOf(PassCancelOn.class);
+    assertThat(owner.records(due.get(0))).extracting(ProducerRecord::topic).as("passed on, not copied again")
+        .containsExactlyInAnyOrder(TOPICS.input(), TOPICS.bulkInput(), P0.topic());
+
+    // Long after, a copy finds nothing to follow: dropped.
+    owner.done(due);
+    owner.apply(copyOfCancel("a"));
+    assertThat(owner.due(2_000 + WaitingJobs.GONE_KEPT_MS, 10)).singleElement().isInstanceOf(DropCopy.class);
+  }
+
+  private ConsumerRecord<String, byte[]> copyOfCancel(String id) {
+    RecordHeaders headers = new RecordHeaders();
+    headers.add(WaitingJobs.COPIED, new byte[0]);
+    return record(DelayedRecords.cancelKey(id), new byte[0], headers);
+  }
+
   private ConsumerRecord<String, byte[]> job(String id, long dueMillis) {
     RecordHeaders headers = new RecordHeaders();
     DelayedRecords.addTimes(headers, Instant.ofEpochMilli(dueMillis), Instant.ofEpochMilli(0));
