@@ -57,6 +57,7 @@ import org.scix.pipeline.gateway.lookup.OutputsByJob;
 import org.scix.pipeline.gateway.schedules.ScheduleAdmin;
 import org.scix.pipeline.gateway.schedules.ScheduleCatalog;
 import org.scix.pipeline.gateway.schedules.ScheduleService;
+import org.scix.pipeline.gateway.delayed.DelayedPartitions;
 import org.scix.pipeline.gateway.delayed.WaitingJobs;
 import org.scix.pipeline.gateway.http.HttpRouter;
 import org.scix.pipeline.gateway.interceptors.CallMetadata;
@@ -149,14 +150,17 @@ public final class Gateway implements AutoCloseable {
           config.topics().control());
       closer.register("control topic reader", controls);
       controls.start(ADMIN_TIMEOUT);
+      // Kept current by the owned-work thread, which sees partitions added to the delayed topic.
+      DelayedPartitions delayedPartitions = new DelayedPartitions(
+          TopicAdmin.partitionCount(config.kafka(), config.topics().delayed(), ADMIN_TIMEOUT));
       JobRecords records = new JobRecords(config.topics(), serdes.recordValues(), RecordSizeLimit.of(config.kafka()),
-          "gateway-" + config.instanceId(), TopicAdmin.partitionCount(config.kafka(), config.topics().delayed(), ADMIN_TIMEOUT));
+          "gateway-" + config.instanceId(), delayedPartitions::count);
       submitter = closer.register("submitter", new JobSubmitter(records,
           (lane, keepTrying) -> TransactionalWriter.create(config.kafka(), producerSettings(lane), serdes.recordValues(), keepTrying),
           config.submitter(), ownPendings, health::changed, metrics));
       submitter.start();
       loader.start();
-      startOwnedWork(serdes);
+      startOwnedWork(serdes, delayedPartitions);
 
       handlers = new TemplateHandlers(codec, submitter, view, loader, config.api(), Clock.systemUTC());
       Batches batches = startBatches(records, serdes);
@@ -249,7 +253,7 @@ public final class Gateway implements AutoCloseable {
    * This replica's share of the work one replica at a time does (delayed jobs, schedules): a thread owning
    * partitions of their topics in the replicas' consumer group, stopped (leaving the group) at close.
    */
-  private void startOwnedWork(PipelineSerdes serdes) {
+  private void startOwnedWork(PipelineSerdes serdes, DelayedPartitions delayedPartitions) {
     Map<String, Object> consumerConfig = config.kafka().clientConfig();
     consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, config.delayed().groupId());
     consumerConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "scix-gateway-owned-" + config.instanceId());
@@ -263,7 +267,7 @@ public final class Gateway implements AutoCloseable {
         JobSubmitter.transactionalId(config.instanceId()) + "-owned", config.submitter().sendDeadline(),
         config.submitter().transactionTimeout()), serdes.recordValues(), () -> !stopping.get());
     String writerName = "gateway-" + config.instanceId();
-    List<OwnedTopic> topics = List.of(new WaitingJobs(config.topics(), writerName, metrics), new Schedules(config.topics(), writerName, metrics));
+    List<OwnedTopic> topics = List.of(new WaitingJobs(config.topics(), writerName, metrics, delayedPartitions), new Schedules(config.topics(), writerName, metrics));
     OwnedPartitions owned = new OwnedPartitions(new KafkaConsumer<>(consumerConfig, new StringDeserializer(), new ByteArrayDeserializer()),
         writer, topics, List.of(config.topics().input(), config.topics().bulkInput(), config.topics().status(), config.topics().delayed(),
             config.topics().schedules()),

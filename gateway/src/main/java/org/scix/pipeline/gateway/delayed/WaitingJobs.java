@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,7 @@ import org.scix.pipeline.core.job.JobStatuses;
 import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.core.kafka.ControlRecords;
 import org.scix.pipeline.core.kafka.ParkedJobs;
+import org.scix.pipeline.core.kafka.TaskControls;
 import org.scix.pipeline.core.kafka.DelayedRecords;
 import org.scix.pipeline.gateway.owned.OwnedTopic;
 import org.scix.pipeline.gateway.owned.PartitionStates;
@@ -32,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * and what it writes when one is due. A job due is handed to the workers: its record goes to the
  * input topic and a tombstone replaces it here. A cancel request for a waiting job ends it
  * cancelled (Error "cancelled", written here) so it never runs; one for a job handed on already
- * becomes an ordinary cancel on the input topic. Nothing of a partition is due until it was read
+ * becomes an ordinary cancel on the input topic, and is copied to the other partitions (a job
+ * placed before partitions were added waits on another one than its cancel). Nothing of a partition is due until it was read
  * up to where it stood when it was assigned, so a job handed on or cancelled by the previous owner
  * is known as such first. Poll thread only ({@link org.scix.pipeline.gateway.owned.OwnedPartitions}).
  */
@@ -56,13 +59,32 @@ public final class WaitingJobs implements OwnedTopic {
   record CancelWaiting(TopicPartition partition, String jobId, ConsumerRecord<String, byte[]> record,
       ConsumerRecord<String, byte[]> request) implements Action {}
 
-  /** A cancel request for a job no longer waiting (handed on already, or unknown): it goes to the input topic like any cancel. */
+  /**
+   * A cancel request for a job not waiting here (handed on already, or unknown): it goes to the
+   * input topic like any cancel, and a copy to every other partition, where the job waits if it
+   * was placed when the topic had fewer partitions.
+   */
   record PassCancelOn(TopicPartition partition, String jobId, ConsumerRecord<String, byte[]> request) implements Action {}
+
+  /**
+   * A copy of a cancel request (from {@link PassCancelOn}) for a job neither waiting here nor gone
+   * from here lately: dropped, its original passed the cancel on. (A copy for a job gone lately is
+   * passed on, not copied again: it may have left after the original's pass-on.)
+   */
+  record DropCopy(TopicPartition partition, String jobId, ConsumerRecord<String, byte[]> request) implements Action {}
+
+  /** On a copy of a cancel request sent to the other partitions: never copied again. */
+  static final String COPIED = "pipeline.delayed.cancel_copied";
+  /** How long a job that left is remembered for copies of its cancel (written within seconds of its original's pass-on). */
+  static final long GONE_KEPT_MS = 3_600_000;
 
   private static final class Partition {
     final Map<String, ConsumerRecord<String, byte[]>> waiting = new HashMap<>();
     final Map<String, ConsumerRecord<String, byte[]>> cancels = new LinkedHashMap<>();
     final Map<String, Long> inFlight = new HashMap<>(); // acted on in a transaction not settled yet: not due again
+    // Jobs that left lately (handed on, cancelled) and when, oldest first: a copy of a cancel
+    // arriving just after its job was handed on here must still pass the cancel on after it.
+    final Map<String, Long> gone = new LinkedHashMap<>();
   }
 
   private final PartitionStates<Partition> partitions = new PartitionStates<>(Partition::new);
@@ -71,9 +93,16 @@ public final class WaitingJobs implements OwnedTopic {
   private final String writerName;
   private final Counter handedOn;
   private final Counter cancelled;
+  private final DelayedPartitions delayedPartitions;
 
   /** @param writerName written into a cancelled job's status as its author ("gateway-" + instance id) */
   public WaitingJobs(TopicSettings topics, String writerName, MeterRegistry metrics) {
+    this(topics, writerName, metrics, new DelayedPartitions(topics.partitions()));
+  }
+
+  /** @param delayedPartitions kept current here for the replica's submitter, which places delayed jobs and cancels by it */
+  public WaitingJobs(TopicSettings topics, String writerName, MeterRegistry metrics, DelayedPartitions delayedPartitions) {
+    this.delayedPartitions = delayedPartitions;
     this.topics = topics;
     this.writerName = writerName;
     this.handedOn = Counter.builder("pipeline.delayed.handed_on").description("Delayed jobs handed to the workers when due")
@@ -95,6 +124,11 @@ public final class WaitingJobs implements OwnedTopic {
   }
 
   @Override
+  public void partitionCount(int count) {
+    delayedPartitions.update(count);
+  }
+
+  @Override
   public void apply(ConsumerRecord<String, byte[]> record) {
     Partition p = partitions.of(record);
     if (p == null || record.key() == null) {
@@ -106,6 +140,9 @@ public final class WaitingJobs implements OwnedTopic {
     if (record.value() == null) {
       map.remove(jobId); // tombstone: handed on, cancelled, or the request acted on
       p.inFlight.remove(jobId);
+      if (cancelled == null) {
+        p.gone.put(jobId, record.timestamp());
+      }
     } else {
       map.put(jobId, record);
     }
@@ -117,14 +154,20 @@ public final class WaitingJobs implements OwnedTopic {
     List<OwnedTopic.Action> due = new ArrayList<>();
     for (Map.Entry<TopicPartition, Partition> entry : partitions.loaded().entrySet()) {
       Partition p = entry.getValue();
+      for (Iterator<Long> left = p.gone.values().iterator(); left.hasNext() && left.next() < nowMillis - GONE_KEPT_MS; ) {
+        left.remove();
+      }
       for (Map.Entry<String, ConsumerRecord<String, byte[]>> cancel : p.cancels.entrySet()) {
         String jobId = cancel.getKey();
         if (due.size() >= max || p.inFlight.containsKey(jobId)) {
           continue;
         }
         ConsumerRecord<String, byte[]> waiting = p.waiting.get(jobId);
-        due.add(waiting != null ? new CancelWaiting(entry.getKey(), jobId, waiting, cancel.getValue())
-            : new PassCancelOn(entry.getKey(), jobId, cancel.getValue()));
+        ConsumerRecord<String, byte[]> request = cancel.getValue();
+        boolean copy = request.headers().lastHeader(COPIED) != null;
+        due.add(waiting != null ? new CancelWaiting(entry.getKey(), jobId, waiting, request)
+            : copy && !p.gone.containsKey(jobId) ? new DropCopy(entry.getKey(), jobId, request)
+            : new PassCancelOn(entry.getKey(), jobId, request));
       }
       for (Map.Entry<String, ConsumerRecord<String, byte[]>> job : p.waiting.entrySet()) {
         String jobId = job.getKey();
@@ -157,10 +200,11 @@ public final class WaitingJobs implements OwnedTopic {
     for (OwnedTopic.Action action : actions) {
       Partition p = partitions.of(action.partition());
       if (p != null) {
-        p.inFlight.remove(action.key());
+        Long actedAt = p.inFlight.remove(action.key());
         p.cancels.remove(action.key());
-        if (!(action instanceof PassCancelOn)) {
+        if (action instanceof HandOn || action instanceof CancelWaiting) {
           p.waiting.remove(action.key());
+          p.gone.put(action.key(), actedAt != null ? actedAt : 0L);
         }
       }
       log(action);
@@ -174,8 +218,11 @@ public final class WaitingJobs implements OwnedTopic {
     } else if (action instanceof CancelWaiting) {
       cancelled.increment();
       log.info("delayed job {} cancelled before it was due", action.key());
+    } else if (action instanceof PassCancelOn) {
+      log.info("cancel of delayed job {} passed on to the workers (it was handed on already, or waits on another partition)",
+          action.key());
     } else {
-      log.info("cancel of delayed job {} passed on to the workers (it was handed on already)", action.key());
+      log.debug("copy of the cancel of delayed job {}: the job is not waiting on {} either", action.key(), action.partition());
     }
   }
 
@@ -188,7 +235,12 @@ public final class WaitingJobs implements OwnedTopic {
           tombstone(h.record()));
     }
     if (action instanceof CancelWaiting c) {
-      return List.of(new ProducerRecord<>(topics.status(), c.jobId(), cancelledStatus(c)), tombstone(c.record()), tombstone(c.request()));
+      // The gateway put the cancel on the control topic too (in case the job is handed on meanwhile): carried out here.
+      return List.of(new ProducerRecord<>(topics.status(), c.jobId(), cancelledStatus(c)), tombstone(c.record()), tombstone(c.request()),
+          TaskControls.cancelCarriedOut(topics.control(), c.jobId()));
+    }
+    if (action instanceof DropCopy d) {
+      return List.of(tombstone(d.request()));
     }
     // The job was handed on already, and its record is gone with it: the cancel goes to both input
     // topics (on the topic it is not on, a worker finds no such job and ignores it).
@@ -197,6 +249,16 @@ public final class WaitingJobs implements OwnedTopic {
     List<ProducerRecord<String, Object>> records = new ArrayList<>();
     String task = ParkedJobs.task(p.request().headers());
     topics.inputs().forEach(input -> records.add(ControlRecords.cancel(input, p.jobId(), traceparent, task)));
+    // A job is placed by the partition count at its submission: if partitions were added since,
+    // its cancel was placed elsewhere. The copies find it wherever it waits (and cancel it there).
+    boolean copy = p.request().headers().lastHeader(COPIED) != null;
+    for (int partition = 0; !copy && partition < delayedPartitions.count(); partition++) {
+      if (partition != p.partition().partition()) {
+        RecordHeaders headers = new RecordHeaders(p.request().headers().toArray());
+        headers.add(COPIED, new byte[0]);
+        records.add(new ProducerRecord<>(topic(), partition, p.request().key(), new byte[0], headers));
+      }
+    }
     records.add(tombstone(p.request()));
     return records;
   }

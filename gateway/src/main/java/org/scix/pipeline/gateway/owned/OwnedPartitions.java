@@ -15,6 +15,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
@@ -36,13 +37,18 @@ public final class OwnedPartitions implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(OwnedPartitions.class);
   private static final int MAX_ACTIONS_PER_TRANSACTION = 500;
   private static final long MAX_POLL_WAIT_MS = 200;
+  private static final long PARTITION_COUNT_MAX_AGE_MS = 60_000;
+  private static final Duration PARTITION_COUNT_TIMEOUT = Duration.ofSeconds(1);
 
   private final Consumer<String, byte[]> consumer;
   private final TransactionalWriter writer;
   private final List<String> topicsWritten;
   private final Map<String, OwnedTopic> owned = new LinkedHashMap<>();
   private final Clock clock;
-  private final Set<TopicPartition> toReload = new HashSet<>(); // assigned, not read from the beginning yet
+  // Assigned, or their transaction's outcome unknown, and not read from the beginning yet: nothing of them is held meanwhile.
+  private final Set<TopicPartition> toReload = new HashSet<>();
+  private boolean countsStale = true; // the topics' partition counts, read again after each rebalance
+  private long countsReadAt;
   private volatile boolean running = true;
   private volatile boolean stopped;
 
@@ -63,8 +69,7 @@ public final class OwnedPartitions implements Runnable {
   @Override
   public void run() {
     try {
-      writer.init(topicsWritten);
-      consumer.subscribe(List.copyOf(owned.keySet()), new Ownership());
+      start();
       while (running) {
         try {
           turn();
@@ -94,15 +99,25 @@ public final class OwnedPartitions implements Runnable {
     }
   }
 
+  void start() {
+    writer.init(topicsWritten);
+    consumer.subscribe(List.copyOf(owned.keySet()), new Ownership());
+  }
+
   /** One turn: read what arrived, then act on what is due in one transaction. */
   void turn() {
     if (!toReload.isEmpty()) {
       Set<TopicPartition> assigned = new HashSet<>(toReload);
       assigned.retainAll(consumer.assignment());
-      reload(assigned);
+      reload(assigned); // Kafka still away: throws, the partitions stay queued and the next turn tries again
       toReload.clear();
     }
     long now = clock.millis();
+    if (countsStale || now - countsReadAt >= PARTITION_COUNT_MAX_AGE_MS) {
+      readPartitionCounts();
+      countsStale = false;
+      countsReadAt = now;
+    }
     long nextDue = owned.values().stream().mapToLong(OwnedTopic::nextDue).min().orElse(Long.MAX_VALUE);
     long wait = Math.max(0, Math.min(MAX_POLL_WAIT_MS, nextDue - now));
     try {
@@ -152,12 +167,36 @@ public final class OwnedPartitions implements Runnable {
       return;
     } catch (TransactionalWriter.OutcomeUnknown e) {
       // The writer replaced its producer, which settled the transaction; what committed is read
-      // back from the topics: these partitions are read again from their beginning.
+      // back from the topics. Not here: Kafka is likely still away, and a failed read must not
+      // leave these actions held. The partitions are forgotten (their actions with them) and read
+      // again from their beginning on a later turn, retried until Kafka answers.
       log.warn("owned work: outcome of a transaction unknown; re-reading {}: {}", fence.keySet(), e.getMessage());
-      reload(fence.keySet());
+      byTopic(fence.keySet()).forEach(OwnedTopic::forget);
+      toReload.addAll(fence.keySet());
       return;
     }
     due.forEach(OwnedTopic::done);
+  }
+
+  /**
+   * Partitions added to a topic start a rebalance, after which the consumer's metadata has them:
+   * the count is read then (from that metadata, no request when it is cached), and now and then
+   * in case this replica's assignment did not change.
+   */
+  private void readPartitionCounts() {
+    for (OwnedTopic topic : owned.values()) {
+      try {
+        List<PartitionInfo> partitions = consumer.partitionsFor(topic.topic(), PARTITION_COUNT_TIMEOUT);
+        if (partitions != null && !partitions.isEmpty()) {
+          topic.partitionCount(partitions.size());
+        }
+      } catch (WakeupException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        // Not worth holding up the due work: the count is read again within a minute.
+        log.warn("owned work: cannot read the partition count of {}: {}", topic.topic(), e.toString());
+      }
+    }
   }
 
   /** Reads {@code partitions} again from where they begin, after the predecessor's (or our own) open transaction ended. */
@@ -190,6 +229,7 @@ public final class OwnedPartitions implements Runnable {
   private final class Ownership implements ConsumerRebalanceListener {
     @Override
     public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+      countsStale = true; // perhaps partitions were added (called after every rebalance, even with none assigned here)
       if (!partitions.isEmpty()) {
         log.info("owned work: this replica now owns {}", partitions);
         toReload.addAll(partitions); // read on the next turn, outside the callback, where a Kafka timeout is retried

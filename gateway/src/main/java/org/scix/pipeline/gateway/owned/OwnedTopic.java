@@ -29,6 +29,9 @@ public interface OwnedTopic {
     partitions().assigned(partition, loadedAt);
   }
 
+  /** How many partitions the topic has, read again when the group's assignment changes (as when partitions are added) and now and then. */
+  default void partitionCount(int count) {}
+
   /** Partitions another replica owns now. */
   default void forget(Collection<TopicPartition> partitions) {
     partitions().forget(partitions);

@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntSupplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serializer;
@@ -29,13 +30,18 @@ public final class JobRecords {
   private final Serializer<Object> values;
   private final RecordSizeLimit limit;
   private final String writer;
-  private final int delayedPartitions;
+  private final IntSupplier delayedPartitions; // read per use: partitions may be added to the delayed topic
 
   /**
    * @param writer written into each Pending as the event's author ("gateway-" + instance id)
    * @param delayedPartitions how many partitions the delayed topic has ({@link DelayedRecords#partitionFor})
    */
   public JobRecords(TopicSettings topics, Serializer<Object> values, RecordSizeLimit limit, String writer, int delayedPartitions) {
+    this(topics, values, limit, writer, () -> delayedPartitions);
+  }
+
+  /** @param delayedPartitions how many partitions the delayed topic has now, asked at each use */
+  public JobRecords(TopicSettings topics, Serializer<Object> values, RecordSizeLimit limit, String writer, IntSupplier delayedPartitions) {
     this.topics = topics;
     this.values = values;
     this.limit = limit;
@@ -57,7 +63,7 @@ public final class JobRecords {
     JobStatus pending = JobStatuses.pending(jobId, job.getTask().name(), writer, traceparent, null, due);
     pending.setPriority(eventPriority(priority));
     ProducerRecord<String, Object> waiting = serialized(new ProducerRecord<>(topics.delayed(),
-        DelayedRecords.partitionFor(jobId, delayedPartitions), jobId, job));
+        DelayedRecords.partitionFor(jobId, delayedPartitions.getAsInt()), jobId, job));
     DelayedRecords.addTimes(waiting.headers(), due, pending.getSubmittedTime());
     DelayedRecords.addPriority(waiting.headers(), priority);
     ControlRecords.addTraceparent(waiting.headers(), traceparent);
@@ -67,13 +73,16 @@ public final class JobRecords {
 
   /** A cancel request for a delayed job, to the replica that owns it (which cancels it or, if it was handed on already, passes the cancel on). */
   Submission cancelDelayed(String jobId, String task, String traceparent) {
-    ProducerRecord<String, Object> request = new ProducerRecord<>(topics.delayed(), DelayedRecords.partitionFor(jobId, delayedPartitions),
+    ProducerRecord<String, Object> request = new ProducerRecord<>(topics.delayed(), DelayedRecords.partitionFor(jobId, delayedPartitions.getAsInt()),
         DelayedRecords.cancelKey(jobId), new byte[0]);
     ControlRecords.addTraceparent(request.headers(), traceparent);
     if (task != null) { // passed on with the cancel if the job was handed on meanwhile (and perhaps parked)
       request.headers().add(ParkedJobs.TASK, task.getBytes(StandardCharsets.US_ASCII));
     }
-    return new Submission(jobId, "cancel of a delayed job requested", List.of(request), null);
+    // Also on the control topic: if its owner hands the job on before it reads the request, no
+    // worker starts it (the owner tombstones this when it cancels the job itself).
+    return new Submission(jobId, "cancel of a delayed job requested",
+        List.of(request, TaskControls.cancelledJob(topics.control(), jobId, System.currentTimeMillis())), null);
   }
 
   /** A job whose id was drawn at random here: marked so (workers need not remember it to skip a second record, there is none). */

@@ -479,11 +479,13 @@ class TemplateHandlersTest {
     String jobId = "c".repeat(64);
     StatusViews.apply(view, jobId, JobState.Processing);
     var answer = java.util.concurrent.CompletableFuture.supplyAsync(() -> unary(TemplateApi.CANCEL_METHOD, monitorRequest(jobId, false)));
-    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 1);
+    // Out of band on the control topic, and in band behind the job on its partition.
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> producer.history().size() == 2);
     StatusViews.apply(view, jobId, JobState.Error); // the worker's Error (cancelled), read back from the status topic
 
     assertThat(codec.decode(answer.get(5, TimeUnit.SECONDS)).getStatus().name()).isEqualTo("Error");
-    var cancel = producer.history().get(0);
+    assertThat(producer.history().get(0).key()).isEqualTo("job/" + jobId + "/cancelled");
+    var cancel = producer.history().get(1);
     assertThat(cancel.topic()).isEqualTo("TEMPLATEInput");
     assertThat(cancel.key()).isEqualTo(jobId);
     assertThat(new String(cancel.headers().lastHeader("pipeline.control").value())).isEqualTo("cancel");

@@ -190,6 +190,21 @@ class JobSubmitterTest {
     assertThat(producer.transactionCommitted()).isTrue();
   }
 
+  /**
+   * A cancel of a delayed job goes to its owner on the delayed topic and to the control topic: if
+   * the owner hands the job on before it reads the request, no worker starts it.
+   */
+  @Test
+  void aCancelOfADelayedJobIsAlsoPutOnTheControlTopic() throws Exception {
+    start(Duration.ofSeconds(2), 1024 * 1024);
+    String jobId = JobIds.random();
+    JobStatus pending = JobStatuses.pending(jobId, taskenum.SYMBOL1.name(), "gateway-test", null, null,
+        java.time.Instant.now().plusSeconds(600));
+    submitter.cancel(JobRecord.of(pending, 0), null).get(5, TimeUnit.SECONDS);
+
+    assertThat(producer.history()).extracting(r -> r.topic()).containsExactlyInAnyOrder(TOPICS.delayed(), TOPICS.control());
+  }
+
   private void start(Duration sendDeadline, int maxRecordBytes) {
     submitter = TestSubmitters.create(TOPICS, () -> producer, sendDeadline, maxRecordBytes);
     submitter.start();
