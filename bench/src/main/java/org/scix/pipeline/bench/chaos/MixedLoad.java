@@ -92,6 +92,7 @@ public final class MixedLoad implements AutoCloseable {
     }
     threads.add(daemon("mixed-load-replayer", this::replayDeadLetters));
     threads.add(daemon("mixed-load-pauser", this::pauseAndResumeATask));
+    threads.add(daemon("mixed-load-operator", () -> operate(new Random(seed * 31 - 1))));
   }
 
   private static Thread daemon(String name, Runnable body) {
@@ -105,17 +106,26 @@ public final class MixedLoad implements AutoCloseable {
   public static final Duration SCHEDULE_EVERY = Duration.ofSeconds(2);
   /** The task paused for a while now and then. */
   private static final String PAUSED_TASK = "SYMBOL3";
+  /** The task with a concurrency limit per worker (and a deadline). */
+  private static final String LIMITED_TASK = "SYMBOL2";
+  private static final int LIMIT = 2;
 
   public MixedLoad start() throws InterruptedException {
     postToAReplica("/api/schedules", "{\"name\":\"" + SCHEDULE + "\",\"task\":\"SYMBOL3\",\"every\":\"" + SCHEDULE_EVERY
         + "\",\"ingest_type\":\"sleep=50\"}");
     log.scheduleCreated(SCHEDULE, SCHEDULE_EVERY, System.currentTimeMillis());
+    // The deadline jobs' task runs at most LIMIT at once per worker (the CLI's `task limit`); bursts of them queue behind it.
+    postToAReplica("/api/tasks/" + LIMITED_TASK + "/concurrency", "{\"concurrency\": " + LIMIT + "}");
+    log.taskLimited(LIMITED_TASK, LIMIT, System.currentTimeMillis());
     threads.forEach(Thread::start);
     return this;
   }
 
-  /** Posts to a replica's dashboard API (the schedule, a task pause), trying the replicas in turn for up to a minute. */
-  private void postToAReplica(String path, String body) throws InterruptedException {
+  /**
+   * Posts to a replica's dashboard API (the schedule, a task pause), trying the replicas in turn
+   * for up to a minute: for idempotent calls only. Returns the answer's body.
+   */
+  private String postToAReplica(String path, String body) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
     for (int attempt = 0; ; attempt++) {
       int port = dashboardPorts.get(attempt % dashboardPorts.size());
@@ -124,7 +134,7 @@ public final class MixedLoad implements AutoCloseable {
             .header("X-Dashboard-Token", dashboardToken).header("Content-Type", "application/json").timeout(Duration.ofSeconds(20))
             .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         if (answer.statusCode() == 200) {
-          return;
+          return answer.body();
         }
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException(path + " answered " + answer.statusCode() + ": " + answer.body());
@@ -164,7 +174,9 @@ public final class MixedLoad implements AutoCloseable {
         } else if (roll < 55) {
           keyedRace();
         } else if (roll < 60) {
-          submit(gateway, Feature.DEADLINE, new JobRequest(taskenum.SYMBOL2, null, "sleep=6000", null));
+          for (int i = 0; i < 1 + LIMIT; i++) { // a burst: more than the limit, so some wait for a slot
+            submit(gateway, Feature.DEADLINE, new JobRequest(taskenum.SYMBOL2, null, "sleep=6000", null));
+          }
         } else if (roll < 70) {
           submit(gateway, Feature.FLAKY, new JobRequest(taskenum.SYMBOL3, null, "fail-first=1;sleep=50", null));
         } else if (roll < 76) {
@@ -357,8 +369,8 @@ public final class MixedLoad implements AutoCloseable {
     }
     Thread.sleep(wait.toMillis());
     try {
-      gateway.cancel(id);
-      log.cancelAcknowledged(id, System.currentTimeMillis());
+      JobUpdate answer = gateway.cancel(id);
+      log.cancelAcknowledged(id, System.currentTimeMillis(), answer.status());
     } catch (RuntimeException e) {
       // not acknowledged: the cancel may or may not be on the topic, so nothing is checked of it
     }
@@ -386,21 +398,133 @@ public final class MixedLoad implements AutoCloseable {
   /**
    * Every 10 s, {@value #PAUSED_TASK} (the task most features use: plain, bulk, batches, keyed,
    * flaky, failing, delayed jobs, schedule ticks) is paused for 3 s and resumed: its jobs are
-   * parked meanwhile, and each must still end once. It is always resumed, the run's end too.
+   * parked meanwhile, and each must still end once; none may start between the pause's answer and
+   * the resume call. While it is paused, a few jobs of it are submitted and cancelled (parked
+   * jobs' cancels). It is always resumed, the run's end too.
    */
   private void pauseAndResumeATask() {
+    Random random = new Random(seed * 31 - 2);
     try {
       while (running.get()) {
         Thread.sleep(7000);
         if (!running.get()) {
           return;
         }
+        long called = System.currentTimeMillis();
         postToAReplica("/api/tasks/" + PAUSED_TASK + "/pause", "{}");
-        Thread.sleep(3000);
+        log.taskPaused(PAUSED_TASK, called, System.currentTimeMillis());
+        List<String> parked = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          String id = submit(gateways.get(i % gateways.size()), Feature.CANCEL_PARKED, new JobRequest(taskenum.SYMBOL3, null, "sleep=50", null));
+          if (id != null) {
+            parked.add(id);
+          }
+        }
+        Thread.sleep(1000); // a worker has read them and parked them by now
+        for (String id : parked) {
+          cancelAfter(gateways.get(random.nextInt(gateways.size())), id, Duration.ZERO);
+        }
+        Thread.sleep(1500);
+        called = System.currentTimeMillis();
         postToAReplica("/api/tasks/" + PAUSED_TASK + "/resume", "{}");
+        log.taskResumed(PAUSED_TASK, called, System.currentTimeMillis());
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * An operator's turns, one every 8 s in rotation: a cancel-all of {@code SYMBOL1} jobs submitted
+   * in the last seconds (among them 3 of its own, 4 s long), a replay-all of this load's dead
+   * letters of the last minute (racing the replayer's single replays), and a pause of the
+   * schedule for 5 s, then its resume.
+   */
+  private void operate(Random random) {
+    try {
+      for (int turn = 0; running.get(); turn++) {
+        Thread.sleep(8000);
+        if (!running.get()) {
+          return;
+        }
+        switch (turn % 3) {
+          case 0 -> cancelAll(random);
+          case 1 -> replayAll(random);
+          default -> {
+            long called = System.currentTimeMillis();
+            postToAReplica("/api/schedules/" + SCHEDULE + "/pause", "{}");
+            log.schedulePaused(SCHEDULE, called, System.currentTimeMillis());
+            Thread.sleep(5000);
+            called = System.currentTimeMillis();
+            postToAReplica("/api/schedules/" + SCHEDULE + "/resume", "{}");
+            log.scheduleResumed(SCHEDULE, called, System.currentTimeMillis());
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Cancel-all (POST /api/jobs/cancel, as the CLI's cancel-all) of SYMBOL1 jobs submitted since just before its own three. */
+  private void cancelAll(Random random) {
+    long since = System.currentTimeMillis() - 1;
+    List<String> own = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      String id = submit(gateways.get(i % gateways.size()), Feature.CANCEL_ALL, new JobRequest(taskenum.SYMBOL1, null, "sleep=4000", null));
+      if (id != null) {
+        own.add(id);
+      }
+    }
+    long until = System.currentTimeMillis() + 1;
+    com.fasterxml.jackson.databind.node.ObjectNode filter = json.createObjectNode().put("task", "SYMBOL1").put("since", since)
+        .put("until", until);
+    long called = System.currentTimeMillis();
+    JsonNode answer = postOnce(random, "/api/jobs/cancel", filter.toString());
+    if (answer == null) {
+      return; // unknown: nothing is checked of it
+    }
+    long answered = System.currentTimeMillis();
+    int matched = answer.get("matched").asInt();
+    int requested = answer.get("cancel_requested").asInt();
+    log.bulkAction(new CallerLog.BulkAction("bulk cancel", filter.toString(), "SYMBOL1", since, until, called, answered, matched,
+        List.of((long) requested, (long) matched), own));
+    if (requested == matched && !answer.get("more").asBoolean()) {
+      own.forEach(id -> log.cancelAcknowledged(id, answered)); // each cancel was on Kafka before the answer
+    }
+  }
+
+  /** Replay-all (POST /api/dead-letters/replay, as the CLI's dlt replay-all) of SYMBOL3 dead letters of the last minute. */
+  private void replayAll(Random random) {
+    long until = System.currentTimeMillis();
+    com.fasterxml.jackson.databind.node.ObjectNode filter = json.createObjectNode().put("task", "SYMBOL3").put("since", until - 60_000)
+        .put("until", until);
+    long called = System.currentTimeMillis();
+    JsonNode answer = postOnce(random, "/api/dead-letters/replay", filter.toString());
+    if (answer == null) {
+      return;
+    }
+    List<String> jobs = new ArrayList<>();
+    answer.get("jobs").forEach(id -> jobs.add(id.asText()));
+    jobs.forEach(id -> accepted(Feature.REPLAY_ALL, id));
+    log.bulkAction(new CallerLog.BulkAction("bulk replay", filter.toString(), "SYMBOL3", until - 60_000, until, called,
+        System.currentTimeMillis(), answer.get("matched").asInt(),
+        List.of(answer.get("replayed").asLong(), answer.get("matched").asLong(), answer.get("already_handled").asLong()), jobs));
+  }
+
+  /** One POST to a random replica's dashboard API, not retried (a bulk action may have happened); its answer, or null. */
+  private JsonNode postOnce(Random random, String path, String body) {
+    int port = dashboardPorts.get(random.nextInt(dashboardPorts.size()));
+    try {
+      HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+          .header("X-Dashboard-Token", dashboardToken).header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
+          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+      return answer.statusCode() == 200 ? json.readTree(answer.body()) : null;
+    } catch (java.io.IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
     }
   }
 
@@ -466,12 +590,14 @@ public final class MixedLoad implements AutoCloseable {
   /** Stops the actors and waits for the calls in flight. */
   @Override
   public void close() throws InterruptedException {
-    postToAReplica("/api/schedules/" + SCHEDULE + "/pause", "{}");
-    log.schedulePaused(SCHEDULE, System.currentTimeMillis());
     running.set(false);
     for (Thread thread : threads) {
       thread.join(Duration.ofSeconds(90).toMillis());
     }
+    long called = System.currentTimeMillis(); // after the operator stopped: its own pause and resume are done
+    postToAReplica("/api/schedules/" + SCHEDULE + "/pause", "{}");
+    log.schedulePaused(SCHEDULE, called, System.currentTimeMillis());
+    log.loadEnded(System.currentTimeMillis());
     postToAReplica("/api/tasks/" + PAUSED_TASK + "/resume", "{}"); // whatever the pauser managed: its parked jobs must run
     channels.forEach(ManagedChannel::shutdownNow);
   }
