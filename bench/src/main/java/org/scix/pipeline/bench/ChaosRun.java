@@ -111,12 +111,14 @@ public final class ChaosRun {
         injectOne(services, env, gateways, workers, gatewayPorts, dashboardPorts);
       }
       sleep(3000);
-      load.close();
+      load.stop();
       out.printf("chaos: %d fault(s) injected (%d worker membership change(s)), %d job(s) accepted, %d call(s) refused, "
           + "%d answered outcome-unknown; checking history%n", injected.size(), membershipChanges, load.log().acceptedIds().size(),
           load.log().refusedTotal(), load.log().inDoubt().size());
-      try (tail) {
-        return HistoryCheck.awaitSettled(() -> HistoryCheck.check(TopicHistory.read(kafka, topics, tail), load.log()), Duration.ofMinutes(3));
+      try (tail; load) {
+        HistoryCheck.awaitSettled(() -> HistoryCheck.check(TopicHistory.read(kafka, topics, tail), load.log()), Duration.ofMinutes(3));
+        load.askAtTheEnd(); // the replicas' read answers, once settled, against the topics read after them
+        return HistoryCheck.check(TopicHistory.read(kafka, topics, tail), load.log());
       }
     }
   }
@@ -128,7 +130,8 @@ public final class ChaosRun {
       "delayed jobs run", "delayed jobs cancelled before due", "schedule ticks with a job", "bulk jobs run", "batches accepted",
       "batches cancelled", "batch jobs cancelled", "Successes naming their outputs",
       "progress reports", "parked jobs ended", "task pauses", "parked jobs cancelled", "limited task at its limit on a worker",
-      "cancel-all calls", "replay-all calls", "schedule pauses resumed", "schedule ticks after a resume");
+      "cancel-all calls", "replay-all calls", "schedule pauses resumed", "schedule ticks after a resume",
+      "read answers held against the final topics");
 
   /** The features and fault paths this run never took (empty: all of them were exercised). */
   public List<String> notExercised(HistoryCheck.Result result) {

@@ -80,6 +80,25 @@ public final class CallerLog {
     }
   }
 
+  /**
+   * One answer of a read call asked at the run's end (or cancelBatch's, during it), about {@code id}
+   * (a job, or a batch for batchStatus and cancelBatch): the status it gave (or a batch state's
+   * name, or "total") and a number (a count, outputs, the latest progress done; -1 none).
+   */
+  public record EndAnswer(String call, String id, String status, long number) {}
+
+  private final List<EndAnswer> endAnswers = Collections.synchronizedList(new ArrayList<>());
+
+  public void endAnswer(EndAnswer answer) {
+    endAnswers.add(answer);
+  }
+
+  public List<EndAnswer> endAnswers() {
+    synchronized (endAnswers) {
+      return List.copyOf(endAnswers);
+    }
+  }
+
   public CallerLog() {
     for (Feature feature : Feature.values()) {
       refused.put(feature, new AtomicInteger());

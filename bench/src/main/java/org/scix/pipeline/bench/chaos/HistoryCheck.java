@@ -52,6 +52,7 @@ public final class HistoryCheck {
       "replayed more than once", // one dead letter, more than one replay job
       "bulk action unlike its audit entry", // a cancel-all or replay-all answered, with no audit entry or one stating other counts
       "bulk action unlike the topics", // its counts or job ids contradict the topics
+      "answer unlike the final topics", // batchStatus, batchJobs, jobOutputs, ListJobs, progress asked at the end; cancelBatch's total
       "stream went backwards",
       "stream ended unlike the topic",
       "Monitor disagrees with the topic");
@@ -106,6 +107,7 @@ public final class HistoryCheck {
     checker.pausedTasks();
     checker.limits();
     checker.bulkActions();
+    checker.endAnswers();
     return new Result(topics.statuses().size(), callers.acceptedIds().size(), checker.defects, checker.byFeature, checker.exercised(),
         checker.examples);
   }
@@ -138,6 +140,7 @@ public final class HistoryCheck {
     private int pausedStartsChecked;
     private int limitedAttempts;
     private int atTheLimit;
+    private int endAnswersChecked;
     private int locatedOutputs;
     private int progressReports;
 
@@ -524,6 +527,54 @@ public final class HistoryCheck {
       }
     }
 
+    /**
+     * Read answers asked once the pipeline settled agree with the final topics: a job's status is
+     * its end (or its last status); a batch's counts are its jobs' on the topics; a Success's
+     * outputs are its records on the output topic; the latest progress is the topic's last report.
+     * A job retention forgot (a tombstone) is not compared. cancelBatch's total is its batch's size.
+     */
+    void endAnswers() {
+      for (CallerLog.EndAnswer answer : callers.endAnswers()) {
+        boolean agrees = switch (answer.call()) {
+          case "cancelBatch" -> answer.number() == topics.inputBatches().getOrDefault(answer.id(), 0);
+          case "batchStatus" -> batchAgrees(answer);
+          case "jobOutputs" -> forgotten(answer.id()) || (answer.status().equals(String.valueOf(finalState(answer.id())))
+              && (!answer.status().equals("Success") || answer.number() == topics.outputIds().stream().filter(answer.id()::equals).count()));
+          case "progress" -> forgotten(answer.id()) || (answer.status().equals(String.valueOf(finalState(answer.id())))
+              && answer.number() == events(answer.id()).stream().filter(e -> e != null && e.getProgressDone() != null)
+                  .mapToLong(JobStatus::getProgressDone).reduce((a, b) -> b).orElse(-1));
+          default -> forgotten(answer.id()) || answer.status().equals(String.valueOf(finalState(answer.id()))); // batchJobs, ListJobs
+        };
+        endAnswersChecked++;
+        if (!agrees) {
+          defect("answer unlike the final topics", answer.id(), answer.call() + " " + answer.status() + " " + answer.number());
+        }
+      }
+    }
+
+    private boolean batchAgrees(CallerLog.EndAnswer answer) {
+      int size = topics.inputBatches().getOrDefault(answer.id(), 0);
+      if (answer.status().equals("total")) {
+        return answer.number() == size;
+      }
+      List<String> ids = java.util.stream.IntStream.range(0, size).mapToObj(i -> JobIds.forBatchEntry(answer.id(), i)).toList();
+      return ids.stream().anyMatch(this::forgotten)
+          || answer.number() == ids.stream().filter(id -> answer.status().equals(String.valueOf(finalState(id)))).count();
+    }
+
+    private boolean forgotten(String id) {
+      return events(id).contains(null);
+    }
+
+    /** A job's end (the first, as views keep it), else its last status; null if none. */
+    private JobState finalState(String id) {
+      List<JobStatus> ends = terminals(events(id));
+      if (!ends.isEmpty()) {
+        return ends.get(0).getStatus();
+      }
+      return events(id).stream().filter(Objects::nonNull).map(JobStatus::getStatus).reduce((a, b) -> b).orElse(null);
+    }
+
     private static List<Long> numbers(String detail) {
       List<Long> numbers = new ArrayList<>();
       java.util.regex.Matcher number = java.util.regex.Pattern.compile("\\d+").matcher(detail == null ? "" : detail);
@@ -618,6 +669,7 @@ public final class HistoryCheck {
       counts.put("schedule pauses resumed", callers.schedules().values().stream()
           .mapToInt(r -> (int) r.pauses().stream().filter(p -> p.resumeCalled() != Long.MAX_VALUE).count()).sum());
       counts.put("status events only in the raw history", topics.rawOnly());
+      counts.put("read answers held against the final topics", endAnswersChecked);
       counts.put("replay calls", callers.replayCalls());
       counts.put("dead letters replayed", callers.replays().size());
       counts.put("streams followed", callers.streams().size());

@@ -271,8 +271,9 @@ public final class MixedLoad implements AutoCloseable {
     }
     Thread.sleep(random.nextInt(2000));
     try {
-      gateway.cancelBatch(batchId);
+      BatchSummary answer = gateway.cancelBatch(batchId);
       log.batchCancelled(batchId, System.currentTimeMillis());
+      log.endAnswer(new CallerLog.EndAnswer("cancelBatch", batchId, "total", answer.getTotal()));
     } catch (RuntimeException e) {
       // not acknowledged: nothing is checked of it
     }
@@ -587,9 +588,8 @@ public final class MixedLoad implements AutoCloseable {
     });
   }
 
-  /** Stops the actors and waits for the calls in flight. */
-  @Override
-  public void close() throws InterruptedException {
+  /** Stops the actors and waits for the calls in flight; the channels stay open for {@link #askAtTheEnd}. */
+  public void stop() throws InterruptedException {
     running.set(false);
     for (Thread thread : threads) {
       thread.join(Duration.ofSeconds(90).toMillis());
@@ -599,6 +599,74 @@ public final class MixedLoad implements AutoCloseable {
     log.schedulePaused(SCHEDULE, called, System.currentTimeMillis());
     log.loadEnded(System.currentTimeMillis());
     postToAReplica("/api/tasks/" + PAUSED_TASK + "/resume", "{}"); // whatever the pauser managed: its parked jobs must run
+  }
+
+  /**
+   * Once the pipeline settled: asks each replica the read calls whose answers come from its status
+   * view, about a sample of recent work (the last batches, jobs and streams: older ones retention
+   * may have forgotten), for the checker to hold against the final topics.
+   */
+  public void askAtTheEnd() {
+    for (PipelineClient gateway : gateways) {
+      List<CallerLog.BatchCall> batches = log.batches().stream().filter(b -> b.answer() == Answer.ACCEPTED).toList();
+      for (CallerLog.BatchCall batch : batches.subList(Math.max(0, batches.size() - 3), batches.size())) {
+        ask(() -> {
+          BatchSummary summary = gateway.batchStatus(batch.batchId());
+          for (String[] count : new String[][] {{"total", "" + summary.getTotal()}, {"Pending", "" + summary.getPending()},
+              {"Processing", "" + summary.getProcessing()}, {"Success", "" + summary.getSuccess()}, {"Error", "" + summary.getError()}}) {
+            log.endAnswer(new CallerLog.EndAnswer("batchStatus", batch.batchId(), count[0], Long.parseLong(count[1])));
+          }
+          String after = null;
+          do {
+            var page = gateway.batchJobs(batch.batchId(), after, 100);
+            page.getJobs().forEach(job -> log.endAnswer(new CallerLog.EndAnswer("batchJobs", job.getJobId(), job.getStatus(), -1)));
+            after = page.getNext();
+          } while (after != null);
+        });
+      }
+      int known = Math.min(accepted.get(), recent.length());
+      for (int i = 1; i <= Math.min(10, known); i++) {
+        String id = recent.get(Math.floorMod(accepted.get() - i, recent.length()));
+        ask(() -> {
+          var outputs = gateway.jobOutputs(id);
+          log.endAnswer(new CallerLog.EndAnswer("jobOutputs", id, outputs.getStatus(), outputs.getOutputs().size()));
+        });
+      }
+      List<CallerLog.StreamSeen> streams = log.streams();
+      for (CallerLog.StreamSeen stream : streams.subList(Math.max(0, streams.size() - 3), streams.size())) {
+        ask(() -> {
+          var last = gateway.followWithProgress(stream.jobId(), update -> {});
+          log.endAnswer(new CallerLog.EndAnswer("progress", stream.jobId(), last.status().name(), last.done() == null ? -1 : last.done()));
+        });
+      }
+    }
+    for (int port : dashboardPorts) {
+      ask(() -> {
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/jobs?limit=100"))
+            .header("X-Dashboard-Token", dashboardToken).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() == 200) {
+          json.readTree(answer.body()).get("jobs").forEach(job -> log.endAnswer(
+              new CallerLog.EndAnswer("ListJobs", job.get("job_id").asText(), job.get("status").asText(), -1)));
+        }
+      });
+    }
+  }
+
+  private interface Call {
+    void run() throws Exception;
+  }
+
+  /** One read call at the end; a failure (NOT_FOUND of a forgotten job, a replica away) records nothing. */
+  private static void ask(Call call) {
+    try {
+      call.run();
+    } catch (Exception e) {
+      // nothing to hold against the topics
+    }
+  }
+
+  @Override
+  public void close() {
     channels.forEach(ManagedChannel::shutdownNow);
   }
 }

@@ -405,4 +405,41 @@ class HistoryCheckTest {
         StatusTail.merge(List.of(record.apply(5), record.apply(9)), List.of(record.apply(9), record.apply(12)));
     assertThat(merged).extracting(org.apache.kafka.clients.consumer.ConsumerRecord::offset).containsExactly(5L, 9L, 12L);
   }
+
+  /**
+   * Read answers asked once the run settled are held against the final topics: a batch count, a
+   * listed status and a cancelBatch total that the topics contradict are each counted; answers that
+   * agree, and one about a job retention forgot, are not.
+   */
+  @Test
+  void aReadAnswerTheFinalTopicsContradictIsCounted() {
+    String batch = "4".repeat(32);
+    String done = org.scix.pipeline.core.job.JobIds.forBatchEntry(batch, 0);
+    String failed = org.scix.pipeline.core.job.JobIds.forBatchEntry(batch, 1);
+    events(done, JobState.Pending, JobState.Success);
+    events(failed, JobState.Pending, JobState.Error);
+    outputs.add(done);
+    events("forgotten", JobState.Pending, JobState.Success);
+    tombstone("forgotten");
+    outputs.add("forgotten");
+    statuses.put("progressing", new ArrayList<>());
+    for (long reported : List.of(3L, 8L)) {
+      JobStatus progress = TestStatuses.of("progressing", JobState.Processing).at(1_000 + reported).build();
+      progress.setProgressDone(reported);
+      statuses.get("progressing").add(progress);
+    }
+    events("progressing", JobState.Success);
+    outputs.add("progressing");
+    for (String[] answer : new String[][] {{"batchStatus", batch, "total", "2"}, {"batchStatus", batch, "Success", "1"},
+        {"batchStatus", batch, "Error", "0"}, // the topics end one of its jobs in Error
+        {"batchJobs", done, "Success", "-1"}, {"ListJobs", failed, "Pending", "-1"}, // it ended
+        {"jobOutputs", done, "Success", "1"}, {"jobOutputs", "forgotten", "Pending", "0"}, {"progress", "progressing", "Success", "8"},
+        {"cancelBatch", batch, "total", "3"}}) { // its batch has 2 jobs
+      callers.endAnswer(new CallerLog.EndAnswer(answer[0], answer[1], answer[2], Long.parseLong(answer[3])));
+    }
+    HistoryCheck.Result result = HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, Map.of(),
+        Map.of(done, 1, failed, 1), Map.of(batch, 2), Map.of(), Set.of()), callers);
+    assertThat(result.count("answer unlike the final topics")).isEqualTo(3);
+    assertThat(result.exercised()).containsEntry("read answers held against the final topics", 9);
+  }
 }
