@@ -412,12 +412,29 @@ public final class HistoryCheck {
       });
     }
 
-    /** When a job's attempts started: each Processing that is not a progress report, and its first start. */
+    /**
+     * When a job was started: its first start, and each Processing (not a progress report) that is
+     * not a retry on the same run: a retry's next attempt on the same worker is a running job going on.
+     */
     private static java.util.stream.LongStream starts(List<JobStatus> events) {
-      return events.stream().filter(Objects::nonNull).flatMapToLong(e -> java.util.stream.LongStream.concat(
-          e.getStatus() == JobState.Processing && e.getProgressDone() == null ? java.util.stream.LongStream.of(e.getTime().toEpochMilli())
-              : java.util.stream.LongStream.empty(),
-          e.getStartedTime() == null ? java.util.stream.LongStream.empty() : java.util.stream.LongStream.of(e.getStartedTime().toEpochMilli())));
+      java.util.stream.LongStream.Builder starts = java.util.stream.LongStream.builder();
+      JobStatus previous = null;
+      for (JobStatus event : events) {
+        if (event == null) {
+          continue;
+        }
+        if (event.getStartedTime() != null) {
+          starts.add(event.getStartedTime().toEpochMilli());
+        }
+        if (event.getStatus() == JobState.Processing && event.getProgressDone() == null) {
+          boolean retry = previous != null && Objects.equals(previous.getWorker(), event.getWorker()) && event.getAttempt() > previous.getAttempt();
+          if (!retry) {
+            starts.add(event.getTime().toEpochMilli());
+          }
+          previous = event;
+        }
+      }
+      return starts.build();
     }
 
     /** No job of a paused task starts between the pause call's answer and the resume call. */

@@ -250,8 +250,8 @@ class HistoryCheckTest {
 
   /**
    * A job of a paused task whose attempt started after the pause call answered (past the clock
-   * tolerance) and before the resume call is counted; one started before the pause, within the
-   * tolerance, after the resume call, or of another task is not.
+   * tolerance) and before the resume call is counted; one started before the pause (its retry
+   * during it too), within the tolerance, after the resume call, or of another task is not.
    */
   @Test
   void aJobOfAPausedTaskStartedAfterThePauseAnsweredIsCounted() {
@@ -264,6 +264,10 @@ class HistoryCheckTest {
           status(job, JobState.Processing, "SYMBOL3", "w-0", start), status(job, JobState.Success, "SYMBOL3", "w-0", start + 100))));
       outputs.add(job);
     });
+    statuses.put("retried", new ArrayList<>(List.of(status("retried", JobState.Processing, "SYMBOL3", "w-0", 4_800),
+        TestStatuses.of("retried", JobState.Processing).task("SYMBOL3").writer("w-0").attempt(2).at(6_000).build(), // running on
+        status("retried", JobState.Success, "SYMBOL3", "w-0", 6_100))));
+    outputs.add("retried");
     statuses.put("other-task", new ArrayList<>(List.of(status("other-task", JobState.Processing, "SYMBOL1", "w-0", 6_000),
         status("other-task", JobState.Success, "SYMBOL1", "w-0", 6_100))));
     outputs.add("other-task");
