@@ -274,9 +274,14 @@ public final class HistoryCheck {
             defect("lost", id);
           }
           long tick = t;
-          if (pauses.stream().anyMatch(p -> tick > p.answered() + CLOCK_TOLERANCE_MS && tick < p.resumeCalled())) {
-            if (copies > 0) {
-              defect("schedule tick while paused", id);
+          java.util.Optional<CallerLog.Pause> pausedAt = pauses.stream()
+              .filter(p -> tick > p.answered() + CLOCK_TOLERANCE_MS && tick < p.resumeCalled()).findFirst();
+          if (pausedAt.isPresent()) {
+            if (copies > 0) { // say when it fired: while paused, or as backlog once resumed
+              long fired = events(id).stream().filter(e -> e != null && e.getSubmittedTime() != null)
+                  .mapToLong(e -> e.getSubmittedTime().toEpochMilli()).findFirst().orElse(0);
+              defect("schedule tick while paused", id, fired == 0 ? "" : (fired >= pausedAt.get().resumeCalled() ? "fired on resume, " : "fired paused, ")
+                  + "+" + (fired - pausedAt.get().answered()) + " ms after the pause answered");
             }
             continue;
           }
