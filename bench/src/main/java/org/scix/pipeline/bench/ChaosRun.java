@@ -40,7 +40,7 @@ public final class ChaosRun {
   private static final Duration IDEMPOTENCY_WINDOW = Duration.ofSeconds(30);
   private static final Duration RETENTION = Duration.ofSeconds(60);
   /** The task with a deadline: the load's overdue jobs run it for 6 s. */
-  private static final Duration SYMBOL2_DEADLINE = Duration.ofSeconds(2);
+  private static final Duration SYMBOL2_DEADLINE = MixedLoad.LIMITED_TASK_DEADLINE;
   private static final String EXTRA_WORKER = "w-extra";
   private static final Duration WORKER_SESSION_TIMEOUT = Duration.ofSeconds(10);
   /**

@@ -127,8 +127,11 @@ public final class CallerLog {
   private final Map<String, Limit> taskLimits = new ConcurrentHashMap<>();
   private volatile long loadEnded;
 
-  /** A task's concurrency limit per worker, set by a call answered at {@code answeredAt}. */
-  public record Limit(int concurrency, long answeredAt) {}
+  /**
+   * A task's concurrency limit per worker, set by a call answered at {@code answeredAt}; each of the
+   * load's jobs of it holds its slot at least {@code minHoldMillis} once started (Long.MAX_VALUE: unknown).
+   */
+  public record Limit(int concurrency, long answeredAt, long minHoldMillis) {}
 
   public void scheduleCreated(String name, java.time.Duration every, long atMillis) {
     schedules.put(name, new ScheduleRun(name, every, atMillis, List.of()));
@@ -165,8 +168,8 @@ public final class CallerLog {
     return taskPauses;
   }
 
-  public void taskLimited(String task, int concurrency, long answeredAt) {
-    taskLimits.put(task, new Limit(concurrency, answeredAt));
+  public void taskLimited(String task, int concurrency, long answeredAt, long minHoldMillis) {
+    taskLimits.put(task, new Limit(concurrency, answeredAt, minHoldMillis));
   }
 
   public Map<String, Limit> taskLimits() {

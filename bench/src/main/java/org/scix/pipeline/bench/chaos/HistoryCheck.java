@@ -418,28 +418,13 @@ public final class HistoryCheck {
     }
 
     /**
-     * When a job was started: its first start, and each Processing (not a progress report) that is
-     * not a retry on the same run: a retry's next attempt on the same worker is a running job going on.
+     * When a job was started: each run's start on a worker (started_time, which every later status
+     * of that run carries; a retry within the run keeps it). Not the Processing status's own time:
+     * a worker stamps a status when it writes it, which may be a commit later.
      */
     private static java.util.stream.LongStream starts(List<JobStatus> events) {
-      java.util.stream.LongStream.Builder starts = java.util.stream.LongStream.builder();
-      JobStatus previous = null;
-      for (JobStatus event : events) {
-        if (event == null) {
-          continue;
-        }
-        if (event.getStartedTime() != null) {
-          starts.add(event.getStartedTime().toEpochMilli());
-        }
-        if (event.getStatus() == JobState.Processing && event.getProgressDone() == null) {
-          boolean retry = previous != null && Objects.equals(previous.getWorker(), event.getWorker()) && event.getAttempt() > previous.getAttempt();
-          if (!retry) {
-            starts.add(event.getTime().toEpochMilli());
-          }
-          previous = event;
-        }
-      }
-      return starts.build();
+      return events.stream().filter(e -> e != null && e.getStartedTime() != null).mapToLong(e -> e.getStartedTime().toEpochMilli())
+          .distinct();
     }
 
     /** No job of a paused task starts between the pause call's answer and the resume call. */
@@ -460,14 +445,16 @@ public final class HistoryCheck {
       }));
     }
 
-    /** One attempt of a job on one worker, from its Processing to its end (both written by that worker). */
+    /** One run of a job on one worker, from its start to when it freed its slot (as far as the topic tells). */
     private record Attempt(String jobId, String worker, long start, long end) {}
 
     /**
-     * At most the limit of a limited task's attempts run at once on each worker. Attempts are known
-     * from their Processing to the end the same worker wrote; one taken over by another worker (its
-     * first worker killed or frozen) has no known end and is left out, so this undercounts, never
-     * overcounts. An end counts from {@value #CLOCK_TOLERANCE_MS} ms before its stamp.
+     * At most the limit of a limited task's jobs run at once on each worker. A run is known from its
+     * start (started_time) to the end the same worker wrote; a run taken over by another worker (its
+     * first worker killed or frozen) has no known end and is left out. An end is stamped when it is
+     * written, up to a commit after the slot was freed, so a run counts as ended at the earlier of
+     * its stamp less the clock tolerance and its start plus the least time its jobs hold a slot
+     * (the load's: until their task deadline). This undercounts, never overcounts.
      */
     void limits() {
       callers.taskLimits().forEach((task, limit) -> {
@@ -479,8 +466,10 @@ public final class HistoryCheck {
           limitedAttempts += attempts.size();
           List<long[]> moments = new ArrayList<>(); // {time, +1 start / -1 end, index}
           for (int i = 0; i < attempts.size(); i++) {
-            moments.add(new long[] {attempts.get(i).start(), 1, i});
-            moments.add(new long[] {Math.max(attempts.get(i).start(), attempts.get(i).end() - CLOCK_TOLERANCE_MS), -1, i});
+            Attempt attempt = attempts.get(i);
+            long end = Math.min(attempt.end() - CLOCK_TOLERANCE_MS, attempt.start() + limit.minHoldMillis());
+            moments.add(new long[] {attempt.start(), 1, i});
+            moments.add(new long[] {Math.max(attempt.start(), end), -1, i});
           }
           moments.sort(java.util.Comparator.<long[]>comparingLong(m -> m[0]).thenComparingLong(m -> m[1])); // ends first
           int running = 0;
@@ -496,22 +485,16 @@ public final class HistoryCheck {
       });
     }
 
+    /** The job's runs that ended on the worker that ran them: each (worker, start) once. */
     private static List<Attempt> attempts(String id, List<JobStatus> events, String task) {
-      List<Attempt> attempts = new ArrayList<>();
-      JobStatus open = null;
+      Map<String, Attempt> runs = new LinkedHashMap<>();
       for (JobStatus event : events) {
-        if (event == null || !task.equals(event.getTask()) || event.getProgressDone() != null) {
-          continue;
-        }
-        boolean sameWorker = open != null && Objects.equals(open.getWorker(), event.getWorker());
-        if (event.getStatus() == JobState.Processing || JobStates.isTerminal(event.getStatus())) {
-          if (sameWorker) {
-            attempts.add(new Attempt(id, open.getWorker(), open.getTime().toEpochMilli(), event.getTime().toEpochMilli()));
-          }
-          open = event.getStatus() == JobState.Processing ? event : null;
+        if (event != null && task.equals(event.getTask()) && JobStates.isTerminal(event.getStatus()) && event.getStartedTime() != null) {
+          long start = event.getStartedTime().toEpochMilli();
+          runs.putIfAbsent(event.getWorker() + "@" + start, new Attempt(id, event.getWorker(), start, event.getTime().toEpochMilli()));
         }
       }
-      return attempts;
+      return List.copyOf(runs.values());
     }
 
     /**

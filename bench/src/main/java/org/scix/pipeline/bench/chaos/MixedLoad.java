@@ -106,9 +106,10 @@ public final class MixedLoad implements AutoCloseable {
   public static final Duration SCHEDULE_EVERY = Duration.ofSeconds(2);
   /** The task paused for a while now and then. */
   private static final String PAUSED_TASK = "SYMBOL3";
-  /** The task with a concurrency limit per worker (and a deadline). */
+  /** The task with a concurrency limit per worker, and a deadline that cuts its 6 s jobs short. */
   private static final String LIMITED_TASK = "SYMBOL2";
   private static final int LIMIT = 2;
+  public static final Duration LIMITED_TASK_DEADLINE = Duration.ofSeconds(2);
 
   public MixedLoad start() throws InterruptedException {
     postToAReplica("/api/schedules", "{\"name\":\"" + SCHEDULE + "\",\"task\":\"SYMBOL3\",\"every\":\"" + SCHEDULE_EVERY
@@ -116,7 +117,8 @@ public final class MixedLoad implements AutoCloseable {
     log.scheduleCreated(SCHEDULE, SCHEDULE_EVERY, System.currentTimeMillis());
     // The deadline jobs' task runs at most LIMIT at once per worker (the CLI's `task limit`); bursts of them queue behind it.
     postToAReplica("/api/tasks/" + LIMITED_TASK + "/concurrency", "{\"concurrency\": " + LIMIT + "}");
-    log.taskLimited(LIMITED_TASK, LIMIT, System.currentTimeMillis());
+    // Its jobs hold a slot until the deadline stops them (a run stopped sooner, handed back, writes no end of its own).
+    log.taskLimited(LIMITED_TASK, LIMIT, System.currentTimeMillis(), LIMITED_TASK_DEADLINE.toMillis() - HistoryCheck.CLOCK_TOLERANCE_MS);
     threads.forEach(Thread::start);
     return this;
   }

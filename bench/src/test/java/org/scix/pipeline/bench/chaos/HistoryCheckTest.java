@@ -248,10 +248,16 @@ class HistoryCheckTest {
     return TestStatuses.of(job, state).task(task).writer(worker).at(at).build();
   }
 
+  /** A status of a run that started at {@code started} (its started_time), stamped at {@code at}. */
+  private JobStatus run(String job, JobState state, String task, String worker, long started, long at) {
+    return TestStatuses.of(job, state).task(task).writer(worker).startedAt(started).at(at).build();
+  }
+
   /**
-   * A job of a paused task whose attempt started after the pause call answered (past the clock
+   * A job of a paused task whose run started after the pause call answered (past the clock
    * tolerance) and before the resume call is counted; one started before the pause (its retry
-   * during it too), within the tolerance, after the resume call, or of another task is not.
+   * and a late-stamped Processing during it too), within the tolerance, after the resume call, or
+   * of another task is not.
    */
   @Test
   void aJobOfAPausedTaskStartedAfterThePauseAnsweredIsCounted() {
@@ -261,15 +267,16 @@ class HistoryCheckTest {
         "paused", 6_000L, "after-resume", 8_010L);
     starts.forEach((job, start) -> {
       statuses.put(job, new ArrayList<>(List.of(status(job, JobState.Pending, "SYMBOL3", "gw", 1_000),
-          status(job, JobState.Processing, "SYMBOL3", "w-0", start), status(job, JobState.Success, "SYMBOL3", "w-0", start + 100))));
+          run(job, JobState.Processing, "SYMBOL3", "w-0", start, start + 600), // stamped when written, a commit later
+          run(job, JobState.Success, "SYMBOL3", "w-0", start, start + 700))));
       outputs.add(job);
     });
-    statuses.put("retried", new ArrayList<>(List.of(status("retried", JobState.Processing, "SYMBOL3", "w-0", 4_800),
-        TestStatuses.of("retried", JobState.Processing).task("SYMBOL3").writer("w-0").attempt(2).at(6_000).build(), // running on
-        status("retried", JobState.Success, "SYMBOL3", "w-0", 6_100))));
+    statuses.put("retried", new ArrayList<>(List.of(run("retried", JobState.Processing, "SYMBOL3", "w-0", 4_800, 4_800),
+        TestStatuses.of("retried", JobState.Processing).task("SYMBOL3").writer("w-0").attempt(2).startedAt(4_800).at(6_000).build(),
+        run("retried", JobState.Success, "SYMBOL3", "w-0", 4_800, 6_100))));
     outputs.add("retried");
-    statuses.put("other-task", new ArrayList<>(List.of(status("other-task", JobState.Processing, "SYMBOL1", "w-0", 6_000),
-        status("other-task", JobState.Success, "SYMBOL1", "w-0", 6_100))));
+    statuses.put("other-task", new ArrayList<>(List.of(run("other-task", JobState.Processing, "SYMBOL1", "w-0", 6_000, 6_000),
+        run("other-task", JobState.Success, "SYMBOL1", "w-0", 6_000, 6_100))));
     outputs.add("other-task");
 
     HistoryCheck.Result result = check();
@@ -305,30 +312,31 @@ class HistoryCheckTest {
   }
 
   /**
-   * On one worker, a third attempt of a task limited to 2 running while two others still run is
-   * counted; two at once on another worker are not, nor an attempt whose end another worker wrote
-   * (taken over: its first worker's end is unknown).
+   * On one worker, a third run of a task limited to 2 started while two others still run is
+   * counted; two at once on another worker are not, nor a run whose end another worker wrote
+   * (taken over: its first worker's end is unknown), nor one started in the slot of a run whose
+   * end was stamped late (a commit after its slot was freed).
    */
   @Test
-  void moreAttemptsRunningThanTheTasksLimitOnOneWorkerIsCounted() {
-    callers.taskLimited("SYMBOL2", 2, 500);
-    java.util.function.BiConsumer<String, long[]> attempt = (jobAndWorker, span) -> {
+  void moreRunsThanTheTasksLimitOnOneWorkerAreCounted() {
+    callers.taskLimited("SYMBOL2", 2, 500, 1_000); // each run holds its slot at least 1 s
+    java.util.function.BiConsumer<String, long[]> ran = (jobAndWorker, span) -> {
       String[] parts = jobAndWorker.split("@");
-      statuses.put(parts[0], new ArrayList<>(List.of(status(parts[0], JobState.Processing, "SYMBOL2", parts[1], span[0]),
-          status(parts[0], JobState.Error, "SYMBOL2", parts[1], span[1]))));
+      statuses.put(parts[0], new ArrayList<>(List.of(run(parts[0], JobState.Processing, "SYMBOL2", parts[1], span[0], span[0]),
+          run(parts[0], JobState.Error, "SYMBOL2", parts[1], span[0], span[1]))));
     };
-    attempt.accept("a@w-0", new long[] {1_000, 3_000});
-    attempt.accept("b@w-0", new long[] {1_500, 3_500});
-    attempt.accept("c@w-0", new long[] {2_000, 4_000}); // the third at once
-    attempt.accept("d@w-0", new long[] {3_400, 5_000}); // b's slot, freed a moment before b's end was stamped
-    attempt.accept("e@w-1", new long[] {1_000, 3_000});
-    attempt.accept("f@w-1", new long[] {1_200, 3_000});
-    statuses.put("g", new ArrayList<>(List.of(status("g", JobState.Processing, "SYMBOL2", "w-1", 1_100),
-        status("g", JobState.Processing, "SYMBOL2", "w-2", 5_000), status("g", JobState.Error, "SYMBOL2", "w-2", 6_000))));
+    ran.accept("a@w-0", new long[] {1_000, 3_000}); // its end stamped late: it held its slot until 2,000 at least
+    ran.accept("b@w-0", new long[] {1_500, 2_600});
+    ran.accept("c@w-0", new long[] {2_100, 3_200}); // a's slot: a may have freed it at 2,000
+    ran.accept("d@w-0", new long[] {2_200, 3_300}); // the third at once: b and c hold theirs at least until 2,500 and 3,100
+    ran.accept("e@w-1", new long[] {1_000, 2_000});
+    ran.accept("f@w-1", new long[] {1_200, 2_200});
+    statuses.put("g", new ArrayList<>(List.of(run("g", JobState.Processing, "SYMBOL2", "w-1", 1_100, 1_100),
+        run("g", JobState.Processing, "SYMBOL2", "w-2", 5_000, 5_000), run("g", JobState.Error, "SYMBOL2", "w-2", 5_000, 6_000))));
 
     HistoryCheck.Result result = check();
     assertThat(result.count("more running than the task's limit")).isEqualTo(1);
-    assertThat(result.examples().get("more running than the task's limit")).containsExactly("c 3 on w-0");
+    assertThat(result.examples().get("more running than the task's limit")).containsExactly("d 3 on w-0");
     assertThat(result.exercised()).containsEntry("limited task attempts", 7).containsEntry("limited task at its limit on a worker", 3);
   }
 
