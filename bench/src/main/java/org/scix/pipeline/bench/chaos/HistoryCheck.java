@@ -41,7 +41,7 @@ public final class HistoryCheck {
       "Success after acknowledged cancel", // the cancel was acknowledged before the job first started
       "started after a cancel answered Pending", // the cancel said the job had not started: it must never start
       "started while its task was paused", // between a pause call's answer and the resume call
-      "more running than the task's limit", // on one worker, more attempts of a limited task at once than its limit
+      "more running than the task's limit", // on one worker, more runs of a limited task at once than its limit
       "started before due", // a delayed job a worker started before its run-at time
       "progress after its end", // a progress report on the topic after the job's terminal status
       "schedule tick without a job", // between a schedule's first and last job (or until it was paused), a tick with none
@@ -58,9 +58,9 @@ public final class HistoryCheck {
       "Monitor disagrees with the topic");
 
   /**
-   * How far apart two timestamps of one moment may be: statuses are stamped by workers and gateways
-   * on this machine (one clock), the load's call times by the load; a worker stamps Processing a
-   * moment after it decided to start, and an end a moment after it freed its slot.
+   * How far apart two timestamps of one moment may be. Workers, gateways and the load run on this
+   * machine (one clock), but a run's started_time is taken on its task thread a moment after the
+   * worker decided to start it, and the load notes a call's answer a moment after it was given.
    */
   public static final long CLOCK_TOLERANCE_MS = 250;
 
