@@ -450,23 +450,30 @@ public final class MixedLoad implements AutoCloseable {
         if (!running.get()) {
           return;
         }
-        switch (turn % 3) {
-          case 0 -> cancelAll(random);
-          case 1 -> replayAll(random);
-          default -> {
-            long called = System.currentTimeMillis();
-            postToAReplica("/api/schedules/" + SCHEDULE + "/pause", "{}");
-            log.schedulePaused(SCHEDULE, called, System.currentTimeMillis());
-            Thread.sleep(5000);
-            called = System.currentTimeMillis();
-            postToAReplica("/api/schedules/" + SCHEDULE + "/resume", "{}");
-            log.scheduleResumed(SCHEDULE, called, System.currentTimeMillis());
+        try {
+          switch (turn % 3) {
+            case 0 -> cancelAll(random);
+            case 1 -> replayAll(random);
+            default -> pauseTheScheduleAWhile();
           }
+        } catch (RuntimeException e) {
+          System.err.println("chaos: operator turn failed: " + e); // the next turn goes on
         }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Pauses the schedule for 5 s and resumes it: no tick in between, and the next tick after. */
+  private void pauseTheScheduleAWhile() throws InterruptedException {
+    long called = System.currentTimeMillis();
+    postToAReplica("/api/schedules/" + SCHEDULE + "/pause", "{}");
+    log.schedulePaused(SCHEDULE, called, System.currentTimeMillis());
+    Thread.sleep(5000);
+    called = System.currentTimeMillis();
+    postToAReplica("/api/schedules/" + SCHEDULE + "/resume", "{}");
+    log.scheduleResumed(SCHEDULE, called, System.currentTimeMillis());
   }
 
   /** Cancel-all (POST /api/jobs/cancel, as the CLI's cancel-all) of SYMBOL1 jobs submitted since just before its own three. */
