@@ -131,7 +131,7 @@ public final class ChaosRun {
       "batches cancelled", "batch jobs cancelled", "Successes naming their outputs",
       "progress reports", "parked jobs ended", "task pauses", "parked jobs cancelled", "limited task at its limit on a worker",
       "cancel-all calls", "replay-all calls", "schedule pauses resumed", "schedule ticks after a resume",
-      "read answers held against the final topics");
+      "read answers held against the final topics", "slowly streamed batches accepted");
 
   /** The features and fault paths this run never took (empty: all of them were exercised). */
   public List<String> notExercised(HistoryCheck.Result result) {

@@ -250,6 +250,17 @@ public final class CallerLog {
     }
   }
 
+  private final AtomicInteger slowBatches = new AtomicInteger();
+
+  /** A streamed batch whose parts came a second apart was accepted (it is also a {@link #batch}). */
+  public void slowBatchAccepted() {
+    slowBatches.incrementAndGet();
+  }
+
+  public int slowBatches() {
+    return slowBatches.get();
+  }
+
   public void batch(BatchCall call) {
     batches.add(call);
   }

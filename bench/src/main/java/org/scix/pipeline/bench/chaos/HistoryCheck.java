@@ -684,6 +684,7 @@ public final class HistoryCheck {
       counts.put("batches refused", (int) callers.batches().stream().filter(b -> b.answer() == CallerLog.Answer.REFUSED).count());
       counts.put("batches in doubt", (int) callers.batches().stream().filter(b -> b.answer() == CallerLog.Answer.OUTCOME_UNKNOWN).count());
       counts.put("batches cancelled", callers.batchCancels().size());
+      counts.put("slowly streamed batches accepted", callers.slowBatches());
       int retried = 0;
       int timedOut = 0;
       int processing = 0;

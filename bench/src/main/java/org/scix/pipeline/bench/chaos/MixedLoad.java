@@ -43,12 +43,14 @@ import org.scix.pipeline.schemas.input.taskenum;
  * replicas at the same moment; jobs past their task deadline; flaky jobs that retry and succeed;
  * failing jobs that dead-letter; cancels of queued and of running jobs; delayed jobs (run-at 0.5 to
  * 6.5 s ahead) and delayed jobs cancelled before they are due; single bulk jobs; batches (split or
- * streamed) and batches cancelled while they run; Monitor calls. A replayer
- * replays every new dead letter of this load on both replicas at once, three calls per dead letter;
- * a pauser pauses {@code SYMBOL3} for 3 s every 10 s, so its jobs of every kind are parked and resumed.
+ * streamed, a quarter of the streamed ones a part a second) and batches cancelled while they run;
+ * Monitor calls. A replayer replays every new dead letter of this load on both replicas at once,
+ * three calls per dead letter; a pauser pauses {@code SYMBOL3} for 3 s every 10 s, so its jobs of
+ * every kind are parked and resumed, and cancels some of them while parked; an operator calls
+ * cancel-all, replay-all and pauses the schedule a while, in turn.
  *
  * <p>Jobs run the worker's {@code scripted} task, told by their {@code ingest_type} what to do;
- * {@code SYMBOL2} is the task with a deadline.
+ * {@code SYMBOL2} is the task with a deadline and a concurrency limit.
  */
 public final class MixedLoad implements AutoCloseable {
   private static final Duration PAUSE = Duration.ofMillis(25);
@@ -154,6 +156,7 @@ public final class MixedLoad implements AutoCloseable {
     return log;
   }
 
+
   private void act(Random random) {
     while (running.get()) {
       PipelineClient gateway = gateways.get(random.nextInt(gateways.size()));
@@ -247,7 +250,11 @@ public final class MixedLoad implements AutoCloseable {
       parts.get(parts.size() - 1).add(start.plusDays(i).toString());
     }
     try {
-      BatchSummary answer = gateway.submitBatch(first, parts.iterator());
+      boolean slow = !split && parts.size() > 1 && random.nextInt(4) == 0;
+      BatchSummary answer = gateway.submitBatch(first, slow ? slowly(parts) : parts.iterator());
+      if (slow) {
+        log.slowBatchAccepted();
+      }
       for (int i = 0; i < answer.getTotal(); i++) {
         accepted(Feature.BATCH, JobIds.forBatchEntry(answer.getBatchId(), i));
       }
@@ -263,6 +270,27 @@ public final class MixedLoad implements AutoCloseable {
       log.refused(Feature.BATCH);
     }
     return null;
+  }
+
+  /** The parts of a streamed batch, one a second: a client on a slow link keeps the call open (issue 29, 3). */
+  private static java.util.Iterator<List<String>> slowly(List<List<String>> parts) {
+    java.util.Iterator<List<String>> each = parts.iterator();
+    return new java.util.Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return each.hasNext();
+      }
+
+      @Override
+      public List<String> next() {
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return each.next();
+      }
+    };
   }
 
   /** A batch of 1 s jobs, cancelled after 0 to 2 s: its jobs not started then never start. */
