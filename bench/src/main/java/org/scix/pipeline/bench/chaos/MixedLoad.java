@@ -452,13 +452,23 @@ public final class MixedLoad implements AutoCloseable {
           }
         }
         Thread.sleep(1000); // a worker has read them and parked them by now
+        // At once and not awaited before the resume: a cancel's answer may wait CANCEL_WAIT_MS (10 s) for a worker to act.
+        List<CompletableFuture<Void>> cancels = new ArrayList<>();
         for (String id : parked) {
-          cancelAfter(gateways.get(random.nextInt(gateways.size())), id, Duration.ZERO);
+          PipelineClient gateway = gateways.get(random.nextInt(gateways.size()));
+          cancels.add(CompletableFuture.runAsync(() -> {
+            try {
+              cancelAfter(gateway, id, Duration.ZERO);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }));
         }
         Thread.sleep(1500);
         called = System.currentTimeMillis();
         postToAReplica("/api/tasks/" + PAUSED_TASK + "/resume", "{}");
         log.taskResumed(PAUSED_TASK, called, System.currentTimeMillis());
+        cancels.forEach(CompletableFuture::join);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
