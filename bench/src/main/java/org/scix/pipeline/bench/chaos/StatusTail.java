@@ -41,10 +41,16 @@ public final class StatusTail implements AutoCloseable {
       consumer.assign(partitions);
       consumer.seekToBeginning(partitions);
       while (running) {
-        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-          seen.put(TopicHistory.at(record.partition(), record.offset()), record);
+        try {
+          for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+            seen.put(TopicHistory.at(record.partition(), record.offset()), record);
+          }
+          for (TopicPartition partition : partitions) {
+            positions.put(partition, consumer.position(partition, Duration.ofSeconds(5)));
+          }
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+          // a broker is away (the run's faults): keep following
         }
-        partitions.forEach(p -> positions.put(p, consumer.position(p)));
       }
     } catch (RuntimeException e) {
       failure = e; // union() says so
