@@ -12,6 +12,8 @@ import java.util.Random;
 import org.scix.pipeline.bench.Services.Service;
 import org.scix.pipeline.bench.chaos.HistoryCheck;
 import org.scix.pipeline.bench.chaos.MixedLoad;
+import org.scix.pipeline.bench.chaos.StatusTail;
+import org.scix.pipeline.bench.chaos.TopicHistory;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
@@ -38,15 +40,25 @@ public final class ChaosRun {
   private static final Duration IDEMPOTENCY_WINDOW = Duration.ofSeconds(30);
   private static final Duration RETENTION = Duration.ofSeconds(60);
   /** The task with a deadline: the load's overdue jobs run it for 6 s. */
-  private static final Duration SYMBOL2_DEADLINE = Duration.ofSeconds(2);
+  private static final Duration SYMBOL2_DEADLINE = MixedLoad.LIMITED_TASK_DEADLINE;
   private static final String EXTRA_WORKER = "w-extra";
   private static final Duration WORKER_SESSION_TIMEOUT = Duration.ofSeconds(10);
+  /**
+   * The gateways' submit transaction timeout, set here; their owned-work consumer's session timeout
+   * is the same 10 s (Gateway). A gateway frozen longer than both is a zombie: its owned work moved,
+   * its open transactions were aborted and its successor may fence it.
+   */
+  private static final Duration GATEWAY_TRANSACTION_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration GATEWAY_SESSION_TIMEOUT = Duration.ofSeconds(10);
+  /** A status segment rolls this often, so compaction runs during the run: the checker reads the raw history (StatusTail). */
+  private static final Duration STATUS_SEGMENT = Duration.ofSeconds(30);
 
   private final KafkaStack stack;
   private final Random random;
   private final long seed;
   private final List<String> injected = new ArrayList<>();
   private int membershipChanges;
+  private int zombieGateways;
   private final List<Integer> kindsLeft = new ArrayList<>(); // this cycle's fault kinds, in random order
   private PrintStream out = System.out;
 
@@ -63,6 +75,8 @@ public final class ChaosRun {
     Map<String, String> env = Services.topics(PREFIX, 8);
     env.put(TopicSettings.REPLICATION_FACTOR, Integer.toString(Math.min(3, stack.brokerCount())));
     env.put(SubmitterSettings.SEND_DEADLINE, "4000");
+    env.put(SubmitterSettings.TRANSACTION_TIMEOUT, Long.toString(GATEWAY_TRANSACTION_TIMEOUT.toMillis()));
+    env.put(TopicSettings.STATUS_SEGMENT, Long.toString(STATUS_SEGMENT.toMillis()));
     env.put(ApiSettings.IDEMPOTENCY_WINDOW, Long.toString(IDEMPOTENCY_WINDOW.toMillis()));
     env.put(StatusViewSettings.RETENTION, Long.toString(RETENTION.toMillis()));
     env.put(DashboardSettings.ENABLED, "true");
@@ -81,7 +95,13 @@ public final class ChaosRun {
         gateways.put("gw-" + i, startGateway(services, env, i, gatewayPorts, dashboardPorts));
         workers.put("w-" + i, services.worker("w-" + i, env));
       }
+      Map<String, String> settings = new HashMap<>(env);
+      settings.put(KafkaSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
+      settings.put(KafkaSettings.REGISTRY_URL, stack.schemaRegistryUrl());
+      KafkaSettings kafka = KafkaSettings.from(Settings.of(settings));
+      TopicSettings topics = TopicSettings.from(Settings.of(settings));
       MixedLoad load = new MixedLoad(gatewayPorts, dashboardPorts, DASHBOARD_TOKEN, IDEMPOTENCY_WINDOW, 8, seed).start();
+      StatusTail tail = new StatusTail(kafka, topics.status()); // started now the gateways made the topics
       long end = System.nanoTime() + duration.toNanos();
       while (System.nanoTime() < end) {
         sleep(3000 + random.nextInt(5000));
@@ -91,16 +111,15 @@ public final class ChaosRun {
         injectOne(services, env, gateways, workers, gatewayPorts, dashboardPorts);
       }
       sleep(3000);
-      load.close();
+      load.stop();
       out.printf("chaos: %d fault(s) injected (%d worker membership change(s)), %d job(s) accepted, %d call(s) refused, "
           + "%d answered outcome-unknown; checking history%n", injected.size(), membershipChanges, load.log().acceptedIds().size(),
           load.log().refusedTotal(), load.log().inDoubt().size());
-      Map<String, String> settings = new HashMap<>(env);
-      settings.put(KafkaSettings.BOOTSTRAP_SERVERS, stack.bootstrapServers());
-      settings.put(KafkaSettings.REGISTRY_URL, stack.schemaRegistryUrl());
-      KafkaSettings kafka = KafkaSettings.from(Settings.of(settings));
-      TopicSettings topics = TopicSettings.from(Settings.of(settings));
-      return HistoryCheck.awaitSettled(() -> HistoryCheck.read(kafka, topics, load.log()), Duration.ofMinutes(3));
+      try (tail; load) {
+        HistoryCheck.awaitSettled(() -> HistoryCheck.check(TopicHistory.read(kafka, topics, tail), load.log()), Duration.ofMinutes(3));
+        load.askAtTheEnd(); // the replicas' read answers, once settled, against the topics read after them
+        return HistoryCheck.check(TopicHistory.read(kafka, topics, tail), load.log());
+      }
     }
   }
 
@@ -110,7 +129,9 @@ public final class ChaosRun {
       "streams completed", "Monitor answers", "jobs forgotten by retention",
       "delayed jobs run", "delayed jobs cancelled before due", "schedule ticks with a job", "bulk jobs run", "batches accepted",
       "batches cancelled", "batch jobs cancelled", "Successes naming their outputs",
-      "progress reports", "parked jobs ended");
+      "progress reports", "parked jobs ended", "task pauses", "parked jobs cancelled", "limited task at its limit on a worker",
+      "cancel-all calls", "replay-all calls", "schedule pauses resumed", "schedule ticks after a resume",
+      "read answers held against the final topics", "slowly streamed batches accepted");
 
   /** The features and fault paths this run never took (empty: all of them were exercised). */
   public List<String> notExercised(HistoryCheck.Result result) {
@@ -122,6 +143,9 @@ public final class ChaosRun {
     });
     if (membershipChanges == 0) {
       missing.add("worker membership changes");
+    }
+    if (zombieGateways == 0) {
+      missing.add("gateway frozen past its session and transaction timeouts");
     }
     return missing;
   }
@@ -149,7 +173,7 @@ public final class ChaosRun {
    */
   private int nextKind() {
     if (kindsLeft.isEmpty()) {
-      for (int kind = 0; kind < (stack.brokerCount() >= 3 ? 6 : 4); kind++) {
+      for (int kind = 0; kind < (stack.brokerCount() >= 3 ? 7 : 5); kind++) {
         kindsLeft.add(kind);
       }
       Collections.shuffle(kindsLeft, random);
@@ -203,6 +227,16 @@ public final class ChaosRun {
         membershipChanges++;
       }
       case 4 -> {
+        // Past both timeouts: its owned work moves, its open transactions are aborted; thawed, it is a zombie (issue 29, 2 and 4).
+        String name = "gw-" + random.nextInt(2);
+        long frozen = Math.max(GATEWAY_TRANSACTION_TIMEOUT.toMillis(), GATEWAY_SESSION_TIMEOUT.toMillis()) + 2000 + random.nextInt(4000);
+        note("SIGSTOP gateway %s for %d ms (past its session and transaction timeouts), then SIGCONT", name, frozen);
+        gateways.get(name).process().signal("STOP");
+        sleep(frozen);
+        gateways.get(name).process().signal("CONT");
+        zombieGateways++;
+      }
+      case 5 -> {
         int node = 1 + random.nextInt(stack.brokerCount());
         note("SIGKILL Kafka node %d, restart after %d ms", node, hold);
         stack.killBroker(node);

@@ -18,7 +18,7 @@ public final class CallerLog {
   /** The kinds of work a load mixes; each job and call is filed under one. */
   public enum Feature {
     PLAIN, LONG, KEYED_RACE, DEADLINE, FLAKY, DEAD_LETTER, CANCEL_QUEUED, CANCEL_RUNNING, REPLAY, MONITOR, DELAYED, CANCEL_DELAYED,
-    BULK, BATCH, CANCEL_BATCH
+    BULK, BATCH, CANCEL_BATCH, CANCEL_PARKED, CANCEL_ALL, REPLAY_ALL
   }
 
   /**
@@ -51,6 +51,7 @@ public final class CallerLog {
   private final Map<Feature, AtomicInteger> refused = new EnumMap<>(Feature.class);
   private final List<KeyedRace> races = Collections.synchronizedList(new ArrayList<>());
   private final Map<String, Long> cancelsAcknowledged = new ConcurrentHashMap<>(); // job id -> when the Cancel call returned
+  private final Map<String, statusenum> cancelAnswers = new ConcurrentHashMap<>(); // job id -> the status the Cancel call answered
   private final List<StreamSeen> streams = Collections.synchronizedList(new ArrayList<>());
   private final List<MonitorAnswer> monitors = Collections.synchronizedList(new ArrayList<>());
   private final Map<String, Set<String>> replays = new ConcurrentHashMap<>(); // dead letter ref -> job ids answered
@@ -58,27 +59,145 @@ public final class CallerLog {
   private final List<BatchCall> batches = Collections.synchronizedList(new ArrayList<>());
   private final Map<String, Long> batchCancels = new ConcurrentHashMap<>(); // batch id -> when cancelBatch returned
 
+  /**
+   * One bulk action (cancel-all or replay-all) and its answer: {@code target} is the filter as sent
+   * (the audit entry's target); {@code counts} the answer's numbers in the order the audit entry's
+   * detail states them; {@code jobIds} the jobs it names (replay-all) or the load's own jobs it
+   * must have matched (cancel-all: submitted in the window and not ended when the call began).
+   */
+  public record BulkAction(String action, String target, String task, long since, long until, long calledAt, long answeredAt,
+      int matched, List<Long> counts, List<String> jobIds) {}
+
+  private final List<BulkAction> bulkActions = Collections.synchronizedList(new ArrayList<>());
+
+  public void bulkAction(BulkAction action) {
+    bulkActions.add(action);
+  }
+
+  public List<BulkAction> bulkActions() {
+    synchronized (bulkActions) {
+      return List.copyOf(bulkActions);
+    }
+  }
+
+  /**
+   * One answer of a read call asked at the run's end (or cancelBatch's, during it), about {@code id}
+   * (a job, or a batch for batchStatus and cancelBatch): the status it gave (or a batch state's
+   * name, or "total") and a number (a count, outputs, the latest progress done; -1 none).
+   */
+  public record EndAnswer(String call, String id, String status, long number) {}
+
+  private final List<EndAnswer> endAnswers = Collections.synchronizedList(new ArrayList<>());
+
+  public void endAnswer(EndAnswer answer) {
+    endAnswers.add(answer);
+  }
+
+  public List<EndAnswer> endAnswers() {
+    synchronized (endAnswers) {
+      return List.copyOf(endAnswers);
+    }
+  }
+
   public CallerLog() {
     for (Feature feature : Feature.values()) {
       refused.put(feature, new AtomicInteger());
     }
   }
 
-  /** A schedule the load created at {@code createdAt}, ticking every {@code every}; {@code pausedAt} 0 until paused. */
-  public record ScheduleRun(String name, java.time.Duration every, long createdAt, long pausedAt) {}
+  /**
+   * A schedule the load created (the create call answered at {@code createdAt}), ticking every
+   * {@code every}, and its pauses in order (the last may never have been resumed).
+   */
+  public record ScheduleRun(String name, java.time.Duration every, long createdAt, List<Pause> pauses) {}
 
-  private final Map<String, ScheduleRun> schedules = new ConcurrentHashMap<>();
-
-  public void scheduleCreated(String name, java.time.Duration every, long atMillis) {
-    schedules.put(name, new ScheduleRun(name, every, atMillis, 0));
+  /**
+   * One pause of a task or a schedule, by when its calls started and answered; a pause not resumed
+   * has {@code resumeCalled} and {@code resumeAnswered} at Long.MAX_VALUE. A call retried on another
+   * replica counts from its first try, so the pause held at least from {@code answered} to {@code resumeCalled}.
+   */
+  public record Pause(long called, long answered, long resumeCalled, long resumeAnswered) {
+    public Pause resumed(long resumeCalledAt, long resumeAnsweredAt) {
+      return new Pause(called, answered, resumeCalledAt, resumeAnsweredAt);
+    }
   }
 
+  private final Map<String, ScheduleRun> schedules = new ConcurrentHashMap<>();
+  private final Map<String, List<Pause>> taskPauses = new ConcurrentHashMap<>();
+  private final Map<String, Limit> taskLimits = new ConcurrentHashMap<>();
+  private volatile long loadEnded;
+
+  /**
+   * A task's concurrency limit per worker, set by a call answered at {@code answeredAt}; each of the
+   * load's jobs of it holds its slot at least {@code minHoldMillis} once started (Long.MAX_VALUE: unknown).
+   */
+  public record Limit(int concurrency, long answeredAt, long minHoldMillis) {}
+
+  public void scheduleCreated(String name, java.time.Duration every, long atMillis) {
+    schedules.put(name, new ScheduleRun(name, every, atMillis, List.of()));
+  }
+
+  /** The schedule's pause call answered at {@code atMillis} (called then too); it stays paused. */
   public void schedulePaused(String name, long atMillis) {
-    schedules.computeIfPresent(name, (n, run) -> new ScheduleRun(n, run.every(), run.createdAt(), atMillis));
+    schedulePaused(name, atMillis, atMillis);
+  }
+
+  public void schedulePaused(String name, long calledAt, long answeredAt) {
+    schedules.computeIfPresent(name, (n, run) -> new ScheduleRun(n, run.every(), run.createdAt(),
+        append(run.pauses(), new Pause(calledAt, answeredAt, Long.MAX_VALUE, Long.MAX_VALUE))));
+  }
+
+  public void scheduleResumed(String name, long calledAt, long answeredAt) {
+    schedules.computeIfPresent(name, (n, run) -> new ScheduleRun(n, run.every(), run.createdAt(), resumeLast(run.pauses(), calledAt, answeredAt)));
   }
 
   public Map<String, ScheduleRun> schedules() {
     return schedules;
+  }
+
+  public void taskPaused(String task, long calledAt, long answeredAt) {
+    taskPauses.merge(task, List.of(new Pause(calledAt, answeredAt, Long.MAX_VALUE, Long.MAX_VALUE)), (a, b) -> append(a, b.get(0)));
+  }
+
+  public void taskResumed(String task, long calledAt, long answeredAt) {
+    taskPauses.computeIfPresent(task, (t, pauses) -> resumeLast(pauses, calledAt, answeredAt));
+  }
+
+  /** Per task, its pauses in order. */
+  public Map<String, List<Pause>> taskPauses() {
+    return taskPauses;
+  }
+
+  public void taskLimited(String task, int concurrency, long answeredAt, long minHoldMillis) {
+    taskLimits.put(task, new Limit(concurrency, answeredAt, minHoldMillis));
+  }
+
+  public Map<String, Limit> taskLimits() {
+    return taskLimits;
+  }
+
+  /** The load stopped calling (its schedule paused for good): how far a paused schedule's ticks are checked. */
+  public void loadEnded(long atMillis) {
+    loadEnded = atMillis;
+  }
+
+  public long loadEnded() {
+    return loadEnded;
+  }
+
+  private static List<Pause> append(List<Pause> pauses, Pause pause) {
+    List<Pause> more = new ArrayList<>(pauses);
+    more.add(pause);
+    return List.copyOf(more);
+  }
+
+  private static List<Pause> resumeLast(List<Pause> pauses, long calledAt, long answeredAt) {
+    if (pauses.isEmpty() || pauses.get(pauses.size() - 1).resumeCalled() != Long.MAX_VALUE) {
+      return pauses; // not paused: nothing to resume
+    }
+    List<Pause> more = new ArrayList<>(pauses);
+    more.set(more.size() - 1, more.get(more.size() - 1).resumed(calledAt, answeredAt));
+    return List.copyOf(more);
   }
 
   public void accepted(Feature feature, String jobId) {
@@ -103,6 +222,17 @@ public final class CallerLog {
     cancelsAcknowledged.put(jobId, atMillis);
   }
 
+  /** A cancel answered at {@code atMillis} with the job's status then ({@code Pending}: the job had not started, so it never may). */
+  public void cancelAcknowledged(String jobId, long atMillis, statusenum answer) {
+    cancelsAcknowledged.put(jobId, atMillis);
+    cancelAnswers.put(jobId, answer);
+  }
+
+  /** The status each single cancel answered with (cancels of the bulk action have none). */
+  public Map<String, statusenum> cancelAnswers() {
+    return cancelAnswers;
+  }
+
   public void stream(StreamSeen stream) {
     streams.add(stream);
   }
@@ -118,6 +248,17 @@ public final class CallerLog {
     if (replayedAs != null) {
       ids.add(replayedAs);
     }
+  }
+
+  private final AtomicInteger slowBatches = new AtomicInteger();
+
+  /** A streamed batch whose parts came a second apart was accepted (it is also a {@link #batch}). */
+  public void slowBatchAccepted() {
+    slowBatches.incrementAndGet();
+  }
+
+  public int slowBatches() {
+    return slowBatches.get();
   }
 
   public void batch(BatchCall call) {

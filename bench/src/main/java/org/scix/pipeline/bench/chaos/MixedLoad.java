@@ -43,12 +43,14 @@ import org.scix.pipeline.schemas.input.taskenum;
  * replicas at the same moment; jobs past their task deadline; flaky jobs that retry and succeed;
  * failing jobs that dead-letter; cancels of queued and of running jobs; delayed jobs (run-at 0.5 to
  * 6.5 s ahead) and delayed jobs cancelled before they are due; single bulk jobs; batches (split or
- * streamed) and batches cancelled while they run; Monitor calls. A replayer
- * replays every new dead letter of this load on both replicas at once, three calls per dead letter;
- * a pauser pauses {@code SYMBOL3} for 3 s every 10 s, so its jobs of every kind are parked and resumed.
+ * streamed, a quarter of the streamed ones a part a second) and batches cancelled while they run;
+ * Monitor calls. A replayer replays every new dead letter of this load on both replicas at once,
+ * three calls per dead letter; a pauser pauses {@code SYMBOL3} for 3 s every 10 s, so its jobs of
+ * every kind are parked and resumed, and cancels some of them while parked; an operator calls
+ * cancel-all, replay-all and pauses the schedule a while, in turn.
  *
  * <p>Jobs run the worker's {@code scripted} task, told by their {@code ingest_type} what to do;
- * {@code SYMBOL2} is the task with a deadline.
+ * {@code SYMBOL2} is the task with a deadline and a concurrency limit.
  */
 public final class MixedLoad implements AutoCloseable {
   private static final Duration PAUSE = Duration.ofMillis(25);
@@ -92,6 +94,7 @@ public final class MixedLoad implements AutoCloseable {
     }
     threads.add(daemon("mixed-load-replayer", this::replayDeadLetters));
     threads.add(daemon("mixed-load-pauser", this::pauseAndResumeATask));
+    threads.add(daemon("mixed-load-operator", () -> operate(new Random(seed * 31 - 1))));
   }
 
   private static Thread daemon(String name, Runnable body) {
@@ -105,17 +108,28 @@ public final class MixedLoad implements AutoCloseable {
   public static final Duration SCHEDULE_EVERY = Duration.ofSeconds(2);
   /** The task paused for a while now and then. */
   private static final String PAUSED_TASK = "SYMBOL3";
+  /** The task with a concurrency limit per worker, and a deadline that cuts its 6 s jobs short. */
+  private static final String LIMITED_TASK = "SYMBOL2";
+  private static final int LIMIT = 2;
+  public static final Duration LIMITED_TASK_DEADLINE = Duration.ofSeconds(2);
 
   public MixedLoad start() throws InterruptedException {
     postToAReplica("/api/schedules", "{\"name\":\"" + SCHEDULE + "\",\"task\":\"SYMBOL3\",\"every\":\"" + SCHEDULE_EVERY
         + "\",\"ingest_type\":\"sleep=50\"}");
     log.scheduleCreated(SCHEDULE, SCHEDULE_EVERY, System.currentTimeMillis());
+    // The deadline jobs' task runs at most LIMIT at once per worker (the CLI's `task limit`); bursts of them queue behind it.
+    postToAReplica("/api/tasks/" + LIMITED_TASK + "/concurrency", "{\"concurrency\": " + LIMIT + "}");
+    // Its jobs hold a slot until the deadline stops them (a run stopped sooner, handed back, writes no end of its own).
+    log.taskLimited(LIMITED_TASK, LIMIT, System.currentTimeMillis(), LIMITED_TASK_DEADLINE.toMillis() - HistoryCheck.CLOCK_TOLERANCE_MS);
     threads.forEach(Thread::start);
     return this;
   }
 
-  /** Posts to a replica's dashboard API (the schedule, a task pause), trying the replicas in turn for up to a minute. */
-  private void postToAReplica(String path, String body) throws InterruptedException {
+  /**
+   * Posts to a replica's dashboard API (the schedule, a task pause), trying the replicas in turn
+   * for up to a minute: for idempotent calls only. Returns the answer's body.
+   */
+  private String postToAReplica(String path, String body) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
     for (int attempt = 0; ; attempt++) {
       int port = dashboardPorts.get(attempt % dashboardPorts.size());
@@ -124,7 +138,7 @@ public final class MixedLoad implements AutoCloseable {
             .header("X-Dashboard-Token", dashboardToken).header("Content-Type", "application/json").timeout(Duration.ofSeconds(20))
             .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         if (answer.statusCode() == 200) {
-          return;
+          return answer.body();
         }
         if (System.nanoTime() > deadline) {
           throw new IllegalStateException(path + " answered " + answer.statusCode() + ": " + answer.body());
@@ -141,6 +155,7 @@ public final class MixedLoad implements AutoCloseable {
   public CallerLog log() {
     return log;
   }
+
 
   private void act(Random random) {
     while (running.get()) {
@@ -164,7 +179,9 @@ public final class MixedLoad implements AutoCloseable {
         } else if (roll < 55) {
           keyedRace();
         } else if (roll < 60) {
-          submit(gateway, Feature.DEADLINE, new JobRequest(taskenum.SYMBOL2, null, "sleep=6000", null));
+          for (int i = 0; i < 1 + LIMIT; i++) { // a burst: more than the limit, so some wait for a slot
+            submit(gateway, Feature.DEADLINE, new JobRequest(taskenum.SYMBOL2, null, "sleep=6000", null));
+          }
         } else if (roll < 70) {
           submit(gateway, Feature.FLAKY, new JobRequest(taskenum.SYMBOL3, null, "fail-first=1;sleep=50", null));
         } else if (roll < 76) {
@@ -233,7 +250,11 @@ public final class MixedLoad implements AutoCloseable {
       parts.get(parts.size() - 1).add(start.plusDays(i).toString());
     }
     try {
-      BatchSummary answer = gateway.submitBatch(first, parts.iterator());
+      boolean slow = !split && parts.size() > 1 && random.nextInt(4) == 0;
+      BatchSummary answer = gateway.submitBatch(first, slow ? slowly(parts) : parts.iterator());
+      if (slow) {
+        log.slowBatchAccepted();
+      }
       for (int i = 0; i < answer.getTotal(); i++) {
         accepted(Feature.BATCH, JobIds.forBatchEntry(answer.getBatchId(), i));
       }
@@ -251,6 +272,27 @@ public final class MixedLoad implements AutoCloseable {
     return null;
   }
 
+  /** The parts of a streamed batch, one a second: a client on a slow link keeps the call open (issue 29, 3). */
+  private static java.util.Iterator<List<String>> slowly(List<List<String>> parts) {
+    java.util.Iterator<List<String>> each = parts.iterator();
+    return new java.util.Iterator<>() {
+      @Override
+      public boolean hasNext() {
+        return each.hasNext();
+      }
+
+      @Override
+      public List<String> next() {
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        return each.next();
+      }
+    };
+  }
+
   /** A batch of 1 s jobs, cancelled after 0 to 2 s: its jobs not started then never start. */
   private void cancelBatch(PipelineClient gateway, Random random) throws InterruptedException {
     String batchId = submitBatch(gateway, random, "sleep=1000");
@@ -259,8 +301,9 @@ public final class MixedLoad implements AutoCloseable {
     }
     Thread.sleep(random.nextInt(2000));
     try {
-      gateway.cancelBatch(batchId);
+      BatchSummary answer = gateway.cancelBatch(batchId);
       log.batchCancelled(batchId, System.currentTimeMillis());
+      log.endAnswer(new CallerLog.EndAnswer("cancelBatch", batchId, "total", answer.getTotal()));
     } catch (RuntimeException e) {
       // not acknowledged: nothing is checked of it
     }
@@ -357,8 +400,8 @@ public final class MixedLoad implements AutoCloseable {
     }
     Thread.sleep(wait.toMillis());
     try {
-      gateway.cancel(id);
-      log.cancelAcknowledged(id, System.currentTimeMillis());
+      JobUpdate answer = gateway.cancel(id);
+      log.cancelAcknowledged(id, System.currentTimeMillis(), answer.status());
     } catch (RuntimeException e) {
       // not acknowledged: the cancel may or may not be on the topic, so nothing is checked of it
     }
@@ -386,21 +429,152 @@ public final class MixedLoad implements AutoCloseable {
   /**
    * Every 10 s, {@value #PAUSED_TASK} (the task most features use: plain, bulk, batches, keyed,
    * flaky, failing, delayed jobs, schedule ticks) is paused for 3 s and resumed: its jobs are
-   * parked meanwhile, and each must still end once. It is always resumed, the run's end too.
+   * parked meanwhile, and each must still end once; none may start between the pause's answer and
+   * the resume call. While it is paused, a few jobs of it are submitted and cancelled (parked
+   * jobs' cancels). It is always resumed, the run's end too.
    */
   private void pauseAndResumeATask() {
+    Random random = new Random(seed * 31 - 2);
     try {
       while (running.get()) {
         Thread.sleep(7000);
         if (!running.get()) {
           return;
         }
+        long called = System.currentTimeMillis();
         postToAReplica("/api/tasks/" + PAUSED_TASK + "/pause", "{}");
-        Thread.sleep(3000);
+        log.taskPaused(PAUSED_TASK, called, System.currentTimeMillis());
+        List<String> parked = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          String id = submit(gateways.get(i % gateways.size()), Feature.CANCEL_PARKED, new JobRequest(taskenum.SYMBOL3, null, "sleep=50", null));
+          if (id != null) {
+            parked.add(id);
+          }
+        }
+        Thread.sleep(1000); // a worker has read them and parked them by now
+        // At once and not awaited before the resume: a cancel's answer may wait CANCEL_WAIT_MS (10 s) for a worker to act.
+        List<CompletableFuture<Void>> cancels = new ArrayList<>();
+        for (String id : parked) {
+          PipelineClient gateway = gateways.get(random.nextInt(gateways.size()));
+          cancels.add(CompletableFuture.runAsync(() -> {
+            try {
+              cancelAfter(gateway, id, Duration.ZERO);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }));
+        }
+        Thread.sleep(1500);
+        called = System.currentTimeMillis();
         postToAReplica("/api/tasks/" + PAUSED_TASK + "/resume", "{}");
+        log.taskResumed(PAUSED_TASK, called, System.currentTimeMillis());
+        cancels.forEach(CompletableFuture::join);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * An operator's turns, one every 8 s in rotation: a cancel-all of {@code SYMBOL1} jobs submitted
+   * in the last seconds (among them 3 of its own, 4 s long), a replay-all of this load's dead
+   * letters of the last minute (racing the replayer's single replays), and a pause of the
+   * schedule for 5 s, then its resume.
+   */
+  private void operate(Random random) {
+    try {
+      for (int turn = 0; running.get(); turn++) {
+        Thread.sleep(8000);
+        if (!running.get()) {
+          return;
+        }
+        try {
+          switch (turn % 3) {
+            case 0 -> cancelAll(random);
+            case 1 -> replayAll(random);
+            default -> pauseTheScheduleAWhile();
+          }
+        } catch (RuntimeException e) {
+          System.err.println("chaos: operator turn failed: " + e); // the next turn goes on
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Pauses the schedule for 5 s and resumes it: no tick in between, and the next tick after. */
+  private void pauseTheScheduleAWhile() throws InterruptedException {
+    long called = System.currentTimeMillis();
+    postToAReplica("/api/schedules/" + SCHEDULE + "/pause", "{}");
+    log.schedulePaused(SCHEDULE, called, System.currentTimeMillis());
+    Thread.sleep(5000);
+    called = System.currentTimeMillis();
+    postToAReplica("/api/schedules/" + SCHEDULE + "/resume", "{}");
+    log.scheduleResumed(SCHEDULE, called, System.currentTimeMillis());
+  }
+
+  /** Cancel-all (POST /api/jobs/cancel, as the CLI's cancel-all) of SYMBOL1 jobs submitted since just before its own three. */
+  private void cancelAll(Random random) {
+    long since = System.currentTimeMillis() - 1;
+    List<String> own = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      String id = submit(gateways.get(i % gateways.size()), Feature.CANCEL_ALL, new JobRequest(taskenum.SYMBOL1, null, "sleep=4000", null));
+      if (id != null) {
+        own.add(id);
+      }
+    }
+    long until = System.currentTimeMillis() + 1;
+    com.fasterxml.jackson.databind.node.ObjectNode filter = json.createObjectNode().put("task", "SYMBOL1").put("since", since)
+        .put("until", until);
+    long called = System.currentTimeMillis();
+    JsonNode answer = postOnce(random, "/api/jobs/cancel", filter.toString());
+    if (answer == null) {
+      return; // unknown: nothing is checked of it
+    }
+    long answered = System.currentTimeMillis();
+    int matched = answer.get("matched").asInt();
+    int requested = answer.get("cancel_requested").asInt();
+    // Its own 4 s jobs cannot have ended before the call unless their submits took that long (a fault): then none is owed.
+    List<String> owed = until - since < 2000 ? own : List.of();
+    log.bulkAction(new CallerLog.BulkAction("bulk cancel", filter.toString(), "SYMBOL1", since, until, called, answered, matched,
+        List.of((long) requested, (long) matched), owed));
+    if (requested == matched && !answer.get("more").asBoolean()) {
+      own.forEach(id -> log.cancelAcknowledged(id, answered)); // each cancel was on Kafka before the answer
+    }
+  }
+
+  /** Replay-all (POST /api/dead-letters/replay, as the CLI's dlt replay-all) of SYMBOL3 dead letters of the last minute. */
+  private void replayAll(Random random) {
+    long until = System.currentTimeMillis();
+    com.fasterxml.jackson.databind.node.ObjectNode filter = json.createObjectNode().put("task", "SYMBOL3").put("since", until - 60_000)
+        .put("until", until);
+    long called = System.currentTimeMillis();
+    JsonNode answer = postOnce(random, "/api/dead-letters/replay", filter.toString());
+    if (answer == null) {
+      return;
+    }
+    List<String> jobs = new ArrayList<>();
+    answer.get("jobs").forEach(id -> jobs.add(id.asText()));
+    jobs.forEach(id -> accepted(Feature.REPLAY_ALL, id));
+    log.bulkAction(new CallerLog.BulkAction("bulk replay", filter.toString(), "SYMBOL3", until - 60_000, until, called,
+        System.currentTimeMillis(), answer.get("matched").asInt(),
+        List.of(answer.get("replayed").asLong(), answer.get("matched").asLong(), answer.get("already_handled").asLong()), jobs));
+  }
+
+  /** One POST to a random replica's dashboard API, not retried (a bulk action may have happened); its answer, or null. */
+  private JsonNode postOnce(Random random, String path, String body) {
+    int port = dashboardPorts.get(random.nextInt(dashboardPorts.size()));
+    try {
+      HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+          .header("X-Dashboard-Token", dashboardToken).header("Content-Type", "application/json").timeout(Duration.ofSeconds(60))
+          .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+      return answer.statusCode() == 200 ? json.readTree(answer.body()) : null;
+    } catch (java.io.IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
     }
   }
 
@@ -463,16 +637,85 @@ public final class MixedLoad implements AutoCloseable {
     });
   }
 
-  /** Stops the actors and waits for the calls in flight. */
-  @Override
-  public void close() throws InterruptedException {
-    postToAReplica("/api/schedules/" + SCHEDULE + "/pause", "{}");
-    log.schedulePaused(SCHEDULE, System.currentTimeMillis());
+  /** Stops the actors and waits for the calls in flight; the channels stay open for {@link #askAtTheEnd}. */
+  public void stop() throws InterruptedException {
     running.set(false);
     for (Thread thread : threads) {
       thread.join(Duration.ofSeconds(90).toMillis());
     }
+    long called = System.currentTimeMillis(); // after the operator stopped: its own pause and resume are done
+    postToAReplica("/api/schedules/" + SCHEDULE + "/pause", "{}");
+    log.schedulePaused(SCHEDULE, called, System.currentTimeMillis());
+    log.loadEnded(System.currentTimeMillis());
     postToAReplica("/api/tasks/" + PAUSED_TASK + "/resume", "{}"); // whatever the pauser managed: its parked jobs must run
+  }
+
+  /**
+   * Once the pipeline settled: asks each replica the read calls whose answers come from its status
+   * view, about a sample of recent work (the last batches, jobs and streams: older ones retention
+   * may have forgotten), for the checker to hold against the final topics.
+   */
+  public void askAtTheEnd() {
+    for (PipelineClient gateway : gateways) {
+      List<CallerLog.BatchCall> batches = log.batches().stream().filter(b -> b.answer() == Answer.ACCEPTED).toList();
+      for (CallerLog.BatchCall batch : batches.subList(Math.max(0, batches.size() - 3), batches.size())) {
+        ask(() -> {
+          BatchSummary summary = gateway.batchStatus(batch.batchId());
+          for (String[] count : new String[][] {{"total", "" + summary.getTotal()}, {"Pending", "" + summary.getPending()},
+              {"Processing", "" + summary.getProcessing()}, {"Success", "" + summary.getSuccess()}, {"Error", "" + summary.getError()}}) {
+            log.endAnswer(new CallerLog.EndAnswer("batchStatus", batch.batchId(), count[0], Long.parseLong(count[1])));
+          }
+          String after = null;
+          do {
+            var page = gateway.batchJobs(batch.batchId(), after, 100);
+            page.getJobs().forEach(job -> log.endAnswer(new CallerLog.EndAnswer("batchJobs", job.getJobId(), job.getStatus(), -1)));
+            after = page.getNext();
+          } while (after != null);
+        });
+      }
+      int known = Math.min(accepted.get(), recent.length());
+      for (int i = 1; i <= Math.min(10, known); i++) {
+        String id = recent.get(Math.floorMod(accepted.get() - i, recent.length()));
+        ask(() -> {
+          var outputs = gateway.jobOutputs(id);
+          log.endAnswer(new CallerLog.EndAnswer("jobOutputs", id, outputs.getStatus(), outputs.getOutputs().size()));
+        });
+      }
+      List<CallerLog.StreamSeen> streams = log.streams();
+      for (CallerLog.StreamSeen stream : streams.subList(Math.max(0, streams.size() - 3), streams.size())) {
+        ask(() -> {
+          var last = gateway.followWithProgress(stream.jobId(), update -> {});
+          log.endAnswer(new CallerLog.EndAnswer("progress", stream.jobId(), last.status().name(), last.done() == null ? -1 : last.done()));
+        });
+      }
+    }
+    for (int port : dashboardPorts) {
+      ask(() -> {
+        HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/jobs?limit=100"))
+            .header("X-Dashboard-Token", dashboardToken).timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() == 200) {
+          json.readTree(answer.body()).get("jobs").forEach(job -> log.endAnswer(
+              new CallerLog.EndAnswer("ListJobs", job.get("job_id").asText(), job.get("status").asText(), -1)));
+        }
+      });
+    }
+  }
+
+  private interface Call {
+    void run() throws Exception;
+  }
+
+  /** One read call at the end; a failure (NOT_FOUND of a forgotten job, a replica away) records nothing. */
+  private static void ask(Call call) {
+    try {
+      call.run();
+    } catch (Exception e) {
+      // nothing to hold against the topics
+    }
+  }
+
+  @Override
+  public void close() {
     channels.forEach(ManagedChannel::shutdownNow);
   }
 }

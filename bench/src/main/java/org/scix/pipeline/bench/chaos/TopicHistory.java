@@ -31,10 +31,21 @@ import org.scix.pipeline.schemas.status.JobStatus;
  * @param inputBatches per batch id, the job records of the batch on the input topics
  * @param outputKeys the key of each output record, by where it is ({@link #at}: partition and offset)
  * @param parkedJobIds the jobs parked while their task was paused (job records on the parked topic)
+ * @param audit the audit topic's entries, oldest first
+ * @param rawOnly status records a tail read during the run saw that the topic no longer holds (compacted away)
  */
 public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> outputIds, Set<String> inputJobIds, int deadLetters,
     Map<String, Set<String>> replayedAs, Map<String, Integer> inputCopies, Map<String, Integer> inputBatches,
-    Map<String, String> outputKeys, Set<String> parkedJobIds) {
+    Map<String, String> outputKeys, Set<String> parkedJobIds, List<AuditEntry> audit, int rawOnly) {
+
+  /** One audit entry: what was done, on what (a bulk action's filter as sent), and the outcome it states. */
+  public record AuditEntry(String action, String target, String detail) {}
+
+  public TopicHistory(Map<String, List<JobStatus>> statuses, List<String> outputIds, Set<String> inputJobIds, int deadLetters,
+      Map<String, Set<String>> replayedAs, Map<String, Integer> inputCopies, Map<String, Integer> inputBatches,
+      Map<String, String> outputKeys, Set<String> parkedJobIds) {
+    this(statuses, outputIds, inputJobIds, deadLetters, replayedAs, inputCopies, inputBatches, outputKeys, parkedJobIds, List.of(), 0);
+  }
 
   /** How {@link #outputKeys} names a place on the output topic. */
   public static String at(int partition, long offset) {
@@ -54,6 +65,14 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
   }
 
   public static TopicHistory read(KafkaSettings kafka, TopicSettings topics) {
+    return read(kafka, topics, null);
+  }
+
+  /**
+   * Reads the topics; with {@code tail} (a reader that followed the status topic through the run),
+   * the status history is every record either saw, by place, so compaction cannot hide an event.
+   */
+  public static TopicHistory read(KafkaSettings kafka, TopicSettings topics, StatusTail tail) {
     PipelineSerdes serdes = new PipelineSerdes(kafka);
     ConfluentAvroDeserializer<JobStatus> statusValues = serdes.deserializer(JobStatus.class);
     ConfluentAvroDeserializer<TemplateOutput> outputValues = serdes.deserializer(TemplateOutput.class);
@@ -65,12 +84,21 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
     Map<String, String> outputKeys = new HashMap<>();
     Map<String, Set<String>> replayedAs = new HashMap<>();
     Set<String> parkedIds = new HashSet<>();
+    List<AuditEntry> audit = new ArrayList<>();
     int deadLetters = 0;
+    int rawOnly = 0;
     try (TopicReader reader = TopicReader.open(kafka, "history-check")) {
-      for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.status())) {
+      List<ConsumerRecord<String, byte[]>> statusRecords = reader.readAll(topics.status());
+      if (tail != null) {
+        int now = statusRecords.size();
+        statusRecords = tail.union(statusRecords, java.time.Duration.ofMinutes(1));
+        rawOnly = statusRecords.size() - now;
+      }
+      for (ConsumerRecord<String, byte[]> record : statusRecords) {
         statuses.computeIfAbsent(record.key(), k -> new ArrayList<>())
             .add(record.value() == null ? null : statusValues.deserialize(record.topic(), record.value()));
       }
+      readAudit(reader, topics.audit(), audit);
       for (ConsumerRecord<String, byte[]> record : reader.readAll(topics.output())) {
         outputIds.add(outputValues.deserialize(record.topic(), record.value()).getRecordId());
         outputKeys.put(at(record.partition(), record.offset()), record.key());
@@ -101,7 +129,23 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
         }
       }
     }
-    return new TopicHistory(statuses, outputIds, inputIds, deadLetters, replayedAs, inputCopies, inputBatches, outputKeys, parkedIds);
+    return new TopicHistory(statuses, outputIds, inputIds, deadLetters, replayedAs, inputCopies, inputBatches, outputKeys, parkedIds,
+        audit, rawOnly);
+  }
+
+  private static void readAudit(TopicReader reader, String topic, List<AuditEntry> into) {
+    if (TopicReader.partitionsOrEmpty(reader.consumer(), topic, java.time.Duration.ofSeconds(15)).isEmpty()) {
+      return; // no operator action wrote one
+    }
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    for (ConsumerRecord<String, byte[]> record : reader.readAll(topic)) {
+      try {
+        com.fasterxml.jackson.databind.JsonNode entry = json.readTree(record.value());
+        into.add(new AuditEntry(entry.path("action").asText(null), entry.path("target").asText(null), entry.path("detail").asText(null)));
+      } catch (java.io.IOException | RuntimeException e) {
+        // not an entry: left out
+      }
+    }
   }
 
   private static String header(ConsumerRecord<String, byte[]> record, String name) {

@@ -243,4 +243,215 @@ class HistoryCheckTest {
     assertThat(result.count("stream ended unlike the topic")).isEqualTo(1);
     assertThat(result.count("Monitor disagrees with the topic")).isEqualTo(2);
   }
+
+  private JobStatus status(String job, JobState state, String task, String worker, long at) {
+    return TestStatuses.of(job, state).task(task).writer(worker).at(at).build();
+  }
+
+  /** A status of a run that started at {@code started} (its started_time), stamped at {@code at}. */
+  private JobStatus run(String job, JobState state, String task, String worker, long started, long at) {
+    return TestStatuses.of(job, state).task(task).writer(worker).startedAt(started).at(at).build();
+  }
+
+  /**
+   * A job of a paused task whose run started after the pause call answered (past the clock
+   * tolerance) and before the resume call is counted; one started before the pause (its retry
+   * and a late-stamped Processing during it too), within the tolerance, after the resume call, or
+   * of another task is not.
+   */
+  @Test
+  void aJobOfAPausedTaskStartedAfterThePauseAnsweredIsCounted() {
+    callers.taskPaused("SYMBOL3", 4_900, 5_000);
+    callers.taskResumed("SYMBOL3", 8_000, 8_050);
+    Map<String, Long> starts = Map.of("before", 4_900L, "within-tolerance", 5_000L + HistoryCheck.CLOCK_TOLERANCE_MS,
+        "paused", 6_000L, "after-resume", 8_010L);
+    starts.forEach((job, start) -> {
+      statuses.put(job, new ArrayList<>(List.of(status(job, JobState.Pending, "SYMBOL3", "gw", 1_000),
+          run(job, JobState.Processing, "SYMBOL3", "w-0", start, start + 600), // stamped when written, a commit later
+          run(job, JobState.Success, "SYMBOL3", "w-0", start, start + 700))));
+      outputs.add(job);
+    });
+    statuses.put("retried", new ArrayList<>(List.of(run("retried", JobState.Processing, "SYMBOL3", "w-0", 4_800, 4_800),
+        TestStatuses.of("retried", JobState.Processing).task("SYMBOL3").writer("w-0").attempt(2).startedAt(4_800).at(6_000).build(),
+        run("retried", JobState.Success, "SYMBOL3", "w-0", 4_800, 6_100))));
+    outputs.add("retried");
+    statuses.put("other-task", new ArrayList<>(List.of(run("other-task", JobState.Processing, "SYMBOL1", "w-0", 6_000, 6_000),
+        run("other-task", JobState.Success, "SYMBOL1", "w-0", 6_000, 6_100))));
+    outputs.add("other-task");
+
+    HistoryCheck.Result result = check();
+    assertThat(result.count("started while its task was paused")).isEqualTo(1);
+    assertThat(result.examples().get("started while its task was paused")).singleElement().asString().startsWith("paused +1000 ms");
+    assertThat(result.clean()).isFalse();
+    assertThat(result.exercised()).containsEntry("task pauses", 1);
+  }
+
+  /**
+   * A cancel answered Pending (a parked job's cancel) says the job had not started: a later start
+   * is counted, and its Success after the acknowledged cancel too; a job that had started before
+   * the answer (its Processing not yet seen by the gateway) is not.
+   */
+  @Test
+  void aJobStartedAfterItsCancelWasAnsweredPendingIsCounted() {
+    for (String job : List.of("started-later", "started-before")) {
+      long start = job.equals("started-later") ? 3_000 : 1_900;
+      statuses.put(job, new ArrayList<>(List.of(status(job, JobState.Pending, "SYMBOL3", "gw", 1_000),
+          TestStatuses.of(job, JobState.Processing).task("SYMBOL3").at(start).startedAt(start).build(),
+          TestStatuses.of(job, JobState.Success).task("SYMBOL3").at(start + 100).startedAt(start).build())));
+      outputs.add(job);
+      callers.accepted(Feature.CANCEL_PARKED, job);
+      callers.cancelAcknowledged(job, 2_000, statusenum.Pending);
+    }
+
+    HistoryCheck.Result result = check();
+    assertThat(result.count("started after a cancel answered Pending")).isEqualTo(1);
+    assertThat(result.count("Success after acknowledged cancel")).isEqualTo(1);
+    assertThat(result.examples().get("started after a cancel answered Pending")).containsExactly("started-later +1000 ms");
+    assertThat(result.defectsByFeature()).containsEntry("cancel_parked: started after a cancel answered Pending", 1);
+    assertThat(result.exercised()).containsEntry("cancels answered Pending", 2);
+  }
+
+  /**
+   * On one worker, a third run of a task limited to 2 started while two others still run is
+   * counted; two at once on another worker are not, nor a run whose end another worker wrote
+   * (taken over: its first worker's end is unknown), nor one started in the slot of a run whose
+   * end was stamped late (a commit after its slot was freed).
+   */
+  @Test
+  void moreRunsThanTheTasksLimitOnOneWorkerAreCounted() {
+    callers.taskLimited("SYMBOL2", 2, 500, 1_000); // each run holds its slot at least 1 s
+    java.util.function.BiConsumer<String, long[]> ran = (jobAndWorker, span) -> {
+      String[] parts = jobAndWorker.split("@");
+      statuses.put(parts[0], new ArrayList<>(List.of(run(parts[0], JobState.Processing, "SYMBOL2", parts[1], span[0], span[0]),
+          run(parts[0], JobState.Error, "SYMBOL2", parts[1], span[0], span[1]))));
+    };
+    ran.accept("a@w-0", new long[] {1_000, 3_000}); // its end stamped late: it held its slot until 2,000 at least
+    ran.accept("b@w-0", new long[] {1_500, 2_600});
+    ran.accept("c@w-0", new long[] {2_100, 3_200}); // a's slot: a may have freed it at 2,000
+    ran.accept("d@w-0", new long[] {2_200, 3_300}); // the third at once: b and c hold theirs at least until 2,500 and 3,100
+    ran.accept("e@w-1", new long[] {1_000, 2_000});
+    ran.accept("f@w-1", new long[] {1_200, 2_200});
+    statuses.put("g", new ArrayList<>(List.of(run("g", JobState.Processing, "SYMBOL2", "w-1", 1_100, 1_100),
+        run("g", JobState.Processing, "SYMBOL2", "w-2", 5_000, 5_000), run("g", JobState.Error, "SYMBOL2", "w-2", 5_000, 6_000))));
+
+    HistoryCheck.Result result = check();
+    assertThat(result.count("more running than the task's limit")).isEqualTo(1);
+    assertThat(result.examples().get("more running than the task's limit")).containsExactly("d 3 on w-0");
+    assertThat(result.exercised()).containsEntry("limited task attempts", 7).containsEntry("limited task at its limit on a worker", 3);
+  }
+
+  /**
+   * A cancel-all or replay-all answer with no audit entry, or one stating other counts, is counted;
+   * so is a cancel-all that matched more jobs than the topics hold for its filter, and a replay-all
+   * naming a job no "replayed" marker names. Answers that agree with both are not.
+   */
+  @Test
+  void aBulkActionUnlikeItsAuditEntryOrTheTopicsIsCounted() {
+    for (String job : List.of("own", "other")) {
+      JobStatus pending = status(job, JobState.Pending, "SYMBOL1", "gw", 1_500);
+      pending.setSubmittedTime(java.time.Instant.ofEpochMilli(1_500));
+      JobStatus end = status(job, JobState.Error, "SYMBOL1", "w-0", 3_000);
+      end.setSubmittedTime(java.time.Instant.ofEpochMilli(1_500));
+      statuses.put(job, new ArrayList<>(List.of(pending, end)));
+    }
+    java.util.function.BiFunction<String, Integer, CallerLog.BulkAction> cancelAll = (target, matched) -> new CallerLog.BulkAction(
+        "bulk cancel", target, "SYMBOL1", 1_000, 2_000, 2_000, 2_100, matched, List.of((long) matched, (long) matched), List.of("own"));
+    callers.bulkAction(cancelAll.apply("{\"agrees\"}", 2));
+    callers.bulkAction(cancelAll.apply("{\"no entry\"}", 2));
+    callers.bulkAction(cancelAll.apply("{\"too many\"}", 3)); // the topics hold 2 jobs of its filter
+    callers.bulkAction(new CallerLog.BulkAction("bulk replay", "{\"replay agrees\"}", "SYMBOL3", 0, 2_000, 2_000, 2_100, 1,
+        List.of(1L, 1L, 0L), List.of("r1")));
+    callers.bulkAction(new CallerLog.BulkAction("bulk replay", "{\"replay wrong\"}", "SYMBOL3", 0, 2_000, 2_000, 2_100, 2,
+        List.of(1L, 2L, 0L), List.of("r9"))); // its entry says 1 matched; no marker names r9
+    List<TopicHistory.AuditEntry> audit = List.of(
+        new TopicHistory.AuditEntry("bulk cancel", "{\"agrees\"}", "2 of 2 matching job(s) asked to stop"),
+        new TopicHistory.AuditEntry("bulk cancel", "{\"too many\"}", "3 of 3 matching job(s) asked to stop"),
+        new TopicHistory.AuditEntry("bulk replay", "{\"replay agrees\"}", "1 replayed of 1 matching (0 done before)"),
+        new TopicHistory.AuditEntry("bulk replay", "{\"replay wrong\"}", "1 replayed of 1 matching (0 done before)"));
+    Map<String, Set<String>> replayedAs = Map.of("0-1", Set.of("r1"), "0-2", Set.of("x", "y")); // 0-2: only a replay-all reached it
+
+    HistoryCheck.Result result = HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, replayedAs,
+        Map.of(), Map.of(), Map.of(), Set.of(), audit, 0), callers);
+    assertThat(result.count("bulk action unlike its audit entry")).isEqualTo(2);
+    assertThat(result.count("bulk action unlike the topics")).isEqualTo(2);
+    assertThat(result.count("replayed more than once")).isEqualTo(1);
+    assertThat(result.exercised()).containsEntry("cancel-all calls", 3).containsEntry("replay-all calls", 2);
+  }
+
+  /**
+   * A schedule owes a job from its first tick after the create call answered (a missing first
+   * tick is counted), none from a pause's answer to the resume call (a tick fired paused, or as
+   * backlog on resume, is counted), and one again from the next tick after the resume.
+   */
+  @Test
+  void aScheduleIsCheckedFromItsFirstTickAndThroughItsPauses() {
+    callers.scheduleCreated("s", java.time.Duration.ofSeconds(2), 1_000);
+    callers.schedulePaused("s", 6_500, 6_600);
+    callers.scheduleResumed("s", 11_000, 11_100);
+    callers.schedulePaused("s", 15_000);
+    callers.loadEnded(15_000);
+    Map<String, Integer> copies = new HashMap<>();
+    for (long tick : List.of(4_000L, 6_000L, 8_000L, 12_000L, 14_000L, 16_000L)) { // 2,000 (the first) missing; 8,000, 16,000 paused
+      String id = org.scix.pipeline.core.job.JobIds.forScheduleTick("s", tick);
+      copies.put(id, 1);
+      events(id, JobState.Pending, JobState.Success);
+      outputs.add(id);
+    }
+    HistoryCheck.Result result = HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, Map.of(), copies, Map.of(),
+        Map.of(), Set.of()), callers);
+    assertThat(result.count("schedule tick without a job")).isEqualTo(1);
+    assertThat(result.count("schedule tick while paused")).isEqualTo(2);
+    assertThat(result.exercised()).containsEntry("schedule ticks with a job", 4).containsEntry("schedule ticks after a resume", 2)
+        .containsEntry("schedule pauses resumed", 1);
+  }
+
+  /**
+   * The raw history keeps what compaction dropped: a job's first end, read by the tail during the
+   * run, stays beside the second end a read at the end still finds, each once.
+   */
+  @Test
+  void theRawHistoryKeepsAnEndThatCompactionDropped() {
+    java.util.function.LongFunction<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> record =
+        offset -> new org.apache.kafka.clients.consumer.ConsumerRecord<>("status", 0, offset, "job", new byte[] {(byte) offset});
+    List<org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]>> merged =
+        StatusTail.merge(List.of(record.apply(5), record.apply(9)), List.of(record.apply(9), record.apply(12)));
+    assertThat(merged).extracting(org.apache.kafka.clients.consumer.ConsumerRecord::offset).containsExactly(5L, 9L, 12L);
+  }
+
+  /**
+   * Read answers asked once the run settled are held against the final topics: a batch count, a
+   * listed status and a cancelBatch total that the topics contradict are each counted; answers that
+   * agree, and one about a job retention forgot, are not.
+   */
+  @Test
+  void aReadAnswerTheFinalTopicsContradictIsCounted() {
+    String batch = "4".repeat(32);
+    String done = org.scix.pipeline.core.job.JobIds.forBatchEntry(batch, 0);
+    String failed = org.scix.pipeline.core.job.JobIds.forBatchEntry(batch, 1);
+    events(done, JobState.Pending, JobState.Success);
+    events(failed, JobState.Pending, JobState.Error);
+    outputs.add(done);
+    events("forgotten", JobState.Pending, JobState.Success);
+    tombstone("forgotten");
+    outputs.add("forgotten");
+    statuses.put("progressing", new ArrayList<>());
+    for (long reported : List.of(3L, 8L)) {
+      JobStatus progress = TestStatuses.of("progressing", JobState.Processing).at(1_000 + reported).build();
+      progress.setProgressDone(reported);
+      statuses.get("progressing").add(progress);
+    }
+    events("progressing", JobState.Success);
+    outputs.add("progressing");
+    for (String[] answer : new String[][] {{"batchStatus", batch, "total", "2"}, {"batchStatus", batch, "Success", "1"},
+        {"batchStatus", batch, "Error", "0"}, // the topics end one of its jobs in Error
+        {"batchJobs", done, "Success", "-1"}, {"ListJobs", failed, "Pending", "-1"}, // it ended
+        {"jobOutputs", done, "Success", "1"}, {"jobOutputs", "forgotten", "Pending", "0"}, {"progress", "progressing", "Success", "8"},
+        {"cancelBatch", batch, "total", "3"}}) { // its batch has 2 jobs
+      callers.endAnswer(new CallerLog.EndAnswer(answer[0], answer[1], answer[2], Long.parseLong(answer[3])));
+    }
+    HistoryCheck.Result result = HistoryCheck.check(new TopicHistory(statuses, outputs, statuses.keySet(), 0, Map.of(),
+        Map.of(done, 1, failed, 1), Map.of(batch, 2), Map.of(), Set.of()), callers);
+    assertThat(result.count("answer unlike the final topics")).isEqualTo(3);
+    assertThat(result.exercised()).containsEntry("read answers held against the final topics", 9);
+  }
 }
