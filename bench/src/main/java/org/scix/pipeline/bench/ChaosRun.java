@@ -59,6 +59,7 @@ public final class ChaosRun {
   private final List<String> injected = new ArrayList<>();
   private int membershipChanges;
   private int zombieGateways;
+  private int exitedAndRestarted; // processes that exited on their own (fenced), restarted as a supervisor would
   private final List<Integer> kindsLeft = new ArrayList<>(); // this cycle's fault kinds, in random order
   private PrintStream out = System.out;
 
@@ -108,12 +109,15 @@ public final class ChaosRun {
         if (System.nanoTime() >= end) {
           break;
         }
+        restartExited(services, env, gateways, workers, gatewayPorts, dashboardPorts);
         injectOne(services, env, gateways, workers, gatewayPorts, dashboardPorts);
       }
       sleep(3000);
+      restartExited(services, env, gateways, workers, gatewayPorts, dashboardPorts);
       load.stop();
-      out.printf("chaos: %d fault(s) injected (%d worker membership change(s)), %d job(s) accepted, %d call(s) refused, "
-          + "%d answered outcome-unknown; checking history%n", injected.size(), membershipChanges, load.log().acceptedIds().size(),
+      out.printf("chaos: %d fault(s) injected (%d worker membership change(s), %d process(es) exited on their own and restarted), "
+          + "%d job(s) accepted, %d call(s) refused, %d answered outcome-unknown; checking history%n", injected.size(), membershipChanges,
+          exitedAndRestarted, load.log().acceptedIds().size(),
           load.log().refusedTotal(), load.log().inDoubt().size());
       try (tail; load) {
         HistoryCheck.awaitSettled(() -> HistoryCheck.check(TopicHistory.read(kafka, topics, tail), load.log()), Duration.ofMinutes(3));
@@ -179,6 +183,31 @@ public final class ChaosRun {
       Collections.shuffle(kindsLeft, random);
     }
     return kindsLeft.remove(0);
+  }
+
+  /**
+   * What a supervisor (Kubernetes, systemd, compose's restart policy) does: a process that exited
+   * on its own is started again under its id. A gateway fenced after a freeze past its transaction
+   * timeout exits by design (it cannot prove it has no successor); so may a worker that finds one.
+   */
+  private void restartExited(Services services, Map<String, String> env, Map<String, Service> gateways, Map<String, Service> workers,
+      List<Integer> gatewayPorts, List<Integer> dashboardPorts) throws Exception {
+    for (int index = 0; index < 2; index++) {
+      String name = "gw-" + index;
+      if (!gateways.get(name).process().isAlive()) {
+        note("gateway %s exited on its own (status %d): restarted under its id", name, gateways.get(name).process().exitValue());
+        gateways.put(name, startGateway(services, env, index, gatewayPorts, dashboardPorts));
+        exitedAndRestarted++;
+      }
+    }
+    for (Map.Entry<String, Service> worker : workers.entrySet()) {
+      if (!worker.getValue().process().isAlive()) {
+        note("worker %s exited on its own (status %d): restarted under its id", worker.getKey(), worker.getValue().process().exitValue());
+        worker.setValue(services.worker(worker.getKey(), env));
+        exitedAndRestarted++;
+        membershipChanges++;
+      }
+    }
   }
 
   /** One fault, held for a random while, then healed. */

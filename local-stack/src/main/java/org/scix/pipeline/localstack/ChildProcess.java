@@ -84,6 +84,11 @@ public final class ChildProcess implements AutoCloseable {
     return logFile;
   }
 
+  /** The exit code of a process that has exited. */
+  public int exitValue() {
+    return process.exitValue();
+  }
+
   /** Waits for a one-shot command and returns its exit code. */
   public int waitFor(long timeout, TimeUnit unit) throws InterruptedException {
     if (!process.waitFor(timeout, unit)) {
