@@ -520,7 +520,8 @@ public final class HistoryCheck {
           long ownUnfinished = action.jobIds().stream().filter(id -> terminals(events(id)).stream()
               .allMatch(e -> e.getTime().toEpochMilli() > action.calledAt() + CLOCK_TOLERANCE_MS)).count();
           if (action.matched() > inWindow || action.matched() < ownUnfinished) {
-            defect("bulk action unlike the topics", name, "matched " + action.matched() + ", topics " + inWindow + ", own " + ownUnfinished);
+            defect("bulk action unlike the topics", name, "matched " + action.matched() + ", topics " + inWindow + ", own " + ownUnfinished
+                + " " + ownJobs(action));
           }
         } else {
           long replayed = action.counts().get(0);
@@ -535,7 +536,8 @@ public final class HistoryCheck {
     /**
      * Read answers asked once the pipeline settled agree with the final topics: a job's status is
      * its end (or its last status); a batch's counts are its jobs' on the topics; a Success's
-     * outputs are its records on the output topic; the latest progress is the topic's last report.
+     * outputs are its records on the output topic; a running job's progress is the topic's last
+     * report, and an ended job's answer carries none.
      * A job retention forgot (a tombstone) is not compared. cancelBatch's total is its batch's size.
      */
     void endAnswers() {
@@ -546,8 +548,9 @@ public final class HistoryCheck {
           case "jobOutputs" -> forgotten(answer.id()) || (answer.status().equals(String.valueOf(finalState(answer.id())))
               && (!answer.status().equals("Success") || answer.number() == topics.outputIds().stream().filter(answer.id()::equals).count()));
           case "progress" -> forgotten(answer.id()) || (answer.status().equals(String.valueOf(finalState(answer.id())))
-              && answer.number() == events(answer.id()).stream().filter(e -> e != null && e.getProgressDone() != null)
-                  .mapToLong(JobStatus::getProgressDone).reduce((a, b) -> b).orElse(-1));
+              && answer.number() == (JobStates.isTerminal(JobState.valueOf(answer.status())) ? -1 // an end carries none (protocol.md)
+                  : events(answer.id()).stream().filter(e -> e != null && e.getProgressDone() != null)
+                      .mapToLong(JobStatus::getProgressDone).reduce((a, b) -> b).orElse(-1)));
           default -> forgotten(answer.id()) || answer.status().equals(String.valueOf(finalState(answer.id()))); // batchJobs, ListJobs
         };
         endAnswersChecked++;
@@ -579,6 +582,22 @@ public final class HistoryCheck {
         return ends.get(0).getStatus();
       }
       return events(id).stream().filter(Objects::nonNull).map(JobStatus::getStatus).reduce((a, b) -> b).orElse(null);
+    }
+
+    /** The cancel-all's own jobs as the topics tell them, times from the call: evidence for a report. */
+    private String ownJobs(CallerLog.BulkAction action) {
+      List<String> jobs = new ArrayList<>();
+      for (String id : action.jobIds()) {
+        List<JobStatus> events = events(id).stream().filter(Objects::nonNull).toList();
+        String submitted = events.stream().filter(e -> e.getSubmittedTime() != null).findFirst()
+            .map(e -> "submitted " + (e.getSubmittedTime().toEpochMilli() - action.calledAt()) + " ms").orElse("no submit time");
+        String end = terminals(events).stream().findFirst().map(e -> e.getStatus() + (e.getErrorReason() == null ? "" : " " + e.getErrorReason())
+            + " stamped " + (e.getTime().toEpochMilli() - action.calledAt()) + " ms, started "
+            + (e.getStartedTime() == null ? "never" : (e.getStartedTime().toEpochMilli() - action.calledAt()) + " ms")).orElse("no end");
+        jobs.add(id.substring(0, Math.min(12, id.length())) + ": " + submitted + ", " + end);
+      }
+      return "(called " + Instant.ofEpochMilli(action.calledAt()) + ", answered +" + (action.answeredAt() - action.calledAt()) + " ms, window "
+          + (action.since() - action.calledAt()) + ".." + (action.until() - action.calledAt()) + " ms; own " + jobs + ")";
     }
 
     private static List<Long> numbers(String detail) {

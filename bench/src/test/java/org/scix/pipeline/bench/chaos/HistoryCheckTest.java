@@ -445,7 +445,7 @@ class HistoryCheckTest {
     for (String[] answer : new String[][] {{"batchStatus", batch, "total", "2"}, {"batchStatus", batch, "Success", "1"},
         {"batchStatus", batch, "Error", "0"}, // the topics end one of its jobs in Error
         {"batchJobs", done, "Success", "-1"}, {"ListJobs", failed, "Pending", "-1"}, // it ended
-        {"jobOutputs", done, "Success", "1"}, {"jobOutputs", "forgotten", "Pending", "0"}, {"progress", "progressing", "Success", "8"},
+        {"jobOutputs", done, "Success", "1"}, {"jobOutputs", "forgotten", "Pending", "0"}, {"progress", "progressing", "Success", "-1"}, // an end carries no progress
         {"cancelBatch", batch, "total", "3"}}) { // its batch has 2 jobs
       callers.endAnswer(new CallerLog.EndAnswer(answer[0], answer[1], answer[2], Long.parseLong(answer[3])));
     }
