@@ -42,6 +42,7 @@ final class NoopJobs {
     BenchConfig c = ctx.config();
     String prefix = "bench-noop";
     int partitions = Integer.getInteger("noop.partitions", BenchContext.PARTITIONS);
+    int warmupJobs = Integer.getInteger("noop.warmupJobs", c.noopWarmupJobs()); // e.g. 40,000: about 60 s, for a warm JIT
     TopicSettings topics = ctx.topics(prefix, partitions);
     Map<String, String> env = new HashMap<>(Services.topics(prefix, partitions));
     env.put(TaskSettings.SIMULATE_ALL_MS, "0");
@@ -53,9 +54,9 @@ final class NoopJobs {
     }
     WorkerScaling.awaitAssigned(ctx, prefix + "-workers", workers.size(), partitions);
 
-    ctx.say("noop jobs: %d to warm up, then %d measured, %d calls at a time", c.noopWarmupJobs(), c.noopJobs(), OUTSTANDING);
-    long warmupFailed = send(gateway, c.noopWarmupJobs());
-    Topics.awaitSuccesses(ctx, topics.status(), (int) (c.noopWarmupJobs() - warmupFailed), TIMEOUT);
+    ctx.say("noop jobs: %d to warm up, then %d measured, %d calls at a time", warmupJobs, c.noopJobs(), OUTSTANDING);
+    long warmupFailed = send(gateway, warmupJobs);
+    Topics.awaitSuccesses(ctx, topics.status(), (int) (warmupJobs - warmupFailed), TIMEOUT);
 
     long brokerPid = ctx.stack() instanceof LocalStack local ? local.broker().pid() : -1;
     long registryPid = ctx.stack() instanceof LocalStack local ? local.registry().pid() : -1;
@@ -64,7 +65,7 @@ final class NoopJobs {
     long[] before = cpu(gateway, workers, brokerPid, registryPid);
     long start = System.nanoTime();
     long failed = send(gateway, c.noopJobs());
-    Topics.awaitSuccesses(ctx, topics.status(), (int) (c.noopWarmupJobs() - warmupFailed + c.noopJobs() - failed), TIMEOUT);
+    Topics.awaitSuccesses(ctx, topics.status(), (int) (warmupJobs - warmupFailed + c.noopJobs() - failed), TIMEOUT);
     double seconds = (System.nanoTime() - start) / 1e9;
     long[] after = cpu(gateway, workers, brokerPid, registryPid);
     double[] transactionsAfter = transactions(ctx, gateway, workers);
