@@ -61,6 +61,10 @@ public final class ChaosRun {
   private int zombieGateways;
   private int exitedAndRestarted; // processes that exited on their own (fenced), restarted as a supervisor would
   private final List<Integer> kindsLeft = new ArrayList<>(); // this cycle's fault kinds, in random order
+  private int cycles; // cycles of fault kinds begun
+  private boolean shortRun; // faults closer together and held shorter
+  /** Runs shorter than this inject faults closer together. */
+  private static final Duration SHORT_RUN = Duration.ofMinutes(5);
   private PrintStream out = System.out;
 
   /** @param seed of the fault schedule and of the load's choices */
@@ -104,9 +108,13 @@ public final class ChaosRun {
       MixedLoad load = new MixedLoad(gatewayPorts, dashboardPorts, DASHBOARD_TOKEN, IDEMPOTENCY_WINDOW, 8, seed).start();
       StatusTail tail = new StatusTail(kafka, topics.status()); // started now the gateways made the topics
       long end = System.nanoTime() + duration.toNanos();
-      while (System.nanoTime() < end) {
-        sleep(3000 + random.nextInt(5000));
-        if (System.nanoTime() >= end) {
+      // A short run (CI's 2 minutes) has gaps of 1-3 s instead of 3-8 s between faults and goes on
+      // past its length until every kind of fault was injected once (else a feature or fault path
+      // would go unexercised and the run fail on that).
+      shortRun = duration.compareTo(SHORT_RUN) < 0;
+      while (System.nanoTime() < end || !everyKindInjected()) {
+        sleep(shortRun ? 1000 + random.nextInt(2000) : 3000 + random.nextInt(5000));
+        if (System.nanoTime() >= end && everyKindInjected()) {
           break;
         }
         restartExited(services, env, gateways, workers, gatewayPorts, dashboardPorts);
@@ -170,6 +178,11 @@ public final class ChaosRun {
     return services.gateway("gw-" + index, gatewayPorts.get(index), own, "256m");
   }
 
+  /** Whether the first cycle of fault kinds is complete. */
+  private boolean everyKindInjected() {
+    return cycles > 1 || (cycles == 1 && kindsLeft.isEmpty());
+  }
+
   /**
    * The next kind of fault: the kinds come in cycles, each a random permutation of all of them,
    * so even a short run injects every kind (independent draws left a 2-minute run without a
@@ -177,6 +190,7 @@ public final class ChaosRun {
    */
   private int nextKind() {
     if (kindsLeft.isEmpty()) {
+      cycles++;
       for (int kind = 0; kind < (stack.brokerCount() >= 3 ? 7 : 5); kind++) {
         kindsLeft.add(kind);
       }
@@ -214,7 +228,7 @@ public final class ChaosRun {
   private void injectOne(Services services, Map<String, String> env, Map<String, Service> gateways, Map<String, Service> workers,
       List<Integer> gatewayPorts, List<Integer> dashboardPorts) throws Exception {
     int kind = nextKind();
-    long hold = 3000 + random.nextInt(9000);
+    long hold = 3000 + random.nextInt(shortRun ? 3000 : 9000);
     switch (kind) {
       case 0 -> {
         String name = "w-" + random.nextInt(2);
