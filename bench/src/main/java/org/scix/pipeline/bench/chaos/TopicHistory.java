@@ -138,9 +138,13 @@ public record TopicHistory(Map<String, List<JobStatus>> statuses, List<String> o
       return; // no operator action wrote one
     }
     com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    Set<String> ids = new java.util.HashSet<>(); // an entry written again after an outcome-unknown commit that did commit: once
     for (ConsumerRecord<String, byte[]> record : reader.readAll(topic)) {
       try {
         com.fasterxml.jackson.databind.JsonNode entry = json.readTree(record.value());
+        if (entry.hasNonNull("id") && !ids.add(entry.get("id").asText())) {
+          continue;
+        }
         into.add(new AuditEntry(entry.path("action").asText(null), entry.path("target").asText(null), entry.path("detail").asText(null)));
       } catch (java.io.IOException | RuntimeException e) {
         // not an entry: left out
