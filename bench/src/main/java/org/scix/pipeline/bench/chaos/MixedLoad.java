@@ -53,6 +53,7 @@ import org.scix.pipeline.schemas.input.taskenum;
  * {@code SYMBOL2} is the task with a deadline and a concurrency limit.
  */
 public final class MixedLoad implements AutoCloseable {
+  private final java.util.concurrent.atomic.AtomicInteger streamedBatches = new java.util.concurrent.atomic.AtomicInteger();
   private static final Duration PAUSE = Duration.ofMillis(25);
 
   private final List<ManagedChannel> channels = new ArrayList<>();
@@ -244,13 +245,14 @@ public final class MixedLoad implements AutoCloseable {
         .build();
     List<List<String>> parts = new ArrayList<>();
     for (int i = 0; !split && i < size; i++) {
-      if (i % 20 == 0) {
+      if (i % 10 == 0) {
         parts.add(new ArrayList<>());
       }
       parts.get(parts.size() - 1).add(start.plusDays(i).toString());
     }
     try {
-      boolean slow = !split && parts.size() > 1 && random.nextInt(4) == 0;
+      // Every third streamed batch of several parts is sent slowly (not left to chance: a short run must have some).
+      boolean slow = !split && parts.size() > 1 && streamedBatches.getAndIncrement() % 3 == 0;
       BatchSummary answer = gateway.submitBatch(first, slow ? slowly(parts) : parts.iterator());
       if (slow) {
         log.slowBatchAccepted();
