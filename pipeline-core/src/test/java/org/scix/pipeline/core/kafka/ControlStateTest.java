@@ -71,6 +71,38 @@ class ControlStateTest {
     }
   }
 
+  /**
+   * While the reader is held (a frozen process, a starved thread, a poll that hangs), the state is
+   * not fresh, so a worker starts no job on what may be an old view of pauses and cancels; it is
+   * fresh again once a poll begun after that completes.
+   */
+  @Test
+  void theStateIsFreshOnlyWhileAPollBegunRecentlyHasCompleted() throws Exception {
+    MockConsumer<String, byte[]> consumer = new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name());
+    consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
+    consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
+    consumer.updateEndOffsets(Map.of(PARTITION, 0L));
+    ControlState state = new ControlState(consumer, TOPIC);
+    state.start(Duration.ofSeconds(5));
+    try {
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> state.isFreshWithin(Duration.ofMillis(300)));
+      java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+      consumer.schedulePollTask(() -> {
+        try {
+          held.await(); // this poll hangs until the test lets it go
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !state.isFreshWithin(Duration.ofMillis(300)));
+      held.countDown();
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> state.isFreshWithin(Duration.ofMillis(300)));
+      assertThat(ControlState.inMemory().isFreshWithin(Duration.ZERO)).isTrue();
+    } finally {
+      state.close();
+    }
+  }
+
   @Test
   void aParkedJobGoesToOneOfItsTasksPartitionsAndThePartitionNamesTheTask() {
     for (taskenum task : taskenum.values()) {

@@ -41,6 +41,12 @@ import org.slf4j.LoggerFactory;
 public final class WorkerLoop implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(WorkerLoop.class);
 
+  /**
+   * A job starts only if the control topic was read this recently (its reader polls every 100 ms):
+   * a pause or cancel answered before the start is then known here, also right after a freeze.
+   */
+  static final Duration CONTROLS_FRESH_WITHIN = Duration.ofMillis(300);
+
   private final LoopSettings settings;
   private final List<String> inputTopics;
   private final Consumer<String, byte[]> consumer;
@@ -296,6 +302,9 @@ public final class WorkerLoop implements Runnable {
    * once; its other jobs wait, and jobs of other tasks go past them.
    */
   private void startWaitingJobs() {
+    if (!controls.isFreshWithin(CONTROLS_FRESH_WITHIN)) {
+      return; // the control topic may say a waiting job is paused or cancelled: start nothing until it has been read anew
+    }
     JobExecution next;
     while (running.get() && jobs.runningTasks() < settings.concurrency() && (next = jobs.nextToStart(this::underItsTasksLimit)) != null) {
       if (controls.isJobCancelled(next.jobId())) {
