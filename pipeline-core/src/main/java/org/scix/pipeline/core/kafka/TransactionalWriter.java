@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -220,17 +221,21 @@ public final class TransactionalWriter implements AutoCloseable {
    */
   public void write(Consumer<Transaction> body) {
     Producer<String, Object> p = ready();
+    // A record the broker refused as fenced: the producer is then in an error state and its commit
+    // fails without being sent, so nothing of this transaction can commit (fenced, not unknown).
+    AtomicReference<Exception> sendFenced = new AtomicReference<>();
     try {
       p.beginTransaction();
       body.accept(new Transaction() {
         @Override
         public void send(ProducerRecord<String, Object> record) {
-          p.send(record);
+          p.send(record, (metadata, error) -> noteFencing(error, sendFenced));
         }
 
         @Override
         public Future<RecordMetadata> send(ProducerRecord<String, Object> record, Consumer<Exception> onFailure) {
           return p.send(record, (metadata, error) -> {
+            noteFencing(error, sendFenced);
             if (isRefusedRecord(error)) {
               onFailure.accept(error);
             }
@@ -245,10 +250,16 @@ public final class TransactionalWriter implements AutoCloseable {
     } catch (RuntimeException e) {
       throw abort(e);
     }
-    commit(p);
+    commit(p, sendFenced);
   }
 
-  private void commit(Producer<String, Object> p) {
+  private static void noteFencing(Exception error, AtomicReference<Exception> sendFenced) {
+    if (error != null && (isFencing(error) || isCause(error, InvalidProducerEpochException.class))) {
+      sendFenced.compareAndSet(null, error);
+    }
+  }
+
+  private void commit(Producer<String, Object> p, AtomicReference<Exception> sendFenced) {
     long deadline = System.nanoTime() + commitOutcomeTimeout.toNanos();
     TimeoutException timedOut = null;
     while (true) {
@@ -267,6 +278,9 @@ public final class TransactionalWriter implements AutoCloseable {
         log.info("{}: commit timed out, waiting for its outcome: {}", transactionalId, e.getMessage());
         pause(50);
       } catch (RuntimeException e) {
+        if (sendFenced.get() != null && timedOut == null) {
+          throw afterFencing(e); // a send was answered fenced: the commit was never sent
+        }
         if (isFencing(e) || isCause(e, InvalidProducerEpochException.class)) {
           // Our EndTxn may have reached the coordinator before the fencing: a successor's
           // initTransactions then completes our commit. Whatever the elapsed time, not "aborted".

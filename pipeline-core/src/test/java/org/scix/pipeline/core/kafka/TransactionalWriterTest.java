@@ -92,6 +92,29 @@ class TransactionalWriterTest {
     assertThat(created).hasValue(1); // no second initTransactions on the id
   }
 
+  /**
+   * A successor took the id before this transaction began: its records are refused as fenced, so
+   * its commit is never sent and nothing of it can commit. That is "fenced" (the caller hears the
+   * replica is fenced, not "outcome unknown": GuaranteesIT's twin gateway failed on it).
+   */
+  @Test
+  void aTransactionWhoseRecordsWereRefusedAsFencedIsFencedNotOutcomeUnknown() {
+    TransactionalWriter writer = new TransactionalWriter("test", () -> {
+      created.incrementAndGet();
+      producer = new MockProducer<>(false, null, new StringSerializer(), (topic, value) -> new byte[0]);
+      return producer;
+    }, () -> true, Duration.ofSeconds(1));
+    writer.init();
+    MockProducer<String, Object> first = producer;
+    first.commitTransactionException = new org.apache.kafka.common.KafkaException("Cannot execute transactional method because we are in an error state",
+        new ProducerFencedException("a newer producer took the transactional id"));
+    assertThatThrownBy(() -> writer.write(transaction -> {
+      sendOne(transaction);
+      first.errorNext(new ProducerFencedException("a newer producer took the transactional id"));
+    })).isInstanceOf(TransactionalWriter.Fenced.class);
+    assertThat(created).hasValue(1);
+  }
+
   @Test
   void fencingIsRecognisedThroughWrappersAndOnlyFatalErrorsAreFatal() {
     assertThat(TransactionalWriter.isFatal(new KafkaException("commit failed", new ProducerFencedException("fenced")))).isTrue();
