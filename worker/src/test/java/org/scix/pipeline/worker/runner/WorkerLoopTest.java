@@ -554,6 +554,16 @@ class WorkerLoopTest {
     assertThat(committedMetadata(P0)).contains(CommitMetadata.shortId(keyed)).doesNotContain(CommitMetadata.shortId(fresh));
   }
 
+  /** Runs the commits handed to {@code commits} (a commit thread the test drives), turning the loop after each round. */
+  private void runHandedOverCommits(List<Runnable> commits) {
+    for (int i = 0; i < 5 && !commits.isEmpty(); i++) {
+      List<Runnable> round = new ArrayList<>(commits);
+      commits.clear();
+      round.forEach(Runnable::run);
+      loop.turn();
+    }
+  }
+
   /** Turns the loop and runs every task handed out until nothing more happens. */
   private void runUntilIdle() {
     for (int idle = 0; idle < 3; ) {
@@ -583,13 +593,7 @@ class WorkerLoopTest {
     loop.turn(); // parked; its commit is handed over and not run yet
     cancel(P0, parkedJob, taskenum.SYMBOL1.name());
     loop.turn();
-    for (int i = 0; i < 5 && !commits.isEmpty(); i++) {
-      new ArrayList<>(commits).forEach(commit -> {
-        commits.remove(commit);
-        commit.run();
-      });
-      loop.turn();
-    }
+    runHandedOverCommits(commits);
 
     assertThat(parked()).extracting(ProducerRecord::key, r -> ControlRecords.instruction(r.headers()))
         .containsExactly(tuple(parkedJob, null), tuple(parkedJob, ControlRecords.CANCEL));
@@ -619,13 +623,7 @@ class WorkerLoopTest {
     cancel(parkedPartition, resumed, taskenum.SYMBOL1.name());
     consumer.resume(List.of(parkedPartition)); // as if polled before flow control paused it
     loop.turn();
-    for (int i = 0; i < 5 && !commits.isEmpty(); i++) {
-      new ArrayList<>(commits).forEach(commit -> {
-        commits.remove(commit);
-        commit.run();
-      });
-      loop.turn();
-    }
+    runHandedOverCommits(commits);
 
     assertThat(parked()).filteredOn(r -> r.key().equals(resumed)).extracting(r -> ControlRecords.instruction(r.headers()))
         .containsExactly(null, ControlRecords.CANCEL);
