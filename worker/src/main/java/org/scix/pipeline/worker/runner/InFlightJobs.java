@@ -39,15 +39,18 @@ final class InFlightJobs {
   private final long processingDelayNanos;
   private final long progressIntervalNanos;
   private final Duration duplicateWindow;
+  private final Predicate<TopicPartition> isParked;
   private int firstPartition; // rotates: which partition's results a capped batch takes first
 
   /**
-   * @param isBulk whether a partition is of the bulk input topic
+   * @param isBulk whether a partition is of the bulk input topic (or the parked one)
+   * @param isParked whether a partition is of the parked topic
    * @param interactivePerBulk while both priorities have jobs waiting, interactive starts per bulk start
    * @param duplicateWindow how long (in record time) a committed job's id is kept to skip a second record of it
    */
-  InFlightJobs(Duration processingDelay, Predicate<TopicPartition> isBulk, int interactivePerBulk, Duration progressInterval,
-      Duration duplicateWindow) {
+  InFlightJobs(Duration processingDelay, Predicate<TopicPartition> isBulk, Predicate<TopicPartition> isParked, int interactivePerBulk,
+      Duration progressInterval, Duration duplicateWindow) {
+    this.isParked = isParked;
     this.duplicateWindow = duplicateWindow;
     this.processingDelayNanos = processingDelay.toNanos();
     this.progressIntervalNanos = progressInterval.toNanos();
@@ -57,7 +60,7 @@ final class InFlightJobs {
 
   /** Starts a newly owned partition from the group's committed offset and its metadata ({@code null}: none committed). */
   void seed(TopicPartition partition, OffsetAndMetadata committed) {
-    ledgers.put(partition, PartitionLedger.seededFrom(committed, duplicateWindow));
+    ledgers.put(partition, PartitionLedger.seededFrom(committed, duplicateWindow, isParked.test(partition)));
   }
 
   /** Whether the partition was seeded since this worker took it: only then may it take records. */

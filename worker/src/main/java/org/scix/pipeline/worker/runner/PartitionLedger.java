@@ -26,6 +26,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 final class PartitionLedger {
   private final ArrayDeque<JobExecution> held = new ArrayDeque<>(); // received, results not committed; offset order
   private final Duration duplicateWindow;
+  private final boolean parkedTopic; // a job parked from here goes back here: its park does not make it taken
   private CommitMetadata committed = CommitMetadata.empty();
   private long committedOffset = -1; // none committed yet: the first record received sets it
   private long nextExpected = -1; // one past the last offset received
@@ -40,16 +41,20 @@ final class PartitionLedger {
    */
   static final int MAX_HELD = 10_000;
 
-  private PartitionLedger(Duration duplicateWindow) {
+  private PartitionLedger(Duration duplicateWindow, boolean parkedTopic) {
     this.duplicateWindow = duplicateWindow;
+    this.parkedTopic = parkedTopic;
   }
 
   /**
    * A ledger starting from the group's committed offset and its metadata ({@code null}: nothing
    * committed yet), keeping the ids of its jobs for {@code duplicateWindow} of record time.
+   *
+   * @param parkedTopic whether the partition is of the parked topic, where a job parked again
+   *     (its task paused again before it started) comes back to the same partition
    */
-  static PartitionLedger seededFrom(OffsetAndMetadata committed, Duration duplicateWindow) {
-    PartitionLedger ledger = new PartitionLedger(duplicateWindow);
+  static PartitionLedger seededFrom(OffsetAndMetadata committed, Duration duplicateWindow, boolean parkedTopic) {
+    PartitionLedger ledger = new PartitionLedger(duplicateWindow, parkedTopic);
     if (committed != null) {
       ledger.seed(committed.offset(), committed.metadata());
     }
@@ -86,11 +91,16 @@ final class PartitionLedger {
       return true;
     }
     for (JobExecution other : held) {
-      if (other.isJob() && other.jobId().equals(jobId)) {
+      if (other.isJob() && other.jobId().equals(jobId) && !isParkedHere(other)) {
         return true;
       }
     }
     return false;
+  }
+
+  /** A record parked again from the parked topic: its new copy comes to this partition and is the job, not a second record of it. */
+  private boolean isParkedHere(JobExecution execution) {
+    return parkedTopic && execution.isFinished() && execution.outcome().park();
   }
 
   Iterable<JobExecution> held() {
@@ -158,10 +168,11 @@ final class PartitionLedger {
     TreeSet<Long> stillAbove = new TreeSet<>(done.tailSet(next, true));
     // Only a record whose results are written, or that is parked (its copy runs later), marks its
     // job taken. A skipped second record of a job whose first still runs must not: a new owner
-    // would then skip the first one too. An id drawn at random cannot come again: not kept.
+    // would then skip the first one too. Nor a record parked again from the parked topic: its copy
+    // comes back here. An id drawn at random cannot come again: not kept.
     Map<String, Long> ids = new LinkedHashMap<>();
     finished.forEach(execution -> {
-      if (execution.isJob() && !execution.hasFreshId() && (execution.outcome().writes() || execution.outcome().park())) {
+      if (execution.isJob() && !execution.hasFreshId() && (execution.outcome().writes() || (execution.outcome().park() && !parkedTopic))) {
         ids.put(CommitMetadata.shortId(execution.jobId()), execution.record().timestamp());
       }
     });

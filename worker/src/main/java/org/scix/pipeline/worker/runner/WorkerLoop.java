@@ -81,7 +81,7 @@ public final class WorkerLoop implements Runnable {
     this.topics = topics;
     this.settings = settings;
     this.jobs = new InFlightJobs(settings.processingDelay(), partition -> topics.priorityOf(partition.topic()) == Priority.BULK,
-        settings.interactivePerBulk(), settings.progressInterval(), settings.duplicateWindow());
+        partition -> topics.parked().equals(partition.topic()), settings.interactivePerBulk(), settings.progressInterval(), settings.duplicateWindow());
     this.seeding = new PartitionSeeding(consumer, jobs);
     this.running = running;
     this.inputTopics = topics.consumed();

@@ -540,6 +540,32 @@ class WorkerLoopTest {
     assertThat(runs).doesNotContainKey(keyed);
   }
 
+  /**
+   * A job whose id can come again (a batch entry) waits on the parked topic; its task is resumed,
+   * then paused again before the job starts: the job is parked again, onto the same parked
+   * partition (chosen by its id), and that copy must run once the task is resumed. Before, the
+   * first copy's park kept the id as taken on that partition, the new copy was skipped as a second
+   * record of the job, and the job never ended (a 2-minute chaos run: one batch job lost).
+   */
+  @Test
+  void aJobParkedAgainFromTheParkedTopicRunsOnceItsTaskIsResumed() {
+    String jobId = JobIds.random();
+    TopicPartition parkedPartition = new TopicPartition(TOPICS.parked(), ParkedJobs.partition(taskenum.SYMBOL1, jobId, TOPICS.partitions()));
+    consumer.updateBeginningOffsets(Map.of(parkedPartition, 0L));
+    consumer.rebalance(List.of(P0, P1, parkedPartition));
+    controls.pause(taskenum.SYMBOL1.name(), new TaskControls.Pause(0, "test"));
+    redeliver(parkedPartition, jobId); // polled before flow control pauses the partition
+    runUntilIdle();
+    assertThat(parked()).extracting(ProducerRecord::key, ProducerRecord::partition).containsExactly(tuple(jobId, parkedPartition.partition()));
+
+    controls.resume(taskenum.SYMBOL1.name());
+    redeliver(parkedPartition, jobId); // the copy parked again
+    runUntilIdle();
+
+    assertThat(runs.get(jobId)).hasValue(1);
+    assertThat(terminalStatuses()).extracting(JobStatus::getJobId, JobStatus::getStatus).containsExactly(tuple(jobId, JobState.Success));
+  }
+
   /** A job whose id the gateway drew at random is not remembered: no second record of it can exist. */
   @Test
   void theIdOfAJobWithAFreshIdIsNotKeptInTheCommitMetadata() {
