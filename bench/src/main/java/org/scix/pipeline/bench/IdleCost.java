@@ -7,7 +7,8 @@ import org.scix.pipeline.localstack.LocalStack;
 
 /**
  * idle.*: what a pipeline doing nothing costs: the CPU (in cores) one gateway, one worker and the
- * broker use over a quiet window, after a settling pause, each from its own /proc figures.
+ * broker use over a quiet window, after a settling pause, each from its own /proc figures; of it,
+ * the JIT compiler threads' share (still compiling start-up code), shown apart.
  */
 final class IdleCost {
   private IdleCost() {}
@@ -22,11 +23,14 @@ final class IdleCost {
     Thread.sleep(5_000); // start-up work (JIT, group join, first fetches) is not idling
     ctx.say("idle: one gateway, one worker, nothing submitted, %d s", window.toSeconds());
     long[] before = {ProcessCpu.nanos(gateway.pid()), ProcessCpu.nanos(worker.pid()), brokerPid > 0 ? ProcessCpu.nanos(brokerPid) : 0};
+    long[] jitBefore = {ProcessCpu.compilerThreadNanos(gateway.pid()), ProcessCpu.compilerThreadNanos(worker.pid())};
     long start = System.nanoTime();
     Thread.sleep(window.toMillis());
     double wall = System.nanoTime() - start;
     results.put("idle.gateway_cpu_cores", (ProcessCpu.nanos(gateway.pid()) - before[0]) / wall);
     results.put("idle.worker_cpu_cores", (ProcessCpu.nanos(worker.pid()) - before[1]) / wall);
+    results.put("idle.gateway_jit_cores", (ProcessCpu.compilerThreadNanos(gateway.pid()) - jitBefore[0]) / wall);
+    results.put("idle.worker_jit_cores", (ProcessCpu.compilerThreadNanos(worker.pid()) - jitBefore[1]) / wall);
     if (brokerPid > 0) {
       results.put("idle.broker_cpu_cores", (ProcessCpu.nanos(brokerPid) - before[2]) / wall);
     }

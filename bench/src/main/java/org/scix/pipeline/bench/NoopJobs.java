@@ -26,10 +26,18 @@ import org.scix.pipeline.worker.task.TaskSettings;
  * Success), after a warm-up; jobs per second, and jobs per CPU-second of every process of the
  * stack (gateway, workers, broker, registry; the load generator is not counted), with each
  * process's share per job. Next to it, in the same run, Kafka's own floor: as many records of the
- * job's size produced (acks=all, idempotent) and consumed, per CPU-second of broker and clients.
+ * job's size produced (acks=all, idempotent) and consumed, per CPU-second of broker and clients;
+ * {@code kafka_floor_ratio} is the stack's CPU per job over Kafka's CPU for the {@value
+ * #RECORDS_PER_JOB} data records a job needs (its input record, Pending, Success, output).
+ *
+ * <p>The warm-up runs at least {@link BenchConfig#noopWarmup()} (60 s in the full bench) so the
+ * measured window is not the JIT compiling; the JIT's CPU in the window is shown apart
+ * ({@code jit_cpu_share}: the compiler threads' share of the gateway's and workers' CPU).
  */
 final class NoopJobs {
   private static final int OUTSTANDING = 64;
+  /** Data records a no-op job needs on Kafka: the job on the input topic, Pending and Success on the status topic, its output. */
+  static final int RECORDS_PER_JOB = 4;
   private static final Duration TIMEOUT = Duration.ofMinutes(10);
   /** The broker's counters reported per job: records and bytes, and the requests that carry transactions. */
   private static final List<String> PER_JOB_COUNTERS = List.of(BrokerCounters.RECORDS_IN, BrokerCounters.BYTES_IN,
@@ -54,20 +62,30 @@ final class NoopJobs {
     }
     WorkerScaling.awaitAssigned(ctx, prefix + "-workers", workers.size(), partitions);
 
-    ctx.say("noop jobs: %d to warm up, then %d measured, %d calls at a time", warmupJobs, c.noopJobs(), OUTSTANDING);
-    long warmupFailed = send(gateway, warmupJobs);
-    Topics.awaitSuccesses(ctx, topics.status(), (int) (warmupJobs - warmupFailed), TIMEOUT);
+    ctx.say("noop jobs: at least %d and %d s to warm up, then %d measured, %d calls at a time", warmupJobs,
+        c.noopWarmup().toSeconds(), c.noopJobs(), OUTSTANDING);
+    long warmupStart = System.nanoTime();
+    long warmupSent = 0;
+    long warmupFailed = 0;
+    do {
+      warmupFailed += send(gateway, warmupJobs);
+      warmupSent += warmupJobs;
+      Topics.awaitSuccesses(ctx, topics.status(), (int) (warmupSent - warmupFailed), TIMEOUT);
+    } while (System.nanoTime() - warmupStart < c.noopWarmup().toNanos());
+    results.info("noop_jobs.warmup_jobs", warmupSent);
 
     long brokerPid = ctx.stack() instanceof LocalStack local ? local.broker().pid() : -1;
     long registryPid = ctx.stack() instanceof LocalStack local ? local.registry().pid() : -1;
     Map<String, Long> brokerBefore = brokerPid > 0 ? BrokerCounters.snapshot(brokerPid) : Map.of();
     double[] transactionsBefore = transactions(ctx, gateway, workers);
     long[] before = cpu(gateway, workers, brokerPid, registryPid);
+    long jitBefore = jitCpu(gateway, workers);
     long start = System.nanoTime();
     long failed = send(gateway, c.noopJobs());
-    Topics.awaitSuccesses(ctx, topics.status(), (int) (warmupJobs - warmupFailed + c.noopJobs() - failed), TIMEOUT);
+    Topics.awaitSuccesses(ctx, topics.status(), (int) (warmupSent - warmupFailed + c.noopJobs() - failed), TIMEOUT);
     double seconds = (System.nanoTime() - start) / 1e9;
     long[] after = cpu(gateway, workers, brokerPid, registryPid);
+    long jitNs = jitCpu(gateway, workers) - jitBefore;
     double[] transactionsAfter = transactions(ctx, gateway, workers);
     Map<String, Long> brokerAfter = brokerPid > 0 ? BrokerCounters.snapshot(brokerPid) : Map.of();
     workers.forEach(ctx.services()::stop);
@@ -83,6 +101,9 @@ final class NoopJobs {
     results.put("noop_jobs.failed_calls", warmupFailed + failed);
     results.put("noop_jobs.jobs_per_s", jobs / seconds);
     results.put("noop_jobs.jobs_per_cpu_s", jobs / totalSeconds);
+    results.put("noop_jobs.cpu_us_per_job", totalSeconds * 1e6 / jobs);
+    results.put("noop_jobs.jit_cpu_share", jitNs / 1e9 / totalSeconds);
+    results.put("noop_jobs.jobs_per_cpu_s_without_jit", jobs / (totalSeconds - jitNs / 1e9));
     results.put("noop_jobs.cpu_us_per_job_gateway", gatewayNs / 1e3 / jobs);
     results.put("noop_jobs.cpu_us_per_job_worker", workersNs / 1e3 / jobs);
     results.put("noop_jobs.cpu_us_per_job_broker", brokerNs / 1e3 / jobs);
@@ -97,8 +118,17 @@ final class NoopJobs {
       }
     }
 
-    ctx.say("noop jobs: Kafka's own produce + consume of %d records of %d bytes", c.noopJobs(), SubmitThroughput.jobRecordSize());
-    results.put("noop_jobs.kafka_records_per_cpu_s", kafkaRecordsPerCpuSecond(ctx, prefix + "-kafka", c.noopJobs(), brokerPid));
+    ctx.say("noop jobs: Kafka's own produce + consume of %d records of %d bytes", c.noopJobs() * RECORDS_PER_JOB,
+        SubmitThroughput.jobRecordSize());
+    double kafkaRecordsPerCpuS = kafkaRecordsPerCpuSecond(ctx, prefix + "-kafka", c.noopJobs() * RECORDS_PER_JOB, brokerPid);
+    results.put("noop_jobs.kafka_records_per_cpu_s", kafkaRecordsPerCpuS);
+    results.put("noop_jobs.kafka_cpu_us_per_job_records", RECORDS_PER_JOB * 1e6 / kafkaRecordsPerCpuS);
+    results.put("noop_jobs.kafka_floor_ratio", results.get("noop_jobs.cpu_us_per_job") / results.get("noop_jobs.kafka_cpu_us_per_job_records"));
+  }
+
+  /** CPU nanoseconds the JIT's compiler threads of the gateway and the workers used so far (threads that exited are not counted). */
+  private static long jitCpu(Services.Service gateway, List<Services.Service> workers) {
+    return ProcessCpu.compilerThreadNanos(gateway.pid()) + workers.stream().mapToLong(w -> ProcessCpu.compilerThreadNanos(w.pid())).sum();
   }
 
   /**
