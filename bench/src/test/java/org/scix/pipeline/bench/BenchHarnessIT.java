@@ -23,7 +23,7 @@ class BenchHarnessIT {
       "latency.e2e_p50_ms", "latency.e2e_p99_ms", "latency.kafka_e2e_p99_ms",
       "noop_jobs.jobs_per_s", "noop_jobs.jobs_per_cpu_s", "noop_jobs.cpu_us_per_job_gateway", "noop_jobs.cpu_us_per_job_worker",
       "noop_jobs.cpu_us_per_job_broker", "noop_jobs.kafka_records_per_cpu_s", "noop_jobs.jobs_per_submit_transaction",
-      "noop_jobs.jobs_per_worker_transaction",
+      "noop_jobs.jobs_per_worker_transaction", "noop_jobs.kafka_floor_ratio", "noop_jobs.jit_cpu_share", "idle.gateway_jit_cores",
       "scaling.sequential_jps", "scaling.one_process_jps", "scaling.two_process_jps",
       "fanout.heap_bytes_per_stream", "fanout.notify_p99_ms", "fast_lane.idle_p99_ms", "fast_lane.behind_bulk_p99_ms",
       "status_view.heap_bytes_per_job", "status_view.catch_up_s", "status_view.list_page_ms", "status_view.list_page_filtered_ms");
