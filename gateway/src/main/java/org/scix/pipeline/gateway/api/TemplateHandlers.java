@@ -94,7 +94,7 @@ public final class TemplateHandlers {
     Instant due = Requests.dueTime(runAt, clock.instant(), settings.maxDelay());
     Priority priority = Requests.priority(priorityHeader);
     if (idempotencyKey == null) {
-      return submitNew(request, JobIds.random(), traceparent, false, due, priority);
+      return submitNew(request, submitter.freshJobId(), traceparent, false, due, priority);
     }
     if (idempotencyKey.isEmpty() || idempotencyKey.length() > MAX_IDEMPOTENCY_KEY_LENGTH) {
       throw new InvalidRequestException("idempotency-key must be 1 to " + MAX_IDEMPOTENCY_KEY_LENGTH + " characters");

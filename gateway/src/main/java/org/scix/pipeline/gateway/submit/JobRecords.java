@@ -49,6 +49,11 @@ public final class JobRecords {
     this.delayedPartitions = delayedPartitions;
   }
 
+  /** How many partitions the input and status topics have. */
+  int inputPartitions() {
+    return topics.partitions();
+  }
+
   /** The topics a submit transaction may touch (registered with the transaction at start). */
   List<String> topicsWritten() {
     return List.of(topics.input(), topics.bulkInput(), topics.status(), topics.deadLetter(), topics.delayed(), topics.control());

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.gateway.status.JobRecord;
@@ -40,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class JobSubmitter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(JobSubmitter.class);
+  /** Ids that keep to one partition at most in a row: a submit transaction carries about as many at full load. */
+  private static final int MAX_IDS_PER_PARTITION = 64;
 
   /** Builds the writer of one lane (0 to lanes - 1); it stops retrying an unreachable Kafka once {@code keepTrying} turns false. */
   @FunctionalInterface
@@ -50,6 +53,7 @@ public final class JobSubmitter implements AutoCloseable {
   private final JobRecords records;
   private final SubmitterSettings settings;
   private final SubmitQueue queue;
+  private final FreshJobIds freshIds; // null: ids uniformly random
   private final List<SubmitLane> lanes = new ArrayList<>();
   private final ExecutorService completions = Executors.newFixedThreadPool(2, runnable -> {
     Thread t = new Thread(runnable, "submit-completions");
@@ -72,6 +76,8 @@ public final class JobSubmitter implements AutoCloseable {
     this.settings = settings;
     this.onReachabilityChange = onReachabilityChange;
     this.queue = new SubmitQueue(settings.sendDeadline());
+    this.freshIds = settings.partitionSpan().isZero() ? null
+        : new FreshJobIds(records.inputPartitions(), settings.partitionSpan(), MAX_IDS_PER_PARTITION);
     Counter submitted = Counter.builder("pipeline.jobs.submitted").description("Jobs acknowledged by Kafka").register(metrics);
     DistributionSummary batchSizes = DistributionSummary.builder("pipeline.submit.batch.size")
         .description("Jobs per submit transaction").register(metrics);
@@ -128,6 +134,11 @@ public final class JobSubmitter implements AutoCloseable {
   /** True while the last transaction attempt succeeded. */
   public boolean isKafkaReachable() {
     return kafkaReachable;
+  }
+
+  /** An id for a job submitted without a key: random, and on the partition jobs submitted just now go to ({@link FreshJobIds}). */
+  public String freshJobId() {
+    return freshIds == null ? JobIds.random() : freshIds.next();
   }
 
   /**

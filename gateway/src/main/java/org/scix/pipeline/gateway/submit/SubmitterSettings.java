@@ -14,11 +14,14 @@ import org.scix.pipeline.core.config.Settings;
  *     one lane waits for its commit, the next batch is already being written on another
  * @param transactionTimeout how long a transaction left open by a dead gateway blocks
  *     {@code read_committed} readers before the coordinator aborts it
+ * @param partitionSpan how long the ids of jobs submitted without a key keep to one input partition
+ *     ({@link FreshJobIds}); zero: every id is drawn uniformly at random
  */
-public record SubmitterSettings(String instanceId, Duration sendDeadline, int lanes, Duration transactionTimeout) {
+public record SubmitterSettings(String instanceId, Duration sendDeadline, int lanes, Duration transactionTimeout, Duration partitionSpan) {
   public static final String SEND_DEADLINE = "SUBMIT_TIMEOUT_MS";
   public static final String LANES = "SUBMIT_LANES";
   public static final String TRANSACTION_TIMEOUT = "SUBMIT_TRANSACTION_TIMEOUT_MS";
+  public static final String PARTITION_SPAN = "SUBMIT_PARTITION_SPAN_MS";
 
   public SubmitterSettings {
     if (lanes < 1) {
@@ -30,11 +33,12 @@ public record SubmitterSettings(String instanceId, Duration sendDeadline, int la
     return new SubmitterSettings(instanceId,
         s.duration(SEND_DEADLINE, Duration.ofSeconds(10), Duration.ofMillis(100)),
         s.integer(LANES, 2, 1, 16),
-        s.duration(TRANSACTION_TIMEOUT, Duration.ofSeconds(10), Duration.ofSeconds(1)));
+        s.duration(TRANSACTION_TIMEOUT, Duration.ofSeconds(10), Duration.ofSeconds(1)),
+        s.duration(PARTITION_SPAN, Duration.ofMillis(50), Duration.ZERO));
   }
 
   /** One lane, a 10 s transaction timeout (tests). */
   public static SubmitterSettings oneLane(String instanceId, Duration sendDeadline) {
-    return new SubmitterSettings(instanceId, sendDeadline, 1, Duration.ofSeconds(10));
+    return new SubmitterSettings(instanceId, sendDeadline, 1, Duration.ofSeconds(10), Duration.ofMillis(50));
   }
 }

@@ -6,6 +6,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.utils.Utils;
 
 /** Job ids: 64 lowercase hex characters, as the original clients expect. */
 public final class JobIds {
@@ -21,6 +22,32 @@ public final class JobIds {
     RANDOM.nextBytes(bytes);
     return HexFormat.of().formatHex(bytes);
   }
+
+  /**
+   * A fresh, unguessable job id whose record, keyed by it, Kafka's default partitioner puts on
+   * partition {@code partition} of a topic of {@code partitions}: 248 random bits, and a last byte
+   * tried until the id's murmur2 hash falls there (16 tries on average for 16 partitions, each a
+   * hash of 64 bytes).
+   */
+  public static String randomOnPartition(int partition, int partitions) {
+    if (partition < 0 || partition >= partitions) {
+      throw new IllegalArgumentException("partition " + partition + " is not one of " + partitions);
+    }
+    byte[] bytes = new byte[32];
+    while (true) {
+      RANDOM.nextBytes(bytes);
+      byte[] ascii = HexFormat.of().formatHex(bytes).getBytes(StandardCharsets.US_ASCII);
+      for (int last = 0; last < 256; last++) {
+        ascii[62] = HEX_DIGITS[last >>> 4];
+        ascii[63] = HEX_DIGITS[last & 0xf];
+        if (Utils.toPositive(Utils.murmur2(ascii)) % partitions == partition) {
+          return new String(ascii, StandardCharsets.US_ASCII);
+        }
+      }
+    }
+  }
+
+  private static final byte[] HEX_DIGITS = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
 
   /**
    * The job id an idempotency key maps to in one window of time ({@code epochMillis / windowMillis}):
