@@ -223,7 +223,8 @@ final class InFlightJobs {
   /**
    * Cancels job {@code jobId} of {@code partition} if it is held and has not ended. A cancel
    * request follows its job on the same partition, so a job not held here has already been
-   * committed with its terminal status.
+   * committed: with its terminal status, or parked (then the control topic's copy of the cancel
+   * reaches the job wherever it waits).
    *
    * @return the held records of the job (empty: it already committed)
    */
