@@ -500,7 +500,9 @@ public final class HistoryCheck {
     /**
      * A cancel-all or replay-all answer holds against its audit entry (the same counts) and the
      * topics: cancel-all matched no more jobs than the topics hold for its filter, and at least the
-     * load's own jobs of its window that had not ended when it was called; every job a replay-all
+     * load's own jobs of its window that had not ended when it was answered (a gateway frozen with
+     * the call in its socket carries it out when it wakes, after jobs that ended meanwhile: those
+     * may go either way); every job a replay-all
      * names is named by a "replayed" marker, and it names all it replayed (up to its preview of 100).
      */
     void bulkActions() {
@@ -518,7 +520,7 @@ public final class HistoryCheck {
               && action.task().equals(e.getTask()) && e.getSubmittedTime() != null && e.getSubmittedTime().toEpochMilli() >= action.since()
               && e.getSubmittedTime().toEpochMilli() < action.until())).count();
           long ownUnfinished = action.jobIds().stream().filter(id -> terminals(events(id)).stream()
-              .allMatch(e -> e.getTime().toEpochMilli() > action.calledAt() + CLOCK_TOLERANCE_MS)).count();
+              .allMatch(e -> e.getTime().toEpochMilli() > action.answeredAt() + CLOCK_TOLERANCE_MS)).count();
           if (action.matched() > inWindow || action.matched() < ownUnfinished) {
             defect("bulk action unlike the topics", name, "matched " + action.matched() + ", topics " + inWindow + ", own " + ownUnfinished
                 + " " + ownJobs(action));
