@@ -44,6 +44,11 @@ public final class ControlState implements AutoCloseable {
   /** How long one poll waits for records when there are none: bounds how stale {@link #isFreshWithin} lets the state be. */
   private static final Duration POLL_WAIT = Duration.ofMillis(100);
   private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
+  /** A poll that took this long stalled: the process was frozen or starved meanwhile. */
+  private static final Duration STALLED_POLL = Duration.ofSeconds(1);
+  private static final Duration END_OFFSETS_TIMEOUT = Duration.ofSeconds(5);
+  private boolean mustCatchUp; // poll thread only: after a stalled poll, not fresh until read to catchUpTo
+  private Map<TopicPartition, Long> catchUpTo; // poll thread only
   private Thread thread;
 
   /** @param consumer a read_committed consumer without a group, owned by this from now on */
@@ -144,7 +149,22 @@ public final class ControlState implements AutoCloseable {
         try {
           long began = System.nanoTime();
           apply(consumer.poll(POLL_WAIT));
-          freshAsOfNanos = began;
+          if (System.nanoTime() - began > STALLED_POLL.toNanos()) {
+            // This process was frozen (SIGSTOP, a long GC pause) or starved: the poll may have
+            // returned what was fetched before, so the state is fresh again only once it has been
+            // read to the end as it is now (a chaos run: jobs of a paused task started 0.75 s after
+            // the pause was answered, on a worker thawed after 15 s).
+            mustCatchUp = true;
+            catchUpTo = null;
+          }
+          if (mustCatchUp && catchUpTo == null) {
+            catchUpTo = TopicReader.endOffsets(consumer, List.copyOf(consumer.assignment()), END_OFFSETS_TIMEOUT);
+          }
+          if (!mustCatchUp || TopicReader.reached(consumer, catchUpTo)) {
+            mustCatchUp = false;
+            catchUpTo = null;
+            freshAsOfNanos = began;
+          }
           if (!following) {
             log.info("following the control topic {} again", topic);
             following = true;

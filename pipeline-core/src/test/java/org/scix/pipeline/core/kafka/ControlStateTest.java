@@ -103,6 +103,40 @@ class ControlStateTest {
     }
   }
 
+  /**
+   * A poll that stalled (the process frozen) may return what was fetched before the freeze: the
+   * state is fresh again only once read to the end as it is after the stall. Before, the next
+   * quick poll made it fresh, and a thawed worker started jobs of a task paused meanwhile.
+   */
+  @Test
+  void afterAStalledPollTheStateIsFreshOnlyOnceReadToTheEndAsItIsNow() throws Exception {
+    MockConsumer<String, byte[]> consumer = new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name());
+    consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
+    consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
+    consumer.updateEndOffsets(Map.of(PARTITION, 0L));
+    ControlState state = new ControlState(consumer, TOPIC);
+    state.start(Duration.ofSeconds(5));
+    try {
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> state.isFreshWithin(Duration.ofMillis(300)));
+      consumer.updateEndOffsets(Map.of(PARTITION, 1L)); // a pause committed while this process is frozen, not fetched yet
+      consumer.schedulePollTask(() -> {
+        try {
+          Thread.sleep(1_200); // the freeze
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      Thread.sleep(2_000); // the stalled poll and several quick ones after it, which return nothing
+      assertThat(state.isFreshWithin(Duration.ofMillis(300))).isFalse();
+
+      add(consumer, 0, TaskControls.paused(TOPIC, "SYMBOL1", 0, "test"));
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> state.isFreshWithin(Duration.ofMillis(300)));
+      assertThat(state.isPaused("SYMBOL1")).isTrue();
+    } finally {
+      state.close();
+    }
+  }
+
   @Test
   void aParkedJobGoesToOneOfItsTasksPartitionsAndThePartitionNamesTheTask() {
     for (taskenum task : taskenum.values()) {
