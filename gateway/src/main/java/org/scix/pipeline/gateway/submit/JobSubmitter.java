@@ -2,6 +2,7 @@ package org.scix.pipeline.gateway.submit;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
@@ -81,6 +82,9 @@ public final class JobSubmitter implements AutoCloseable {
     Counter submitted = Counter.builder("pipeline.jobs.submitted").description("Jobs acknowledged by Kafka").register(metrics);
     DistributionSummary batchSizes = DistributionSummary.builder("pipeline.submit.batch.size")
         .description("Jobs per submit transaction").register(metrics);
+    Timer transactionDuration = Timer.builder("pipeline.submit.transaction.duration")
+        .description("Each submit transaction, from taking its batch to its commit or failure").publishPercentileHistogram()
+        .register(metrics);
     SubmitLane.Outcomes outcomes = new SubmitLane.Outcomes() {
       @Override
       public boolean keepGoing() {
@@ -99,7 +103,7 @@ public final class JobSubmitter implements AutoCloseable {
     };
     for (int lane = 0; lane < settings.lanes(); lane++) {
       lanes.add(new SubmitLane(lane, writers.create(lane, this::isRunning), queue, ownPendings, outcomes, completions, submitted,
-          batchSizes));
+          batchSizes, transactionDuration));
     }
   }
 

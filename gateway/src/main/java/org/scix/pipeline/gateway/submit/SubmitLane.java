@@ -2,10 +2,12 @@ package org.scix.pipeline.gateway.submit;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.gateway.status.OwnPendings;
 import org.slf4j.Logger;
@@ -39,10 +41,11 @@ final class SubmitLane {
   private final Executor completions;
   private final Counter submitted;
   private final DistributionSummary batchSizes;
+  private final Timer transactionDuration;
   private final Thread thread;
 
   SubmitLane(int lane, TransactionalWriter writer, SubmitQueue queue, OwnPendings ownPendings, Outcomes outcomes, Executor completions,
-      Counter submitted, DistributionSummary batchSizes) {
+      Counter submitted, DistributionSummary batchSizes, Timer transactionDuration) {
     this.writer = writer;
     this.queue = queue;
     this.ownPendings = ownPendings;
@@ -50,6 +53,7 @@ final class SubmitLane {
     this.completions = completions;
     this.submitted = submitted;
     this.batchSizes = batchSizes;
+    this.transactionDuration = transactionDuration;
     this.thread = new Thread(this::run, "job-submitter-" + lane);
   }
 
@@ -107,6 +111,7 @@ final class SubmitLane {
 
   private void writeInOneTransaction(SubmitQueue.Batch taken) {
     List<Submission> batch = new ArrayList<>(taken.submissions);
+    long began = System.nanoTime();
     try {
       writer.write(transaction -> {
         // Claimed only now, with the transaction open: one that expired meanwhile was already answered.
@@ -116,6 +121,7 @@ final class SubmitLane {
         batch.forEach(s -> s.records().forEach(transaction::send));
       });
     } catch (TransactionalWriter.Aborted e) {
+      transactionDuration.record(System.nanoTime() - began, TimeUnit.NANOSECONDS);
       log.warn("submit transaction of {} job(s) failed, nothing of it is visible: {}", batch.size(), e.getMessage());
       ownPendings.notWritten(batch.stream().map(Submission::jobId).toList());
       outcomes.reachable(false);
@@ -123,12 +129,14 @@ final class SubmitLane {
           SubmissionFailedException.notAccepted("Kafka did not take the job: " + e.getMessage(), e))));
       return;
     } catch (TransactionalWriter.OutcomeUnknown e) {
+      transactionDuration.record(System.nanoTime() - began, TimeUnit.NANOSECONDS);
       log.warn("submit transaction of {} job(s): commit outcome unknown: {}", batch.size(), e.getMessage());
       outcomes.reachable(false);
       completions.execute(() -> batch.forEach(s -> s.acknowledged().completeExceptionally(
           SubmissionFailedException.outcomeUnknown(s.jobId(), e))));
       return;
     }
+    transactionDuration.record(System.nanoTime() - began, TimeUnit.NANOSECONDS);
     outcomes.reachable(true);
     batchSizes.record(batch.size());
     submitted.increment(batch.stream().filter(Submission::isJob).count());

@@ -128,6 +128,7 @@ final class DueCommits {
     inFlight = new InFlight(batch, outcome);
     Thread pollThread = Thread.currentThread();
     commitThread.execute(() -> {
+      long began = System.nanoTime();
       try {
         batches.write(batch, group);
         outcome.complete(null);
@@ -137,6 +138,7 @@ final class DueCommits {
         outcome.completeExceptionally(e); // the poll thread stops on it rather than wait for ever
         throw e;
       } finally {
+        metrics.transactionTook(System.nanoTime() - began);
         if (Thread.currentThread() != pollThread) {
           wakeUp(); // the poll thread takes the outcome back and cuts the next batch now
         }

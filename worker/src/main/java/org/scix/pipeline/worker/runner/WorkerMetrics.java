@@ -26,6 +26,7 @@ final class WorkerMetrics {
   private final Counter cancelled;
   private final Timer duration;
   private final Counter transactions;
+  private final Timer transactionDuration;
   private final AtomicInteger inFlight = new AtomicInteger();
   static final Duration SUMMARY_INTERVAL = Duration.ofSeconds(30);
   // Jobs ended since the last summary line (poll thread only).
@@ -45,6 +46,14 @@ final class WorkerMetrics {
     metrics.gauge("pipeline.jobs.in_flight", inFlight);
     this.transactions = Counter.builder("pipeline.worker.transactions").description("Transactions committed (each carries the results of"
         + " one or more jobs)").register(metrics);
+    this.transactionDuration = Timer.builder("pipeline.worker.transaction.duration").description("Each commit attempt, from beginning"
+        + " the transaction to its commit or failure: a finished job waits for the one in flight, then for its own")
+        .publishPercentileHistogram().register(metrics);
+  }
+
+  /** A commit attempt took this long (any thread). */
+  void transactionTook(long nanos) {
+    transactionDuration.record(nanos, TimeUnit.NANOSECONDS);
   }
 
   void inFlight(int records) {

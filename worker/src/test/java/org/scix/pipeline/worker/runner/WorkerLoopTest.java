@@ -84,6 +84,7 @@ class WorkerLoopTest {
   private final Map<byte[], Object> serialized = Collections.synchronizedMap(new IdentityHashMap<>()); // value bytes -> record
   private final Map<String, Integer> outputBytes = new ConcurrentHashMap<>();
   private volatile boolean registryDown;
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final List<Runnable> taskThreads = new ArrayList<>(); // queued tasks; the test runs them
   private final Map<String, AtomicInteger> failuresLeft = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> runs = new ConcurrentHashMap<>();
@@ -155,7 +156,7 @@ class WorkerLoopTest {
     }, running::get, Duration.ofMillis(100));
     loop = new WorkerLoop(settings, running, TOPICS,
         consumer, new BatchWriter(TOPICS, writer, this::serialize, new RecordSizeLimit(4096), "worker-test"), new JobDecoder(jobsById()),
-        new RetryingTaskRunner(tasks, 3, Duration.ZERO), taskThreads::add, commitThread, new WorkerMetrics(new SimpleMeterRegistry()),
+        new RetryingTaskRunner(tasks, 3, Duration.ZERO), taskThreads::add, commitThread, new WorkerMetrics(meters),
         controls);
     loop.open();
   }
@@ -188,6 +189,18 @@ class WorkerLoopTest {
    * from the committed offset, runs only a, and also skips a second record of b (a racing
    * resubmission of the same job).
    */
+  @Test
+  void eachCommitIsTimedAndCounted() {
+    job(P0);
+    loop.turn();
+    taskThreads.get(0).run();
+    loop.turn();
+    assertThat(terminalStatuses()).hasSize(1);
+    double commits = meters.get("pipeline.worker.transactions").counter().count();
+    assertThat(commits).isGreaterThanOrEqualTo(1.0); // its Processing may have had a commit of its own
+    assertThat(meters.get("pipeline.worker.transaction.duration").timer().count()).isEqualTo((long) commits);
+  }
+
   @Test
   void aNewOwnerRunsOnlyWhatIsNotDoneAndSkipsASecondRecordOfADoneJob() {
     String a = job(P0);
