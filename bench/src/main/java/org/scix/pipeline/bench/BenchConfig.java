@@ -34,8 +34,8 @@ public record BenchConfig(
 
   public static BenchConfig full() {
     return new BenchConfig("full", Duration.ofSeconds(5), Duration.ofSeconds(15), 256, 500_000,
-        200, Duration.ofSeconds(10), Duration.ofSeconds(20), 5_000, 150, 4_000, 8_000, 5_000, 10_000_000,
-        Duration.ofSeconds(20), 2_000, Duration.ofSeconds(20), Duration.ofSeconds(30), 200, 50_000, 200, 5_000, Duration.ofSeconds(60), 20_000);
+        200, Duration.ofSeconds(60), Duration.ofSeconds(20), 5_000, 150, 4_000, 8_000, 5_000, 10_000_000,
+        Duration.ofSeconds(20), 2_000, Duration.ofSeconds(60), Duration.ofSeconds(30), 200, 50_000, 200, 5_000, Duration.ofSeconds(60), 20_000);
   }
 
   public static BenchConfig quick() {

@@ -175,6 +175,9 @@ public final class ChaosRun {
       List<Integer> dashboardPorts) throws Exception {
     Map<String, String> own = new HashMap<>(env);
     own.put(DashboardSettings.PORT, Integer.toString(dashboardPorts.get(index)));
+    if (index == 0) {
+      own.put(SubmitterSettings.LANES, "2"); // the default is one lane; transactions open at once on one replica stay under faults too
+    }
     return services.gateway("gw-" + index, gatewayPorts.get(index), own, "256m");
   }
 

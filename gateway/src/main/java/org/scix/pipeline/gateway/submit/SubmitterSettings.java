@@ -11,7 +11,10 @@ import org.scix.pipeline.core.config.Settings;
  *     caller told it was not accepted; once sent, the caller waits for the real outcome. Every
  *     blocking producer step is bounded by it too, so a dead broker answers UNAVAILABLE in time.
  * @param lanes transactions that may be open at once, each on its own transactional producer: while
- *     one lane waits for its commit, the next batch is already being written on another
+ *     one lane waits for its commit, the next batch is already being written on another. One by
+ *     default: a second lane halves each transaction at moderate rates (more transactions for the
+ *     broker, longer commits for everyone) and measured no faster at full load
+ *     (docs/benchmarks-history.md)
  * @param transactionTimeout how long a transaction left open by a dead gateway blocks
  *     {@code read_committed} readers before the coordinator aborts it
  * @param partitionSpan how long the ids of jobs submitted without a key keep to one input partition
@@ -32,7 +35,7 @@ public record SubmitterSettings(String instanceId, Duration sendDeadline, int la
   public static SubmitterSettings from(Settings s, String instanceId) {
     return new SubmitterSettings(instanceId,
         s.duration(SEND_DEADLINE, Duration.ofSeconds(10), Duration.ofMillis(100)),
-        s.integer(LANES, 2, 1, 16),
+        s.integer(LANES, 1, 1, 16),
         s.duration(TRANSACTION_TIMEOUT, Duration.ofSeconds(10), Duration.ofSeconds(1)),
         s.duration(PARTITION_SPAN, Duration.ofMillis(50), Duration.ZERO));
   }
