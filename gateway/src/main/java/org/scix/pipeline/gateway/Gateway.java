@@ -21,7 +21,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.avro.Schema;
@@ -44,6 +43,7 @@ import org.scix.pipeline.core.kafka.TransactionalWriter;
 import org.scix.pipeline.core.lifecycle.Closer;
 import org.scix.pipeline.core.ops.Metrics;
 import org.scix.pipeline.core.ops.OpsHttpServer;
+import org.scix.pipeline.core.util.Threads;
 import org.scix.pipeline.gateway.api.TemplateHandlers;
 import org.scix.pipeline.gateway.api.TemplateServices;
 import org.scix.pipeline.gateway.api.BlockingCalls;
@@ -98,6 +98,7 @@ import org.slf4j.LoggerFactory;
 public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
   private static final Duration ADMIN_TIMEOUT = Duration.ofSeconds(30);
+  private static final Duration GATEWAY_CONTROL_POLL_WAIT = Duration.ofSeconds(1);
   /** A cancel of an ended job is tombstoned by the sweep once this old (the worker ending a job tombstones its cancel first). */
   private static final Duration CANCEL_SWEEP_MIN_AGE = Duration.ofSeconds(30);
   /** How long a Pending this replica wrote is kept for the reader to meet it (its transaction's outcome was unknown). */
@@ -146,8 +147,10 @@ public final class Gateway implements AutoCloseable {
               new StalePendingRepair(tombstones, config.topics().status(), serdes.recordValues(), metrics)), metrics);
       closer.register("status reader", loader::stop);
 
+      // The gateway only answers what the control topic says (a record ends a poll at once), and
+      // never gates a start on how fresh it is: a long idle poll costs less than the workers' 100 ms.
       ControlState controls = new ControlState(TopicReader.newConsumer(config.kafka(), "scix-gateway-control-" + config.instanceId()),
-          config.topics().control());
+          config.topics().control(), GATEWAY_CONTROL_POLL_WAIT);
       closer.register("control topic reader", controls);
       controls.start(ADMIN_TIMEOUT);
       // Kept current by the owned-work thread, which sees partitions added to the delayed topic.
@@ -165,7 +168,7 @@ public final class Gateway implements AutoCloseable {
       handlers = new TemplateHandlers(codec, submitter, view, loader, config.api(), Clock.systemUTC());
       Batches batches = startBatches(records, serdes);
       BlockingCalls blockingCalls = closer.register("blocking gRPC calls",
-          new BlockingCalls(Executors.newFixedThreadPool(4, daemon("blocking-calls"))));
+          new BlockingCalls(Executors.newFixedThreadPool(4, Threads.daemonFactory("blocking-calls"))));
       batchService = new BatchService(batches, blockingCalls, config.batches());
       ScheduleAdmin schedules = new ScheduleAdmin(new ScheduleCatalog(config.kafka(), config.topics().schedules(),
           "scix-gateway-schedules-" + config.instanceId(), Clock.systemUTC()), submitter, config.topics().schedules(),
@@ -188,7 +191,7 @@ public final class Gateway implements AutoCloseable {
               schedules, tasks, audit, outputsByJob, serdes)))
           : Optional.empty();
 
-      ScheduledExecutorService stallWatch = Executors.newSingleThreadScheduledExecutor(daemon("gateway-stall-watch"));
+      ScheduledExecutorService stallWatch = Executors.newSingleThreadScheduledExecutor(Threads.daemonFactory("gateway-stall-watch"));
       closer.register("stall watch", stallWatch::shutdownNow);
       // Health follows events as they happen; a stalled reader is the one state only time reveals.
       // The same timer sweeps the control topic's cancels of jobs that ended before them.
@@ -272,8 +275,7 @@ public final class Gateway implements AutoCloseable {
         writer, topics, List.of(config.topics().input(), config.topics().bulkInput(), config.topics().status(), config.topics().delayed(),
             config.topics().schedules()),
         Clock.systemUTC());
-    Thread thread = new Thread(owned, "owned-work");
-    thread.setDaemon(true);
+    Thread thread = Threads.daemon("owned-work", owned);
     thread.start();
     closer.register("owned work", () -> {
       owned.stop();
@@ -298,14 +300,6 @@ public final class Gateway implements AutoCloseable {
         config.batches(), metrics));
     transactions.init();
     return new Batches(transactions, view, loader, config.api().syncTimeout(), config.api().idempotencyWindow(), Clock.systemUTC());
-  }
-
-  private static ThreadFactory daemon(String name) {
-    return runnable -> {
-      Thread t = new Thread(runnable, name);
-      t.setDaemon(true);
-      return t;
-    };
   }
 
   /** The transactional producer of one submit lane: every blocking step bounded by the submit deadline, so a dead broker answers UNAVAILABLE in time. */

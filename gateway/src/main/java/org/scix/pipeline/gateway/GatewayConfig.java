@@ -1,11 +1,10 @@
 package org.scix.pipeline.gateway;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import org.scix.pipeline.core.config.ConfigException;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.core.util.HostNames;
 import org.scix.pipeline.gateway.api.ApiSettings;
 import org.scix.pipeline.gateway.dashboard.DashboardSettings;
 import org.scix.pipeline.gateway.batches.BatchSettings;
@@ -38,7 +37,7 @@ public record GatewayConfig(
 
   public static GatewayConfig from(Settings s) {
     GrpcServerSettings server = GrpcServerSettings.from(s);
-    String instanceId = s.string(INSTANCE_ID, hostName() + "-" + server.port());
+    String instanceId = s.string(INSTANCE_ID, HostNames.local("gateway") + "-" + server.port());
     if (!instanceId.matches("[A-Za-z0-9._-]{1,200}")) {
       throw new ConfigException(INSTANCE_ID, "use letters, digits, '.', '_' and '-' only, got '" + instanceId + "'");
     }
@@ -62,13 +61,5 @@ public record GatewayConfig(
         DelayedJobsSettings.from(s, topics),
         BatchSettings.from(s),
         s.integer(OPS_PORT, 9464, 0, 65535));
-  }
-
-  private static String hostName() {
-    try {
-      return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
-    } catch (UnknownHostException e) {
-      return "gateway";
-    }
   }
 }

@@ -10,7 +10,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,6 +21,7 @@ import org.scix.pipeline.core.kafka.TopicAdmin;
 import org.scix.pipeline.core.kafka.TopicReader;
 import org.scix.pipeline.core.ops.Metrics;
 import org.scix.pipeline.core.ops.OpsHttpServer;
+import org.scix.pipeline.core.util.Threads;
 import org.scix.pipeline.worker.runner.PerTopicStickyAssignor;
 import org.scix.pipeline.worker.runner.WorkerLoop;
 import org.scix.pipeline.worker.runner.WorkerLoops;
@@ -57,14 +57,9 @@ public final class Worker implements AutoCloseable {
     PipelineSerdes serdes = new PipelineSerdes(config.kafka());
     KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerConfig(), new StringDeserializer(), new ByteArrayDeserializer());
     new KafkaClientMetrics(consumer).bindTo(metrics);
-    AtomicInteger threads = new AtomicInteger();
     // The loop runs at most `concurrency` tasks at once; the pool grows beyond that only for threads
     // still held by tasks that ignored the interrupt after their deadline (those no longer count).
-    ExecutorService pool = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "task-" + threads.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool = Executors.newCachedThreadPool(Threads.numberedDaemonFactory("task-"));
     ControlState controls = new ControlState(TopicReader.newConsumer(config.kafka(), "scix-worker-control-"
         + config.instanceId()), config.topics().control());
     try {

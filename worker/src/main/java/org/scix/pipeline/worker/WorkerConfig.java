@@ -1,12 +1,11 @@
 package org.scix.pipeline.worker;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.core.util.HostNames;
 import org.scix.pipeline.worker.runner.LoopSettings;
 import org.scix.pipeline.worker.task.TaskSettings;
 
@@ -32,7 +31,7 @@ public record WorkerConfig(
 
   public static WorkerConfig from(Settings s) {
     KafkaSettings kafka = KafkaSettings.from(s);
-    String instanceId = s.string(INSTANCE_ID, hostName() + "-" + ProcessHandle.current().pid());
+    String instanceId = s.string(INSTANCE_ID, HostNames.local("worker") + "-" + ProcessHandle.current().pid());
     TaskSettings tasks = TaskSettings.from(s);
     return new WorkerConfig(
         kafka,
@@ -48,13 +47,5 @@ public record WorkerConfig(
   private static Duration maxPollInterval(KafkaSettings kafka) {
     Object configured = kafka.clientConfig().get(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG);
     return Duration.ofMillis(configured == null ? 300_000 : Long.parseLong(configured.toString()));
-  }
-
-  private static String hostName() {
-    try {
-      return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._-]", "-");
-    } catch (UnknownHostException e) {
-      return "worker";
-    }
   }
 }

@@ -29,6 +29,7 @@ import org.scix.pipeline.client.JobUpdate;
 import org.scix.pipeline.client.PipelineClient;
 import org.scix.pipeline.client.PipelineClientException;
 import org.scix.pipeline.core.job.JobIds;
+import org.scix.pipeline.core.util.Threads;
 import org.scix.pipeline.schemas.batch.BatchRequest;
 import org.scix.pipeline.schemas.batch.BatchSummary;
 import org.scix.pipeline.schemas.batch.SplitRange;
@@ -91,17 +92,11 @@ public final class MixedLoad implements AutoCloseable {
     }
     for (int i = 0; i < actors; i++) {
       Random random = new Random(seed * 31 + i);
-      threads.add(daemon("mixed-load-" + i, () -> act(random)));
+      threads.add(Threads.daemon("mixed-load-" + i, () -> act(random)));
     }
-    threads.add(daemon("mixed-load-replayer", this::replayDeadLetters));
-    threads.add(daemon("mixed-load-pauser", this::pauseAndResumeATask));
-    threads.add(daemon("mixed-load-operator", () -> operate(new Random(seed * 31 - 1))));
-  }
-
-  private static Thread daemon(String name, Runnable body) {
-    Thread thread = new Thread(body, name);
-    thread.setDaemon(true);
-    return thread;
+    threads.add(Threads.daemon("mixed-load-replayer", this::replayDeadLetters));
+    threads.add(Threads.daemon("mixed-load-pauser", this::pauseAndResumeATask));
+    threads.add(Threads.daemon("mixed-load-operator", () -> operate(new Random(seed * 31 - 1))));
   }
 
   /** The schedule this load creates: a job every 2 s, owned by one replica at a time while faults hit. */

@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.kafka.TopicReader;
+import org.scix.pipeline.core.util.Threads;
 
 /**
  * Follows the status topic (read_committed) for a whole run and keeps every record it reads: the
@@ -26,8 +27,7 @@ public final class StatusTail implements AutoCloseable {
   private volatile RuntimeException failure;
 
   public StatusTail(KafkaSettings kafka, String topic) {
-    thread = new Thread(() -> follow(kafka, topic), "chaos-status-tail");
-    thread.setDaemon(true);
+    thread = Threads.daemon("chaos-status-tail", () -> follow(kafka, topic));
     thread.start();
   }
 

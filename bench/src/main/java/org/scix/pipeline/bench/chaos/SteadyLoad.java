@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import org.scix.pipeline.client.JobRequest;
 import org.scix.pipeline.bench.chaos.CallerLog.Feature;
 import org.scix.pipeline.client.PipelineClient;
+import org.scix.pipeline.core.util.Threads;
 import org.scix.pipeline.schemas.input.taskenum;
 
 /**
@@ -33,9 +34,7 @@ public final class SteadyLoad implements AutoCloseable {
     }
     for (int i = 0; i < threadCount; i++) {
       PipelineClient client = new PipelineClient(channels.get(i % channels.size()), 30);
-      Thread thread = new Thread(() -> submitUntilStopped(client, pause), "steady-load-" + i);
-      thread.setDaemon(true);
-      threads.add(thread);
+      threads.add(Threads.daemon("steady-load-" + i, () -> submitUntilStopped(client, pause)));
     }
   }
 

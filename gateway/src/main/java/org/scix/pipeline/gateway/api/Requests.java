@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import org.scix.pipeline.core.job.Priority;
+import org.scix.pipeline.gateway.errors.ClientInput;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.schemas.input.statusenum;
@@ -35,7 +36,7 @@ final class Requests {
     try {
       due = Instant.parse(runAt.trim());
     } catch (DateTimeParseException e) {
-      throw new InvalidRequestException("run-at must be an ISO-8601 instant such as 2026-12-04T02:00:00Z, got '" + abbreviate(runAt) + "'");
+      throw new InvalidRequestException("run-at must be an ISO-8601 instant such as 2026-12-04T02:00:00Z, got '" + ClientInput.abbreviate(runAt) + "'");
     }
     if (due.isBefore(now.minusSeconds(1))) {
       throw new InvalidRequestException("run-at " + due + " is in the past (now " + now + "); leave it out to run the job at once");
@@ -71,10 +72,5 @@ final class Requests {
     request.setStatus(statusenum.Pending);
     request.getTaskArgs().setPersistence(null);
     return request;
-  }
-
-  /** For error messages: never echo a megabyte of client input. */
-  static String abbreviate(String value) {
-    return value.length() <= 80 ? value : value.substring(0, 80) + "...(" + value.length() + " chars)";
   }
 }

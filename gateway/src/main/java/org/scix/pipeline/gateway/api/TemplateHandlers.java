@@ -18,6 +18,7 @@ import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.JobStates;
 import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.core.trace.Tracing;
+import org.scix.pipeline.gateway.errors.ClientInput;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.gateway.errors.NotFoundException;
 import org.scix.pipeline.gateway.errors.NotReadyException;
@@ -219,7 +220,7 @@ public final class TemplateHandlers {
             });
     return !required ? answer : answer.thenApply(state -> {
       if (state.isEmpty()) {
-        throw new NotFoundException("no job with id '" + Requests.abbreviate(jobId) + "'");
+        throw new NotFoundException("no job with id '" + ClientInput.abbreviate(jobId) + "'");
       }
       return state;
     });

@@ -8,6 +8,7 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.regex.Pattern;
 import org.scix.pipeline.core.job.Priority;
+import org.scix.pipeline.gateway.errors.ClientInput;
 import org.scix.pipeline.gateway.errors.InvalidRequestException;
 import org.scix.pipeline.schemas.batch.BatchRequest;
 import org.scix.pipeline.schemas.batch.SplitRange;
@@ -37,7 +38,7 @@ public record BatchPlan(taskenum task, Boolean ingest, String ingestType, Priori
       }
     }
     if (task == null || task == taskenum.MONITOR) {
-      throw new InvalidRequestException("task: one of SYMBOL1, SYMBOL2, SYMBOL3, got '" + abbreviate(first.getTask()) + "'");
+      throw new InvalidRequestException("task: one of SYMBOL1, SYMBOL2, SYMBOL3, got '" + ClientInput.abbreviate(first.getTask()) + "'");
     }
     Priority priority;
     try {
@@ -116,7 +117,7 @@ public record BatchPlan(taskenum task, Boolean ingest, String ingestType, Priori
   public static String checkDaterange(String daterange, long index) {
     String field = "dateranges[" + index + "]";
     if (daterange == null || !DATERANGE.matcher(daterange).matches()) {
-      throw new InvalidRequestException(field + ": YYYY-MM-DD or YYYY-MM-DD:YYYY-MM-DD, got '" + abbreviate(daterange) + "'");
+      throw new InvalidRequestException(field + ": YYYY-MM-DD or YYYY-MM-DD:YYYY-MM-DD, got '" + ClientInput.abbreviate(daterange) + "'");
     }
     String[] parts = daterange.split(":");
     LocalDate from = date(field, parts[0]);
@@ -130,11 +131,7 @@ public record BatchPlan(taskenum task, Boolean ingest, String ingestType, Priori
     try {
       return LocalDate.parse(String.valueOf(text));
     } catch (DateTimeParseException e) {
-      throw new InvalidRequestException(field + ": a date YYYY-MM-DD, got '" + abbreviate(text) + "'");
+      throw new InvalidRequestException(field + ": a date YYYY-MM-DD, got '" + ClientInput.abbreviate(text) + "'");
     }
-  }
-
-  private static String abbreviate(String value) {
-    return value == null ? "null" : value.length() <= 40 ? value : value.substring(0, 40) + "...";
   }
 }

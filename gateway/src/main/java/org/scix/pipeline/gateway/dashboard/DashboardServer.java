@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.scix.pipeline.core.kafka.PipelineSerdes;
 import org.scix.pipeline.core.lifecycle.Closer;
+import org.scix.pipeline.core.util.Threads;
 import org.scix.pipeline.gateway.GatewayConfig;
 import org.scix.pipeline.gateway.batches.Batches;
 import org.scix.pipeline.gateway.batches.BatchesHttpApi;
@@ -139,11 +140,7 @@ public final class DashboardServer implements AutoCloseable {
     this.closer = closer;
     DashboardAccess access = new DashboardAccess(settings);
     this.server = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 64);
-    this.threads = Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "dashboard-http");
-      t.setDaemon(true);
-      return t;
-    });
+    this.threads = Executors.newCachedThreadPool(Threads.daemonFactory("dashboard-http"));
     server.setExecutor(threads);
     server.createContext("/", new HttpRouter()
         .stream("/", this::redirectToDashboard)

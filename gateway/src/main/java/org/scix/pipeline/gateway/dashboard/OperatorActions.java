@@ -57,7 +57,7 @@ final class OperatorActions {
         states.add(state(one.asText()));
       }
     }
-    BulkCancel.Filter filter = new BulkCancel.Filter(text(body, "task"), states, time(body, "since", 0),
+    BulkCancel.Filter filter = new BulkCancel.Filter(Json.nonBlankText(body, "task"), states, time(body, "since", 0),
         time(body, "until", clock.millis() + 1));
     BulkCancel.Result result = cancels.cancelMatching(filter);
     // Audited and answered with what was done even when it failed part-way: cancels already
@@ -77,7 +77,7 @@ final class OperatorActions {
   /** Body: {@code task}, {@code reason} (a part of it), {@code since}, {@code until}. */
   private Reply replayMatching(HttpRouter.Request request) throws Exception {
     JsonNode body = Json.body(request.exchange(), MAX_BODY_BYTES);
-    DeadLetters.Filter filter = new DeadLetters.Filter(text(body, "task"), text(body, "reason"), time(body, "since", 0),
+    DeadLetters.Filter filter = new DeadLetters.Filter(Json.nonBlankText(body, "task"), Json.nonBlankText(body, "reason"), time(body, "since", 0),
         time(body, "until", Long.MAX_VALUE));
     DeadLetters.BulkReplay result = deadLetters.replayMatching(filter);
     audit.record(request.operator("dashboard"), "bulk replay", describe(body),
@@ -117,11 +117,6 @@ final class OperatorActions {
     return body.size() == 0 ? "(no filter)" : body.toString();
   }
 
-  private static String text(JsonNode body, String field) {
-    JsonNode value = body.get(field);
-    return value == null || value.isNull() || value.asText().isBlank() ? null : value.asText();
-  }
-
   private static JobState state(String name) {
     for (JobState state : JobState.values()) {
       if (state.name().equalsIgnoreCase(name)) {
@@ -133,7 +128,7 @@ final class OperatorActions {
 
   /** An ISO-8601 instant or epoch millis. */
   private static long time(JsonNode body, String field, long absent) {
-    String value = text(body, field);
+    String value = Json.nonBlankText(body, field);
     if (value == null) {
       return absent;
     }

@@ -17,6 +17,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.kafka.TopicReader;
+import org.scix.pipeline.core.util.Threads;
 import org.scix.pipeline.gateway.errors.NotFoundException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,8 +53,7 @@ final class DeadLetterIndex implements AutoCloseable {
     this.kafka = kafka;
     this.topic = topic;
     this.clientId = clientId;
-    this.reader = new Thread(this::readForever, "dead-letter-index");
-    this.reader.setDaemon(true);
+    this.reader = Threads.daemon("dead-letter-index", this::readForever);
   }
 
   DeadLetterIndex start() {

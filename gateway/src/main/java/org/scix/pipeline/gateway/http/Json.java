@@ -21,6 +21,17 @@ public final class Json {
     return MAPPER.createObjectNode();
   }
 
+  /** A field's text, or null when it is absent or JSON null. */
+  public static String text(JsonNode node, String field) {
+    return node.hasNonNull(field) ? node.get(field).asText() : null;
+  }
+
+  /** A field's text, or null when it is absent, JSON null or blank (a filter left empty). */
+  public static String nonBlankText(JsonNode node, String field) {
+    String text = text(node, field);
+    return text == null || text.isBlank() ? null : text;
+  }
+
   public static ObjectNode error(String message) {
     return object().put("error", message);
   }

@@ -19,6 +19,7 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
+import org.scix.pipeline.core.util.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,7 +37,8 @@ import org.slf4j.LoggerFactory;
 public final class OwnedPartitions implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(OwnedPartitions.class);
   private static final int MAX_ACTIONS_PER_TRANSACTION = 500;
-  private static final long MAX_POLL_WAIT_MS = 200;
+  /** A turn waits for records at most this long, less when something falls due sooner (a record ends the wait at once). */
+  private static final long MAX_POLL_WAIT_MS = 1000;
   private static final long PARTITION_COUNT_MAX_AGE_MS = 60_000;
   private static final Duration PARTITION_COUNT_TIMEOUT = Duration.ofSeconds(1);
 
@@ -78,7 +80,7 @@ public final class OwnedPartitions implements Runnable {
         } catch (RuntimeException e) {
           // Kafka away (a timeout reading offsets), or the like: nothing is lost, the turn is taken again.
           log.warn("owned work ({}): {}; trying again in a second", owned.keySet(), e.toString());
-          pause(1000);
+          Threads.sleepQuietly(Duration.ofSeconds(1));
         }
       }
     } catch (TransactionalWriter.Fenced e) {
@@ -215,14 +217,6 @@ public final class OwnedPartitions implements Runnable {
 
   private Map<OwnedTopic, List<TopicPartition>> byTopic(Collection<TopicPartition> partitions) {
     return partitions.stream().collect(Collectors.groupingBy(p -> owned.get(p.topic())));
-  }
-
-  private static void pause(long millis) {
-    try {
-      Thread.sleep(millis);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 
   /** The group moves partitions between replicas: a new owner reads them whole; a former one forgets them. */

@@ -117,11 +117,11 @@ public record ScheduleSpec(String name, taskenum task, Boolean ingest, String in
   }
 
   private static ScheduleSpec parse(JsonNode node, long createdAt) {
-    String name = text(node, "name");
+    String name = Json.text(node, "name");
     if (name == null || !NAME.matcher(name).matches()) {
       throw new InvalidRequestException("name: 1 to " + MAX_NAME_LENGTH + " letters, digits, '.', '_' or '-', got '" + name + "'");
     }
-    String taskName = text(node, "task");
+    String taskName = Json.text(node, "task");
     taskenum task;
     try {
       task = taskenum.valueOf(String.valueOf(taskName));
@@ -131,8 +131,8 @@ public record ScheduleSpec(String name, taskenum task, Boolean ingest, String in
     if (task == null || task == taskenum.MONITOR) {
       throw new InvalidRequestException("task: one of SYMBOL1, SYMBOL2, SYMBOL3, got '" + taskName + "'");
     }
-    String cron = text(node, "cron");
-    String everyText = text(node, "every");
+    String cron = Json.text(node, "cron");
+    String everyText = Json.text(node, "every");
     if ((cron == null) == (everyText == null)) {
       throw new InvalidRequestException("give either cron (e.g. \"0 2 * * *\") or every (an ISO-8601 duration, e.g. \"PT1H\"), not "
           + (cron == null ? "neither" : "both"));
@@ -156,18 +156,18 @@ public record ScheduleSpec(String name, taskenum task, Boolean ingest, String in
       }
     }
     ZoneId zone;
-    String zoneText = text(node, "zone");
+    String zoneText = Json.text(node, "zone");
     try {
       zone = zoneText == null ? ZoneId.of("UTC") : ZoneId.of(zoneText);
     } catch (DateTimeException e) {
       throw new InvalidRequestException("zone: a time zone such as UTC or Europe/Berlin, got '" + zoneText + "'");
     }
-    String daterange = text(node, "daterange");
+    String daterange = Json.text(node, "daterange");
     if (daterange != null && !TICK_DAY.matcher(daterange).replaceAll("2000-01-01").matches("\\d{4}-\\d{2}-\\d{2}(:\\d{4}-\\d{2}-\\d{2})?")) {
       throw new InvalidRequestException("daterange: YYYY-MM-DD or YYYY-MM-DD:YYYY-MM-DD, where a date may be {tick} or {tick-N} "
           + "(the tick's day, N days before), got '" + daterange + "'");
     }
-    String catchUp = text(node, "catch_up");
+    String catchUp = Json.text(node, "catch_up");
     if (catchUp != null && !Arrays.asList("all", "skip").contains(catchUp)) {
       throw new InvalidRequestException("catch_up: all (run each missed tick) or skip, got '" + catchUp + "'");
     }
@@ -178,16 +178,11 @@ public record ScheduleSpec(String name, taskenum task, Boolean ingest, String in
     Boolean ingest = node.hasNonNull("ingest") ? node.get("ingest").asBoolean() : null;
     Priority priority;
     try {
-      priority = Priority.parse(text(node, "priority"), Priority.BULK);
+      priority = Priority.parse(Json.text(node, "priority"), Priority.BULK);
     } catch (IllegalArgumentException e) {
       throw new InvalidRequestException(e.getMessage());
     }
-    return new ScheduleSpec(name, task, ingest, text(node, "ingest_type"), daterange, cron, every, zone, !"skip".equals(catchUp),
+    return new ScheduleSpec(name, task, ingest, Json.text(node, "ingest_type"), daterange, cron, every, zone, !"skip".equals(catchUp),
         maxCatchUp, node.path("paused").asBoolean(false), createdAt, priority);
-  }
-
-  private static String text(JsonNode node, String field) {
-    JsonNode value = node.get(field);
-    return value == null || value.isNull() ? null : value.asText();
   }
 }

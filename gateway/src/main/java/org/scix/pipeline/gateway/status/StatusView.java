@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.scix.pipeline.core.util.Threads;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.schemas.status.JobStatus;
 
@@ -62,12 +63,7 @@ public final class StatusView implements AutoCloseable {
         .publishPercentiles(0.5, 0.99).register(metrics);
     this.notifiers = new ExecutorService[notifyThreads];
     for (int i = 0; i < notifyThreads; i++) {
-      String name = "status-notify-" + i;
-      notifiers[i] = Executors.newSingleThreadExecutor(runnable -> {
-        Thread t = new Thread(runnable, name);
-        t.setDaemon(true);
-        return t;
-      });
+      notifiers[i] = Executors.newSingleThreadExecutor(Threads.daemonFactory("status-notify-" + i));
     }
   }
 

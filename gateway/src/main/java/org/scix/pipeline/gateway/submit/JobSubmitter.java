@@ -20,6 +20,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.scix.pipeline.core.job.JobIds;
 import org.scix.pipeline.core.job.Priority;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
+import org.scix.pipeline.core.util.Threads;
 import org.scix.pipeline.gateway.status.JobRecord;
 import org.scix.pipeline.gateway.status.OwnPendings;
 import org.scix.pipeline.schemas.input.TemplateInput;
@@ -56,11 +57,7 @@ public final class JobSubmitter implements AutoCloseable {
   private final SubmitQueue queue;
   private final FreshJobIds freshIds; // null: ids uniformly random
   private final List<SubmitLane> lanes = new ArrayList<>();
-  private final ExecutorService completions = Executors.newFixedThreadPool(2, runnable -> {
-    Thread t = new Thread(runnable, "submit-completions");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService completions = Executors.newFixedThreadPool(2, Threads.daemonFactory("submit-completions"));
   private final Runnable onReachabilityChange;
   private final CompletableFuture<String> fenced = new CompletableFuture<>();
   private final Map<String, CompletableFuture<Void>> unconfirmed = new ConcurrentHashMap<>(); // by job id

@@ -11,6 +11,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.scix.pipeline.core.util.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,11 +32,7 @@ final class SubmitQueue implements AutoCloseable {
   private final Duration sendDeadline;
   private final BlockingQueue<Submission> queue = new LinkedBlockingQueue<>(CAPACITY);
   private final Map<Object, Batch> taken = new ConcurrentHashMap<>(); // by lane
-  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(runnable -> {
-    Thread t = new Thread(runnable, "submit-deadlines");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(Threads.daemonFactory("submit-deadlines"));
 
   /** A lane's current batch: taken from the queue, then sent in a transaction (which may not begin at once). */
   static final class Batch {

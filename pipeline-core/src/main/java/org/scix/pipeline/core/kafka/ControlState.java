@@ -11,6 +11,7 @@ import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
+import org.scix.pipeline.core.util.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,20 +42,31 @@ public final class ControlState implements AutoCloseable {
   private volatile boolean following = true;
   /** When the latest completed poll began (System.nanoTime); what the state says is at least as new as that. */
   private volatile long freshAsOfNanos = System.nanoTime();
-  /** How long one poll waits for records when there are none: bounds how stale {@link #isFreshWithin} lets the state be. */
-  private static final Duration POLL_WAIT = Duration.ofMillis(100);
+  /** How long one poll waits for records when there are none, by default: bounds how stale {@link #isFreshWithin} lets the state be. */
+  public static final Duration POLL_WAIT = Duration.ofMillis(100);
   private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
-  /** A poll that took this long stalled: the process was frozen or starved meanwhile. */
+  /** A poll that took this much longer than it waits stalled: the process was frozen or starved meanwhile. */
   private static final Duration STALLED_POLL = Duration.ofSeconds(1);
   private static final Duration END_OFFSETS_TIMEOUT = Duration.ofSeconds(5);
   private boolean mustCatchUp; // poll thread only: after a stalled poll, not fresh until read to catchUpTo
   private Map<TopicPartition, Long> catchUpTo; // poll thread only
+  private final Duration pollWait;
   private Thread thread;
 
   /** @param consumer a read_committed consumer without a group, owned by this from now on */
   public ControlState(Consumer<String, byte[]> consumer, String topic) {
+    this(consumer, topic, POLL_WAIT);
+  }
+
+  /**
+   * @param consumer a read_committed consumer without a group, owned by this from now on
+   * @param pollWait how long one poll waits when nothing arrives (a record ends it at once): what
+   *     {@link #isFreshWithin} can promise, and the cost of following an idle topic
+   */
+  public ControlState(Consumer<String, byte[]> consumer, String topic, Duration pollWait) {
     this.consumer = consumer;
     this.topic = topic;
+    this.pollWait = pollWait;
   }
 
   /**
@@ -81,8 +93,7 @@ public final class ControlState implements AutoCloseable {
       apply(consumer.poll(Duration.ofMillis(200)));
     }
     log.info("control topic {} read: {} cancelled batch(es), paused tasks {}", topic, cancelled.size(), paused.keySet());
-    thread = new Thread(this::follow, "control-topic");
-    thread.setDaemon(true);
+    thread = Threads.daemon("control-topic", this::follow);
     thread.start();
   }
 
@@ -148,8 +159,8 @@ public final class ControlState implements AutoCloseable {
       while (running) {
         try {
           long began = System.nanoTime();
-          apply(consumer.poll(POLL_WAIT));
-          if (System.nanoTime() - began > STALLED_POLL.toNanos()) {
+          apply(consumer.poll(pollWait));
+          if (System.nanoTime() - began > pollWait.plus(STALLED_POLL).toNanos()) {
             // This process was frozen (SIGSTOP, a long GC pause) or starved: the poll may have
             // returned what was fetched before, so the state is fresh again only once it has been
             // read to the end as it is now (a chaos run: jobs of a paused task started 0.75 s after
@@ -178,7 +189,9 @@ public final class ControlState implements AutoCloseable {
                 RETRY_BACKOFF.toMillis(), e);
           }
           following = false;
-          sleepQuietly(RETRY_BACKOFF);
+          if (!Threads.sleepQuietly(RETRY_BACKOFF)) {
+            running = false;
+          }
         }
       }
     } catch (WakeupException e) {
@@ -186,15 +199,6 @@ public final class ControlState implements AutoCloseable {
     } finally {
       following = false;
       consumer.close(Duration.ofSeconds(2));
-    }
-  }
-
-  private void sleepQuietly(Duration duration) {
-    try {
-      Thread.sleep(duration.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      running = false;
     }
   }
 

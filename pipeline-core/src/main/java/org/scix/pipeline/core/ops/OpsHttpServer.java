@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
+import org.scix.pipeline.core.util.Threads;
 
 /**
  * The operations endpoint of a process: {@code /metrics} (Prometheus), {@code /health/live} and
@@ -26,11 +27,7 @@ public final class OpsHttpServer implements AutoCloseable {
     server.createContext("/metrics", exchange -> reply(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape()));
     server.createContext("/health/live", exchange -> probe(exchange, live));
     server.createContext("/health/ready", exchange -> probe(exchange, ready));
-    server.setExecutor(Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "ops-http");
-      t.setDaemon(true);
-      return t;
-    }));
+    server.setExecutor(Executors.newFixedThreadPool(4, Threads.daemonFactory("ops-http")));
     server.start();
   }
 

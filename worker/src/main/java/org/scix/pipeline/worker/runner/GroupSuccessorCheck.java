@@ -10,6 +10,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
+import org.scix.pipeline.core.util.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,7 +77,7 @@ final class GroupSuccessorCheck implements TransactionalWriter.SuccessorCheck {
         members = describe.apply(groupId);
       } catch (RuntimeException e) {
         log.warn("{}: cannot tell yet whether a successor holds this id ({}); retrying", transactionalId, e.getMessage());
-        pause();
+        Threads.sleepQuietly(RETRY);
         continue;
       }
       String own = ownMemberId;
@@ -90,13 +91,5 @@ final class GroupSuccessorCheck implements TransactionalWriter.SuccessorCheck {
       return true;
     }
     return false;
-  }
-
-  private static void pause() {
-    try {
-      Thread.sleep(RETRY.toMillis());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

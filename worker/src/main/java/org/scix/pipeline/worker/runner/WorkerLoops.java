@@ -12,6 +12,7 @@ import org.scix.pipeline.core.kafka.PipelineSerdes;
 import org.scix.pipeline.core.kafka.RecordSizeLimit;
 import org.scix.pipeline.core.kafka.TransactionalWriter.ProducerSettings;
 import org.scix.pipeline.core.kafka.TransactionalWriter;
+import org.scix.pipeline.core.util.Threads;
 import org.scix.pipeline.schemas.input.TemplateInput;
 import org.scix.pipeline.worker.WorkerConfig;
 
@@ -52,11 +53,7 @@ public final class WorkerLoops {
   }
 
   private static ExecutorService commitThread() {
-    return Executors.newSingleThreadExecutor(runnable -> {
-      Thread t = new Thread(runnable, "worker-commit");
-      t.setDaemon(true);
-      return t;
-    });
+    return Executors.newSingleThreadExecutor(Threads.daemonFactory("worker-commit"));
   }
 
   /** A worker's transactional id: one per instance id, so a restarted worker fences its predecessor. */
