@@ -8,24 +8,21 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.common.KafkaException;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.scix.pipeline.core.config.KafkaSettings;
 import org.scix.pipeline.core.config.Settings;
 import org.scix.pipeline.core.config.TopicSettings;
+import org.scix.pipeline.gateway.submit.GatedSubmitter;
 import org.scix.pipeline.gateway.submit.JobSubmitter;
-import org.scix.pipeline.gateway.submit.TestSubmitters;
 import org.scix.pipeline.testing.GatedProducer;
 
 class AuditLogTest {
-  private static final TopicSettings TOPICS = TopicSettings.from(Settings.of(Map.of()));
-  private final GatedProducer producer = new GatedProducer();
-  private final JobSubmitter submitter = TestSubmitters.create(TOPICS, () -> producer);
-
-  @AfterEach
-  void stop() {
-    submitter.close();
-  }
+  private static final TopicSettings TOPICS = GatedSubmitter.TOPICS;
+  @RegisterExtension
+  final GatedSubmitter kafka = new GatedSubmitter();
+  private final GatedProducer producer = kafka.producer();
+  private final JobSubmitter submitter = kafka.submitter();
 
   /**
    * Kafka refuses the entry's first write (as when a broker is away): the entry is written again

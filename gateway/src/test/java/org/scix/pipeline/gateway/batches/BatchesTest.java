@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -17,12 +16,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
-import org.apache.avro.specific.SpecificDatumWriter;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.Serializer;
@@ -39,6 +34,7 @@ import org.scix.pipeline.gateway.http.Json;
 import org.scix.pipeline.gateway.status.StatusView;
 import org.scix.pipeline.gateway.status.StatusViewSync;
 import org.scix.pipeline.gateway.submit.JobRecords;
+import org.scix.pipeline.gateway.submit.TestSubmitters;
 import org.scix.pipeline.schemas.avro.TrustedAvroClasses;
 import org.scix.pipeline.schemas.status.JobStatus;
 import org.scix.pipeline.testing.ManualClock;
@@ -60,7 +56,7 @@ class BatchesTest {
   @BeforeEach
   void start() throws IOException {
     transactions = new BatchTransactions(new TransactionalWriter("test-batches", () -> producer, () -> true, Duration.ofMillis(200)),
-        new JobRecords(topics, BatchesTest::avro, new RecordSizeLimit(1024 * 1024), "gateway-test", topics.partitions()), topics,
+        new JobRecords(topics, TestSubmitters.avroBinary(), new RecordSizeLimit(1024 * 1024), "gateway-test", topics.partitions()), topics,
         new BatchSettings(1000, Duration.ofSeconds(5)), new SimpleMeterRegistry());
     transactions.init();
     Batches batches = new Batches(transactions, view, new CommittedStatuses(), Duration.ofSeconds(1), Duration.ofMinutes(10), clock);
@@ -141,19 +137,6 @@ class BatchesTest {
       }
       return CompletableFuture.completedFuture(null);
     }
-  }
-
-  private static byte[] avro(String topic, Object value) {
-    SpecificRecord record = (SpecificRecord) value;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-    try {
-      new SpecificDatumWriter<SpecificRecord>(record.getSchema()).write(record, encoder);
-      encoder.flush();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
   }
 
   private static JobStatus status(byte[] bytes) {

@@ -9,22 +9,18 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.scix.pipeline.core.config.Settings;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.scix.pipeline.core.config.TopicSettings;
 import org.scix.pipeline.schemas.status.JobState;
 import org.scix.pipeline.testing.GatedProducer;
 
 class CancelSweepTest {
-  private static final TopicSettings TOPICS = TopicSettings.from(Settings.of(Map.of()));
-  private final GatedProducer producer = new GatedProducer();
-  private final JobSubmitter submitter = TestSubmitters.create(TOPICS, () -> producer);
-
-  @AfterEach
-  void stop() {
-    submitter.close();
-  }
+  private static final TopicSettings TOPICS = GatedSubmitter.TOPICS;
+  @RegisterExtension
+  final GatedSubmitter kafka = new GatedSubmitter();
+  private final GatedProducer producer = kafka.producer();
+  private final JobSubmitter submitter = kafka.submitter();
 
   /**
    * Of the cancels still on the control topic, only those old enough whose job has ended are

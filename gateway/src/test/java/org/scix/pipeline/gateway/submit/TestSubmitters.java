@@ -46,7 +46,7 @@ public final class TestSubmitters {
   }
 
   /** Plain Avro binary (no registry): real sizes, without a schema registry. */
-  static Serializer<Object> avroBinary() {
+  public static Serializer<Object> avroBinary() {
     return (topic, value) -> {
       if (value instanceof byte[] bytes) {
         return bytes;

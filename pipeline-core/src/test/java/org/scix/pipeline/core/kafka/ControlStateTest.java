@@ -22,10 +22,7 @@ class ControlStateTest {
   /** The compacted topic's records, in order: a pause, a cancelled batch, the pause's tombstone, another pause. */
   @Test
   void theControlTopicReadToItsEndSaysWhichTasksArePausedAndWhichBatchesCancelled() {
-    MockConsumer<String, byte[]> consumer = new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name());
-    consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
-    consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
-    consumer.updateEndOffsets(Map.of(PARTITION, 4L));
+    MockConsumer<String, byte[]> consumer = controlTopicWithRecords(4);
     consumer.schedulePollTask(() -> {
       add(consumer, 0, TaskControls.paused(TOPIC, "SYMBOL1", 1000, "ops team"));
       add(consumer, 1, BatchRecords.cancelled(TOPIC, "b1", 2000));
@@ -52,10 +49,7 @@ class ControlStateTest {
    */
   @Test
   void aFailedPollOfTheControlTopicIsReportedAndFollowingGoesOn() {
-    MockConsumer<String, byte[]> consumer = new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name());
-    consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
-    consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
-    consumer.updateEndOffsets(Map.of(PARTITION, 0L));
+    MockConsumer<String, byte[]> consumer = controlTopicWithRecords(0);
     ControlState state = new ControlState(consumer, TOPIC);
     state.start(Duration.ofSeconds(5));
     try {
@@ -78,10 +72,7 @@ class ControlStateTest {
    */
   @Test
   void theStateIsFreshOnlyWhileAPollBegunRecentlyHasCompleted() throws Exception {
-    MockConsumer<String, byte[]> consumer = new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name());
-    consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
-    consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
-    consumer.updateEndOffsets(Map.of(PARTITION, 0L));
+    MockConsumer<String, byte[]> consumer = controlTopicWithRecords(0);
     ControlState state = new ControlState(consumer, TOPIC);
     state.start(Duration.ofSeconds(5));
     try {
@@ -110,10 +101,7 @@ class ControlStateTest {
    */
   @Test
   void afterAStalledPollTheStateIsFreshOnlyOnceReadToTheEndAsItIsNow() throws Exception {
-    MockConsumer<String, byte[]> consumer = new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name());
-    consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
-    consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
-    consumer.updateEndOffsets(Map.of(PARTITION, 0L));
+    MockConsumer<String, byte[]> consumer = controlTopicWithRecords(0);
     ControlState state = new ControlState(consumer, TOPIC);
     state.start(Duration.ofSeconds(5));
     try {
@@ -148,6 +136,15 @@ class ControlStateTest {
     assertThat(ParkedJobs.taskOf(8 * taskenum.values().length, 8)).isNull();
     assertThat(TaskControls.pausedTask("task/SYMBOL1/paused")).isEqualTo("SYMBOL1");
     assertThat(TaskControls.pausedTask("batch/x")).isNull();
+  }
+
+  /** A consumer of the control topic's one partition, whose end is at {@code endOffset} (records to come by poll tasks). */
+  private static MockConsumer<String, byte[]> controlTopicWithRecords(long endOffset) {
+    MockConsumer<String, byte[]> consumer = new MockConsumer<>(AutoOffsetResetStrategy.EARLIEST.name());
+    consumer.updatePartitions(TOPIC, List.of(new PartitionInfo(TOPIC, 0, Node.noNode(), new Node[0], new Node[0])));
+    consumer.updateBeginningOffsets(Map.of(PARTITION, 0L));
+    consumer.updateEndOffsets(Map.of(PARTITION, endOffset));
+    return consumer;
   }
 
   private static void add(MockConsumer<String, byte[]> consumer, long offset, ProducerRecord<String, Object> record) {
