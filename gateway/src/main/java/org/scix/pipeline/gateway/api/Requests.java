@@ -36,7 +36,8 @@ final class Requests {
     try {
       due = Instant.parse(runAt.trim());
     } catch (DateTimeParseException e) {
-      throw new InvalidRequestException("run-at must be an ISO-8601 instant such as 2026-12-04T02:00:00Z, got '" + ClientInput.abbreviate(runAt) + "'");
+      throw new InvalidRequestException("run-at must be an ISO-8601 instant such as 2026-12-04T02:00:00Z, got '"
+          + ClientInput.abbreviate(runAt) + "'");
     }
     if (due.isBefore(now.minusSeconds(1))) {
       throw new InvalidRequestException("run-at " + due + " is in the past (now " + now + "); leave it out to run the job at once");

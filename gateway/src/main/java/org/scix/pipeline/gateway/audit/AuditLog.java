@@ -135,8 +135,8 @@ public final class AuditLog {
     }
     try {
       JsonNode node = Json.MAPPER.readTree(value);
-      return new Entry(Instant.parse(node.path("at").asText()), Json.text(node, "who"), Json.text(node, "action"), Json.text(node, "target"),
-          Json.text(node, "detail"));
+      return new Entry(Instant.parse(node.path("at").asText()), Json.text(node, "who"), Json.text(node, "action"),
+          Json.text(node, "target"), Json.text(node, "detail"));
     } catch (IOException | RuntimeException e) {
       return null; // not an entry this version writes: left out
     }

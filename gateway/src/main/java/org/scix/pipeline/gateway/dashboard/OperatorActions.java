@@ -77,8 +77,8 @@ final class OperatorActions {
   /** Body: {@code task}, {@code reason} (a part of it), {@code since}, {@code until}. */
   private Reply replayMatching(HttpRouter.Request request) throws Exception {
     JsonNode body = Json.body(request.exchange(), MAX_BODY_BYTES);
-    DeadLetters.Filter filter = new DeadLetters.Filter(Json.nonBlankText(body, "task"), Json.nonBlankText(body, "reason"), time(body, "since", 0),
-        time(body, "until", Long.MAX_VALUE));
+    DeadLetters.Filter filter = new DeadLetters.Filter(Json.nonBlankText(body, "task"), Json.nonBlankText(body, "reason"),
+        time(body, "since", 0), time(body, "until", Long.MAX_VALUE));
     DeadLetters.BulkReplay result = deadLetters.replayMatching(filter);
     audit.record(request.operator("dashboard"), "bulk replay", describe(body),
         result.replayed() + " replayed of " + result.matched() + " matching (" + result.alreadyHandled() + " done before)");

@@ -105,9 +105,9 @@ public final class ScheduleService {
 
   private static ScheduleInfo info(ObjectNode n) {
     ScheduleDefinition definition = new ScheduleDefinition(n.get("name").asText(), Json.text(n, "task"),
-        n.hasNonNull("ingest") ? n.get("ingest").asBoolean() : null, Json.text(n, "ingest_type"), Json.text(n, "daterange"), Json.text(n, "cron"),
-        Json.text(n, "every"), Json.text(n, "zone"), Json.text(n, "catch_up"), n.hasNonNull("max_catch_up") ? n.get("max_catch_up").asInt() : null,
-        n.path("paused").asBoolean(false), Json.text(n, "priority"));
+        n.hasNonNull("ingest") ? n.get("ingest").asBoolean() : null, Json.text(n, "ingest_type"), Json.text(n, "daterange"),
+        Json.text(n, "cron"), Json.text(n, "every"), Json.text(n, "zone"), Json.text(n, "catch_up"),
+        n.hasNonNull("max_catch_up") ? n.get("max_catch_up").asInt() : null, n.path("paused").asBoolean(false), Json.text(n, "priority"));
     return new ScheduleInfo(definition, Json.text(n, "created_at"), Json.text(n, "last_tick"), Json.text(n, "next_tick"));
   }
 }

@@ -43,7 +43,7 @@ public final class ControlState implements AutoCloseable {
   /** When the latest completed poll began (System.nanoTime); what the state says is at least as new as that. */
   private volatile long freshAsOfNanos = System.nanoTime();
   /** How long one poll waits for records when there are none, by default: bounds how stale {@link #isFreshWithin} lets the state be. */
-  public static final Duration POLL_WAIT = Duration.ofMillis(100);
+  private static final Duration POLL_WAIT = Duration.ofMillis(100);
   private static final Duration RETRY_BACKOFF = Duration.ofSeconds(1);
   /** A poll that took this much longer than it waits stalled: the process was frozen or starved meanwhile. */
   private static final Duration STALLED_POLL = Duration.ofSeconds(1);
